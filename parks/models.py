@@ -1,0 +1,286 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.querysets import ScopedQuerySet
+from portal.validators import normalize_credit_code, validate_credit_code, validate_division_code
+
+TERM_YEARS = 3
+TERM_WARNING_DAYS = 90
+
+
+class DistrictQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return scope.q(
+            district="pk",
+            park="parks",
+            org="organizations",
+            service_park="parks",
+            member_org="organizations",
+        )
+
+    def visible_to(self, user):
+        # The reverse joins can repeat a district.
+        return super().visible_to(user).distinct()
+
+
+class District(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    city = models.CharField(_("city"), max_length=100)
+    code = models.CharField(
+        _("division code"), max_length=6, unique=True, validators=[validate_division_code],
+        help_text=_("6-digit administrative division code (GB/T 2260)."),
+    )
+    history = HistoricalRecords()
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.city}{self.name}" if self.city and not self.name.startswith(self.city) else self.name
+
+
+class ParkQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return scope.q(
+            district="district",
+            park="pk",
+            service_park="pk",
+            member_park="pk",
+        ) | (Q(pk__in=Organization.objects.filter(pk__in=scope.org_ids).values("park")) if scope.org_ids else Q())
+
+
+class Park(models.Model):
+    class Kind(models.TextChoices):
+        PARK = "park", _("industrial park")
+        BUSINESS_DISTRICT = "business_district", _("business district")
+        INTERNET_TOWN = "internet_town", _("internet town")
+        MAKER_SPACE = "maker_space", _("maker space")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PARK)
+    district = models.ForeignKey(District, models.PROTECT, related_name="parks", verbose_name=_("district"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    area = models.DecimalField(_("area (m²)"), max_digits=12, decimal_places=1, null=True, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    operator = models.CharField(_("operator"), max_length=100, blank=True)
+    service_centre_area = models.DecimalField(
+        _("service centre area (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    history = HistoricalRecords()
+    objects = ParkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("park")
+        verbose_name_plural = _("parks")
+        ordering = ["district__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["district", "name"], name="park_unique_name_in_district")]
+
+    def __str__(self):
+        return self.name
+
+
+class EnterpriseQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        conditions = scope.q(district="park__district", park="park", service_park="park")
+        if scope.org_ids:
+            conditions |= Q(pk__in=Organization.enterprises.through.objects.filter(
+                organization_id__in=scope.org_ids).values("enterprise_id"))
+        if scope.member_id is not None:
+            from members.models import Member
+
+            conditions |= Q(pk__in=Member.objects.filter(pk=scope.member_id).values("employer_id"))
+        return conditions
+
+
+class Enterprise(models.Model):
+    class Industry(models.TextChoices):
+        PLATFORM = "platform", _("e-commerce platform")
+        ONLINE_SHOP = "online_shop", _("online shop")
+        LOGISTICS = "logistics", _("logistics")
+        TRAINING = "training", _("training")
+        AGENCY = "agency", _("agency operation")
+        CROSS_BORDER = "cross_border", _("cross-border e-commerce")
+        LIVE_STREAMING = "live_streaming", _("live streaming")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    park = models.ForeignKey(Park, models.PROTECT, related_name="enterprises", verbose_name=_("park"))
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.ONLINE_SHOP)
+    employee_count = models.PositiveIntegerField(_("employees"), default=0)
+    entered_on = models.DateField(_("entered park on"), null=True, blank=True)
+    investor_name = models.CharField(_("investor"), max_length=100, blank=True)
+    investor_is_member = models.BooleanField(_("investor is a party member"), default=False)
+    history = HistoricalRecords()
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["park", "name"]
+        indexes = [models.Index(fields=["park", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.credit_code = normalize_credit_code(self.credit_code)
+
+
+class OrganizationQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return scope.q(district="district", park="park", org="pk", service_park="park", member_org="pk")
+
+    def with_descendants(self, root_ids) -> set[int]:
+        """The ids of the given organisations and everything below them, one query per level."""
+        found = set(root_ids)
+        frontier = set(root_ids)
+        while frontier:
+            frontier = set(self.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+            found |= frontier
+        return found
+
+
+class Organization(models.Model):
+    """A party organisation (党组织): a committee, general branch, branch or party group."""
+
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", _("party committee")
+        GENERAL_BRANCH = "general_branch", _("general branch")
+        BRANCH = "branch", _("branch")
+        JOINT_BRANCH = "joint_branch", _("joint branch")
+        GROUP = "group", _("party group")
+
+    class Formation(models.TextChoices):
+        SINGLE = "single", _("single enterprise")
+        JOINT = "joint", _("joint")
+        LED_BY_LEADER = "led_by_leader", _("led by a leading enterprise")
+        INDUSTRY = "industry", _("industry")
+        FALLBACK = "fallback", _("fallback management")
+
+    BRANCH_KINDS = (Kind.BRANCH, Kind.JOINT_BRANCH)
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(
+        _("organisation code"), max_length=32, unique=True,
+        help_text=_("The organisation's code in the district's register; used to match rows on import."),
+    )
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent organisation")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BRANCH)
+    formation = models.CharField(_("formation"), max_length=20, choices=Formation.choices, default=Formation.SINGLE)
+    district = models.ForeignKey(District, models.PROTECT, related_name="organizations", verbose_name=_("district"))
+    park = models.ForeignKey(
+        Park, models.PROTECT, null=True, blank=True, related_name="organizations", verbose_name=_("park"),
+        help_text=_("Empty for a committee that spans several parks."),
+    )
+    enterprises = models.ManyToManyField(
+        Enterprise, blank=True, related_name="organizations", verbose_name=_("enterprises covered")
+    )
+    secretary = models.ForeignKey(
+        "members.Member", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("secretary")
+    )
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    term_start = models.DateField(_("current term starts"), null=True, blank=True)
+    term_end = models.DateField(_("current term ends"), null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[enterprises])
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("party organisation")
+        verbose_name_plural = _("party organisations")
+        ordering = ["district__code", "code"]
+        indexes = [models.Index(fields=["park", "kind"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_branch(self):
+        return self.kind in self.BRANCH_KINDS
+
+    def clean(self):
+        errors = {}
+        if self.parent_id:
+            # Walk up from the parent: meeting this organisation again means a cycle.
+            seen, node = set(), self.parent
+            while node is not None:
+                if node.pk == self.pk and self.pk is not None or node.pk in seen:
+                    errors["parent"] = _("An organisation cannot be placed below itself or its own sub-units.")
+                    break
+                seen.add(node.pk)
+                node = node.parent
+            if self.parent.kind == self.Kind.GROUP:
+                errors["parent"] = _("A party group cannot have sub-units.")
+            if self.parent.district_id != self.district_id and self.district_id:
+                errors["district"] = _("A sub-unit belongs to the district of its parent.")
+        if self.park_id and self.district_id and self.park.district_id != self.district_id:
+            errors["park"] = _("The park is not in the organisation's district.")
+        if self.term_start and self.term_end and self.term_end <= self.term_start:
+            errors["term_end"] = _("The term must end after it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if self.term_start and not self.term_end:
+            self.term_end = add_years(self.term_start, TERM_YEARS)
+        super().save(*args, **kwargs)
+
+    def term_status(self, today=None):
+        """'ok', 'ending' (within 90 days), 'expired' or 'unknown'."""
+        today = today or datetime.date.today()
+        if not self.term_end:
+            return "unknown"
+        if self.term_end < today:
+            return "expired"
+        if (self.term_end - today).days <= TERM_WARNING_DAYS:
+            return "ending"
+        return "ok"
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class RoomQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        conditions = scope.q(district="park__district", park="park", service_park="park", member_park="park")
+        if scope.org_ids:
+            conditions |= Q(park__in=Organization.objects.filter(pk__in=scope.org_ids).values("park"))
+        return conditions
+
+
+class Room(models.Model):
+    """A room of a park's party-mass service centre."""
+
+    park = models.ForeignKey(Park, models.CASCADE, related_name="rooms", verbose_name=_("park"))
+    name = models.CharField(_("name"), max_length=100)
+    capacity = models.PositiveIntegerField(_("capacity"), default=10)
+    location = models.CharField(_("location"), max_length=100, blank=True)
+    equipment = models.CharField(_("equipment"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("available for booking"), default=True)
+    history = HistoricalRecords()
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        ordering = ["park", "name"]
+        constraints = [models.UniqueConstraint(fields=["park", "name"], name="room_unique_name_in_park")]
+
+    def __str__(self):
+        return f"{self.park} · {self.name}"

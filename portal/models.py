@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .querysets import ScopedQuerySet
+
+
+class Role(models.TextChoices):
+    DISTRICT_OFFICIAL = "district_official", _("district official")
+    PARK_ADMIN = "park_admin", _("park administrator")
+    BRANCH_SECRETARY = "branch_secretary", _("branch secretary")
+    SERVICE_STAFF = "service_staff", _("service staff")
+
+
+# Which scope object each role is bound to.
+ROLE_SCOPE_FIELD = {
+    Role.DISTRICT_OFFICIAL: "district",
+    Role.PARK_ADMIN: "park",
+    Role.BRANCH_SECRETARY: "organization",
+    Role.SERVICE_STAFF: "park",
+}
+
+
+class RoleAssignmentQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        # Park administrators see who holds roles in their park; everyone sees their own.
+        conditions = Q(pk__in=[])
+        if scope.park_ids:
+            conditions |= Q(park__in=scope.park_ids) | Q(organization__park__in=scope.park_ids)
+        if scope.district_ids:
+            conditions |= (
+                Q(district__in=scope.district_ids)
+                | Q(park__district__in=scope.district_ids)
+                | Q(organization__district__in=scope.district_ids)
+            )
+        return conditions
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return super().visible_to(user) | self.filter(user=user)
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role over one scope object: a district, a park or an organisation.
+
+    A member's own access needs no assignment: it follows from the link between the login and
+    the member record.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="role_assignments", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    district = models.ForeignKey(
+        "parks.District", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("district")
+    )
+    park = models.ForeignKey(
+        "parks.Park", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("park")
+    )
+    organization = models.ForeignKey(
+        "parks.Organization", models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("organisation"),
+    )
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    history = HistoricalRecords()
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["user", "role"]
+        constraints = [
+            models.CheckConstraint(
+                name="role_assignment_scope_matches_role",
+                condition=(
+                    Q(role=Role.DISTRICT_OFFICIAL, district__isnull=False, park__isnull=True,
+                      organization__isnull=True)
+                    | Q(role__in=[Role.PARK_ADMIN, Role.SERVICE_STAFF], district__isnull=True,
+                        park__isnull=False, organization__isnull=True)
+                    | Q(role=Role.BRANCH_SECRETARY, district__isnull=True, park__isnull=True,
+                        organization__isnull=False)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "district"], condition=Q(district__isnull=False),
+                name="role_assignment_unique_district",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "park"], condition=Q(park__isnull=False),
+                name="role_assignment_unique_park",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"], condition=Q(organization__isnull=False),
+                name="role_assignment_unique_organization",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.scope_object}"
+
+    @property
+    def scope_object(self):
+        return getattr(self, ROLE_SCOPE_FIELD[self.role]) if self.role else None
+
+    def clean(self):
+        if not self.role:
+            return
+        wanted = ROLE_SCOPE_FIELD[self.role]
+        errors = {}
+        for name in ("district", "park", "organization"):
+            value = getattr(self, f"{name}_id")
+            if name == wanted and value is None:
+                errors[name] = _("This role needs a %(scope)s.") % {"scope": self._meta.get_field(name).verbose_name}
+            elif name != wanted and value is not None:
+                errors[name] = _("Leave this empty for this role.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A message in a user's bell. Created through ``portal.notifications.notify`` only."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.title
