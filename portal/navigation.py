@@ -1,0 +1,47 @@
+"""The portal's menu: one list, filtered by what the user's roles allow.
+
+Each app adds its entries here (one line each). ``visible`` receives the user's Scope.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .scope import Scope
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    visible: Callable[[Scope], bool]
+    icon: str = ""
+
+
+def anyone(scope):
+    return scope.has_any_role
+
+
+def staff_of_park(scope):
+    return scope.superuser or scope.is_park_admin
+
+
+ITEMS: list[NavItem] = [
+    NavItem(_("Home"), "home", lambda s: True),
+    NavItem(_("Back office"), "admin:index", staff_of_park),
+]
+
+
+def items_for(scope: Scope):
+    result = []
+    for item in ITEMS:
+        if not item.visible(scope):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # an app whose pages are not installed yet
+            continue
+        result.append({"label": item.label, "url": url, "icon": item.icon, "url_name": item.url_name})
+    return result
