@@ -18,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
-    password = factory.django.Password("pass-Hongfan-2026")
+    password = factory.django.Password("Hongfan@2026")
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
