@@ -209,3 +209,242 @@ class StageChange(models.Model):
 
     def __str__(self):
         return f"{self.member}: {self.get_from_stage_display() or '—'} → {self.get_to_stage_display()}"
+
+
+# --- Lifecycle: organisation-relation transfers, the development pipeline, dues ---------------
+
+
+class TransferQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        # Both sides see a transfer: the sending and the receiving organisation's people.
+        return scope.q(
+            district="from_organization__district",
+            park="from_organization__park",
+            org="from_organization",
+            member="member",
+        ) | scope.q(
+            district="to_organization__district",
+            park="to_organization__park",
+            org="to_organization",
+        )
+
+    def open(self):
+        return self.filter(status__in=Transfer.OPEN_STATUSES)
+
+
+class Transfer(models.Model):
+    """An organisation-relation transfer (组织关系转接) of one member, from request to its end."""
+
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", _("within the portal")
+        IN = "in", _("in from an outside organisation")
+        OUT = "out", _("out to an outside organisation")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("letter issued")
+        DONE = "done", _("completed")
+        REJECTED = "rejected", _("rejected")
+        CANCELLED = "cancelled", _("cancelled")
+        EXPIRED = "expired", _("expired")
+
+    OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED)
+
+    member = models.ForeignKey(Member, models.PROTECT, related_name="transfers", verbose_name=_("member"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INTERNAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    from_organization = models.ForeignKey(
+        "parks.Organization", models.PROTECT, null=True, blank=True, related_name="transfers_out",
+        verbose_name=_("sending organisation"),
+    )
+    to_organization = models.ForeignKey(
+        "parks.Organization", models.PROTECT, null=True, blank=True, related_name="transfers_in",
+        verbose_name=_("receiving organisation"),
+    )
+    outside_organization = models.CharField(
+        _("outside organisation"), max_length=200, blank=True,
+        help_text=_("The organisation outside the portal the member comes from or goes to."),
+    )
+    outside_letter_number = models.CharField(
+        _("outside letter number"), max_length=50, blank=True,
+        help_text=_("For a transfer in: the number of the letter issued by the outside organisation."),
+    )
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # The introduction letter, issued by the sending side on approval.
+    letter_year = models.PositiveSmallIntegerField(_("letter year"), null=True, blank=True)
+    letter_sequence = models.PositiveIntegerField(_("letter sequence"), null=True, blank=True)
+    letter_number = models.CharField(_("letter number"), max_length=20, blank=True, db_index=True)
+    verification_code = models.CharField(_("verification code"), max_length=32, blank=True, editable=False)
+    letter_issued_on = models.DateField(_("letter issued on"), null=True, blank=True)
+    letter_valid_until = models.DateField(_("letter valid until"), null=True, blank=True)
+    dues_paid_until = models.DateField(
+        _("dues paid up to (month)"), null=True, blank=True, help_text=_("The first day of the month.")
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    history = HistoricalRecords()
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation-relation transfer")
+        verbose_name_plural = _("organisation-relation transfers")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(status__in=["requested", "approved"]),
+                name="transfer_one_open_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["letter_year", "letter_sequence"], condition=models.Q(letter_sequence__isnull=False),
+                name="transfer_letter_number_unique_per_year",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "letter_valid_until"])]
+
+    def __str__(self):
+        return f"{self.member} · {self.get_kind_display()} · {self.get_status_display()}"
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def from_display(self):
+        return str(self.from_organization) if self.from_organization_id else self.outside_organization
+
+    @property
+    def to_display(self):
+        return str(self.to_organization) if self.to_organization_id else self.outside_organization
+
+    def letter_expired(self, today=None):
+        today = today or datetime.date.today()
+        return bool(self.letter_valid_until and self.letter_valid_until < today)
+
+
+class TransferEventQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return models.Q(transfer__in=Transfer.objects.filter(Transfer.objects.scope_filter(scope)))
+
+
+class TransferEvent(models.Model):
+    """One step on a transfer's timeline: who did what, and when."""
+
+    class Action(models.TextChoices):
+        REQUEST = "request", _("requested")
+        APPROVE = "approve", _("approved; letter issued")
+        ACCEPT = "accept", _("accepted")
+        REJECT = "reject", _("rejected")
+        CANCEL = "cancel", _("cancelled")
+        EXPIRE = "expire", _("letter expired")
+
+    transfer = models.ForeignKey(Transfer, models.CASCADE, related_name="events", verbose_name=_("transfer"))
+    action = models.CharField(_("step"), max_length=10, choices=Action.choices)
+    from_status = models.CharField(_("from status"), max_length=10, choices=Transfer.Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=10, choices=Transfer.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+    objects = TransferEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transfer step")
+        verbose_name_plural = _("transfer steps")
+        ordering = ["transfer", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.transfer_id}: {self.get_action_display()}"
+
+
+class LetterSequence(models.Model):
+    """The last introduction-letter number handed out in a year (allocated under a row lock)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("letter number sequence")
+        verbose_name_plural = _("letter number sequences")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class ApplicationTalkQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return StageChange.objects.scope_filter(scope)
+
+
+class ApplicationTalk(models.Model):
+    """The talk a party organisation holds with an applicant (due within a month of applying)."""
+
+    member = models.OneToOneField(Member, models.CASCADE, related_name="application_talk",
+                                  verbose_name=_("applicant"))
+    held_on = models.DateField(_("held on"))
+    held_by = models.CharField(_("talked with by"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    history = HistoricalRecords()
+    objects = ApplicationTalkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("talk with an applicant")
+        verbose_name_plural = _("talks with applicants")
+
+    def __str__(self):
+        return f"{self.member} · {self.held_on}"
+
+
+class DuesPaymentQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return StageChange.objects.scope_filter(scope)
+
+
+class DuesPayment(models.Model):
+    """One month of a member's party dues (党费): what was due by the brackets, and what was paid."""
+
+    class Category(models.TextChoices):
+        EMPLOYED = "employed", _("in work")
+        RETIRED = "retired", _("retired")
+        REDUCED = "reduced", _("student, unemployed or low income")
+
+    member = models.ForeignKey(Member, models.CASCADE, related_name="dues_payments", verbose_name=_("member"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month the dues are for."))
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices,
+                                default=Category.EMPLOYED)
+    monthly_pay = models.DecimalField(_("monthly pay after tax"), max_digits=10, decimal_places=2, null=True,
+                                      blank=True)
+    amount_due = models.DecimalField(_("amount due"), max_digits=8, decimal_places=2)
+    amount_paid = models.DecimalField(_("amount paid"), max_digits=8, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+    objects = DuesPaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dues payment")
+        verbose_name_plural = _("dues payments")
+        ordering = ["member", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="dues_payment_one_per_member_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.month:%Y-%m}"
+
+    @property
+    def settled(self):
+        return self.amount_paid >= self.amount_due
