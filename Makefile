@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets migrate seed lint format messages test-postgres test-browser clean
+.PHONY: run test install assets migrate seed lint format messages test-postgres test-browser test-celery ci clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,14 +33,30 @@ seed: migrate
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Tests. `make test` is the whole suite on SQLite (browser tests skip without Chromium, except with
+# CI=true); PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="tests/parks -x"`.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/hongfan
+CELERY_TEST_BROKER ?= redis://127.0.0.1:6379/15
+
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The whole suite on PostgreSQL (DATABASE_URL, default $(PG_URL)); pytest-django creates test_<name>.
 test-postgres: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hongfan} $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 
 test-browser: install
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
+
+# Tests marked celery_worker, against a real worker and Redis; "no tests" (exit code 5) is no failure.
+test-celery: install
+	@rc=0; CELERY_TEST_BROKER=$(CELERY_TEST_BROKER) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} \
+		$(PY) -m pytest -m celery_worker $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no celery_worker tests collected: nothing to run"; exit 0; fi; exit $$rc
+
+# What CI runs, from start to end (installs Chromium and starts PostgreSQL/Redis when missing).
+ci:
+	CI=true bash .ci/run
 
 lint: install
 	$(VENV)/bin/ruff check .
