@@ -25,3 +25,307 @@ def can_view_full_id_number(user, member) -> bool:
     if scope.park_ids and member.organization_id is not None:
         return member.organization.park_id in scope.park_ids
     return False
+
+
+# --- Lifecycle: transfers, the development pipeline, dues --------------------------------------
+
+import datetime  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from django.apps import apps  # noqa: E402
+from django.db.models import F, Max, Prefetch, Q  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+# A request waits at most this long for the sending side's decision before it shows as overdue.
+TRANSFER_RESPONSE_DAYS = 7
+LAPSE_MONTHS = 6
+
+
+def _today():
+    return timezone.localdate()
+
+
+def transfer_queryset():
+    from .models import Transfer
+
+    return Transfer.objects.select_related(
+        "member",
+        "member__organization",
+        "from_organization",
+        "from_organization__park",
+        "to_organization",
+        "to_organization__park",
+    )
+
+
+def transfers_visible_to(user):
+    from .models import Transfer
+
+    return transfer_queryset().filter(pk__in=Transfer.objects.visible_to(user).values("pk"))
+
+
+def transfer_due_on(transfer) -> datetime.date | None:
+    """When the transfer's next step is due: the sending side's decision a week after the request,
+    the receiving side's acceptance before the letter runs out; None once closed."""
+    from .models import Transfer
+
+    if transfer.status == Transfer.Status.REQUESTED:
+        return timezone.localtime(transfer.requested_at).date() + datetime.timedelta(
+            days=TRANSFER_RESPONSE_DAYS
+        )
+    if transfer.status == Transfer.Status.APPROVED:
+        return transfer.letter_valid_until
+    return None
+
+
+def transfer_next_step(transfer) -> str:
+    """What happens next, in words for the member and the secretaries."""
+    from .models import Transfer
+
+    S, K = Transfer.Status, Transfer.Kind
+    if transfer.status == S.REQUESTED and transfer.kind == K.IN:
+        return _("Waiting for %(org)s to accept the member.") % {"org": transfer.to_display}
+    if transfer.status == S.REQUESTED:
+        return _("Waiting for %(org)s to approve and issue the introduction letter.") % {
+            "org": transfer.from_display
+        }
+    if transfer.status == S.APPROVED and transfer.kind == K.OUT:
+        return _("Take the letter to %(org)s before %(date)s; the sending branch confirms the receipt.") % {
+            "org": transfer.to_display,
+            "date": transfer.letter_valid_until,
+        }
+    if transfer.status == S.APPROVED:
+        return _("Waiting for %(org)s to accept the member before %(date)s.") % {
+            "org": transfer.to_display,
+            "date": transfer.letter_valid_until,
+        }
+    if transfer.status == S.DONE:
+        return _("Completed: the organisation relation is now with %(org)s.") % {"org": transfer.to_display}
+    if transfer.status == S.EXPIRED:
+        return _("The letter expired before acceptance; a new request is needed.")
+    return _("Closed.")
+
+
+def transfer_timeline(transfer):
+    return list(transfer.events.select_related("actor").order_by("at", "pk"))
+
+
+def member_transfers(member):
+    return list(transfer_queryset().filter(member=member).prefetch_related("events__actor"))
+
+
+@dataclass
+class InboxRow:
+    transfer: object
+    due_on: datetime.date | None
+    overdue: bool
+
+
+def transfer_inbox(user, *, today=None):
+    """The open transfers waiting for ``user``'s organisations: incoming (to accept) and outgoing
+    (to approve, or an outgoing letter to confirm), each overdue first, then by due date."""
+    from portal.scope import scope_for
+
+    from .models import Transfer
+
+    today = today or _today()
+    scope = scope_for(user)
+    S, K = Transfer.Status, Transfer.Kind
+    if scope.superuser:
+        mine_from = mine_to = Q()
+    else:
+        mine_from = Q(from_organization__in=scope.org_ids) | Q(from_organization__park__in=scope.park_ids)
+        mine_to = Q(to_organization__in=scope.org_ids) | Q(to_organization__park__in=scope.park_ids)
+    base = transfer_queryset().filter(status__in=Transfer.OPEN_STATUSES)
+    incoming = base.filter(mine_to).filter(
+        Q(status=S.APPROVED, kind=K.INTERNAL) | Q(status=S.REQUESTED, kind=K.IN)
+    )
+    outgoing = base.filter(mine_from).filter(Q(status=S.REQUESTED) | Q(status=S.APPROVED, kind=K.OUT))
+
+    def rows(queryset):
+        result = []
+        for transfer in queryset:
+            due = transfer_due_on(transfer)
+            result.append(InboxRow(transfer, due, bool(due and due < today)))
+        result.sort(key=lambda r: (not r.overdue, r.due_on or datetime.date.max, r.transfer.pk))
+        return result
+
+    return {"incoming": rows(incoming), "outgoing": rows(outgoing)}
+
+
+def destination_branches(*, query: str, exclude_org_id=None, limit=20):
+    """Branches a member may move to, found by the branch's or the park's name (public names only)."""
+    from parks.models import Organization
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    qs = (
+        Organization.objects.filter(kind__in=Organization.BRANCH_KINDS)
+        .filter(Q(name__icontains=query) | Q(park__name__icontains=query))
+        .select_related("park", "district")
+    )
+    if exclude_org_id:
+        qs = qs.exclude(pk=exclude_org_id)
+    return list(qs.order_by("park__name", "name")[:limit])
+
+
+def letter_status(*, number: str, code: str, today=None) -> str:
+    """'valid', 'used', 'expired', 'withdrawn' or 'unknown' for a letter number and its code; the
+    answer says nothing about whom the letter is for."""
+    import hmac
+
+    from .models import Transfer
+
+    today = today or _today()
+    number, code = (number or "").strip(), (code or "").strip().upper()
+    transfer = (
+        Transfer.objects.filter(letter_number=number)
+        .exclude(letter_number="")
+        .only("status", "verification_code", "letter_valid_until")
+        .first()
+    )
+    if transfer is None or not code or not hmac.compare_digest(transfer.verification_code, code):
+        return "unknown"
+    if transfer.status == Transfer.Status.DONE:
+        return "used"
+    if transfer.status in (Transfer.Status.REJECTED, Transfer.Status.CANCELLED):
+        return "withdrawn"
+    if transfer.status == Transfer.Status.EXPIRED or transfer.letter_expired(today):
+        return "expired"
+    return "valid"
+
+
+# Development pipeline ---------------------------------------------------------------------
+
+
+@dataclass
+class PipelineRow:
+    member: object
+    next_step: str
+    due_on: datetime.date | None
+    overdue: bool
+
+
+def pipeline_board(organization_ids, *, today=None):
+    """The members on the way to full membership in these organisations, with the next due date
+    of each (the talk, the earliest candidate date, the end of probation), overdue first."""
+    from . import actions
+    from .models import ApplicationTalk, Member, Stage, StageChange
+
+    today = today or _today()
+    members = (
+        Member.objects.filter(organization__in=organization_ids, status=Member.Status.ACTIVE)
+        .exclude(stage=Stage.FULL)
+        .select_related("organization", "application_talk")
+        .prefetch_related(
+            Prefetch("stage_changes", queryset=StageChange.objects.filter(kind=StageChange.Kind.EXTENSION))
+        )
+    )
+    rows = []
+    for member in members:
+        due, step = None, ""
+        if member.stage == Stage.APPLICANT:
+            try:
+                talk = member.application_talk
+            except ApplicationTalk.DoesNotExist:
+                talk = None
+            if talk is None and member.applied_on:
+                due, step = actions.add_months(member.applied_on, actions.TALK_WITHIN_MONTHS), _("talk")
+            elif talk is not None:
+                step = _("can become an activist")
+        elif member.stage == Stage.ACTIVIST and member.activist_on:
+            due, step = actions.add_months(member.activist_on, 12), _("can become a candidate")
+        elif member.stage == Stage.CANDIDATE:
+            step = _("admission vote")
+        elif member.stage == Stage.PROBATIONARY:
+            due, step = actions.probation_ends_on(member), _("confirmation")
+        # For a talk the date is a deadline; for the others the earliest date the step may happen,
+        # which counts as overdue once passed.
+        rows.append(PipelineRow(member, step, due, bool(due and due < today)))
+    rows.sort(key=lambda r: (not r.overdue, r.due_on or datetime.date.max, r.member.name))
+    return rows
+
+
+# Dues -------------------------------------------------------------------------------------
+
+
+def member_dues(member):
+    return list(member.dues_payments.order_by("-month"))
+
+
+def _months_between(start: datetime.date, end: datetime.date) -> int:
+    return max(0, (end.year - start.year) * 12 + end.month - start.month)
+
+
+@dataclass
+class DuesRow:
+    member: object
+    paid_through: datetime.date | None
+    months_in_arrears: int
+    lapse_risk: bool
+
+
+def _attended_since(member_ids, since):
+    """Member ids with a recorded presence at an activity since ``since`` (when activities exist)."""
+    try:
+        Attendance = apps.get_model("activities", "Attendance")
+    except LookupError:
+        return set()
+    fields = {f.name for f in Attendance._meta.get_fields()}
+    if not {"member", "activity"} <= fields:
+        return set()
+    qs = Attendance.objects.filter(member__in=member_ids)
+    if "status" in fields:
+        qs = qs.filter(status="present")
+    try:
+        qs = qs.filter(activity__start__date__gte=since)
+        return set(qs.values_list("member_id", flat=True))
+    except Exception:  # noqa: BLE001 - the activities app may name its date differently
+        return set()
+
+
+def branch_dues(organization_ids, *, today=None):
+    """Each dues-paying member of these organisations: the month up to which dues are settled, the
+    months in arrears (up to last month; the current month is not late yet), and the lapse-risk
+    flag (DESIGN §3: a full member with no attendance and no dues paid for six months)."""
+    from . import actions
+    from .models import DuesPayment, Member, Stage
+
+    today = today or _today()
+    this_month = today.replace(day=1)
+    members = list(
+        Member.objects.filter(
+            organization__in=organization_ids,
+            status=Member.Status.ACTIVE,
+            stage__in=[Stage.PROBATIONARY, Stage.FULL],
+        ).select_related("organization")
+    )
+    ids = [m.pk for m in members]
+    settled = dict(
+        DuesPayment.objects.filter(member__in=ids, amount_paid__gte=F("amount_due"))
+        .values("member")
+        .annotate(last=Max("month"))
+        .values_list("member", "last")
+    )
+    since = actions.add_months(today, -LAPSE_MONTHS)
+    paid_recently = set(
+        DuesPayment.objects.filter(member__in=ids, paid_on__gte=since, amount_paid__gt=0).values_list(
+            "member", flat=True
+        )
+    )
+    attended = _attended_since(ids, since)
+    rows = []
+    for member in members:
+        paid_through = settled.get(member.pk)
+        start = (
+            actions.add_months(paid_through, 1)
+            if paid_through
+            else ((member.probationary_on or this_month).replace(day=1))
+        )
+        arrears = _months_between(start, this_month)
+        lapse = member.stage == Stage.FULL and member.pk not in paid_recently and member.pk not in attended
+        rows.append(DuesRow(member, paid_through, arrears, lapse))
+    rows.sort(key=lambda r: (-r.months_in_arrears, r.member.name))
+    return rows

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal and roles")
+
+    def ready(self):
+        from . import signals  # noqa: F401
