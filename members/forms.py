@@ -1,0 +1,178 @@
+"""Forms of the members app's lifecycle pages. They validate input; the rules live in actions."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parks.models import Organization
+
+from .actions import LETTER_DEFAULT_MONTHS, LETTER_MAX_MONTHS
+from .models import STAGE_ORDER, DuesPayment, Transfer
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+MONTH = forms.DateInput(attrs={"type": "month", "class": "form-control"}, format="%Y-%m")
+
+
+class MonthField(forms.DateField):
+    """A month as YYYY-MM (the browser's month input), stored as the first day of the month."""
+
+    widget = MONTH
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
+
+
+class TransferRequestForm(forms.Form):
+    """The member's 'transfer my organisation relation' form."""
+
+    DESTINATION_CHOICES = [
+        (Transfer.Kind.INTERNAL, _("a branch in this portal")),
+        (Transfer.Kind.OUT, _("an organisation outside the portal")),
+    ]
+    kind = forms.ChoiceField(
+        label=_("Moving to"),
+        choices=DESTINATION_CHOICES,
+        initial=Transfer.Kind.INTERNAL,
+        widget=forms.RadioSelect,
+    )
+    to_organization = forms.ModelChoiceField(
+        label=_("Destination branch"),
+        required=False,
+        queryset=Organization.objects.filter(kind__in=Organization.BRANCH_KINDS),
+        widget=forms.HiddenInput,
+    )
+    outside_organization = forms.CharField(
+        label=_("Outside organisation"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Transfer.Kind.INTERNAL and not data.get("to_organization"):
+            self.add_error("to_organization", _("Find and choose the branch you are moving to."))
+        if data.get("kind") == Transfer.Kind.OUT and not (data.get("outside_organization") or "").strip():
+            self.add_error("outside_organization", _("Name the organisation outside the portal."))
+        return data
+
+
+class ApproveForm(forms.Form):
+    valid_months = forms.TypedChoiceField(
+        label=_("Letter valid for"),
+        coerce=int,
+        initial=LETTER_DEFAULT_MONTHS,
+        choices=[(n, _("%(n)d month(s)") % {"n": n}) for n in range(1, LETTER_MAX_MONTHS + 1)],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    dues_paid_until = MonthField(label=_("Dues paid up to (month)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("dues_paid_until", timezone.localdate().replace(day=1))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
+    )
+
+
+class LetterVerifyForm(forms.Form):
+    number = forms.CharField(
+        label=_("Letter number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "placeholder": "2026-000123", "autocomplete": "off"}
+        ),
+    )
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+
+
+class TalkForm(forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    held_by = forms.CharField(
+        label=_("Talked with by"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
+    )
+
+
+class AdvanceForm(forms.Form):
+    effective_on = forms.DateField(label=_("Effective on"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+
+class ExtendForm(forms.Form):
+    until = forms.DateField(label=_("Probation extended to"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
+    )
+
+
+class CorrectForm(forms.Form):
+    to_stage = forms.ChoiceField(
+        label=_("Correct stage to"),
+        choices=[(s.value, s.label) for s in STAGE_ORDER],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    effective_on = forms.DateField(label=_("Effective on"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class DuesForm(forms.Form):
+    month = MonthField(label=_("Month"))
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=DuesPayment.Category.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    monthly_pay = forms.DecimalField(
+        label=_("Monthly pay after tax (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+    )
+    amount_paid = forms.DecimalField(
+        label=_("Amount paid (yuan)"),
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE, initial=datetime.date.today)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("category") != DuesPayment.Category.REDUCED and data.get("monthly_pay") is None:
+            self.add_error("monthly_pay", _("Give the monthly pay after tax."))
+        return data

@@ -1,0 +1,364 @@
+"""Pages of the members lifecycle: transfers, the pipeline board, dues. No business rule here: the
+views call selectors and actions and show the refusals the actions raise."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from parks.models import Organization
+from portal.scope import scope_for
+
+from . import actions, selectors
+from .forms import (
+    AdvanceForm,
+    ApproveForm,
+    CorrectForm,
+    DuesForm,
+    ExtendForm,
+    LetterVerifyForm,
+    ReasonForm,
+    TalkForm,
+    TransferRequestForm,
+)
+from .models import Member, Stage, Transfer
+
+VERIFY_LIMIT = 20  # letter checks per client and 10 minutes
+VERIFY_WINDOW = 600
+
+
+def _errors(exc: ValidationError):
+    return exc.messages
+
+
+def _add_errors(form, exc: ValidationError):
+    """Put an action's refusal on the form: on the field it names, else above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _own_member(user):
+    return Member.objects.filter(user=user).select_related("organization", "organization__park").first()
+
+
+# --- member's side --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_new(request):
+    """The member's 'transfer my organisation relation' form."""
+    member = _own_member(request.user)
+    if member is None:
+        raise PermissionDenied
+    open_transfer = Transfer.objects.filter(member=member).open().first()
+    if open_transfer is not None:
+        messages.info(request, _("You already have a transfer in progress."))
+        return redirect("members:transfer_detail", open_transfer.pk)
+    form = TransferRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                transfer = actions.transfer_request(
+                    member=member,
+                    by=request.user,
+                    reason=data["reason"],
+                    kind=data["kind"],
+                    to_organization=data["to_organization"]
+                    if data["kind"] == Transfer.Kind.INTERNAL
+                    else None,
+                    outside_organization=data["outside_organization"]
+                    if data["kind"] == Transfer.Kind.OUT
+                    else "",
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Your request was sent to your branch."))
+                return redirect("members:transfer_detail", transfer.pk)
+        status = 400
+    chosen = form.data.get("to_organization") if form.is_bound else None
+    chosen_org = (
+        Organization.objects.filter(pk=chosen).select_related("park").first()
+        if (chosen and str(chosen).isdigit())
+        else None
+    )
+    return render(
+        request,
+        "members/transfer_new.html",
+        {"form": form, "member": member, "chosen_org": chosen_org},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def destinations(request):
+    """htmx: branches matching the search, to choose the destination."""
+    member = _own_member(request.user)
+    branches = selectors.destination_branches(
+        query=request.GET.get("q", ""), exclude_org_id=member.organization_id if member else None
+    )
+    return render(
+        request,
+        "members/partials/destinations.html",
+        {"branches": branches, "query": request.GET.get("q", "")},
+    )
+
+
+@login_required
+def transfer_mine(request):
+    """The member's transfers: the current one with its timeline and what happens next."""
+    member = _own_member(request.user)
+    if member is None:
+        raise PermissionDenied
+    transfers = selectors.member_transfers(member)
+    return render(request, "members/transfer_mine.html", {"member": member, "transfers": transfers})
+
+
+# --- a transfer -----------------------------------------------------------------------------
+
+
+def _visible_transfer(user, pk):
+    try:
+        return selectors.transfers_visible_to(user).get(pk=pk)
+    except Transfer.DoesNotExist:
+        raise Http404 from None
+
+
+def _detail_context(request, transfer, **extra):
+    user = request.user
+    S, K = Transfer.Status, Transfer.Kind
+    from_side = actions.may_act_for(user, transfer.from_organization)
+    to_side = actions.may_act_for(user, transfer.to_organization)
+    accept_side = from_side if transfer.kind == K.OUT else to_side
+    context = {
+        "transfer": transfer,
+        "timeline": selectors.transfer_timeline(transfer),
+        "next_step": selectors.transfer_next_step(transfer),
+        "can_approve": from_side and transfer.status == S.REQUESTED and transfer.kind != K.IN,
+        "can_accept": accept_side
+        and transfer.status == (S.REQUESTED if transfer.kind == K.IN else S.APPROVED),
+        "can_reject": transfer.is_open and actions.may_act_for(user, actions._deciding_side(transfer)),
+        "can_cancel": transfer.is_open
+        and (
+            actions.is_member_themself(user, transfer.member)
+            or actions.may_act_for(
+                user, transfer.to_organization if transfer.kind == K.IN else transfer.from_organization
+            )
+        ),
+        "has_letter": bool(transfer.letter_number),
+        "approve_form": ApproveForm(),
+        "reason_form": ReasonForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def transfer_detail(request, pk):
+    transfer = _visible_transfer(request.user, pk)
+    return render(request, "members/transfer_detail.html", _detail_context(request, transfer))
+
+
+@login_required
+@require_POST
+def transfer_act(request, pk, step):
+    """approve / accept / reject / cancel: each an action; a refusal re-shows the page with the
+    reason (400) and changes nothing."""
+    transfer = _visible_transfer(request.user, pk)
+    extra = {}
+    try:
+        if step == "approve":
+            form = ApproveForm(request.POST)
+            extra["approve_form"] = form
+            if not form.is_valid():
+                raise ValidationError(_("Check the letter's validity and the month to which dues are paid."))
+            actions.transfer_approve(transfer=transfer, by=request.user, **form.cleaned_data)
+            done = _("Approved: introduction letter issued.")
+        elif step == "accept":
+            actions.transfer_accept(transfer=transfer, by=request.user)
+            done = _("Accepted: the member now belongs to the receiving organisation.")
+        elif step == "reject":
+            form = ReasonForm(request.POST)
+            extra["reason_form"] = form
+            if not form.is_valid():
+                raise ValidationError(_("Please give the reason for the rejection."))
+            actions.transfer_reject(transfer=transfer, by=request.user, reason=form.cleaned_data["reason"])
+            done = _("Rejected.")
+        elif step == "cancel":
+            actions.transfer_cancel(transfer=transfer, by=request.user)
+            done = _("Cancelled.")
+        else:
+            raise Http404
+    except ValidationError as exc:
+        transfer = _visible_transfer(request.user, pk)  # unchanged: re-read what is stored
+        context = _detail_context(request, transfer, **extra)
+        context["errors"] = _errors(exc)
+        return render(request, "members/transfer_detail.html", context, status=400)
+    messages.success(request, done)
+    return redirect("members:transfer_detail", pk)
+
+
+@login_required
+@require_GET
+def transfer_letter(request, pk):
+    """The introduction letter, printable; for the member and both sides only."""
+    transfer = _visible_transfer(request.user, pk)
+    if not transfer.letter_number:
+        raise Http404
+    return render(request, "members/letter.html", {"transfer": transfer})
+
+
+@login_required
+@require_GET
+def transfer_inbox(request):
+    scope = scope_for(request.user)
+    if not (scope.superuser or scope.is_secretary or scope.is_park_admin):
+        raise PermissionDenied
+    inbox = selectors.transfer_inbox(request.user)
+    return render(request, "members/transfer_inbox.html", inbox)
+
+
+@require_http_methods(["GET", "POST"])
+def letter_verify(request):
+    """Public: is this letter genuine and valid? Says nothing about whom it is for."""
+    form = LetterVerifyForm(request.POST or None)
+    result, status = None, 200
+    if request.method == "POST":
+        key = f"members:letter-verify:{request.META.get('REMOTE_ADDR', '')}"
+        cache.add(key, 0, VERIFY_WINDOW)
+        try:
+            attempts = cache.incr(key)
+        except ValueError:
+            attempts = 1
+        if attempts > VERIFY_LIMIT:
+            form.add_error(None, _("Too many checks from here; please try again in a few minutes."))
+            status = 429
+        elif form.is_valid():
+            result = selectors.letter_status(
+                number=form.cleaned_data["number"], code=form.cleaned_data["code"]
+            )
+        else:
+            status = 400
+    return render(request, "members/letter_verify.html", {"form": form, "result": result}, status=status)
+
+
+# --- branch: pipeline board, dues -----------------------------------------------------------
+
+
+def _acting_orgs(user):
+    scope = scope_for(user)
+    qs = Organization.objects.select_related("park")
+    if scope.superuser:
+        return qs.filter(kind__in=Organization.BRANCH_KINDS)
+    return qs.filter(pk__in=scope.org_ids) | qs.filter(
+        park__in=scope.park_ids, kind__in=Organization.BRANCH_KINDS
+    )
+
+
+@login_required
+def branch_home(request):
+    org = _acting_orgs(request.user).order_by("pk").first()
+    if org is None:
+        raise PermissionDenied
+    return redirect("members:branch", org.pk)
+
+
+@login_required
+@require_GET
+def branch(request, org_pk):
+    """The branch's pipeline board and dues arrears."""
+    org = get_object_or_404(_acting_orgs(request.user), pk=org_pk)
+    ids = Organization.objects.with_descendants({org.pk})
+    return render(
+        request,
+        "members/branch.html",
+        {
+            "org": org,
+            "pipeline": selectors.pipeline_board(ids),
+            "dues": selectors.branch_dues(ids),
+            "other_orgs": _acting_orgs(request.user).exclude(pk=org.pk).order_by("name")[:50],
+        },
+    )
+
+
+MEMBER_FORMS = {
+    "talk": TalkForm,
+    "advance": AdvanceForm,
+    "extend": ExtendForm,
+    "correct": CorrectForm,
+    "dues": DuesForm,
+}
+
+
+def _managed_member(user, pk):
+    member = get_object_or_404(Member.objects.visible_to(user).select_related("organization"), pk=pk)
+    if not actions.may_act_for(user, member.organization):
+        raise PermissionDenied
+    return member
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_lifecycle(request, pk, step=None):
+    """One member's stage history, the pipeline steps and the dues ledger, for their branch."""
+    member = _managed_member(request.user, pk)
+    forms = {name: cls(prefix=name) for name, cls in MEMBER_FORMS.items()}
+    status, errors = 200, []
+    if request.method == "POST":
+        if step not in MEMBER_FORMS:
+            raise Http404
+        form = forms[step] = MEMBER_FORMS[step](request.POST, prefix=step)
+        if form.is_valid():
+            data = form.cleaned_data
+            call = {
+                "talk": lambda: actions.record_application_talk(member=member, by=request.user, **data),
+                "advance": lambda: actions.stage_advance(member=member, by=request.user, **data),
+                "extend": lambda: actions.probation_extend(member=member, by=request.user, **data),
+                "correct": lambda: actions.stage_correct(member=member, by=request.user, **data),
+                "dues": lambda: actions.dues_record_payment(member=member, by=request.user, **data),
+            }[step]
+            try:
+                call()
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("members:member_lifecycle", member.pk)
+        status = 400
+        member.refresh_from_db()
+    return render(
+        request,
+        "members/member_lifecycle.html",
+        {
+            "member": member,
+            "changes": member.stage_changes.select_related("changed_by").order_by("-created_at", "-pk"),
+            "dues": selectors.member_dues(member),
+            "probation_ends": actions.probation_ends_on(member),
+            "forms": forms,
+            "errors": errors,
+            "failed_step": step if errors or status == 400 else None,
+            "is_full": member.stage == Stage.FULL,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def my_dues(request):
+    member = _own_member(request.user)
+    if member is None:
+        raise PermissionDenied
+    return render(request, "members/my_dues.html", {"member": member, "dues": selectors.member_dues(member)})
