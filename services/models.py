@@ -127,7 +127,9 @@ class ServiceTeam(models.Model):
         MARKET_REGULATION = "market_regulation", _("market regulation")
         OTHER = "other", _("other")
 
-    park = models.ForeignKey("parks.Park", models.CASCADE, related_name="service_teams", verbose_name=_("park"))
+    park = models.ForeignKey(
+        "parks.Park", models.CASCADE, related_name="service_teams", verbose_name=_("park")
+    )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
     members = models.ManyToManyField(
@@ -141,7 +143,9 @@ class ServiceTeam(models.Model):
         verbose_name = _("service team")
         verbose_name_plural = _("service teams")
         ordering = ["park", "name"]
-        constraints = [models.UniqueConstraint(fields=["park", "name"], name="service_team_unique_name_in_park")]
+        constraints = [
+            models.UniqueConstraint(fields=["park", "name"], name="service_team_unique_name_in_park")
+        ]
 
     def __str__(self):
         return f"{self.park} · {self.name}"
@@ -180,7 +184,10 @@ class RequestStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (
-    RequestStatus.SUBMITTED, RequestStatus.ACCEPTED, RequestStatus.ASSIGNED, RequestStatus.IN_PROGRESS,
+    RequestStatus.SUBMITTED,
+    RequestStatus.ACCEPTED,
+    RequestStatus.ASSIGNED,
+    RequestStatus.IN_PROGRESS,
 )
 
 
@@ -219,9 +226,15 @@ class ServiceRequest(models.Model):
     Status = RequestStatus
     Urgency = Urgency
 
-    park = models.ForeignKey("parks.Park", models.PROTECT, related_name="service_requests", verbose_name=_("park"))
+    park = models.ForeignKey(
+        "parks.Park", models.PROTECT, related_name="service_requests", verbose_name=_("park")
+    )
     enterprise = models.ForeignKey(
-        "parks.Enterprise", models.PROTECT, null=True, blank=True, related_name="service_requests",
+        "parks.Enterprise",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_requests",
         verbose_name=_("enterprise"),
     )
     requester = models.ForeignKey(
@@ -308,14 +321,18 @@ class ServiceRequestEvent(models.Model):
         REOPENED = "reopened", _("reopened")
         COMMENT = "comment", _("comment")
 
-    request = models.ForeignKey(ServiceRequest, models.CASCADE, related_name="events", verbose_name=_("request"))
+    request = models.ForeignKey(
+        ServiceRequest, models.CASCADE, related_name="events", verbose_name=_("request")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
     )
     text = models.TextField(_("text"), blank=True)
     attachment = models.FileField(
-        _("attachment"), upload_to="services/requests/%Y/%m/", blank=True,
+        _("attachment"),
+        upload_to="services/requests/%Y/%m/",
+        blank=True,
         validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
     )
     status_after = models.CharField(_("status after"), max_length=20, choices=RequestStatus.choices)
@@ -355,7 +372,8 @@ class Wish(models.Model):
 
     park = models.ForeignKey("parks.Park", models.CASCADE, related_name="wishes", verbose_name=_("park"))
     beneficiary = models.CharField(
-        _("beneficiary's first name"), max_length=20,
+        _("beneficiary's first name"),
+        max_length=20,
         help_text=_("A first name or a nickname only; no other personal data."),
     )
     need = models.CharField(_("the wish"), max_length=300)
@@ -365,14 +383,20 @@ class Wish(models.Model):
     posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     claimed_by = models.ForeignKey(
-        "members.Member", models.PROTECT, null=True, blank=True, related_name="claimed_wishes",
+        "members.Member",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claimed_wishes",
         verbose_name=_("claimed by"),
     )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
     fulfilment_note = models.TextField(_("fulfilment note"), blank=True)
     photo = models.FileField(
-        _("photo"), upload_to="services/wishes/%Y/%m/", blank=True,
+        _("photo"),
+        upload_to="services/wishes/%Y/%m/",
+        blank=True,
         validators=[FileExtensionValidator(PHOTO_EXTENSIONS)],
     )
     history = HistoricalRecords()
@@ -399,8 +423,9 @@ class RoomBookingQuerySet(UserScopedQuerySet):
         return scope.q(district="room__park__district", park="room__park", member_park="room__park")
 
     def user_filter(self, user):
-        return Q(booked_by=user) | Q(room__park__in=EnterpriseContact.objects.filter(user=user).values(
-            "enterprise__park"))
+        return Q(booked_by=user) | Q(
+            room__park__in=EnterpriseContact.objects.filter(user=user).values("enterprise__park")
+        )
 
     def confirmed(self):
         return self.filter(status=RoomBooking.Status.CONFIRMED)
@@ -425,7 +450,11 @@ class RoomBooking(models.Model):
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="room_bookings", verbose_name=_("booked by")
     )
     enterprise = models.ForeignKey(
-        "parks.Enterprise", models.SET_NULL, null=True, blank=True, related_name="room_bookings",
+        "parks.Enterprise",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="room_bookings",
         verbose_name=_("for enterprise"),
     )
     purpose = models.CharField(_("purpose"), max_length=200)
@@ -434,7 +463,11 @@ class RoomBooking(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -449,7 +482,9 @@ class RoomBooking(models.Model):
         ordering = ["room", "starts_at"]
         indexes = [models.Index(fields=["room", "starts_at"])]
         constraints = [
-            models.CheckConstraint(name="room_booking_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))),
+            models.CheckConstraint(
+                name="room_booking_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
+            ),
         ]
 
     def __str__(self):
