@@ -1,0 +1,93 @@
+#!/bin/sh
+# Entry point of the Hongfan image. The first argument names the role of the container:
+#   web          wait for the database, apply migrations, then serve with gunicorn
+#   worker       a Celery worker
+#   beat         the Celery beat (django_celery_beat's DatabaseScheduler); run exactly one
+#   healthcheck  exit 0 when the web server answers (used by docker-compose.yml)
+#   anything else is executed as given, e.g. `docker compose run --rm web manage.py createsuperuser`
+set -eu
+
+wait_for_database() {
+    python - <<'PY'
+import sys
+import time
+
+import django
+
+django.setup()
+from django.db import connection
+from django.db.utils import OperationalError
+
+for attempt in range(60):
+    try:
+        connection.ensure_connection()
+        break
+    except OperationalError as exc:
+        print(f"waiting for the database ({exc.__class__.__name__})", file=sys.stderr)
+        time.sleep(2)
+else:
+    sys.exit("the database did not answer in 120 seconds")
+PY
+}
+
+case "${1:-web}" in
+    web)
+        wait_for_database
+        python manage.py migrate --noinput
+        exec gunicorn portal.wsgi:application \
+            --bind "0.0.0.0:${PORT:-8000}" \
+            --workers "${GUNICORN_WORKERS:-3}" \
+            --timeout "${GUNICORN_TIMEOUT:-60}" \
+            --max-requests 1000 --max-requests-jitter 100 \
+            --access-logfile - --error-logfile -
+        ;;
+    worker)
+        wait_for_database
+        exec celery -A portal worker --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
+            --concurrency "${CELERY_CONCURRENCY:-2}"
+        ;;
+    beat)
+        wait_for_database
+        exec celery -A portal beat --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
+            --scheduler django_celery_beat.schedulers:DatabaseScheduler \
+            --pidfile /tmp/celerybeat.pid
+        ;;
+    healthcheck)
+        # The login page through the same checks as a real request: an allowed host name and,
+        # behind the proxy, the forwarded scheme (else SECURE_SSL_REDIRECT answers with a redirect).
+        exec python - <<'PY'
+import os
+import sys
+import urllib.error
+import urllib.request
+
+hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+host = hosts[0].lstrip(".") if hosts and hosts[0] != "*" else "localhost"
+port = os.environ.get("PORT", "8000")
+request = urllib.request.Request(
+    f"http://127.0.0.1:{port}/accounts/login/", headers={"Host": host, "X-Forwarded-Proto": "https"}
+)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+try:
+    status = urllib.request.build_opener(NoRedirect).open(request, timeout=5).status
+except urllib.error.HTTPError as exc:
+    status = exc.code
+except OSError as exc:
+    sys.exit(f"unhealthy: {exc}")
+sys.exit(0 if status < 400 else f"unhealthy: HTTP {status}")
+PY
+        ;;
+    manage.py)
+        shift
+        exec python manage.py "$@"
+        ;;
+    *)
+        exec "$@"
+        ;;
+esac

@@ -1,0 +1,166 @@
+"""The production files, checked without Docker (no engine runs here): docker-compose.yml parsed
+with PyYAML, the Dockerfile, the entry point, and .env.example / docs/deploy.md against settings.py.
+"""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_NAMES = re.compile(r"(PASSWORD|SECRET|KEY|TOKEN)", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def env_example():
+    """NAME → value for every variable in .env.example, commented-out optional ones included."""
+    names = {}
+    for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^(?:# )?([A-Z][A-Z0-9_]*)=(.*)$", line)
+        if match:
+            names[match.group(1)] = match.group(2)
+    return names
+
+
+def settings_variables():
+    """Every environment variable portal/settings.py reads."""
+    source = (ROOT / "portal" / "settings.py").read_text(encoding="utf-8")
+    return set(re.findall(r"\b(?:env|env_bool|env_list|secret)\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
+
+
+def test_services_are_present(compose):
+    assert set(compose["services"]) == {"db", "redis", "web", "worker", "beat"}
+    assert compose["services"]["db"]["image"] == "postgres:15"
+    assert compose["services"]["redis"]["image"] == "redis:7"
+
+
+def test_every_service_is_configured_from_dot_env_only(compose):
+    for name, service in compose["services"].items():
+        env_file = service.get("env_file")
+        env_files = [env_file] if isinstance(env_file, str) else env_file
+        assert env_files == [".env"], f"{name}: env_file must be .env"
+        # Nothing set inline: the environment comes from .env alone.
+        assert "environment" not in service, f"{name}: put settings in .env, not in docker-compose.yml"
+
+
+def test_no_secret_is_hard_coded(compose):
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    # Secrets appear only as references to the container's environment ($$NAME / ${NAME}).
+    for match in re.finditer(r"(\w*(?:PASSWORD|SECRET|KEY|TOKEN)\w*)\s*[=:]\s*(\S+)", text, re.IGNORECASE):
+        value = match.group(2).strip("\"'")
+        assert value.startswith("$"), f"hard-coded secret in docker-compose.yml: {match.group(0)}"
+    assert "redis://" not in text and "postgres://" not in text
+
+
+def test_app_services_share_one_image_and_run_their_role(compose):
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["build"] == "."
+        assert services[name]["command"] == [name]
+        assert "/app/media" in " ".join(services[name]["volumes"])
+    entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text(encoding="utf-8")
+    assert "exec gunicorn portal.wsgi:application" in entrypoint
+    assert "python manage.py migrate --noinput" in entrypoint
+    assert "exec celery -A portal worker" in entrypoint
+    assert "--scheduler django_celery_beat.schedulers:DatabaseScheduler" in entrypoint
+
+
+def test_exactly_one_beat(compose):
+    services = compose["services"]
+    beats = [name for name, service in services.items() if "beat" in service.get("command", [])]
+    assert beats == ["beat"]
+    assert services["beat"]["deploy"]["replicas"] == 1
+    entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text(encoding="utf-8")
+    # A worker with an embedded beat (-B / --beat) would be a second scheduler.
+    worker_line = next(line for line in entrypoint.splitlines() if "celery -A portal worker" in line)
+    assert " -B" not in worker_line and "--beat" not in worker_line
+
+
+def test_every_service_has_a_healthcheck(compose):
+    for name, service in compose["services"].items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+
+
+def test_app_services_wait_for_healthy_dependencies(compose):
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["db"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+    for name in ("worker", "beat"):  # after web has migrated
+        assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_gunicorn_is_published_on_loopback_by_default(compose):
+    (port,) = compose["services"]["web"]["ports"]
+    assert port == "${HONGFAN_BIND:-127.0.0.1:8000}:8000"
+
+
+def test_compose_interpolations_are_documented_in_env_example(compose, env_example):
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    # ${NAME} is read by compose from .env, $${NAME} by the container from its env_file (.env).
+    used = set(re.findall(r"\$\$?\{([A-Z][A-Z0-9_]*)", text)) - {"HOSTNAME"}  # HOSTNAME: set by Docker
+    assert used, "expected ${...} references"
+    assert used <= set(env_example), f"not in .env.example: {sorted(used - set(env_example))}"
+
+
+def test_env_example_lists_every_setting(env_example):
+    missing = settings_variables() - set(env_example)
+    assert not missing, f"portal/settings.py reads {sorted(missing)}: add them to .env.example"
+
+
+def test_deploy_doc_explains_every_setting(env_example):
+    doc = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    missing = sorted(name for name in settings_variables() | set(env_example) if f"`{name}`" not in doc)
+    assert not missing, f"docs/deploy.md does not explain {missing}"
+
+
+def test_env_example_carries_no_real_secret(env_example):
+    for name, value in env_example.items():
+        if SECRET_NAMES.search(name) and name not in {"AXES_PROXY_COUNT"}:
+            assert value in {"", "change-me"}, f"{name} in .env.example must be a placeholder"
+    assert env_example["HONGFAN_MODE"] == "production"
+    # The broker and database URLs carry the same placeholder password as the services.
+    assert env_example["DATABASE_URL"] == (
+        f"postgres://{env_example['POSTGRES_USER']}:{env_example['POSTGRES_PASSWORD']}@db:5432/"
+        f"{env_example['POSTGRES_DB']}"
+    )
+    assert env_example["CELERY_BROKER_URL"] == f"redis://:{env_example['REDIS_PASSWORD']}@redis:6379/0"
+
+
+def test_deploy_doc_tells_to_replace_the_placeholders():
+    # The production settings refuse a missing secret; a placeholder left in .env is the
+    # operator's error, so the doc tells them to replace every change-me.
+    doc = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "change-me" in doc
+
+
+def test_dockerfile():
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    froms = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
+    assert froms[0].startswith("node:") and froms[-1] == "python:3.11-slim"
+    for step in ("npm ci", "scripts/vendor-assets.sh", "pip install .", "collectstatic --noinput"):
+        assert step in text, step
+    users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert users and users[-1] not in {"root", "0"}
+    assert re.search(r'^ENTRYPOINT \["/app/docker/entrypoint.sh"\]', text, re.MULTILINE)
+
+
+def test_dockerignore_keeps_local_state_and_secrets_out():
+    lines = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
+    assert {".env", ".git", ".venv", "node_modules", "db.sqlite3*"} <= lines
+
+
+def test_entrypoint_is_an_executable_posix_script():
+    path = ROOT / "docker" / "entrypoint.sh"
+    assert os.access(path, os.X_OK)
+    result = subprocess.run(["sh", "-n", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
