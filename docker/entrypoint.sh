@@ -6,6 +6,7 @@
 #   healthcheck  exit 0 when the web server answers (used by docker-compose.yml)
 #   anything else is executed as given, e.g. `docker compose run --rm web manage.py createsuperuser`
 set -eu
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-portal.settings}"
 
 wait_for_database() {
     python - <<'PY'
@@ -75,7 +76,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 try:
-    status = urllib.request.build_opener(NoRedirect).open(request, timeout=5).status
+    status = urllib.request.build_opener(NoRedirect).open(request, timeout=8).status
 except urllib.error.HTTPError as exc:
     status = exc.code
 except OSError as exc:
