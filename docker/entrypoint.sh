@@ -49,6 +49,9 @@ case "${1:-web}" in
         ;;
     beat)
         wait_for_database
+        # A pid file left by the previous run of this container would name pid 1, alive again
+        # (this process), and celery would refuse to start; one beat per container, so drop it.
+        rm -f /tmp/celerybeat.pid
         exec celery -A portal beat --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
             --scheduler django_celery_beat.schedulers:DatabaseScheduler \
             --pidfile /tmp/celerybeat.pid
