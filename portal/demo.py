@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from members.models import STAGE_ORDER, Member, Stage, StageChange
 from parks.models import District, Enterprise, Organization, Park, Room, add_years
@@ -568,10 +568,14 @@ class Planner:
 
 
 def _sizes(total: int, count: int, rng: random.Random, spread: int) -> list[int]:
-    """``count`` sizes around the mean that add up to ``total``."""
-    mean = total // count
-    sizes = [mean + rng.randint(-spread, spread) for _ in range(count - 1)]
-    sizes.append(total - sum(sizes))
+    """``count`` sizes within ``spread`` of the mean that add up to ``total``."""
+    mean, remainder = divmod(total, count)
+    sizes = [mean + (1 if i < remainder else 0) for i in range(count)]
+    for _step in range(count * spread):
+        a, b = rng.randrange(count), rng.randrange(count)
+        if a != b and sizes[a] < mean + spread and sizes[b] > mean - spread:
+            sizes[a] += 1
+            sizes[b] -= 1
     return sizes
 
 
@@ -1009,12 +1013,15 @@ def _ensure_members(plan, orgs, enterprises, result):
 
 
 def _ensure_secretaries(plan, orgs, members):
+    """Give each organisation without a secretary the one of the plan (its members exist now)."""
+    changed = []
     for spec in plan.organizations:
         org = orgs[spec.code]
         if org.secretary_id is None and spec.secretary_id_number:
             org.secretary_id = members[crypto.digest(spec.secretary_id_number)]
-            org._change_reason = CHANGE_REASON
-            org.save(update_fields=["secretary"])
+            changed.append(org)
+    if changed:
+        bulk_update_with_history(changed, Organization, ["secretary"], default_change_reason=CHANGE_REASON)
 
 
 def _ensure_rooms(parks, result):

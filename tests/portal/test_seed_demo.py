@@ -1,0 +1,421 @@
+"""``manage.py seed_demo``: the demo world is complete, valid, scoped, idempotent and deterministic.
+
+The command runs once per module, inside a transaction rolled back at the end, so the other test
+modules never see the demo data.
+"""
+
+import datetime
+import hashlib
+import random
+import sys
+import types
+from collections import Counter
+from io import StringIO
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import F
+from django.test import RequestFactory, override_settings
+from django.utils import timezone
+
+from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, StageChange
+from parks.models import District, Enterprise, Organization, Park, Room, add_years
+from portal import demo
+from portal.models import RoleAssignment
+from portal.validators import (
+    parse_id_number,
+    validate_credit_code,
+    validate_id_number_matches,
+    validate_phone,
+)
+
+# The slow password hasher is not what these tests are about.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+USERNAMES = [
+    "admin", "official", "parkadmin", "secretary", "service", "member",
+    "official2", "parkadmin2", "secretary2", "member2",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        with transaction.atomic():
+            out = StringIO()
+            call_command("seed_demo", stdout=out)
+            yield SimpleNamespace(output=out.getvalue())
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def fast_hashers(settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+def org(code_or_name):
+    return Organization.objects.get(name=code_or_name)
+
+
+def branches_of(committee):
+    return committee.children.filter(kind__in=Organization.BRANCH_KINDS)
+
+
+def counts():
+    through = Organization.enterprises.through
+    models = [
+        District,
+        Park,
+        Enterprise,
+        Organization,
+        through,
+        Member,
+        StageChange,
+        Room,
+        get_user_model(),
+        RoleAssignment,
+    ]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def data_digest():
+    """A digest of everything the demo generates, by natural keys (never by primary keys)."""
+    rows = [
+        *District.objects.order_by("code").values_list("code", "city", "name"),
+        *Park.objects.order_by("district__code", "name").values_list(
+            "district__code", "name", "kind", "address", "opened_on"
+        ),
+        *Enterprise.objects.order_by("credit_code").values_list(
+            "credit_code",
+            "name",
+            "park__name",
+            "industry",
+            "employee_count",
+            "entered_on",
+            "investor_name",
+            "investor_is_member",
+        ),
+        *Organization.objects.order_by("code").values_list(
+            "code",
+            "name",
+            "kind",
+            "formation",
+            "parent__code",
+            "park__name",
+            "founded_on",
+            "term_start",
+            "term_end",
+            "secretary__phone",
+        ),
+        *Organization.enterprises.through.objects.order_by(
+            "organization__code", "enterprise__credit_code"
+        ).values_list("organization__code", "enterprise__credit_code"),
+        *Room.objects.order_by("park__name", "name").values_list("park__name", "name", "capacity"),
+        *get_user_model()
+        .objects.order_by("username")
+        .values_list(
+            "username", "first_name", "last_name", "email", "is_staff", "is_superuser", "member__phone"
+        ),
+        *RoleAssignment.objects.order_by("user__username", "role").values_list(
+            "user__username", "role", "district__code", "park__name", "organization__code"
+        ),
+    ]
+    members = sorted(
+        (
+            m.id_number,
+            m.name,
+            m.gender,
+            m.ethnicity,
+            m.birth_date,
+            m.phone,
+            m.education,
+            m.employer.credit_code if m.employer else None,
+            m.organization.code,
+            m.stage,
+            m.applied_on,
+            m.activist_on,
+            m.candidate_on,
+            m.probationary_on,
+            m.full_on,
+            m.status,
+            m.shows_identity,
+            m.service_commitment,
+        )
+        for m in Member.objects.select_related("employer", "organization")
+    )
+    changes = sorted(
+        StageChange.objects.values_list("member__phone", "kind", "from_stage", "to_stage", "effective_on")
+    )
+    return hashlib.sha256(repr((rows, members, changes)).encode()).hexdigest()
+
+
+def wipe_database():
+    """Empty every table (as a fresh database would be) but the content types and permissions.
+
+    Foreign keys are checked at commit, and the test's transaction is rolled back.
+    """
+    keep = {"contenttypes.ContentType", "auth.Permission"}
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            if model._meta.label in keep or not model._meta.managed or model._meta.proxy:
+                continue
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+# -- what is there ----------------------------------------------------------------------------
+
+
+def test_prints_counts_and_logins(seeded, db):
+    for username in USERNAMES:
+        assert f"\n{username} " in seeded.output
+    assert demo.DEMO_PASSWORD in seeded.output
+    for district in ("嘉兴市桐乡市", "嘉兴市南湖区", "昆明市官渡区", "宁波市海曙区"):
+        assert district in seeded.output
+
+
+def test_districts_parks_and_committees(seeded, db):
+    assert dict(District.objects.values_list("code", "name")) == {
+        "330483": "桐乡市", "330402": "南湖区", "530111": "官渡区", "330203": "海曙区",
+    }  # fmt: skip
+    assert Park.objects.get(name="乌镇互联网产业园").kind == Park.Kind.INTERNET_TOWN
+    assert Park.objects.get(name="新星商圈").kind == Park.Kind.BUSINESS_DISTRICT
+    assert Park.objects.filter(district__code="330483").count() == 3
+
+    tongxiang = org("桐乡市电商联合党委")
+    assert tongxiang.kind == Organization.Kind.COMMITTEE
+    assert branches_of(tongxiang).count() == 7
+    assert branches_of(tongxiang).filter(name="乌镇互联网产业园支部").exists()
+    assert branches_of(org("官渡区电子商务产业党委")).count() == 4
+    assert branches_of(org("新星商圈电商党委")).count() == 7
+
+    assert Enterprise.objects.filter(park__name="嘉兴电子商务产业园").count() == 263
+    alliance = Organization.objects.get(district__code="330402", kind=Organization.Kind.COMMITTEE)
+    assert alliance.formation == Organization.Formation.INDUSTRY
+    covered = {b.name: b.enterprises.count() for b in branches_of(alliance)}
+    joint = [b for b in branches_of(alliance) if b.kind == Organization.Kind.JOINT_BRANCH]
+    single = [b for b in branches_of(alliance) if b.formation == Organization.Formation.SINGLE]
+    assert len(joint) >= 3 and all(covered[b.name] >= 2 for b in joint)
+    assert len(single) >= 3 and all(covered[b.name] == 1 for b in single)
+
+    # Industries are spread; most enterprises are small.
+    industries = Counter(
+        Enterprise.objects.filter(park__district__code="330402").values_list("industry", flat=True)
+    )
+    assert set(industries) == set(Enterprise.Industry.values)
+    small = Enterprise.objects.filter(park__district__code="330402", employee_count__range=(2, 30)).count()
+    assert small > 263 * 0.7
+
+
+def test_members_by_district_and_stage(seeded, db):
+    per_district = Counter(Member.objects.values_list("organization__district__code", flat=True))
+    assert 300 <= per_district["330483"] <= 340
+    assert 190 <= per_district["330203"] <= 210
+    assert per_district["330402"] > 50 and per_district["530111"] > 20
+    assert set(Member.objects.values_list("stage", flat=True)) == set(Stage.values)
+    wuzhen = org("乌镇互联网产业园支部")
+    in_wuzhen = Member.objects.filter(organization__in=[wuzhen, *wuzhen.children.all()])
+    assert set(in_wuzhen.values_list("stage", flat=True)) == set(Stage.values)
+    stages = Counter(Member.objects.values_list("stage", flat=True))
+    assert stages[Stage.FULL] > 0.6 * sum(stages.values())
+    statuses = Counter(Member.objects.values_list("status", flat=True))
+    assert statuses[Member.Status.FLOWING] > 0 and statuses[Member.Status.TRANSFERRED_OUT] > 0
+    assert statuses[Member.Status.ACTIVE] > 0.9 * sum(statuses.values())
+    # A branch normally has at most 50 members.
+    sizes = Counter(Member.objects.values_list("organization", flat=True))
+    assert max(sizes.values()) <= 50
+
+
+def test_every_code_is_valid_and_consistent(seeded, db):
+    members = list(Member.objects.select_related("organization__district"))
+    assert len({m.id_number for m in members}) == len(members)
+    assert len({m.phone for m in members}) == len(members)
+    for member in members:
+        validate_id_number_matches(member.id_number, member.birth_date, member.gender)
+        assert parse_id_number(member.id_number) == (member.birth_date, member.gender)
+        assert member.id_number[:6] == member.organization.district.code
+        validate_phone(member.phone)
+        member.clean()  # the model's own rules: ID agrees, stage dates in order, no later-stage date
+    enterprises = list(Enterprise.objects.select_related("park__district"))
+    for enterprise in enterprises:
+        validate_credit_code(enterprise.credit_code)
+        assert enterprise.credit_code[2:8] == enterprise.park.district.code
+    assert len({e.credit_code for e in enterprises}) == len(enterprises)
+    assert len({e.name for e in enterprises}) == len(enterprises)
+
+
+def test_stage_dates_follow_the_rules_and_the_history(seeded, db):
+    today = timezone.localdate()
+    members = Member.objects.prefetch_related("stage_changes")
+    for member in members:
+        dates = {stage: member.stage_date(stage) for stage in STAGE_ORDER}
+        reached = STAGE_ORDER[: STAGE_ORDER.index(member.stage) + 1]
+        assert all(dates[s] for s in reached) and not any(dates[s] for s in STAGE_ORDER if s not in reached)
+        assert all(dates[s] <= today for s in reached)
+        assert dates[Stage.APPLICANT] >= add_years(member.birth_date, 18)
+        if dates[Stage.CANDIDATE]:
+            assert dates[Stage.CANDIDATE] >= add_years(dates[Stage.ACTIVIST], 1)
+        if dates[Stage.FULL]:
+            assert dates[Stage.FULL] == add_years(dates[Stage.PROBATIONARY], 1)
+        history = [(c.from_stage, c.to_stage, c.effective_on) for c in member.stage_changes.all()]
+        expected = [("", Stage.APPLICANT, dates[Stage.APPLICANT])] + [
+            (STAGE_ORDER[i - 1], s, dates[s]) for i, s in enumerate(reached) if i
+        ]
+        assert history == expected
+    assert set(STAGE_DATE_FIELD) == set(STAGE_ORDER)
+
+
+def test_organisations_are_complete(seeded, db):
+    today = timezone.localdate()
+    orgs = list(Organization.objects.select_related("secretary__organization", "park", "parent"))
+    units = [o for o in orgs if o.kind != Organization.Kind.COMMITTEE]
+    for unit in units:
+        # The secretary is an active full member of the unit itself.
+        assert unit.secretary.organization_id == unit.pk, unit
+        assert unit.secretary.stage == Stage.FULL and unit.secretary.status == Member.Status.ACTIVE
+        assert unit.code.startswith(unit.parent.code)
+        assert unit.park.district_id == unit.district_id
+        for enterprise in unit.enterprises.all():
+            assert enterprise.park_id == unit.park_id
+    for committee in (o for o in orgs if o.kind == Organization.Kind.COMMITTEE):
+        assert committee.secretary.organization.parent_id == committee.pk
+    assert all(o.founded_on and o.code for o in orgs)
+    statuses = Counter(o.term_status(today) for o in orgs if o.kind != Organization.Kind.GROUP)
+    assert statuses["expired"] == 1
+    assert statuses["ending"] >= 2
+    assert statuses["unknown"] == 0
+    # Members work for enterprises of their organisation's park.
+    wrong = Member.objects.exclude(employer__isnull=True).exclude(employer__park=F("organization__park"))
+    assert not wrong.exists()
+    # Every park has 2 to 4 rooms.
+    assert all(2 <= park.rooms.count() <= 4 for park in Park.objects.all())
+
+
+# -- logins and scope -----------------------------------------------------------------------------
+
+
+def test_every_login_authenticates(seeded, db):
+    request = RequestFactory().post("/accounts/login/")
+    for username in USERNAMES:
+        user = authenticate(request, username=username, password=demo.DEMO_PASSWORD)
+        assert user is not None, username
+        assert user.email == f"{username}@example.com" and user.first_name and user.last_name
+    assert get_user_model().objects.get(username="admin").is_superuser
+    assert get_user_model().objects.get(username="parkadmin").is_staff
+    assert get_user_model().objects.get(username="parkadmin2").is_staff
+
+
+def test_each_login_has_its_intended_scope(seeded, db):
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=USERNAMES)}
+    wuzhen = org("乌镇互联网产业园支部")
+    units = [wuzhen, *wuzhen.children.all()]
+    assert len(units) == 2  # the branch and its party group
+
+    secretary = users["secretary"]
+    assert set(Member.objects.visible_to(secretary)) == set(Member.objects.filter(organization__in=units))
+    assert Member.objects.filter(organization=units[1]).exists()
+    assert secretary.member == wuzhen.secretary
+
+    member = users["member"]
+    assert list(Member.objects.visible_to(member)) == [member.member]
+    assert member.member.organization == wuzhen and member.member.stage == Stage.FULL
+
+    official = users["official"]
+    assert (
+        Member.objects.visible_to(official).count()
+        == Member.objects.filter(organization__district__code="330483").count()
+    )
+    assert set(District.objects.visible_to(official).values_list("code", flat=True)) == {"330483"}
+    assert set(District.objects.visible_to(users["official2"]).values_list("code", flat=True)) == {"330402"}
+
+    assert set(Member.objects.visible_to(users["parkadmin"])) == set(
+        Member.objects.filter(organization__park__name="乌镇互联网产业园")
+    )
+    assert set(Enterprise.objects.visible_to(users["service"])) == set(
+        Enterprise.objects.filter(park__name="乌镇互联网产业园")
+    )
+    assert Enterprise.objects.visible_to(users["parkadmin2"]).count() == 263
+
+    secretary2 = users["secretary2"]
+    branch2 = Organization.objects.get(pk=RoleAssignment.objects.get(user=secretary2).organization_id)
+    assert branch2.park.name == "嘉兴电子商务产业园"
+    assert secretary2.member == branch2.secretary
+    assert set(Member.objects.visible_to(secretary2)) == set(branch2.members.all())
+    member2 = users["member2"].member
+    assert member2.organization == branch2 and member2.stage == Stage.FULL and member2 != branch2.secretary
+
+    assert Member.objects.visible_to(users["admin"]).count() == Member.objects.count()
+
+
+# -- idempotent and deterministic ------------------------------------------------------------------
+
+
+def test_running_again_changes_nothing(seeded, db, fast_hashers, django_assert_max_num_queries):
+    before, digest = counts(), data_digest()
+    call_command("seed_demo", stdout=StringIO())
+    assert counts() == before
+    # On another day too: identity never depends on the day the command runs.
+    with django_assert_max_num_queries(60):
+        result = demo.seed_core(today=timezone.localdate() + datetime.timedelta(days=200))
+    assert not +result.created
+    assert counts() == before
+    assert data_digest() == digest
+
+
+def test_two_fresh_databases_get_the_same_data(seeded, db, fast_hashers, django_assert_max_num_queries):
+    wipe_database()
+    assert counts()["Member"] == 0
+    with django_assert_max_num_queries(220):
+        demo.seed_core()
+    first = data_digest()
+    wipe_database()
+    demo.seed_core()
+    assert data_digest() == first
+    assert counts()["Member"] > 600
+
+
+def test_identity_does_not_depend_on_the_day():
+    def identity(plan):
+        return (
+            [(m.id_number, m.name, m.phone, m.org_code) for m in plan.members],
+            [(e.credit_code, e.name) for e in plan.enterprises],
+            [(o.code, o.name, o.secretary_id_number) for o in plan.organizations],
+            [(u.username, u.member_id_number) for u in plan.logins],
+        )
+
+    today = datetime.date(2026, 11, 22)
+    a = demo.build_plan(random.Random(demo.SEED), today)
+    b = demo.build_plan(random.Random(demo.SEED), today + datetime.timedelta(days=400))
+    assert identity(a) == identity(b)
+    assert identity(a) != identity(demo.build_plan(random.Random(demo.SEED + 1), today))
+
+
+# -- the apps' hooks ------------------------------------------------------------------------------
+
+
+def test_app_hooks_run_in_order_and_missing_ones_are_skipped(db, monkeypatch):
+    calls = []
+    fake = types.ModuleType("fakeapp.demo")
+    fake.seed = lambda *, rng, stdout: calls.append((rng.random(), stdout))
+    monkeypatch.setitem(sys.modules, "fakeapp", types.ModuleType("fakeapp"))
+    monkeypatch.setitem(sys.modules, "fakeapp.demo", fake)
+    monkeypatch.setattr(demo, "APP_HOOKS", (("parks", 1), ("fakeapp", 7)))  # parks has no demo module
+    out = StringIO()
+    assert demo.run_app_hooks(stdout=out) == ["fakeapp"]
+    assert calls == [(random.Random(7).random(), out)]
+
+
+def test_a_broken_hook_is_not_mistaken_for_a_missing_one(db, monkeypatch):
+    broken = types.ModuleType("brokenapp")
+    broken.__path__ = []  # a package whose demo module imports something that does not exist
+
+    def failing_import(name, *args, **kwargs):
+        raise ModuleNotFoundError("No module named 'nonexistent_dependency'", name="nonexistent_dependency")
+
+    monkeypatch.setitem(sys.modules, "brokenapp", broken)
+    monkeypatch.setattr(demo.importlib, "import_module", failing_import)
+    monkeypatch.setattr(demo, "APP_HOOKS", (("brokenapp", 1),))
+    with pytest.raises(ModuleNotFoundError):
+        demo.run_app_hooks(stdout=StringIO())
