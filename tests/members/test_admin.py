@@ -33,12 +33,20 @@ def text(response):
 
 def member_data(member, **overrides):
     data = {
-        "name": member.name, "gender": member.gender, "ethnicity": member.ethnicity,
-        "birth_date": member.birth_date.isoformat(), "id_number": member.id_number, "phone": member.phone,
-        "education": member.education, "organization": member.organization_id,
-        "employer": member.employer_id or "", "service_commitment": member.service_commitment,
-        "stage_changes-TOTAL_FORMS": "0", "stage_changes-INITIAL_FORMS": "0",
-        "stage_changes-MIN_NUM_FORMS": "0", "stage_changes-MAX_NUM_FORMS": "1000",
+        "name": member.name,
+        "gender": member.gender,
+        "ethnicity": member.ethnicity,
+        "birth_date": member.birth_date.isoformat(),
+        "id_number": member.id_number,
+        "phone": member.phone,
+        "education": member.education,
+        "organization": member.organization_id,
+        "employer": member.employer_id or "",
+        "service_commitment": member.service_commitment,
+        "stage_changes-TOTAL_FORMS": "0",
+        "stage_changes-INITIAL_FORMS": "0",
+        "stage_changes-MIN_NUM_FORMS": "0",
+        "stage_changes-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data
@@ -47,11 +55,24 @@ def member_data(member, **overrides):
 def new_member_data(organization, name="新党员", sequence=777):
     birth = datetime.date(1990, 5, 6)
     return member_data(
-        Member(name=name, gender="F", ethnicity="汉族", birth_date=birth,
-               id_number=make_id_number(division="330402", birth_date=birth, gender="F", sequence=sequence),
-               phone="13900000001", education="bachelor", organization=organization),
-        stage="applicant", applied_on="2025-01-02", activist_on="", candidate_on="", probationary_on="",
-        full_on="", status="active", points="0",
+        Member(
+            name=name,
+            gender="F",
+            ethnicity="汉族",
+            birth_date=birth,
+            id_number=make_id_number(division="330402", birth_date=birth, gender="F", sequence=sequence),
+            phone="13900000001",
+            education="bachelor",
+            organization=organization,
+        ),
+        stage="applicant",
+        applied_on="2025-01-02",
+        activist_on="",
+        candidate_on="",
+        probationary_on="",
+        full_on="",
+        status="active",
+        points="0",
     )
 
 
@@ -169,7 +190,9 @@ def test_park_admin_adds_member_in_own_park_only(client, world):
 
 def test_crafted_move_to_another_park_is_refused(client, world):
     client.force_login(world.park_admin)
-    response = client.post(change_url(world.member_a1), member_data(world.member_a1, organization=world.branch_a2.pk))
+    response = client.post(
+        change_url(world.member_a1), member_data(world.member_a1, organization=world.branch_a2.pk)
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["organization"]
     world.member_a1.refresh_from_db()
@@ -178,8 +201,9 @@ def test_crafted_move_to_another_park_is_refused(client, world):
 
 def test_stage_is_not_a_free_edit_for_park_admins(client, world):
     client.force_login(world.park_admin)
-    response = client.post(change_url(world.member_a1),
-                           member_data(world.member_a1, stage="applicant", name="成员A1新"))
+    response = client.post(
+        change_url(world.member_a1), member_data(world.member_a1, stage="applicant", name="成员A1新")
+    )
     assert response.status_code == 302
     world.member_a1.refresh_from_db()
     assert world.member_a1.name == "成员A1新"
@@ -210,35 +234,59 @@ def test_history_shows_the_change_and_masks_id_numbers(client, world):
 
 
 def test_stage_change_inline_and_admin_are_scoped(client, world):
-    StageChange.objects.create(member=world.member_a1, from_stage="probationary", to_stage="full",
-                               effective_on=datetime.date(2017, 9, 1))
-    StageChange.objects.create(member=world.member_b, from_stage="probationary", to_stage="full",
-                               effective_on=datetime.date(2017, 9, 1))
+    StageChange.objects.create(
+        member=world.member_a1,
+        from_stage="probationary",
+        to_stage="full",
+        effective_on=datetime.date(2017, 9, 1),
+    )
+    StageChange.objects.create(
+        member=world.member_b,
+        from_stage="probationary",
+        to_stage="full",
+        effective_on=datetime.date(2017, 9, 1),
+    )
     client.force_login(world.park_admin)
     response = client.get(reverse("admin:members_stagechange_changelist"))
     assert response.status_code == 200
     assert [s.member.name for s in response.context["cl"].result_list] == ["成员A1"]
     # Adding one through the member's inline records who did it.
     data = member_data(world.member_a1)
-    data.update({
-        "stage_changes-TOTAL_FORMS": "2", "stage_changes-INITIAL_FORMS": "1",
-        "stage_changes-0-id": world.member_a1.stage_changes.get().pk, "stage_changes-0-member": world.member_a1.pk,
-        "stage_changes-0-kind": "advance", "stage_changes-0-from_stage": "probationary",
-        "stage_changes-0-to_stage": "full", "stage_changes-0-effective_on": "2017-09-01",
-        "stage_changes-0-reason": "",
-        "stage_changes-1-member": world.member_a1.pk, "stage_changes-1-kind": "correction",
-        "stage_changes-1-from_stage": "full", "stage_changes-1-to_stage": "full",
-        "stage_changes-1-effective_on": "2020-01-01", "stage_changes-1-reason": "核对档案",
-    })
+    data.update(
+        {
+            "stage_changes-TOTAL_FORMS": "2",
+            "stage_changes-INITIAL_FORMS": "1",
+            "stage_changes-0-id": world.member_a1.stage_changes.get().pk,
+            "stage_changes-0-member": world.member_a1.pk,
+            "stage_changes-0-kind": "advance",
+            "stage_changes-0-from_stage": "probationary",
+            "stage_changes-0-to_stage": "full",
+            "stage_changes-0-effective_on": "2017-09-01",
+            "stage_changes-0-reason": "",
+            "stage_changes-1-member": world.member_a1.pk,
+            "stage_changes-1-kind": "correction",
+            "stage_changes-1-from_stage": "full",
+            "stage_changes-1-to_stage": "full",
+            "stage_changes-1-effective_on": "2020-01-01",
+            "stage_changes-1-reason": "核对档案",
+        }
+    )
     response = client.post(change_url(world.member_a1), data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
     added = world.member_a1.stage_changes.get(kind="correction")
     assert added.changed_by == world.park_admin
     # A crafted POST to the stand-alone admin for another park's member is refused.
-    response = client.post(reverse("admin:members_stagechange_add"), {
-        "member": world.member_b.pk, "kind": "correction", "from_stage": "full", "to_stage": "full",
-        "effective_on": "2020-01-01", "reason": "x",
-    })
+    response = client.post(
+        reverse("admin:members_stagechange_add"),
+        {
+            "member": world.member_b.pk,
+            "kind": "correction",
+            "from_stage": "full",
+            "to_stage": "full",
+            "effective_on": "2020-01-01",
+            "reason": "x",
+        },
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["member"]
 
@@ -267,10 +315,12 @@ def test_stage_change_changelist_queries_do_not_grow(client, world):
     client.force_login(world.park_admin)
     url = reverse("admin:members_stagechange_changelist")
     for m in MemberFactory.create_batch(5, organization=world.branch_a1):
-        StageChange.objects.create(member=m, to_stage="full", effective_on=datetime.date(2020, 1, 1),
-                                   changed_by=world.park_admin)
+        StageChange.objects.create(
+            member=m, to_stage="full", effective_on=datetime.date(2020, 1, 1), changed_by=world.park_admin
+        )
     first = queries_for(client, url)
     for m in MemberFactory.create_batch(25, organization=world.branch_a1):
-        StageChange.objects.create(member=m, to_stage="full", effective_on=datetime.date(2020, 1, 1),
-                                   changed_by=world.secretary)
+        StageChange.objects.create(
+            member=m, to_stage="full", effective_on=datetime.date(2020, 1, 1), changed_by=world.secretary
+        )
     assert queries_for(client, url) == first

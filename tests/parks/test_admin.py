@@ -79,8 +79,12 @@ def test_filter_sidebar_lists_only_visible_parks(client, world):
 
 def test_change_view_of_another_park_is_not_found(client, world):
     client.force_login(world.park_admin)
-    for model, obj in [("enterprise", world.enterprise_b), ("organization", world.branch_a2),
-                       ("room", world.room_b), ("park", world.park_b)]:
+    for model, obj in [
+        ("enterprise", world.enterprise_b),
+        ("organization", world.branch_a2),
+        ("room", world.room_b),
+        ("park", world.park_b),
+    ]:
         response = client.get(change(model, obj.pk))
         assert response.status_code in (302, 404)
         assert obj.name not in text(response)
@@ -112,8 +116,9 @@ def test_park_admin_permissions_on_parks_and_districts(client, world):
     district_page = client.get(change("district", world.district_a.pk))
     assert district_page.status_code == 200
     assert 'name="name"' not in text(district_page)
-    response = client.post(change("district", world.district_a.pk),
-                           {"name": "改名区", "city": "嘉兴市", "code": "330402"})
+    response = client.post(
+        change("district", world.district_a.pk), {"name": "改名区", "city": "嘉兴市", "code": "330402"}
+    )
     assert response.status_code == 403
     world.district_a.refresh_from_db()
     assert world.district_a.name == "南湖区"
@@ -121,10 +126,19 @@ def test_park_admin_permissions_on_parks_and_districts(client, world):
 
 def test_park_admin_changes_own_park(client, world):
     client.force_login(world.park_admin)
-    response = client.post(change("park", world.park_a1.pk), {
-        "name": "园区A1新名", "kind": "park", "district": world.district_a.pk, "address": "", "area": "",
-        "opened_on": "", "operator": "", "service_centre_area": "",
-    })
+    response = client.post(
+        change("park", world.park_a1.pk),
+        {
+            "name": "园区A1新名",
+            "kind": "park",
+            "district": world.district_a.pk,
+            "address": "",
+            "area": "",
+            "opened_on": "",
+            "operator": "",
+            "service_centre_area": "",
+        },
+    )
     assert response.status_code == 302, response.content[:2000]
     world.park_a1.refresh_from_db()
     assert world.park_a1.name == "园区A1新名"
@@ -135,8 +149,12 @@ def test_park_admin_changes_own_park(client, world):
 
 def enterprise_data(park, name="新企业", sequence=900):
     return {
-        "name": name, "credit_code": make_credit_code(division="330402", sequence=sequence),
-        "park": park.pk, "industry": "online_shop", "employee_count": "3", "entered_on": "",
+        "name": name,
+        "credit_code": make_credit_code(division="330402", sequence=sequence),
+        "park": park.pk,
+        "industry": "online_shop",
+        "employee_count": "3",
+        "entered_on": "",
         "investor_name": "",
     }
 
@@ -166,8 +184,16 @@ def test_crafted_post_into_another_park_is_refused(client, world):
 
 def test_crafted_organisation_into_another_park_or_without_park_is_refused(client, world):
     client.force_login(world.park_admin)
-    base = {"name": "新支部", "code": "NEW001", "kind": "branch", "formation": "single",
-            "district": world.district_a.pk, "founded_on": "", "term_start": "", "term_end": ""}
+    base = {
+        "name": "新支部",
+        "code": "NEW001",
+        "kind": "branch",
+        "formation": "single",
+        "district": world.district_a.pk,
+        "founded_on": "",
+        "term_start": "",
+        "term_end": "",
+    }
     for park in (world.park_a2.pk, ""):
         response = client.post(reverse("admin:parks_organization_add"), {**base, "park": park})
         assert response.status_code == 200
@@ -181,21 +207,43 @@ def test_crafted_organisation_into_another_park_or_without_park_is_refused(clien
 def test_branch_below_a_district_committee_stays_editable(client, world):
     # The committee is outside the park administrator's rows, yet it is the branch's current parent.
     client.force_login(world.park_admin)
-    response = client.post(change("organization", world.branch_a1.pk), {
-        "name": "支部A1", "code": world.branch_a1.code, "kind": "branch", "formation": "single",
-        "parent": world.committee.pk, "district": world.district_a.pk, "park": world.park_a1.pk,
-        "enterprises": [world.enterprise_a1.pk], "founded_on": "", "term_start": "2025-01-01", "term_end": "",
-    })
+    response = client.post(
+        change("organization", world.branch_a1.pk),
+        {
+            "name": "支部A1",
+            "code": world.branch_a1.code,
+            "kind": "branch",
+            "formation": "single",
+            "parent": world.committee.pk,
+            "district": world.district_a.pk,
+            "park": world.park_a1.pk,
+            "enterprises": [world.enterprise_a1.pk],
+            "founded_on": "",
+            "term_start": "2025-01-01",
+            "term_end": "",
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     world.branch_a1.refresh_from_db()
     assert world.branch_a1.term_start.isoformat() == "2025-01-01"
     # But another committee cannot be chosen.
     other = OrganizationFactory(name="别处党委", kind="committee", park=None, district=world.district_b)
-    response = client.post(change("organization", world.branch_a1.pk), {
-        "name": "支部A1", "code": world.branch_a1.code, "kind": "branch", "formation": "single",
-        "parent": other.pk, "district": world.district_a.pk, "park": world.park_a1.pk,
-        "enterprises": [], "founded_on": "", "term_start": "", "term_end": "",
-    })
+    response = client.post(
+        change("organization", world.branch_a1.pk),
+        {
+            "name": "支部A1",
+            "code": world.branch_a1.code,
+            "kind": "branch",
+            "formation": "single",
+            "parent": other.pk,
+            "district": world.district_a.pk,
+            "park": world.park_a1.pk,
+            "enterprises": [],
+            "founded_on": "",
+            "term_start": "",
+            "term_end": "",
+        },
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["parent"]
 
@@ -204,9 +252,15 @@ def test_branch_below_a_district_committee_stays_editable(client, world):
 
 
 def autocomplete(client, app_label, model_name, field_name, term=""):
-    response = client.get(reverse("admin:autocomplete"), {
-        "app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term,
-    })
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": app_label,
+            "model_name": model_name,
+            "field_name": field_name,
+            "term": term,
+        },
+    )
     assert response.status_code == 200
     return {item["text"] for item in json.loads(response.content)["results"]}
 
@@ -224,9 +278,15 @@ def test_autocomplete_is_scoped(client, world):
 
 def test_autocomplete_refused_outside_the_admin(client, world):
     client.force_login(world.official)
-    response = client.get(reverse("admin:autocomplete"), {
-        "app_label": "parks", "model_name": "enterprise", "field_name": "park", "term": "",
-    })
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "parks",
+            "model_name": "enterprise",
+            "field_name": "park",
+            "term": "",
+        },
+    )
     assert response.status_code in (302, 403)
 
 
