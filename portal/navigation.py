@@ -3,8 +3,8 @@
 Each app adds its entries here (one line each). ``visible`` receives the user's Scope.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,14 @@ def staff_of_park(scope):
 ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", lambda s: True),
     NavItem(_("Back office"), "admin:index", staff_of_park),
+    NavItem(_("My transfer"), "members:transfer_mine", lambda s: s.is_member, "bi-arrow-left-right"),
+    NavItem(_("My party dues"), "members:my_dues", lambda s: s.is_member, "bi-wallet2"),
+    NavItem(_("Transfer inbox"), "members:transfer_inbox", lambda s: staff_of_park(s) or s.is_secretary),
+    NavItem(_("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary),
+    NavItem(_("Activities"), "activities:list", lambda s: staff_of_park(s) or s.is_official or s.org_ids),
+    NavItem(_("Compliance calendar"), "activities:calendar", lambda s: s.is_secretary, "calendar-check"),
+    NavItem(_("Compliance per branch"), "activities:compliance", lambda s: staff_of_park(s) or s.is_official),
+    NavItem(_("My activities and points"), "activities:mine", lambda s: s.is_member, "star"),
 ]
 
 
