@@ -31,6 +31,7 @@ from parks.models import District, Enterprise, Organization, Park, Room, add_yea
 from portal import crypto
 from portal.codes import make_credit_code, make_id_number
 from portal.models import ROLE_SCOPE_FIELD, Role, RoleAssignment
+from portal.validators import USCC_CHARSET
 
 SEED = 2026
 DEMO_PASSWORD = "Hongfan@2026"
@@ -39,6 +40,7 @@ APP_HOOKS = (("members", 2027), ("activities", 2028), ("services", 2029))
 # Birth dates are computed from this fixed day, never from today, so ID numbers are stable.
 REFERENCE_DAY = datetime.date(2026, 1, 1)
 CHANGE_REASON = "demo data (seed_demo)"
+MA_PREFIX = (USCC_CHARSET.index("M") * 31 + USCC_CHARSET.index("A")) * 31**7
 
 Kind = Organization.Kind
 Formation = Organization.Formation
@@ -354,8 +356,8 @@ class Planner:
         pool = GIVEN_MALE if gender == "M" else GIVEN_FEMALE
         if rng.random() < 0.3:
             return surname + rng.choice(pool)
-        first = rng.choice(GIVEN_ANY + pool)
-        return surname + first + rng.choice(pool)
+        first, second = rng.choice(GIVEN_ANY + pool), rng.choice(pool)
+        return surname + first + (second if second != first else rng.choice(GIVEN_ANY.replace(first, "")))
 
     def phone(self) -> str:
         while True:
@@ -497,7 +499,8 @@ class Planner:
             else:
                 employees = rng.randint(121, 400)
             while True:
-                code = make_credit_code(division=district.code, sequence=rng.randrange(31**7, 31**9))
+                # Codes issued since 2015 begin their organisation part with "MA".
+                code = make_credit_code(division=district.code, sequence=MA_PREFIX + rng.randrange(31**7))
                 if code not in self.credit_codes:
                     self.credit_codes.add(code)
                     break
