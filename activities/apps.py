@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Organisation life")
+
+    def ready(self):
+        try:
+            from portal import home
+        except ImportError:  # the home-page registry is not installed
+            return
+        home.register("activities.home.branch_requirements", "activities/partials/home_card.html", order=45)

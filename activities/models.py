@@ -1,1 +1,315 @@
-# Models arrive with their issue; see DESIGN.md §2.
+"""Organisation life: activities, attendance, the 三会一课 rules and points (DESIGN §2, §3).
+
+Writes go through ``activities.actions``; reads through ``activities.selectors``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.querysets import ScopedQuerySet
+
+
+class Kind(models.TextChoices):
+    PARTY_CONGRESS = "party_congress", _("party congress")
+    COMMITTEE_MEETING = "committee_meeting", _("committee meeting")
+    GROUP_MEETING = "group_meeting", _("party group meeting")
+    PARTY_LECTURE = "party_lecture", _("party lecture")
+    THEMED_DAY = "themed_day", _("themed party day")
+    LIFE_MEETING = "life_meeting", _("organisation-life meeting")
+    DEMOCRATIC_REVIEW = "democratic_review", _("democratic review")
+    TRAINING = "training", _("training")
+    SALON = "salon", _("salon")
+    FORUM = "forum", _("forum")
+    VOLUNTEER = "volunteer", _("volunteer service")
+    MASS_ACTIVITY = "mass_activity", _("mass-organisation activity")
+    OTHER = "other", _("other")
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+    YEAR = "year", _("year")
+
+
+class ActivityQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        conditions = scope.q(district="host__district", park="host__park", org="host", member_org="host")
+        if scope.org_ids:
+            # A co-hosting branch sees the joint activity too (it cannot change it).
+            conditions |= Q(
+                pk__in=Activity.co_hosts.through.objects.filter(organization_id__in=scope.org_ids).values(
+                    "activity_id"
+                )
+            )
+        if scope.member_id is not None:
+            conditions |= Q(pk__in=Attendance.objects.filter(member_id=scope.member_id).values("activity_id"))
+        return conditions
+
+    def held(self):
+        return self.filter(status=Activity.Status.HELD)
+
+
+class Activity(models.Model):
+    """One meeting, lecture or other activity of a party organisation."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        HELD = "held", _("held")
+        CANCELLED = "cancelled", _("cancelled")
+
+    Kind = Kind
+
+    host = models.ForeignKey(
+        "parks.Organization", models.PROTECT, related_name="activities", verbose_name=_("host organisation")
+    )
+    co_hosts = models.ManyToManyField(
+        "parks.Organization",
+        blank=True,
+        related_name="co_hosted_activities",
+        verbose_name=_("co-host branches"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    room = models.ForeignKey(
+        "parks.Room",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("room"),
+    )
+    online = models.BooleanField(_("online"), default=False)
+    minutes = models.TextField(_("minutes"), blank=True)
+    non_member_count = models.PositiveIntegerField(_("non-member participants"), default=0)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    # For a party congress: full members of the branch when attendance was recorded, and whether
+    # more than half of them were present. A congress below quorum does not count for compliance.
+    voting_members = models.PositiveIntegerField(_("voting members"), null=True, blank=True)
+    voting_present = models.PositiveIntegerField(_("voting members present"), null=True, blank=True)
+    quorum_met = models.BooleanField(_("quorum met"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[co_hosts])
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-starts_at", "-pk"]
+        indexes = [
+            models.Index(fields=["host", "kind", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="activity_ends_after_start",
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("activities:detail", args=[self.pk])
+
+    @property
+    def below_quorum(self):
+        return self.kind == Kind.PARTY_CONGRESS and self.quorum_met is False
+
+
+class ActivityFileQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return Q(activity__in=Activity.objects.filter(Activity.objects.scope_filter(scope)).values("pk"))
+
+
+class ActivityFile(models.Model):
+    """A photo or an attachment (minutes scan, slides) of an activity; type and size checked."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("photo")
+        ATTACHMENT = "attachment", _("attachment")
+
+    activity = models.ForeignKey(Activity, models.CASCADE, related_name="files", verbose_name=_("activity"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="activities/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    history = HistoricalRecords()
+    objects = ActivityFileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity file")
+        verbose_name_plural = _("activity files")
+        ordering = ["activity", "kind", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class AttendanceQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return scope.q(
+            district="activity__host__district",
+            park="activity__host__park",
+            org="activity__host",
+            member="member",
+        )
+
+
+class Attendance(models.Model):
+    """Whether a member attended an activity; the source of the member's points."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("present")
+        ABSENT = "absent", _("absent")
+        LEAVE = "leave", _("on leave")
+
+    activity = models.ForeignKey(
+        Activity, models.CASCADE, related_name="attendances", verbose_name=_("activity")
+    )
+    member = models.ForeignKey(
+        "members.Member", models.CASCADE, related_name="attendances", verbose_name=_("member")
+    )
+    status = models.CharField(_("attendance"), max_length=10, choices=Status.choices, default=Status.PRESENT)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    late = models.BooleanField(_("arrived late"), default=False)
+    left_early = models.BooleanField(_("left early"), default=False)
+    volunteer_hours = models.DecimalField(_("volunteer hours"), max_digits=5, decimal_places=1, default=0)
+    history = HistoricalRecords()
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        ordering = ["activity", "member__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="attendance_once_per_member"),
+        ]
+        indexes = [models.Index(fields=["member", "status"])]
+
+    def __str__(self):
+        return f"{self.member} · {self.get_status_display()}"
+
+
+class AnyRoleQuerySet(ScopedQuerySet):
+    """Rules are shared reference data: every signed-in role may read them."""
+
+    def scope_filter(self, scope):
+        return Q()
+
+
+class ComplianceRule(models.Model):
+    """A minimum frequency of one kind of activity per branch (三会一课), e.g. 支委会 once a month."""
+
+    kind = models.CharField(_("activity kind"), max_length=30, choices=Kind.choices, unique=True)
+    period = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    minimum_count = models.PositiveSmallIntegerField(_("minimum count per period"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+    objects = AnyRoleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("compliance rule")
+        verbose_name_plural = _("compliance rules")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(name="compliance_rule_minimum_positive", condition=Q(minimum_count__gte=1))
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ≥ {self.minimum_count} / {self.get_period_display()}"
+
+
+class PointRule(models.Model):
+    """Points (积分) a member earns for being present at an activity of a kind."""
+
+    kind = models.CharField(_("activity kind"), max_length=30, choices=Kind.choices, unique=True)
+    points = models.PositiveSmallIntegerField(_("points for attending"), default=1)
+    points_per_volunteer_hour = models.PositiveSmallIntegerField(_("points per volunteer hour"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+    objects = AnyRoleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("point rule")
+        verbose_name_plural = _("point rules")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.points}"
+
+
+class PointEntryQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return scope.q(
+            district="member__organization__district",
+            park="member__organization__park",
+            org="member__organization",
+            member="member",
+        )
+
+
+class PointEntry(models.Model):
+    """One line of a member's points ledger. Never edited: a change is a reversal plus a new award.
+
+    ``Member.points`` is always the sum of the member's entries (kept so by the actions).
+    """
+
+    class Reason(models.TextChoices):
+        AWARD = "award", _("attendance")
+        REVERSAL = "reversal", _("reversal")
+
+    member = models.ForeignKey(
+        "members.Member", models.CASCADE, related_name="point_entries", verbose_name=_("member")
+    )
+    activity = models.ForeignKey(
+        Activity,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="point_entries",
+        verbose_name=_("activity"),
+    )
+    points = models.IntegerField(_("points"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
+    history = HistoricalRecords()
+    objects = PointEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("point entry")
+        verbose_name_plural = _("point entries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["member", "activity"])]
+
+    def __str__(self):
+        return f"{self.member} {self.points:+d}"

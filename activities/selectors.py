@@ -1,0 +1,334 @@
+"""Reads of the activities app: scoped, with a number of queries that does not grow with the rows."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from members.models import Member, Stage
+from parks.models import Organization
+from portal.scope import scope_for
+
+from .models import Activity, Attendance, ComplianceRule, Kind, PeriodKind, PointEntry
+from .periods import Period, day_start, local_day, period_of, periods_in_year
+
+# Organisations that keep their own 三会一课 record; a party group's meetings count for its branch.
+COMPLIANCE_KINDS = (
+    Organization.Kind.BRANCH,
+    Organization.Kind.JOINT_BRANCH,
+    Organization.Kind.GENERAL_BRANCH,
+)
+# Who is on the attendance checklist: party members (probationary members attend but do not vote).
+ATTENDING_STAGES = (Stage.PROBATIONARY, Stage.FULL)
+DUE_SOON_DAYS = 10
+
+
+# --- who may do what ------------------------------------------------------------------------------
+
+
+def may_manage(user, organization) -> bool:
+    """A user may log and change the activities of an organisation they are secretary of (or of one
+    above it), of an organisation in a park they administer, or anything as a superuser."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return True
+    return organization.pk in scope.org_ids or (
+        organization.park_id is not None and organization.park_id in scope.park_ids
+    )
+
+
+def manageable_organizations(user):
+    """The organisations whose activities the user may log, branches first."""
+    scope = scope_for(user)
+    if scope.superuser:
+        queryset = Organization.objects.all()
+    else:
+        queryset = Organization.objects.filter(Q(pk__in=scope.org_ids) | Q(park__in=scope.park_ids))
+    return queryset.exclude(kind=Organization.Kind.COMMITTEE).order_by("park", "code")
+
+
+def compliance_organizations(user):
+    """Branches whose compliance the user may see."""
+    return Organization.objects.visible_to(user).filter(kind__in=COMPLIANCE_KINDS)
+
+
+def organization_tree_ids(organization) -> set[int]:
+    return Organization.objects.with_descendants({organization.pk})
+
+
+def checklist_members(organization):
+    """The members listed on an activity's attendance checklist: active party members of the
+    organisation and its sub-units (a branch's party groups)."""
+    return (
+        Member.objects.filter(
+            organization_id__in=organization_tree_ids(organization),
+            status=Member.Status.ACTIVE,
+            stage__in=ATTENDING_STAGES,
+        )
+        .select_related("organization")
+        .order_by("name", "pk")
+    )
+
+
+# --- lists and pages ------------------------------------------------------------------------------
+
+
+def parse_period(value: str):
+    """'2026', '2026-Q2' or '2026-04' → (start date, end date), or None when not understood."""
+    value = (value or "").strip()
+    try:
+        if len(value) == 4:
+            period = period_of(datetime.date(int(value), 1, 1), PeriodKind.YEAR)
+        elif len(value) == 7 and value[4:6].upper() == "-Q" and value[6] in "1234":
+            period = period_of(datetime.date(int(value[:4]), 3 * int(value[6]) - 2, 1), PeriodKind.QUARTER)
+        elif len(value) == 7 and value[4] == "-":
+            period = period_of(datetime.date(int(value[:4]), int(value[5:7]), 1), PeriodKind.MONTH)
+        else:
+            return None
+    except ValueError:
+        return None
+    return period.start, period.end
+
+
+def activity_list(user, *, organization=None, kind="", period="", status=""):
+    """Activities the user may see, newest first, filtered; three queries whatever the length."""
+    queryset = Activity.objects.visible_to(user)
+    if organization is not None:
+        tree = organization_tree_ids(organization)
+        queryset = queryset.filter(
+            Q(host_id__in=tree)
+            | Q(
+                pk__in=Activity.co_hosts.through.objects.filter(organization_id__in=tree).values(
+                    "activity_id"
+                )
+            )
+        )
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if status:
+        queryset = queryset.filter(status=status)
+    bounds = parse_period(period) if period else None
+    if bounds:
+        queryset = queryset.filter(
+            starts_at__gte=day_start(bounds[0]),
+            starts_at__lt=day_start(bounds[1] + datetime.timedelta(days=1)),
+        )
+    return (
+        queryset.select_related("host", "room")
+        .annotate(
+            present_count=Count(
+                "attendances", filter=Q(attendances__status=Attendance.Status.PRESENT), distinct=True
+            ),
+            attendance_count=Count("attendances", distinct=True),
+        )
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def activity_detail(user, pk):
+    """One activity the user may see (or Activity.DoesNotExist), with what its page shows."""
+    return (
+        Activity.objects.visible_to(user)
+        .select_related("host", "host__park", "room", "created_by")
+        .prefetch_related(
+            "co_hosts",
+            "files",
+            Prefetch(
+                "attendances",
+                queryset=Attendance.objects.select_related("member").order_by("status", "member__name", "pk"),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def my_attendances(user):
+    scope = scope_for(user)
+    if scope.member_id is None:
+        return Attendance.objects.none()
+    return (
+        Attendance.objects.filter(member_id=scope.member_id)
+        .exclude(activity__status=Activity.Status.CANCELLED)
+        .select_related("activity", "activity__host")
+        .order_by("-activity__starts_at", "-pk")
+    )
+
+
+def my_point_entries(user):
+    scope = scope_for(user)
+    if scope.member_id is None:
+        return PointEntry.objects.none()
+    return (
+        PointEntry.objects.filter(member_id=scope.member_id)
+        .select_related("activity")
+        .order_by("-created_at", "-pk")
+    )
+
+
+# --- compliance -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    period: Period
+    state: str  # held / missing / due_soon / due / upcoming
+    count: int = 0
+    below_quorum: int = 0
+
+
+@dataclass
+class RuleRow:
+    rule: ComplianceRule
+    cells: list = field(default_factory=list)
+
+    @property
+    def met(self):
+        return sum(1 for cell in self.cells if cell.state == "held")
+
+    @property
+    def elapsed(self):
+        return sum(1 for cell in self.cells if cell.state in ("held", "missing"))
+
+
+@dataclass
+class BranchCompliance:
+    organization: Organization
+    rows: list = field(default_factory=list)
+
+    @property
+    def met(self):
+        return sum(row.met for row in self.rows)
+
+    @property
+    def elapsed(self):
+        return sum(row.elapsed for row in self.rows)
+
+    @property
+    def missing(self):
+        return self.elapsed - self.met
+
+    @property
+    def below_quorum(self):
+        return sum(cell.below_quorum for row in self.rows for cell in row.cells)
+
+    @property
+    def due_soon(self):
+        return [(row.rule, cell) for row in self.rows for cell in row.cells if cell.state == "due_soon"]
+
+    @property
+    def open_requirements(self):
+        """The current periods whose minimum is not yet reached."""
+        return [
+            (row.rule, cell) for row in self.rows for cell in row.cells if cell.state in ("due", "due_soon")
+        ]
+
+    @property
+    def rate(self):
+        """Periods that met the rule ÷ periods elapsed (a met current period counts as elapsed)."""
+        return None if not self.elapsed else self.met / self.elapsed
+
+
+def _cell_state(period: Period, count: int, minimum: int, today: datetime.date) -> str:
+    if count >= minimum:
+        return "held"
+    if period.end < today:
+        return "missing"
+    if period.start > today:
+        return "upcoming"
+    return "due_soon" if (period.end - today).days < DUE_SOON_DAYS else "due"
+
+
+def compliance(organizations, *, year: int, today: datetime.date | None = None) -> list[BranchCompliance]:
+    """The rule × period grid of ``year`` for each organisation: four queries in all.
+
+    A held activity counts for its host, for its co-hosts, and for the branch above a party group
+    that hosts it. A party congress below quorum (not more than half the full members present) is
+    counted apart and does not make a period held.
+    """
+    today = today or timezone.localdate()
+    organizations = list(organizations)
+    rules = list(ComplianceRule.objects.filter(is_active=True).order_by("pk"))
+    ids = {org.pk for org in organizations}
+    if not organizations or not rules:
+        return [BranchCompliance(org, [RuleRow(rule) for rule in rules]) for org in organizations]
+    # A party group's activities count for the branch directly above it.
+    groups = dict(
+        Organization.objects.filter(parent_id__in=ids, kind=Organization.Kind.GROUP).values_list(
+            "pk", "parent_id"
+        )
+    )
+    counted_for = {**{pk: pk for pk in ids}, **groups}
+    kinds = [rule.kind for rule in rules]
+    activities = (
+        Activity.objects.held()
+        .filter(
+            kind__in=kinds,
+            starts_at__gte=day_start(datetime.date(year, 1, 1)),
+            starts_at__lt=day_start(datetime.date(year + 1, 1, 1)),
+        )
+        .filter(Q(host_id__in=counted_for) | Q(co_hosts__in=ids))
+        .values_list("pk", "host_id", "kind", "starts_at", "quorum_met", "co_hosts")
+    )
+    # (org, kind, period index) → [held, below quorum]; each activity counted once per organisation.
+    tally = defaultdict(lambda: [0, 0])
+    seen = set()
+    period_kind = {rule.kind: rule.period for rule in rules}
+    for pk, host_id, kind, starts_at, quorum_met, co_host in activities:
+        index = period_of(local_day(starts_at), period_kind[kind]).index
+        for org_id in {counted_for.get(host_id), co_host if co_host in ids else None} - {None}:
+            if (pk, org_id) in seen:
+                continue
+            seen.add((pk, org_id))
+            if kind == Kind.PARTY_CONGRESS and quorum_met is False:
+                tally[org_id, kind, index][1] += 1
+            else:
+                tally[org_id, kind, index][0] += 1
+    result = []
+    for org in organizations:
+        branch = BranchCompliance(org)
+        for rule in rules:
+            row = RuleRow(rule)
+            for period in periods_in_year(year, rule.period):
+                held, below = tally[org.pk, rule.kind, period.index]
+                row.cells.append(
+                    Cell(period, _cell_state(period, held, rule.minimum_count, today), held, below)
+                )
+            branch.rows.append(row)
+        result.append(branch)
+    return result
+
+
+SORT_KEYS = {
+    "name": lambda b: (b.organization.name,),
+    "park": lambda b: (str(b.organization.park or ""), b.organization.name),
+    "rate": lambda b: (b.rate if b.rate is not None else -1, b.organization.name),
+    "missing": lambda b: (b.missing, b.organization.name),
+    "below_quorum": lambda b: (b.below_quorum, b.organization.name),
+    "members": lambda b: (b.organization.full_members, b.organization.name),
+}
+
+
+def compliance_table(user, *, year: int, sort: str = "rate", today=None):
+    """Compliance per branch the user may see, sorted by ``sort`` ('-rate' for descending).
+
+    Returns (rows, sort actually applied). An unknown sort key falls back to ascending rate, so
+    the weakest branches come first.
+    """
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        key, descending = "rate", False
+    organizations = (
+        compliance_organizations(user)
+        .select_related("park", "district")
+        .annotate(
+            full_members=Count(
+                "members", filter=Q(members__stage=Stage.FULL, members__status=Member.Status.ACTIVE)
+            )
+        )
+    )
+    rows = compliance(organizations, year=year, today=today)
+    rows.sort(key=SORT_KEYS[key], reverse=descending)
+    return rows, ("-" if descending else "") + key
