@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal import crypto
 from portal.fields import DigestField, EncryptedCharField
 from portal.querysets import ScopedQuerySet
 from portal.validators import (
@@ -17,7 +18,6 @@ from portal.validators import (
     validate_id_number_matches,
     validate_phone,
 )
-from portal import crypto
 
 
 class Stage(models.TextChoices):
@@ -344,10 +344,13 @@ class TransferEvent(models.Model):
 
     transfer = models.ForeignKey(Transfer, models.CASCADE, related_name="events", verbose_name=_("transfer"))
     action = models.CharField(_("step"), max_length=10, choices=Action.choices)
-    from_status = models.CharField(_("from status"), max_length=10, choices=Transfer.Status.choices, blank=True)
+    from_status = models.CharField(
+        _("from status"), max_length=10, choices=Transfer.Status.choices, blank=True
+    )
     to_status = models.CharField(_("to status"), max_length=10, choices=Transfer.Status.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     note = models.TextField(_("note"), blank=True)

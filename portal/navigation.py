@@ -31,8 +31,8 @@ def staff_of_park(scope):
 ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", lambda s: True),
     NavItem(_("Back office"), "admin:index", staff_of_park),
-    NavItem(_("My transfer"), "members:transfer_mine", lambda s: s.is_member, "bi-arrow-left-right"),
-    NavItem(_("My party dues"), "members:my_dues", lambda s: s.is_member, "bi-wallet2"),
+    NavItem(_("My transfer"), "members:transfer_mine", lambda s: s.is_member, "arrow-left-right"),
+    NavItem(_("My party dues"), "members:my_dues", lambda s: s.is_member, "wallet2"),
     NavItem(_("Transfer inbox"), "members:transfer_inbox", lambda s: staff_of_park(s) or s.is_secretary),
     NavItem(_("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary),
     NavItem(_("Activities"), "activities:list", lambda s: staff_of_park(s) or s.is_official or s.org_ids),
