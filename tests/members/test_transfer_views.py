@@ -1,0 +1,154 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from members import actions
+from members.models import Member, Transfer
+
+from .conftest import reload
+
+pytestmark = pytest.mark.django_db
+
+
+def act(client, transfer, step, **data):
+    return client.post(reverse("members:transfer_act", args=[transfer.pk, step]), data)
+
+
+def test_member_requests_by_the_form_and_sees_the_tracker(client, world):
+    client.force_login(world.member_user)
+    page = client.get(reverse("members:transfer_new"))
+    assert page.status_code == 200
+    found = client.get(reverse("members:destinations"), {"q": "园区B"})
+    assert f'value="{world.branch_b.pk}"' in found.content.decode()
+    response = client.post(
+        reverse("members:transfer_new"),
+        {
+            "kind": "internal",
+            "to_organization": world.branch_b.pk,
+            "reason": "到园区B工作",
+        },
+    )
+    transfer = Transfer.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "members:transfer_detail", args=[transfer.pk]
+    )
+    detail = client.get(response.url).content.decode()
+    assert "到园区B工作" in detail and 'id="timeline"' in detail and 'id="next-step"' in detail
+    assert "approve-form" not in detail  # the member cannot approve their own transfer
+    # A second request goes back to the open one.
+    assert client.get(reverse("members:transfer_new")).status_code == 302
+    assert client.get(reverse("members:transfer_mine")).status_code == 200
+
+
+def test_request_form_errors_are_400_not_500(client, world):
+    client.force_login(world.member_user)
+    for data in (
+        {},
+        {"kind": "internal", "reason": "x"},
+        {"kind": "internal", "to_organization": "abc", "reason": "x"},
+        {"kind": "out", "reason": "x"},
+        {"kind": "zzz"},
+        {"kind": "internal", "to_organization": world.branch_a1.pk, "reason": "x"},
+    ):
+        assert client.post(reverse("members:transfer_new"), data).status_code == 400, data
+    assert not Transfer.objects.exists()
+
+
+def test_crafted_posts_out_of_order_duplicate_and_out_of_scope_are_refused(client, world, requested):
+    # Accept before approve.
+    client.force_login(world.secretary_b)
+    response = act(client, requested, "accept")
+    assert response.status_code == 400
+    assert "not been approved" in response.content.decode()
+    assert reload(requested).status == Transfer.Status.REQUESTED
+    # The receiving side may not approve.
+    response = act(client, requested, "approve", valid_months=1, dues_paid_until="2026-10")
+    assert response.status_code == 400 and reload(requested).status == Transfer.Status.REQUESTED
+    # Outside anyone's scope: the transfer does not exist for them.
+    client.force_login(world.service)
+    assert act(client, requested, "approve", valid_months=1, dues_paid_until="2026-10").status_code == 404
+    client.force_login(world.outsider)
+    assert client.get(reverse("members:transfer_detail", args=[requested.pk])).status_code == 404
+    # Bad input to approve.
+    client.force_login(world.secretary)
+    assert act(client, requested, "approve", valid_months=9, dues_paid_until="2026-10").status_code == 400
+    assert act(client, requested, "approve", valid_months=1, dues_paid_until="nonsense").status_code == 400
+    assert act(client, requested, "frobnicate").status_code == 404
+    assert client.get(reverse("members:transfer_act", args=[requested.pk, "approve"])).status_code == 405
+    assert reload(requested).status == Transfer.Status.REQUESTED
+    # Approve, then approve again.
+    assert act(client, requested, "approve", valid_months=1, dues_paid_until="2026-10").status_code == 302
+    response = act(client, requested, "approve", valid_months=1, dues_paid_until="2026-10")
+    assert response.status_code == 400 and "cannot be approved" in response.content.decode()
+    assert reload(requested).events.count() == 2
+
+
+def test_acting_on_an_expired_letter_is_refused(client, world, approved):
+    Transfer.objects.filter(pk=approved.pk).update(
+        letter_valid_until=datetime.date.today() - datetime.timedelta(1)
+    )
+    client.force_login(world.secretary_b)
+    response = act(client, approved, "accept")
+    assert response.status_code == 400 and "expired" in response.content.decode()
+    assert Member.objects.get(pk=world.member_a1.pk).organization_id == world.branch_a1.pk
+
+
+def test_reject_and_cancel_by_page(client, world, approved):
+    client.force_login(world.secretary_b)
+    assert act(client, approved, "reject", reason="").status_code == 400
+    assert act(client, approved, "reject", reason="不符合条件").status_code == 302
+    assert reload(approved).status == Transfer.Status.REJECTED
+    client.force_login(world.member_user)
+    assert act(client, approved, "cancel").status_code == 400
+
+
+def test_letter_page_and_public_verification(client, world, approved):
+    t = reload(approved)
+    client.force_login(world.member_user)
+    letter = client.get(reverse("members:transfer_letter", args=[t.pk])).content.decode()
+    assert t.letter_number in letter and t.verification_code in letter
+    client.logout()
+    url = reverse("members:letter_verify")
+    assert client.get(url).status_code == 200
+    ok = client.post(url, {"number": t.letter_number, "code": t.verification_code}).content.decode()
+    assert 'id="verify-result"' in ok and "alert-success" in ok
+    for private in (world.member_a1.name, world.branch_a1.name, world.branch_b.name, t.reason):
+        assert private not in ok
+    bad = client.post(url, {"number": t.letter_number, "code": "WRONG"}).content.decode()
+    assert "alert-danger" in bad and world.member_a1.name not in bad
+    assert client.post(url, {"number": "", "code": ""}).status_code == 400
+
+
+def test_letter_page_only_once_issued(client, world, requested):
+    client.force_login(world.member_user)
+    assert client.get(reverse("members:transfer_letter", args=[requested.pk])).status_code == 404
+
+
+def test_verification_is_throttled(client, world):
+    url = reverse("members:letter_verify")
+    codes = [client.post(url, {"number": "2026-000001", "code": f"{n:016X}"}).status_code for n in range(22)]
+    assert codes[:20] == [200] * 20 and codes[-1] == 429
+
+
+def test_inbox_query_count_does_not_grow(client, world, django_assert_max_num_queries):
+    from tests.factories import MemberFactory
+
+    client.force_login(world.secretary)
+    for n in range(6):
+        m = MemberFactory(organization=world.branch_a1, name=f"转出{n}")
+        actions.transfer_request(member=m, by=world.secretary, to_organization=world.branch_b, reason="x")
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("members:transfer_inbox"))
+    assert response.status_code == 200 and response.content.decode().count("转出") == 6
+    client.force_login(world.member_user)
+    assert client.get(reverse("members:transfer_inbox")).status_code == 403
+
+
+def test_pages_need_a_login(client, world, requested):
+    for url in (
+        reverse("members:transfer_new"),
+        reverse("members:transfer_inbox"),
+        reverse("members:transfer_detail", args=[requested.pk]),
+    ):
+        assert client.get(url).status_code == 302
