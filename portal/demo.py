@@ -188,7 +188,6 @@ class LoginSpec:
     username: str
     last_name: str
     first_name: str
-    description: str
     superuser: bool = False
     staff: bool = False
     role: str | None = None
@@ -782,54 +781,42 @@ def build_plan(rng: random.Random, today: datetime.date) -> Plan:
     member2 = member_for_login(secretary2_branch)
     wuzhen_key = key(tongxiang, wuzhen)
     logins = [
-        LoginSpec("admin", "陈", "志远", "superuser", superuser=True, staff=True),
+        LoginSpec("admin", "陈", "志远", superuser=True, staff=True),
         LoginSpec(
             "official",
             "沈",
             "国华",
-            "district official",
             role=Role.DISTRICT_OFFICIAL,
             district_code=tongxiang.code,
         ),
-        LoginSpec(
-            "parkadmin", "朱", "晓燕", "park administrator", staff=True, role=Role.PARK_ADMIN, park=wuzhen_key
-        ),
+        LoginSpec("parkadmin", "朱", "晓燕", staff=True, role=Role.PARK_ADMIN, park=wuzhen_key),
         LoginSpec(
             "secretary",
             secretary.name[0],
             secretary.name[1:],
-            "branch secretary",
             role=Role.BRANCH_SECRETARY,
             org_code=wuzhen_branch.code,
             member_id_number=secretary.id_number,
         ),
-        LoginSpec("service", "钱", "丽萍", "service staff", role=Role.SERVICE_STAFF, park=wuzhen_key),
-        LoginSpec(
-            "member", member.name[0], member.name[1:], "full member", member_id_number=member.id_number
-        ),
+        LoginSpec("service", "钱", "丽萍", role=Role.SERVICE_STAFF, park=wuzhen_key),
+        LoginSpec("member", member.name[0], member.name[1:], member_id_number=member.id_number),
         LoginSpec(
             "official2",
             "徐",
             "振宇",
-            "district official",
             role=Role.DISTRICT_OFFICIAL,
             district_code=nanhu.code,
         ),
-        LoginSpec(
-            "parkadmin2", "顾", "海峰", "park administrator", staff=True, role=Role.PARK_ADMIN, park=jx_key
-        ),
+        LoginSpec("parkadmin2", "顾", "海峰", staff=True, role=Role.PARK_ADMIN, park=jx_key),
         LoginSpec(
             "secretary2",
             secretary2.name[0],
             secretary2.name[1:],
-            "branch secretary",
             role=Role.BRANCH_SECRETARY,
             org_code=secretary2_branch.code,
             member_id_number=secretary2.id_number,
         ),
-        LoginSpec(
-            "member2", member2.name[0], member2.name[1:], "full member", member_id_number=member2.id_number
-        ),
+        LoginSpec("member2", member2.name[0], member2.name[1:], member_id_number=member2.id_number),
     ]
     return Plan(DISTRICTS, p.enterprises, p.organizations, p.members, logins)
 
@@ -1147,7 +1134,13 @@ def district_counts() -> list[dict]:
 
 
 def print_summary(*, stdout, result: Result, hooks: list[str], seconds: float) -> None:
-    created = ", ".join(f"{name} {count}" for name, count in result.created.items() if count) or _("nothing")
+    labels = {
+        "districts": _("districts"), "parks": _("parks"), "enterprises": _("enterprises"),
+        "organizations": _("organisations"), "members": _("members"), "stage changes": _("stage changes"),
+        "rooms": _("rooms"), "logins": _("logins"),
+    }  # fmt: skip
+    created = ", ".join(f"{labels[name]} {count}" for name, count in result.created.items() if count)
+    created = created or _("nothing")
     stdout.write(
         _("Demo data ready in %(seconds).1f s. Created: %(created)s.")
         % {
