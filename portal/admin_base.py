@@ -17,7 +17,7 @@ Every ``ModelAdmin`` of every app subclasses ``ScopedAdmin`` (and every inline `
 """
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -210,6 +210,14 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self.role_allows(request, DELETE) and self.may_write(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" action checks the model permission only; a user who also
+        # reads other parks (e.g. a park administrator who is a district official) must not
+        # delete their rows.
+        if not request.user.is_superuser and not all(self.may_write(request, obj) for obj in queryset):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
     # -- forms: refuse a save into another park -----------------------------------------------
     def get_form(self, request, obj=None, change=False, **kwargs):

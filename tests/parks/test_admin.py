@@ -335,3 +335,23 @@ def test_enterprise_history_records_the_change(client, world):
     assert "企业A1改" in body
     assert world.park_admin.username in body
     assert Park.objects.count() == 3
+
+
+def test_bulk_delete_cannot_reach_rows_only_read_through_another_role(client, world):
+    from portal.models import Role
+    from tests.factories import assign
+
+    assign(world.park_admin, Role.DISTRICT_OFFICIAL, world.district_a)  # now also reads park A2
+    client.force_login(world.park_admin)
+    response = client.get(changelist("enterprise"))
+    assert "企业A2" in text(response)
+    assert client.get(change("enterprise", world.enterprise_a2.pk)).status_code == 200  # read-only
+    data = {"action": "delete_selected", "_selected_action": [world.enterprise_a2.pk], "post": "yes"}
+    response = client.post(changelist("enterprise"), data)
+    assert response.status_code == 403
+    assert Enterprise.objects.filter(pk=world.enterprise_a2.pk).exists()
+    # Their own park's rows can be deleted in bulk.
+    extra = EnterpriseFactory(park=world.park_a1)
+    data["_selected_action"] = [extra.pk]
+    assert client.post(changelist("enterprise"), data).status_code == 302
+    assert not Enterprise.objects.filter(pk=extra.pk).exists()
