@@ -206,6 +206,11 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.term_start and not self.term_end:
+            self.term_end = add_years(self.term_start, TERM_YEARS)
+        super().save(*args, **kwargs)
+
     @property
     def is_branch(self):
         return self.kind in self.BRANCH_KINDS
@@ -231,11 +236,6 @@ class Organization(models.Model):
             errors["term_end"] = _("The term must end after it starts.")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if self.term_start and not self.term_end:
-            self.term_end = add_years(self.term_start, TERM_YEARS)
-        super().save(*args, **kwargs)
 
     def term_status(self, today=None):
         """'ok', 'ending' (within 90 days), 'expired' or 'unknown'."""
