@@ -125,7 +125,7 @@ def _plan(today, rng):
         if last_day < 1:
             continue
 
-        def at(day, hour=14):
+        def at(day, hour=14, year=year, month=month, last_day=last_day):
             return day_start(datetime.date(year, month, min(day, last_day))) + datetime.timedelta(hours=hour)
 
         if rng.random() < 0.8:

@@ -38,10 +38,13 @@ def test_log_records_everyone_present_and_awards_points(world, a1_members, log):
 
 def test_absentees_get_no_points_and_changes_are_reversed_exactly(world, a1_members, log):
     absent, leave = a1_members[0], a1_members[1]
-    activity = log(attendance=[
-        AttendanceInput(member_id=m.pk) for m in a1_members[2:]
-    ] + [AttendanceInput(member_id=absent.pk, status="absent"),
-         AttendanceInput(member_id=leave.pk, status="leave", reason="出差")])
+    activity = log(
+        attendance=[AttendanceInput(member_id=m.pk) for m in a1_members[2:]]
+        + [
+            AttendanceInput(member_id=absent.pk, status="absent"),
+            AttendanceInput(member_id=leave.pk, status="leave", reason="出差"),
+        ]
+    )
     absent.refresh_from_db()
     leave.refresh_from_db()
     assert absent.points == 0 and leave.points == 0
@@ -50,15 +53,21 @@ def test_absentees_get_no_points_and_changes_are_reversed_exactly(world, a1_memb
     assert present.points == 2
 
     # The present member is corrected to absent: the award is reversed, not deleted.
-    actions.attendance_record(activity=activity, by=world.secretary,
-                              entries=[AttendanceInput(member_id=present.pk, status="absent")])
+    actions.attendance_record(
+        activity=activity,
+        by=world.secretary,
+        entries=[AttendanceInput(member_id=present.pk, status="absent")],
+    )
     present.refresh_from_db()
     assert present.points == 0
     assert list(PointEntry.objects.filter(member=present).order_by("pk").values_list("points", "reason")) == [
-        (2, "award"), (-2, "reversal")]
+        (2, "award"),
+        (-2, "reversal"),
+    ]
     # And back to present.
-    actions.attendance_record(activity=activity, by=world.secretary,
-                              entries=[AttendanceInput(member_id=present.pk)])
+    actions.attendance_record(
+        activity=activity, by=world.secretary, entries=[AttendanceInput(member_id=present.pk)]
+    )
     present.refresh_from_db()
     assert present.points == 2
 
@@ -91,8 +100,10 @@ def test_party_congress_quorum(world, log, present, quorum):
     members = [world.member_a1, world.member_a1_other, world.member_group]
     members += [MemberFactory(organization=world.branch_a1) for _ in range(2)]
     probationary = MemberFactory(organization=world.branch_a1, stage=Stage.PROBATIONARY, full_on=None)
-    entries = [AttendanceInput(member_id=m.pk, status="present" if i < present else "absent")
-               for i, m in enumerate(members)]
+    entries = [
+        AttendanceInput(member_id=m.pk, status="present" if i < present else "absent")
+        for i, m in enumerate(members)
+    ]
     entries.append(AttendanceInput(member_id=probationary.pk))
     activity = log(kind="party_congress", attendance=entries)
     assert activity.voting_members == 5
@@ -153,8 +164,11 @@ def test_editing_a_held_activity_after_its_period_needs_a_reason(world, a1_membe
         actions.activity_update(activity=activity, by=world.secretary, title="改过的标题")
     assert "reason" in exc.value.error_dict
     with pytest.raises(ValidationError):
-        actions.attendance_record(activity=activity, by=world.secretary,
-                                  entries=[AttendanceInput(member_id=a1_members[0].pk, status="absent")])
+        actions.attendance_record(
+            activity=activity,
+            by=world.secretary,
+            entries=[AttendanceInput(member_id=a1_members[0].pk, status="absent")],
+        )
     actions.activity_update(activity=activity, by=world.secretary, title="改过的标题", reason="补录会议主题")
     activity.refresh_from_db()
     assert activity.title == "改过的标题"
@@ -162,8 +176,12 @@ def test_editing_a_held_activity_after_its_period_needs_a_reason(world, a1_membe
     assert latest.history_change_reason == "补录会议主题"
     assert latest.history_user_id is None or latest.history_user_id == world.secretary.pk
 
-    actions.attendance_record(activity=activity, by=world.secretary, reason="更正考勤",
-                              entries=[AttendanceInput(member_id=a1_members[0].pk, status="absent")])
+    actions.attendance_record(
+        activity=activity,
+        by=world.secretary,
+        reason="更正考勤",
+        entries=[AttendanceInput(member_id=a1_members[0].pk, status="absent")],
+    )
     att = Attendance.objects.get(activity=activity, member=a1_members[0])
     assert att.history.latest().history_change_reason == "更正考勤"
 
@@ -186,8 +204,9 @@ def test_future_activity_is_planned_and_attendance_waits(world, a1_members, log)
     assert activity.status == Activity.Status.PLANNED
     assert not activity.attendances.exists()
     with pytest.raises(ValidationError):
-        actions.attendance_record(activity=activity, by=world.secretary,
-                                  entries=[AttendanceInput(member_id=a1_members[0].pk)])
+        actions.attendance_record(
+            activity=activity, by=world.secretary, entries=[AttendanceInput(member_id=a1_members[0].pk)]
+        )
 
 
 def test_attendance_only_for_the_hosts_members(world, log):
