@@ -1,0 +1,285 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from members import actions, selectors
+from members.models import DuesPayment, Member, Stage, StageChange
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today()
+D = datetime.timedelta
+
+
+def applicant(world, **kw):
+    values = dict(
+        organization=world.branch_a1,
+        stage=Stage.APPLICANT,
+        applied_on=TODAY - D(40),
+        activist_on=None,
+        candidate_on=None,
+        probationary_on=None,
+        full_on=None,
+        birth_date=datetime.date(1995, 5, 5),
+    )
+    values.update(kw)
+    return MemberFactory(**values)
+
+
+def fresh(member):
+    return Member.objects.get(pk=member.pk)
+
+
+def test_no_activist_without_the_talk_and_never_under_18(world):
+    m = applicant(world)
+    with pytest.raises(ValidationError, match="talk"):
+        actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+    actions.record_application_talk(member=m, by=world.secretary, held_on=TODAY - D(20))
+    change = actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+    assert (change.from_stage, change.to_stage, change.kind) == ("applicant", "activist", "advance")
+    assert fresh(m).stage == Stage.ACTIVIST and fresh(m).activist_on == TODAY
+    young = applicant(world, birth_date=TODAY.replace(year=TODAY.year - 17))
+    actions.record_application_talk(member=young, by=world.secretary, held_on=TODAY)
+    with pytest.raises(ValidationError, match="18"):
+        actions.stage_advance(member=young, by=world.secretary, effective_on=TODAY)
+
+
+def test_activist_needs_one_year_and_no_stage_is_skipped(world):
+    m = applicant(world, stage=Stage.ACTIVIST, activist_on=TODAY - D(300))
+    with pytest.raises(ValidationError, match="one year"):
+        actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+    assert fresh(m).stage == Stage.ACTIVIST and not StageChange.objects.filter(member=m).exists()
+    m = applicant(world, stage=Stage.ACTIVIST, activist_on=actions.add_months(TODAY, -13))
+    assert actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY).to_stage == Stage.CANDIDATE
+
+
+def test_probation_one_year_extension_at_most_one_year(world):
+    start = actions.add_months(TODAY, -12)
+    m = applicant(
+        world,
+        stage=Stage.PROBATIONARY,
+        activist_on=start - D(800),
+        candidate_on=start - D(100),
+        probationary_on=start + D(1),
+    )
+    with pytest.raises(ValidationError, match="Probation"):
+        actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+    normal_end = actions.add_months(m.probationary_on, 12)
+    with pytest.raises(ValidationError, match="one year at most"):
+        actions.probation_extend(
+            member=m, by=world.secretary, until=actions.add_months(normal_end, 13), reason="x"
+        )
+    with pytest.raises(ValidationError):
+        actions.probation_extend(
+            member=m, by=world.secretary, until=actions.add_months(normal_end, 6), reason=""
+        )
+    actions.probation_extend(
+        member=m, by=world.secretary, until=actions.add_months(normal_end, 6), reason="考察"
+    )
+    assert actions.probation_ends_on(fresh(m)) == actions.add_months(normal_end, 6)
+    row = next(r for r in selectors.pipeline_board([world.branch_a1.pk]) if r.member.pk == m.pk)
+    assert row.due_on == actions.add_months(normal_end, 6)
+
+
+def test_confirmation_after_probation(world):
+    m = applicant(
+        world,
+        stage=Stage.PROBATIONARY,
+        activist_on=TODAY - D(900),
+        candidate_on=TODAY - D(500),
+        probationary_on=actions.add_months(TODAY, -12),
+    )
+    change = actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+    assert change.to_stage == Stage.FULL and fresh(m).full_on == TODAY
+    with pytest.raises(ValidationError, match="no further stage"):
+        actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+
+
+def test_correction_needs_a_reason_and_clears_later_dates(world):
+    m = world.member_a1
+    with pytest.raises(ValidationError):
+        actions.stage_correct(
+            member=m,
+            by=world.secretary,
+            to_stage=Stage.PROBATIONARY,
+            effective_on=datetime.date(2016, 9, 1),
+            reason=" ",
+        )
+    actions.stage_correct(
+        member=m,
+        by=world.secretary,
+        to_stage=Stage.PROBATIONARY,
+        effective_on=datetime.date(2016, 9, 1),
+        reason="录入错误",
+    )
+    m = fresh(m)
+    assert m.stage == Stage.PROBATIONARY and m.full_on is None
+    assert StageChange.objects.get(member=m).kind == StageChange.Kind.CORRECTION
+
+
+def test_only_the_branch_changes_stages(world):
+    m = applicant(world)
+    for user in (world.secretary_b, world.official, world.member_user, world.outsider):
+        with pytest.raises(ValidationError, match="branch"):
+            actions.record_application_talk(member=m, by=user, held_on=TODAY)
+
+
+def test_pipeline_board_overdue_first(world):
+    late = applicant(world, name="迟谈话", applied_on=TODAY - D(45))
+    soon = applicant(world, name="新申请", applied_on=TODAY - D(3))
+    rows = selectors.pipeline_board([world.branch_a1.pk])
+    names = [r.member.name for r in rows]
+    assert names.index("迟谈话") < names.index("新申请")
+    assert rows[names.index("迟谈话")].overdue and not rows[names.index("新申请")].overdue
+    assert all(r.member.stage != Stage.FULL for r in rows)
+    assert late and soon
+
+
+@pytest.mark.parametrize(
+    "category,pay,due",
+    [
+        ("employed", "3000", "15.00"),
+        ("employed", "3000.01", "30.00"),
+        ("employed", "5000", "50.00"),
+        ("employed", "8000", "120.00"),
+        ("employed", "10000", "150.00"),
+        ("employed", "12000", "240.00"),
+        ("retired", "5000", "25.00"),
+        ("retired", "6000", "60.00"),
+        ("reduced", None, "0.20"),
+        ("employed", "1234.5", "6.17"),
+    ],
+)
+def test_dues_brackets(category, pay, due):
+    assert actions.dues_amount(category=category, monthly_pay=Decimal(pay) if pay else None) == Decimal(due)
+
+
+def test_dues_amount_needs_pay():
+    with pytest.raises(ValidationError):
+        actions.dues_amount(category="employed", monthly_pay=None)
+
+
+def test_recording_dues_and_arrears(world):
+    m = world.member_a1
+    this_month = TODAY.replace(day=1)
+    three_ago = actions.add_months(this_month, -3)
+    p = actions.dues_record_payment(
+        member=m,
+        by=world.secretary,
+        month=three_ago + D(9),
+        category="employed",
+        monthly_pay=Decimal("8000"),
+        amount_paid=Decimal("120"),
+        paid_on=TODAY,
+    )
+    assert p.month == three_ago and p.amount_due == Decimal("120.00")
+    # Recording the month again corrects it rather than duplicating it.
+    actions.dues_record_payment(
+        member=m,
+        by=world.secretary,
+        month=three_ago,
+        category="employed",
+        monthly_pay=Decimal("8000"),
+        amount_paid=Decimal("100"),
+        paid_on=TODAY,
+    )
+    assert DuesPayment.objects.filter(member=m).count() == 1
+    with pytest.raises(ValidationError):
+        actions.dues_record_payment(
+            member=m,
+            by=world.secretary_b,
+            month=three_ago,
+            category="employed",
+            monthly_pay=Decimal("8000"),
+            amount_paid=Decimal("1"),
+            paid_on=TODAY,
+        )
+    rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
+    # The only month recorded is short: nothing is settled since the member's probation began.
+    assert rows[m.pk].paid_through is None and rows[m.pk].months_in_arrears > 100
+    actions.dues_record_payment(
+        member=m,
+        by=world.secretary,
+        month=three_ago,
+        category="employed",
+        monthly_pay=Decimal("8000"),
+        amount_paid=Decimal("120"),
+        paid_on=TODAY,
+    )
+    row = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk]
+    assert row.paid_through == three_ago and row.months_in_arrears == 2
+    assert not row.lapse_risk
+
+
+def test_lapse_risk_for_a_full_member_with_no_dues_for_six_months(world):
+    m = world.member_a1_other
+    rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
+    assert rows[m.pk].lapse_risk
+    actions.dues_record_payment(
+        member=m,
+        by=world.secretary,
+        month=TODAY,
+        category="reduced",
+        monthly_pay=None,
+        amount_paid=Decimal("0.20"),
+        paid_on=TODAY - D(10),
+    )
+    rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
+    assert not rows[m.pk].lapse_risk
+
+
+def test_branch_page_and_member_pages(client, world, django_assert_max_num_queries):
+    for n in range(5):
+        applicant(world, name=f"申请人{n}")
+    client.force_login(world.secretary)
+    with django_assert_max_num_queries(18):
+        page = client.get(reverse("members:branch", args=[world.branch_a1.pk]))
+    assert page.status_code == 200 and page.content.decode().count("申请人") == 5
+    assert client.get(reverse("members:branch", args=[world.branch_b.pk])).status_code == 404
+    m = applicant(world, name="谈话对象")
+    url = reverse("members:member_act", args=[m.pk, "advance"])
+    response = client.post(url, {"advance-effective_on": TODAY.isoformat()})
+    assert response.status_code == 400 and "talk" in response.content.decode()
+    assert (
+        client.post(
+            reverse("members:member_act", args=[m.pk, "talk"]), {"talk-held_on": TODAY.isoformat()}
+        ).status_code
+        == 302
+    )
+    assert client.post(url, {"advance-effective_on": "garbage"}).status_code == 400
+    assert client.post(url, {"advance-effective_on": TODAY.isoformat()}).status_code == 302
+    assert fresh(m).stage == Stage.ACTIVIST
+    dues = reverse("members:member_act", args=[world.member_a1.pk, "dues"])
+    assert (
+        client.post(
+            dues,
+            {
+                "dues-month": "2026-01",
+                "dues-category": "employed",
+                "dues-amount_paid": "1",
+                "dues-paid_on": TODAY.isoformat(),
+            },
+        ).status_code
+        == 400
+    )  # no pay given
+    assert (
+        client.post(
+            dues,
+            {
+                "dues-month": "2026-01",
+                "dues-category": "employed",
+                "dues-monthly_pay": "4000",
+                "dues-amount_paid": "40",
+                "dues-paid_on": TODAY.isoformat(),
+            },
+        ).status_code
+        == 302
+    )
+    client.force_login(world.secretary_b)
+    assert client.get(reverse("members:member_lifecycle", args=[m.pk])).status_code == 404
+    client.force_login(world.member_user)
+    mine = client.get(reverse("members:my_dues"))
+    assert mine.status_code == 200 and "2026-01" in mine.content.decode()
