@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -19,6 +20,17 @@ def home(request):
     if not scope.has_any_role:
         return render(request, "portal/no_role.html", status=200)
     return render(request, "portal/home.html", {"cards": home_cards.cards_for(request, scope)})
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout (POST only), then a word on the login page it redirects to."""
+
+    def post(self, request, *args, **kwargs):
+        was_logged_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_logged_in:  # the cookie message storage outlives the flushed session
+            messages.info(request, _("You have logged out."))
+        return response
 
 
 @login_required

@@ -78,6 +78,9 @@ def test_logout_is_a_post_and_redirects_to_login(client):
     response = client.post(reverse("logout"))
     assert response.status_code == 302 and response.url == reverse("login")
     assert "_auth_user_id" not in client.session
+    login_page = client.get(response.url)
+    assert [m.level_tag for m in login_page.context["messages"]] == ["info"]
+    assert b"alert-info" in login_page.content
 
 
 @pytest.mark.django_db
@@ -295,6 +298,18 @@ def test_404_page_uses_the_layout(client, world):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"hf-navbar" in response.content
+
+
+@pytest.mark.django_db
+def test_403_page_uses_the_layout(rf, world):
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    request = rf.get("/somewhere/")
+    request.user = world.member_user
+    response = permission_denied(request, PermissionDenied())
+    assert response.status_code == 403
+    assert b"hf-navbar" in response.content and b"403" in response.content
 
 
 def test_500_page_renders_without_context_processors():
