@@ -112,7 +112,8 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
-        ordering = ["organization", "name", "pk"]
+        # By name: served by an index, where ordering by organisation would sort every row (bench/).
+        ordering = ["name", "pk"]
         indexes = [
             models.Index(fields=["organization", "stage"]),
             models.Index(fields=["organization", "name"]),
