@@ -40,7 +40,6 @@ ITEMS: list[NavItem] = [
     NavItem(_("Compliance per branch"), "activities:compliance", lambda s: staff_of_park(s) or s.is_official),
     NavItem(_("My activities and points"), "activities:mine", lambda s: s.is_member, "star"),
     NavItem(_("Service centre"), "services:my_requests", lambda s: True, "life-preserver"),
-    NavItem(_("Service request queue"), "services:queue", lambda s: staff_of_park(s) or s.is_official, "inboxes"),
 ]
 
 

@@ -63,6 +63,7 @@ class AssignForm(BootstrapForm):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        self.fields["team"].label_from_instance = lambda team: team.name
 
 
 class NoteForm(BootstrapForm):

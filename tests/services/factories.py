@@ -17,9 +17,9 @@ from services.models import (
 from tests.factories import EnterpriseFactory, ParkFactory, RoomFactory, UserFactory
 
 
-def category(code="ecommerce-policy"):
-    """One of the default categories created by the data migration."""
-    return ServiceCategory.objects.get(code=code)
+def category(code="ecommerce-policy", name="电商政策咨询"):
+    """A default category of the data migration (re-created after a transactional test's flush)."""
+    return ServiceCategory.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
 class EnterpriseContactFactory(factory.django.DjangoModelFactory):
