@@ -1,0 +1,32 @@
+import pytest
+from django.urls import reverse
+
+from .factories import ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_park_admin_reads_own_park_requests_only_and_cannot_edit(client, svc):
+    w = svc
+    mine = ServiceRequestFactory(enterprise=w.enterprise_a1, title="本园诉求")
+    theirs = ServiceRequestFactory(enterprise=w.enterprise_b, title="外园诉求")
+    client.force_login(w.park_admin)
+    page = client.get(reverse("admin:services_servicerequest_changelist")).content.decode()
+    assert "本园诉求" in page and "外园诉求" not in page
+    change = reverse("admin:services_servicerequest_change", args=[mine.pk])
+    response = client.get(change)
+    assert response.status_code == 200 and b'name="status"' not in response.content  # read-only
+    assert client.post(change, {"status": "closed"}).status_code == 403
+    assert client.get(reverse("admin:services_servicerequest_change", args=[theirs.pk])).status_code in (302, 404)
+    assert client.get(reverse("admin:services_servicerequest_add")).status_code == 403
+
+
+def test_park_admin_manages_own_teams(client, svc):
+    w = svc
+    client.force_login(w.park_admin)
+    page = client.get(reverse("admin:services_serviceteam_changelist")).content.decode()
+    assert w.finance.name in page and w.team_b.name not in page
+    response = client.post(reverse("admin:services_serviceteam_add"),
+                           {"park": w.park_b.pk, "name": "越权团队", "kind": "legal", "is_active": "on"})
+    assert response.status_code == 200  # the form refuses another park
+    assert not w.park_b.service_teams.filter(name="越权团队").exists()
