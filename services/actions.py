@@ -462,7 +462,7 @@ def wish_claim(*, wish: Wish, by) -> Wish:
 @transaction.atomic
 def wish_fulfil(*, wish: Wish, by, note: str, photo=None) -> Wish:
     """The member who claimed the wish records its fulfilment with a note and, optionally, a photo."""
-    wish = Wish.objects.select_for_update().select_related("claimed_by").get(pk=wish.pk)
+    wish = Wish.objects.select_for_update(of=("self",)).select_related("claimed_by").get(pk=wish.pk)
     if wish.claimed_by is None or wish.claimed_by.user_id != by.pk:
         raise PermissionDenied(_("Only the member who claimed the wish records its fulfilment."))
     if wish.status != Wish.Status.CLAIMED:
@@ -491,7 +491,7 @@ def wish_fulfil(*, wish: Wish, by, note: str, photo=None) -> Wish:
 @transaction.atomic
 def wish_cancel(*, wish: Wish, by) -> Wish:
     """A park administrator withdraws a wish that is not fulfilled yet."""
-    wish = Wish.objects.select_for_update().select_related("claimed_by__user").get(pk=wish.pk)
+    wish = Wish.objects.select_for_update(of=("self",)).select_related("claimed_by__user").get(pk=wish.pk)
     if not rules.manages_park(by, wish.park_id):
         raise PermissionDenied(_("Only the park's administrators withdraw micro-wishes."))
     if wish.status not in (Wish.Status.OPEN, Wish.Status.CLAIMED):
@@ -620,7 +620,7 @@ def booking_confirm(*, booking: RoomBooking, by) -> RoomBooking:
 @transaction.atomic
 def booking_decline(*, booking: RoomBooking, by, reason: str) -> RoomBooking:
     """The park administrator declines a pending booking, with a reason."""
-    booking = RoomBooking.objects.select_for_update().select_related("room").get(pk=booking.pk)
+    booking = RoomBooking.objects.select_for_update(of=("self",)).select_related("room").get(pk=booking.pk)
     if not rules.manages_park(by, booking.room.park_id):
         raise PermissionDenied(_("Only the park's administrators decline bookings."))
     if booking.status != RoomBooking.Status.PENDING:
@@ -645,7 +645,7 @@ def booking_decline(*, booking: RoomBooking, by, reason: str) -> RoomBooking:
 @transaction.atomic
 def booking_cancel(*, booking: RoomBooking, by) -> RoomBooking:
     """Whoever booked (or a park administrator) cancels a pending or confirmed booking not yet begun."""
-    booking = RoomBooking.objects.select_for_update().select_related("room").get(pk=booking.pk)
+    booking = RoomBooking.objects.select_for_update(of=("self",)).select_related("room").get(pk=booking.pk)
     manager = rules.manages_park(by, booking.room.park_id)
     if booking.booked_by_id != by.pk and not manager:
         raise PermissionDenied(_("Only whoever booked the room cancels the booking."))
