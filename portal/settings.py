@@ -155,7 +155,10 @@ AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0")) or None
+# The client's address: REMOTE_ADDR, or behind DJANGO_BEHIND_PROXY the entry of X-Forwarded-For
+# that the outermost of AXES_PROXY_COUNT trusted proxies wrote (portal/security.py).
+TRUSTED_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "1")) if env_bool("DJANGO_BEHIND_PROXY", False) else 0
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
