@@ -45,10 +45,14 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """new_page(viewport=PHONE, language='zh-CN') → a page whose base URL is the live server."""
+    """new_page(viewport=PHONE, locale='zh-CN') → a page whose base URL is the live server.
+
+    English by default, like the rest of the suite; pass locale="zh-CN" to see the portal as its
+    users do (and look at the screenshots in both).
+    """
     contexts = []
 
-    def make(viewport=DESKTOP, locale="zh-CN"):
+    def make(viewport=DESKTOP, locale="en-US"):
         context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url)
         context.set_default_timeout(15000)
         contexts.append(context)

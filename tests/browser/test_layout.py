@@ -40,7 +40,7 @@ def switch_language(page, code):
 
 
 def test_phone_layout_collapsed_menu_and_language(new_page, people):
-    page = new_page(viewport=PHONE)
+    page = new_page(viewport=PHONE, locale="zh-CN")
     login(page, "secretary")
     assert page.url.endswith("/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
@@ -69,7 +69,7 @@ def test_phone_layout_collapsed_menu_and_language(new_page, people):
 
 
 def test_desktop_layout_in_both_languages(new_page, people):
-    page = new_page(viewport=DESKTOP)
+    page = new_page(viewport=DESKTOP, locale="zh-CN")
     login(page, "parkadmin")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.eval_on_selector("#main-menu", "el => getComputedStyle(el).display") != "none"

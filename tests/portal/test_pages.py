@@ -122,6 +122,7 @@ def test_base_layout_has_assets_csrf_header_and_menu(client, world):
 
 
 @pytest.mark.django_db
+@pytest.mark.zh_default
 def test_language_switch_to_english(client, world):
     client.force_login(world.member_user)
     assert '<html lang="zh-hans">' in client.get(reverse("home")).content.decode()

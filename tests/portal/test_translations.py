@@ -152,6 +152,7 @@ def test_model_labels_are_translated():
 
 
 @pytest.mark.django_db
+@pytest.mark.zh_default
 def test_login_page_is_chinese_by_default_and_english_on_request(client):
     page = client.get("/accounts/login/")
     assert page.status_code == 200
