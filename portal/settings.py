@@ -172,6 +172,9 @@ STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+# With nginx in front, the internal location from which it sends a file that the portal's media
+# view has allowed (X-Accel-Redirect); empty: the portal streams the file itself.
+MEDIA_ACCEL_REDIRECT = env("HONGFAN_MEDIA_ACCEL_REDIRECT", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

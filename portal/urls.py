@@ -1,12 +1,12 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+
+from . import media
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Uploaded files, in every mode, only through the scope of the row that holds them.
+    path("media/<path:path>", media.serve, name="media"),
     path("", include("portal.web_urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
