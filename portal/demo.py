@@ -1093,8 +1093,12 @@ def _ensure_logins(plan, districts, parks, orgs, members, result):
 # -- the apps' hooks and the summary ------------------------------------------------------------
 
 
-def run_app_hooks(*, stdout) -> list[str]:
-    """Call ``<app>.demo.seed`` for each app that has one; return the apps that ran."""
+def run_app_hooks(*, stdout, logins: list | None = None) -> list[str]:
+    """Call ``<app>.demo.seed`` for each app that has one; return the apps that ran.
+
+    A hook may return the demo logins it creates, as (username, role, scope) rows; they are
+    appended to ``logins`` for the summary table.
+    """
     ran = []
     for app, seed in APP_HOOKS:
         module_name = f"{app}.demo"
@@ -1105,7 +1109,9 @@ def run_app_hooks(*, stdout) -> list[str]:
                 raise
             continue
         with transaction.atomic():
-            module.seed(rng=random.Random(seed), stdout=stdout)
+            added = module.seed(rng=random.Random(seed), stdout=stdout)
+        if logins is not None and added:
+            logins.extend(added)
         ran.append(app)
     return ran
 

@@ -12,6 +12,7 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.models import Member
 from parks.models import Enterprise, Park, Room
@@ -82,7 +83,8 @@ WISHES = [
 
 
 @transaction.atomic
-def seed(*, rng: random.Random, stdout) -> None:
+def seed(*, rng: random.Random, stdout) -> list[tuple[str, str, str]]:
+    """Seed the service centre; return the demo logins it adds, for the command's table."""
     User = get_user_model()
     parks = list(Park.objects.order_by("district__code", "name"))
     teams = {park.pk: _ensure_teams(park) for park in parks}
@@ -100,6 +102,10 @@ def seed(*, rng: random.Random, stdout) -> None:
     stdout.write(
         f"services: {created['requests']} requests, {created['wishes']} wishes, {created['bookings']} bookings"
     )
+    if contact is None:
+        return []
+    enterprise = EnterpriseContact.objects.filter(user=contact).select_related("enterprise").first()
+    return [("contact", str(_("enterprise contact")), enterprise.enterprise.name if enterprise else "")]
 
 
 def _ensure_teams(park):

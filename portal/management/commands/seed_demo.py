@@ -16,5 +16,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         result = demo.seed_core()
-        hooks = demo.run_app_hooks(stdout=self.stdout)
+        hooks = demo.run_app_hooks(stdout=self.stdout, logins=result.logins)
         demo.print_summary(stdout=self.stdout, result=result, hooks=hooks, seconds=time.monotonic() - started)
