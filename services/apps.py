@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = _("Party-mass service centre")
+
+    def ready(self):
+        from portal import home
+
+        home.register("services.home.service_centre", "services/partials/home_card.html", order=50)

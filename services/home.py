@@ -1,0 +1,25 @@
+"""The home-page card of the service centre, for park administrators and district officials."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import OPEN_STATUSES, RoomBooking, ServiceRequest
+
+
+def service_centre(request, scope):
+    if not (scope.superuser or scope.park_ids or scope.district_ids):
+        return None
+    today = timezone.localdate()
+    requests = ServiceRequest.objects.visible_to(request.user).aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
+        submitted=Count("pk", filter=Q(status="submitted")),
+    )
+    pending = None
+    if scope.superuser or scope.park_ids:
+        bookings = RoomBooking.objects.filter(status=RoomBooking.Status.PENDING, ends_at__gte=timezone.now())
+        if not scope.superuser:
+            bookings = bookings.filter(room__park__in=scope.park_ids)
+        pending = bookings.count()
+    return {"title": _("Service centre"), "requests": requests, "pending_bookings": pending}
