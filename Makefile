@@ -66,5 +66,13 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# After adding or changing user-visible strings: run this, translate the new or fuzzy entries of
+# locale/zh_Hans/LC_MESSAGES/django.po (and remove their fuzzy flags), then run it again.
+# tests/portal/test_translations.py fails while a string of the source is missing.
+MESSAGES_IGNORE := .venv node_modules static/vendor staticfiles test-artifacts tests bench media
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans $(addprefix --ignore=,$(MESSAGES_IGNORE))
+	$(PY) manage.py compilemessages --ignore=.venv
+
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles db.sqlite3
