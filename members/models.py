@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portal import crypto
@@ -68,7 +69,7 @@ class Member(models.Model):
         DOCTOR = "doctor", _("doctorate")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
+        ACTIVE = "active", pgettext_lazy("member status", "active")
         TRANSFERRED_OUT = "transferred_out", _("transferred out")
         FLOWING = "flowing", _("flowing")
         DECEASED = "deceased", _("deceased")

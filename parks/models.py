@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portal.querysets import ScopedQuerySet
@@ -165,7 +166,7 @@ class Organization(models.Model):
         SINGLE = "single", _("single enterprise")
         JOINT = "joint", _("joint")
         LED_BY_LEADER = "led_by_leader", _("led by a leading enterprise")
-        INDUSTRY = "industry", _("industry")
+        INDUSTRY = "industry", pgettext_lazy("formation of an organisation", "industry")
         FALLBACK = "fallback", _("fallback management")
 
     BRANCH_KINDS = (Kind.BRANCH, Kind.JOINT_BRANCH)

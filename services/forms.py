@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import ATTACHMENT_EXTENSIONS, PHOTO_EXTENSIONS, RequestStatus, ServiceCategory, Urgency
 
@@ -106,7 +107,11 @@ class QueueFilterForm(BootstrapForm):
         self.fields["park"].queryset = parks
         self.fields["category"].queryset = categories
         self.fields["team"].queryset = teams
-        self.fields["status"].choices = [("", _("All")), ("open", _("Open"))] + list(RequestStatus.choices)
+        self.fields["status"].choices = [
+            ("", _("All")),
+            ("open", pgettext_lazy("requests not yet closed", "Open")),
+            *RequestStatus.choices,
+        ]
 
 
 class WishForm(BootstrapForm):

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portal.querysets import ScopedQuerySet
@@ -61,7 +62,7 @@ class ServiceCategory(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=0)
     is_active = models.BooleanField(_("offered"), default=True)
     history = HistoricalRecords()
     objects = ServiceCategoryQuerySet.as_manager()
@@ -92,7 +93,7 @@ class EnterpriseContact(models.Model):
     enterprise = models.ForeignKey(
         "parks.Enterprise", models.CASCADE, related_name="contacts", verbose_name=_("enterprise")
     )
-    position = models.CharField(_("position"), max_length=100, blank=True)
+    position = models.CharField(pgettext_lazy("job title", "position"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
     objects = EnterpriseContactQuerySet.as_manager()
@@ -175,7 +176,7 @@ def due_date(urgency: str, start: datetime.datetime | None = None) -> datetime.d
 
 class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
-    ACCEPTED = "accepted", _("accepted")
+    ACCEPTED = "accepted", pgettext_lazy("service request", "accepted")
     ASSIGNED = "assigned", _("assigned")
     IN_PROGRESS = "in_progress", _("in progress")
     RESOLVED = "resolved", _("resolved")
@@ -312,7 +313,7 @@ class ServiceRequestEvent(models.Model):
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("service request", "accepted")
         ASSIGNED = "assigned", _("assigned to a team")
         STARTED = "started", _("work started")
         RESOLVED = "resolved", _("resolved")
