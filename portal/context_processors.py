@@ -43,7 +43,8 @@ def portal(request):
         url = item["url"]
         active = path == url if url == "/" else path.startswith(url)
         nav_items.append({**item, "active": active})
-    context["nav_items"] = nav_items
+    context["nav_items"] = [item for item in nav_items if not item["group"]]
+    context["nav_mine"] = [item for item in nav_items if item["group"] == "mine"]
     context["user_roles"] = _role_labels(scope)
     # One COUNT, and only when a template shows the bell.
     context["unread_notifications"] = SimpleLazyObject(lambda: _unread_count(user))

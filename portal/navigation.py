@@ -18,6 +18,9 @@ class NavItem:
     url_name: str
     visible: Callable[[Scope], bool]
     icon: str = ""
+    # "mine": the user's own pages as a member, gathered in one "Me" menu so that the bar still
+    # fits a desktop when a secretary is also a member.
+    group: str = ""
 
 
 def anyone(scope):
@@ -31,14 +34,14 @@ def staff_of_park(scope):
 ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", lambda s: True),
     NavItem(_("Back office"), "admin:index", staff_of_park),
-    NavItem(_("My transfer"), "members:transfer_mine", lambda s: s.is_member, "arrow-left-right"),
-    NavItem(_("My party dues"), "members:my_dues", lambda s: s.is_member, "wallet2"),
+    NavItem(_("My transfer"), "members:transfer_mine", lambda s: s.is_member, "arrow-left-right", group="mine"),
+    NavItem(_("My party dues"), "members:my_dues", lambda s: s.is_member, "wallet2", group="mine"),
     NavItem(_("Transfer inbox"), "members:transfer_inbox", lambda s: staff_of_park(s) or s.is_secretary),
     NavItem(_("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary),
     NavItem(_("Activities"), "activities:list", lambda s: staff_of_park(s) or s.is_official or s.org_ids),
     NavItem(_("Compliance calendar"), "activities:calendar", lambda s: s.is_secretary, "calendar-check"),
     NavItem(_("Compliance per branch"), "activities:compliance", lambda s: staff_of_park(s) or s.is_official),
-    NavItem(_("My activities and points"), "activities:mine", lambda s: s.is_member, "star"),
+    NavItem(_("My activities and points"), "activities:mine", lambda s: s.is_member, "star", group="mine"),
     NavItem(_("Service centre"), "services:my_requests", lambda s: True, "life-preserver"),
 ]
 
@@ -52,5 +55,7 @@ def items_for(scope: Scope):
             url = reverse(item.url_name)
         except NoReverseMatch:  # an app whose pages are not installed yet
             continue
-        result.append({"label": item.label, "url": url, "icon": item.icon, "url_name": item.url_name})
+        result.append(
+            {"label": item.label, "url": url, "icon": item.icon, "url_name": item.url_name, "group": item.group}
+        )
     return result
