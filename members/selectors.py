@@ -268,28 +268,26 @@ class DuesRow:
 
 
 def _attended_since(member_ids, since):
-    """Member ids with a recorded presence at an activity since ``since`` (when activities exist)."""
-    try:
-        Attendance = apps.get_model("activities", "Attendance")
-    except LookupError:
-        return set()
-    fields = {f.name for f in Attendance._meta.get_fields()}
-    if not {"member", "activity"} <= fields:
-        return set()
-    qs = Attendance.objects.filter(member__in=member_ids)
-    if "status" in fields:
-        qs = qs.filter(status="present")
-    try:
-        qs = qs.filter(activity__start__date__gte=since)
-        return set(qs.values_list("member_id", flat=True))
-    except Exception:  # noqa: BLE001 - the activities app may name its date differently
-        return set()
+    """Member ids present at a held activity that started on or after ``since``."""
+    Attendance = apps.get_model("activities", "Attendance")
+    return set(
+        Attendance.objects.filter(
+            member__in=member_ids,
+            status="present",
+            activity__status="held",
+            activity__starts_at__date__gte=since,
+        ).values_list("member_id", flat=True)
+    )
 
 
 def branch_dues(organization_ids, *, today=None):
     """Each dues-paying member of these organisations: the month up to which dues are settled, the
     months in arrears (up to last month; the current month is not late yet), and the lapse-risk
-    flag (DESIGN §3: a full member with no attendance and no dues paid for six months)."""
+    flag (DESIGN §3: a full member with no attendance and no dues paid for six months).
+
+    The ledger begins when a member is registered in the portal: with nothing settled, arrears
+    count from the later of that month and the start of probation, since earlier months were
+    settled on paper before the portal existed."""
     from . import actions
     from .models import DuesPayment, Member, Stage
 
@@ -319,11 +317,11 @@ def branch_dues(organization_ids, *, today=None):
     rows = []
     for member in members:
         paid_through = settled.get(member.pk)
-        start = (
-            actions.add_months(paid_through, 1)
-            if paid_through
-            else ((member.probationary_on or this_month).replace(day=1))
-        )
+        if paid_through:
+            start = actions.add_months(paid_through, 1)
+        else:
+            registered = timezone.localdate(member.created_at).replace(day=1)
+            start = max(registered, (member.probationary_on or this_month).replace(day=1))
         arrears = _months_between(start, this_month)
         lapse = member.stage == Stage.FULL and member.pk not in paid_recently and member.pk not in attended
         rows.append(DuesRow(member, paid_through, arrears, lapse))

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from members import actions, selectors
 from members.models import DuesPayment, Member, Stage, StageChange
@@ -197,9 +198,11 @@ def test_recording_dues_and_arrears(world):
             amount_paid=Decimal("1"),
             paid_on=TODAY,
         )
+    # Registered in the portal a year ago; the only month recorded is short, so nothing is settled
+    # since registration (earlier months were settled on paper).
+    Member.objects.filter(pk=m.pk).update(created_at=timezone.now() - datetime.timedelta(days=366))
     rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
-    # The only month recorded is short: nothing is settled since the member's probation began.
-    assert rows[m.pk].paid_through is None and rows[m.pk].months_in_arrears > 100
+    assert rows[m.pk].paid_through is None and rows[m.pk].months_in_arrears in (11, 12, 13)
     actions.dues_record_payment(
         member=m,
         by=world.secretary,
@@ -212,6 +215,26 @@ def test_recording_dues_and_arrears(world):
     row = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk]
     assert row.paid_through == three_ago and row.months_in_arrears == 2
     assert not row.lapse_risk
+
+
+def test_a_member_registered_this_month_owes_nothing_yet(world):
+    rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
+    assert rows[world.member_a1.pk].months_in_arrears == 0
+
+
+def test_attendance_in_the_last_six_months_clears_the_lapse_risk(world):
+    from tests.activities.factories import ActivityFactory, AttendanceFactory
+
+    m = world.member_a1_other
+    assert {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].lapse_risk
+    old = ActivityFactory(host=world.branch_a1, starts_at=timezone.now() - datetime.timedelta(days=250))
+    AttendanceFactory(activity=old, member=m)
+    assert {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].lapse_risk
+    recent = ActivityFactory(host=world.branch_a1, starts_at=timezone.now() - datetime.timedelta(days=20))
+    AttendanceFactory(activity=recent, member=m, status="absent")
+    assert {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].lapse_risk
+    AttendanceFactory(activity=ActivityFactory(host=world.branch_a1, starts_at=recent.starts_at), member=m)
+    assert not {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].lapse_risk
 
 
 def test_lapse_risk_for_a_full_member_with_no_dues_for_six_months(world):
