@@ -12,18 +12,25 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` (row locks, exclusion constraints) run in the PostgreSQL pass only.
+    """Tests marked `postgres` (row locks, exclusion constraints) run in the PostgreSQL pass only,
+    and tests marked `celery_worker` only with CELERY_TEST_BROKER set (CI's Celery step).
 
-    They are deselected, not skipped, on other databases: CI runs the suite on both.
+    They are deselected, not skipped, elsewhere: CI runs every one of them in its own pass.
     """
+    import os
+
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return
-    kept = [item for item in items if not item.get_closest_marker("postgres")]
-    if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("postgres")])
-        items[:] = kept
+    def excluded(item):
+        if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+            return True
+        # Tests against a real worker need a broker: CI's Celery step gives one (make test-celery).
+        return bool(item.get_closest_marker("celery_worker")) and not os.environ.get("CELERY_TEST_BROKER")
+
+    dropped = [item for item in items if excluded(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not excluded(item)]
 
 
 @pytest.fixture(autouse=True)
