@@ -7,8 +7,6 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Organisation life")
 
     def ready(self):
-        try:
-            from portal import home
-        except ImportError:  # the home-page registry is not installed
-            return
+        from portal import home
+
         home.register("activities.home.branch_requirements", "activities/partials/home_card.html", order=45)
