@@ -54,13 +54,27 @@ def _own_member(user):
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_new(request):
-    """The member's 'transfer my organisation relation' form."""
-    member = _own_member(request.user)
-    if member is None:
-        raise PermissionDenied
+    """The member's 'transfer my organisation relation' form; with ``?member=<pk>``, the same form
+    for a secretary or park administrator entering the request for a member of their branch (a
+    member who does not use the portal, for instance)."""
+    on_behalf = request.GET.get("member")
+    if on_behalf:
+        if not on_behalf.isdigit():
+            raise Http404
+        member = get_object_or_404(
+            Member.objects.visible_to(request.user).select_related("organization", "organization__park"),
+            pk=on_behalf,
+        )
+        if not actions.may_act_for(request.user, member.organization):
+            raise PermissionDenied
+    else:
+        member = _own_member(request.user)
+        if member is None:
+            raise PermissionDenied
     open_transfer = Transfer.objects.filter(member=member).open().first()
     if open_transfer is not None:
-        messages.info(request, _("You already have a transfer in progress."))
+        messages.info(request, _("This member already has a transfer in progress.") if on_behalf
+                      else _("You already have a transfer in progress."))
         return redirect("members:transfer_detail", open_transfer.pk)
     form = TransferRequestForm(request.POST or None)
     status = 200
@@ -83,7 +97,8 @@ def transfer_new(request):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, _("Your request was sent to your branch."))
+                messages.success(request, _("The request was entered; approve it in the transfer inbox.")
+                                 if on_behalf else _("Your request was sent to your branch."))
                 return redirect("members:transfer_detail", transfer.pk)
         status = 400
     chosen = form.data.get("to_organization") if form.is_bound else None
@@ -95,7 +110,7 @@ def transfer_new(request):
     return render(
         request,
         "members/transfer_new.html",
-        {"form": form, "member": member, "chosen_org": chosen_org},
+        {"form": form, "member": member, "chosen_org": chosen_org, "on_behalf": bool(on_behalf)},
         status=status,
     )
 

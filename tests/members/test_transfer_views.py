@@ -152,3 +152,29 @@ def test_pages_need_a_login(client, world, requested):
         reverse("members:transfer_detail", args=[requested.pk]),
     ):
         assert client.get(url).status_code == 302
+
+
+def test_secretary_enters_a_transfer_for_a_member_of_the_branch(client, world):
+    member = world.member_a1_other  # has no login
+    client.force_login(world.secretary)
+    lifecycle = client.get(reverse("members:member_lifecycle", args=[member.pk])).content.decode()
+    url = reverse("members:transfer_new") + f"?member={member.pk}"
+    assert 'id="enter-transfer"' in lifecycle and f'?member={member.pk}"' in lifecycle
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"kind": "out", "outside_organization": "上海市某区委组织部", "reason": "随家属迁居"})
+    transfer = Transfer.objects.get()
+    assert response.status_code == 302 and transfer.member == member and transfer.kind == "out"
+    assert transfer.events.first().actor == world.secretary
+
+
+def test_nobody_enters_a_transfer_for_a_member_outside_their_branch(client, world):
+    Transfer.objects.all().delete()
+    for user, member in ((world.secretary_b, world.member_a1_other), (world.secretary, world.member_b),
+                         (world.member_user, world.member_a1_other), (world.official, world.member_a1_other)):
+        client.force_login(user)
+        url = reverse("members:transfer_new") + f"?member={member.pk}"
+        assert client.get(url).status_code in (403, 404)
+        client.post(url, {"kind": "out", "outside_organization": "某组织", "reason": "越权"})
+    assert not Transfer.objects.exists()
+    client.force_login(world.secretary)
+    assert client.get(reverse("members:transfer_new") + "?member=abc").status_code == 404
