@@ -1,0 +1,55 @@
+"""Back office for the member lifecycle: read-only, since every step goes through members/actions.py
+(the pages), which checks the rules, writes the timeline and notifies the next actor."""
+
+from django.contrib import admin
+
+from portal.admin_base import VIEW, ScopedAdmin, ScopedInline
+
+from .models import ApplicationTalk, DuesPayment, Transfer, TransferEvent
+
+
+class ReadOnlyMixin:
+    park_admin_permissions = frozenset({VIEW})
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TransferEventInline(ReadOnlyMixin, ScopedInline):
+    model = TransferEvent
+    extra = 0
+    fields = ("at", "action", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = ("member", "kind", "status", "from_organization", "to_organization",
+                    "outside_organization", "requested_at", "letter_valid_until")
+    list_filter = ("kind", "status")
+    list_select_related = ("member", "from_organization", "to_organization")
+    search_fields = ("member__name", "outside_organization", "reason")
+    date_hierarchy = "requested_at"
+    inlines = [TransferEventInline]
+
+
+@admin.register(DuesPayment)
+class DuesPaymentAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = ("member", "month", "category", "amount_due", "amount_paid", "paid_on")
+    list_filter = ("category",)
+    list_select_related = ("member",)
+    search_fields = ("member__name",)
+    date_hierarchy = "month"
+
+
+@admin.register(ApplicationTalk)
+class ApplicationTalkAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = ("member", "held_on", "held_by")
+    list_select_related = ("member",)
+    search_fields = ("member__name",)
