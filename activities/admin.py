@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import ADD, CHANGE, VIEW, ScopedAdmin, ScopedInline
+from portal.admin_base import ADD, CHANGE, VIEW, ReadOnlyAdmin, ScopedAdmin, ScopedInline
 
 from . import actions
 from .models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule
@@ -193,19 +193,6 @@ class ActivityAdmin(ScopedAdmin):
             entries=formset.entries(),
             reason=form.cleaned_data.get("change_reason", ""),
         )
-
-
-class ReadOnlyAdmin(ScopedAdmin):
-    park_admin_permissions = frozenset({VIEW})
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Attendance)

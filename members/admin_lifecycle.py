@@ -3,22 +3,9 @@
 
 from django.contrib import admin
 
-from portal.admin_base import VIEW, ScopedAdmin, ScopedInline
+from portal.admin_base import ReadOnlyAdmin, ReadOnlyMixin, ScopedInline
 
 from .models import ApplicationTalk, DuesPayment, Transfer, TransferEvent
-
-
-class ReadOnlyMixin:
-    park_admin_permissions = frozenset({VIEW})
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TransferEventInline(ReadOnlyMixin, ScopedInline):
@@ -29,7 +16,7 @@ class TransferEventInline(ReadOnlyMixin, ScopedInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(ReadOnlyMixin, ScopedAdmin):
+class TransferAdmin(ReadOnlyAdmin):
     list_display = ("member", "kind", "status", "from_organization", "to_organization",
                     "outside_organization", "requested_at", "letter_valid_until")
     list_filter = ("kind", "status")
@@ -40,7 +27,7 @@ class TransferAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(DuesPayment)
-class DuesPaymentAdmin(ReadOnlyMixin, ScopedAdmin):
+class DuesPaymentAdmin(ReadOnlyAdmin):
     list_display = ("member", "month", "category", "amount_due", "amount_paid", "paid_on")
     list_filter = ("category",)
     list_select_related = ("member",)
@@ -49,7 +36,7 @@ class DuesPaymentAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(ApplicationTalk)
-class ApplicationTalkAdmin(ReadOnlyMixin, ScopedAdmin):
+class ApplicationTalkAdmin(ReadOnlyAdmin):
     list_display = ("member", "held_on", "held_by")
     list_select_related = ("member",)
     search_fields = ("member__name",)

@@ -281,6 +281,25 @@ def scoped_form(form_class, model_admin, request):
     return new_class
 
 
+class ReadOnlyMixin:
+    """For records written only by actions (steps, ledgers): the back office shows them."""
+
+    park_admin_permissions = frozenset({VIEW})
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, ScopedAdmin):
+    pass
+
+
 class ScopedInline(ScopedMixin, admin.TabularInline):
     """An inline whose rows belong to the parent: permissions follow the parent object."""
 

@@ -7,7 +7,7 @@ on the portal's pages (never a free edit of a status field).
 
 from django.contrib import admin
 
-from portal.admin_base import ADD, CHANGE, DELETE, VIEW, ScopedAdmin, ScopedInline
+from portal.admin_base import ADD, CHANGE, DELETE, VIEW, ReadOnlyAdmin, ScopedAdmin, ScopedInline
 
 from .models import (
     EnterpriseContact,
@@ -18,19 +18,6 @@ from .models import (
     ServiceTeam,
     Wish,
 )
-
-
-class ReadOnlyAdmin(ScopedAdmin):
-    park_admin_permissions = frozenset({VIEW})
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceCategory)
