@@ -66,6 +66,21 @@ class TransferRequestForm(forms.Form):
         return data
 
 
+class TransferInForm(forms.Form):
+    """The receiving side registers a member arriving with a letter from outside the portal."""
+
+    outside_organization = forms.CharField(
+        label=_("Coming from"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    outside_letter_number = forms.CharField(
+        label=_("Number of their introduction letter"), max_length=50,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+    )
+
+
 class ApproveForm(forms.Form):
     valid_months = forms.TypedChoiceField(
         label=_("Letter valid for"),

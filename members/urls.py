@@ -5,6 +5,7 @@ from . import views
 app_name = "members"
 urlpatterns = [
     path("transfers/new/", views.transfer_new, name="transfer_new"),
+    path("transfers/in/<int:member_pk>/", views.transfer_in_new, name="transfer_in_new"),
     path("transfers/destinations/", views.destinations, name="destinations"),
     path("transfers/mine/", views.transfer_mine, name="transfer_mine"),
     path("transfers/inbox/", views.transfer_inbox, name="transfer_inbox"),

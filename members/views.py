@@ -23,6 +23,7 @@ from .forms import (
     LetterVerifyForm,
     ReasonForm,
     TalkForm,
+    TransferInForm,
     TransferRequestForm,
 )
 from .models import Member, Stage, Transfer
@@ -113,6 +114,33 @@ def transfer_new(request):
         {"form": form, "member": member, "chosen_org": chosen_org, "on_behalf": bool(on_behalf)},
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_in_new(request, member_pk):
+    """The receiving branch registers the transfer of a member arriving from outside the portal
+    (the member's record is entered first, not yet active); accepting it makes the member active."""
+    member = get_object_or_404(
+        Member.objects.visible_to(request.user).select_related("organization"), pk=member_pk
+    )
+    if not actions.may_act_for(request.user, member.organization):
+        raise PermissionDenied
+    form = TransferInForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                transfer = actions.transfer_request(
+                    member=member, by=request.user, kind=Transfer.Kind.IN, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("The arrival was registered; accept it once the letter is checked."))
+                return redirect("members:transfer_detail", transfer.pk)
+        status = 400
+    return render(request, "members/transfer_in_new.html", {"form": form, "member": member}, status=status)
 
 
 @login_required

@@ -178,3 +178,31 @@ def test_nobody_enters_a_transfer_for_a_member_outside_their_branch(client, worl
     assert not Transfer.objects.exists()
     client.force_login(world.secretary)
     assert client.get(reverse("members:transfer_new") + "?member=abc").status_code == 404
+
+
+def test_the_receiving_branch_registers_and_accepts_an_arrival_from_outside(client, world):
+    Transfer.objects.all().delete()
+    arriving = world.member_a1_other
+    Member.objects.filter(pk=arriving.pk).update(status=Member.Status.TRANSFERRED_OUT)
+    client.force_login(world.secretary)
+    lifecycle = client.get(reverse("members:member_lifecycle", args=[arriving.pk])).content.decode()
+    assert 'id="enter-transfer-in"' in lifecycle
+    url = reverse("members:transfer_in_new", args=[arriving.pk])
+    bad = client.post(url, {"outside_organization": "上海市某区委组织部", "reason": "回乡工作"})
+    assert bad.status_code == 400 and not Transfer.objects.exists()
+    response = client.post(url, {"outside_organization": "上海市某区委组织部", "outside_letter_number": "沪组转2026-17",
+                                 "reason": "回乡工作"})
+    transfer = Transfer.objects.get()
+    assert response.status_code == 302 and transfer.kind == "in" and transfer.to_organization == world.branch_a1
+    client.post(reverse("members:transfer_act", args=[transfer.pk, "accept"]))
+    arriving.refresh_from_db()
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.DONE and arriving.status == Member.Status.ACTIVE
+
+
+def test_another_branch_cannot_register_an_arrival_for_this_member(client, world):
+    client.force_login(world.secretary_b)
+    url = reverse("members:transfer_in_new", args=[world.member_a1_other.pk])
+    assert client.get(url).status_code == 404
+    client.post(url, {"outside_organization": "某组织", "outside_letter_number": "1", "reason": "越权"})
+    assert not Transfer.objects.filter(kind="in").exists()
