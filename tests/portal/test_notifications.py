@@ -167,3 +167,30 @@ def test_mark_all_read(client):
 def test_notification_pages_need_login(client):
     response = client.get(reverse("notifications"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_retry_after_a_failure_part_way_mails_only_the_rest(monkeypatch):
+    from django.core import mail
+
+    from portal import tasks
+    from portal.models import Notification
+    from tests.factories import UserFactory
+
+    users = [UserFactory(email=f"n{i}@example.com") for i in range(3)]
+    ids = [Notification.objects.create(recipient=u, title="提醒").pk for u in users]
+    real_send, calls = tasks.send_mail, []
+
+    def flaky(**kwargs):
+        calls.append(kwargs["recipient_list"][0])
+        if len(calls) == 2:
+            raise OSError("mail server went away")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(tasks, "send_mail", flaky)
+    with pytest.raises(OSError):
+        tasks.send_notification_emails.run(ids)
+    monkeypatch.setattr(tasks, "send_mail", real_send)
+    tasks.send_notification_emails.run(ids)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
