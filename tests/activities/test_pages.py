@@ -274,3 +274,10 @@ def test_demo_seed_is_idempotent(world):
         assert member.points == (
             PointEntry.objects.filter(member=member).aggregate(s=Sum("points"))["s"] or 0
         )
+
+
+def test_home_card_shows_what_the_rules_still_require(secretary_client, world):
+    pytest.importorskip("portal.home")
+    body = secretary_client.get(reverse("home")).content.decode()
+    assert 'id="card-branch-requirements"' in body
+    assert "支部A1" in body
