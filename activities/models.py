@@ -313,3 +313,39 @@ class PointEntry(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.points:+d}"
+
+
+class OrganizationMonth(models.Model):
+    """Summary of one organisation's held activities of one kind in one month (owner: statistics).
+
+    Built from Activity and Attendance by ``activities.summaries.refresh`` (after each write through
+    the actions, nightly, and by ``manage.py refresh_statistics``) so that dashboards never scan
+    attendance rows. ``compliance_held`` counts what the 三会一课 compliance grid counts for this
+    organisation: its own activities, those of its party groups and those it co-hosts, once each,
+    without a party congress below quorum. The month is the first day, in the portal's time zone.
+    """
+
+    organization = models.ForeignKey(
+        "parks.Organization", models.CASCADE, related_name="month_summaries", verbose_name=_("organisation")
+    )
+    month = models.DateField(_("month"))
+    kind = models.CharField(_("activity kind"), max_length=30, choices=Kind.choices)
+    held = models.PositiveIntegerField(_("activities held"), default=0)
+    compliance_held = models.PositiveIntegerField(_("activities counted for compliance"), default=0)
+    present = models.PositiveIntegerField(_("present (person-times)"), default=0)
+    absent = models.PositiveIntegerField(_("absent"), default=0)
+    leave = models.PositiveIntegerField(_("on leave"), default=0)
+    volunteer_hours = models.DecimalField(_("volunteer hours"), max_digits=12, decimal_places=1, default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation month summary")
+        verbose_name_plural = _("organisation month summaries")
+        ordering = ["organization", "month", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month", "kind"], name="organization_month_unique"),
+        ]
+        indexes = [models.Index(fields=["month", "organization"])]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.month:%Y-%m} {self.kind}"
