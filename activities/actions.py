@@ -37,6 +37,7 @@ from .models import (
 )
 from .periods import local_day, period_of
 from .selectors import checklist_members, may_manage
+from .summaries import refresh_on_commit, touched
 from .validators import MAX_FILES_PER_UPLOAD, validate_attachment, validate_photo
 
 MAX_VOLUNTEER_HOURS = Decimal("24")
@@ -305,6 +306,7 @@ def activity_log(
         activity.co_hosts.set(co_hosts)
     _attach_files(activity, by=by, photos=photos, attachments=attachments)
     if activity.status == Activity.Status.HELD:
+        refresh_on_commit(touched(activity))  # the statistics summary (activities/summaries.py)
         if attendance is None:
             attendance = [
                 AttendanceInput(member_id=m) for m in checklist_members(host).values_list("pk", flat=True)
@@ -370,12 +372,15 @@ def activity_update(
     if activity.status == Activity.Status.HELD and merged["starts_at"] > timezone.now():
         raise ValidationError({"starts_at": _("A held activity cannot be moved into the future.")})
     old_kind = activity.kind
+    summary_keys = touched(activity)
     for name, value in changes.items():
         setattr(activity, name, value.strip() if isinstance(value, str) and name != "minutes" else value)
     _update_quorum(activity)
     _save_with_reason(activity, reason)
     if co_hosts is not None:
         activity.co_hosts.set(co_hosts)
+    if activity.status == Activity.Status.HELD:
+        refresh_on_commit(summary_keys | touched(activity))
     _attach_files(activity, by=by, photos=photos, attachments=attachments)
     if old_kind != activity.kind:
         _sync_points(activity)
@@ -443,6 +448,7 @@ def attendance_record(
         )
     reason = require_reason_if_closed(activity, reason)
     activity.status = Activity.Status.HELD
+    refresh_on_commit(touched(activity))
     _write_attendance(activity, entries, reason)
     _update_quorum(activity)
     _save_with_reason(activity, reason)
@@ -462,6 +468,8 @@ def activity_cancel(*, activity: Activity, by, reason: str) -> Activity:
     if not reason:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
     require_reason_if_closed(activity, reason)
+    if activity.status == Activity.Status.HELD:
+        refresh_on_commit(touched(activity))
     activity.status = Activity.Status.CANCELLED
     activity.cancel_reason = reason[:300]
     _update_quorum(activity)
