@@ -1,0 +1,72 @@
+"""Districts, parks, enterprises, organisations and rooms.
+
+Writes follow the back office (parks/admin.py): superusers everything; a park administrator edits
+their own park (never adds or deletes parks) and adds, edits and deletes the enterprises,
+organisations and rooms of their park. Districts are written by superusers only; everyone else
+reads what their scope shows.
+"""
+
+from parks.models import District, Enterprise, Organization, Park, Room
+from portal.api_base import ScopedModelViewSet, administers_park, is_any_park_admin
+
+from . import filters, serializers
+
+
+class DistrictViewSet(ScopedModelViewSet):
+    queryset = District.objects.all()
+    serializer_class = serializers.DistrictSerializer
+    search_fields = ["name", "city", "code"]
+    ordering_fields = ["code", "name"]
+    filterset_fields = ["city"]
+
+
+class ParkViewSet(ScopedModelViewSet):
+    queryset = Park.objects.all()
+    serializer_class = serializers.ParkSerializer
+    filterset_class = filters.ParkFilter
+    select_related = ("district",)
+    search_fields = ["name", "address", "operator"]
+    ordering_fields = ["name", "opened_on", "area"]
+
+    def may_write(self, user, obj):
+        return administers_park(user, obj.pk)
+
+    def may_delete(self, user, obj):
+        return administers_park(user, None)  # superusers only
+
+
+class ParkScopedViewSet(ScopedModelViewSet):
+    """A model written by the administrators of the row's park."""
+
+    def may_create(self, user):
+        return is_any_park_admin(user)
+
+    def may_write(self, user, obj):
+        return administers_park(user, obj.park_id)
+
+
+class EnterpriseViewSet(ParkScopedViewSet):
+    queryset = Enterprise.objects.all()
+    serializer_class = serializers.EnterpriseSerializer
+    filterset_class = filters.EnterpriseFilter
+    select_related = ("park",)
+    search_fields = ["name", "=credit_code", "investor_name"]
+    ordering_fields = ["name", "employee_count", "entered_on"]
+
+
+class OrganizationViewSet(ParkScopedViewSet):
+    queryset = Organization.objects.all()
+    serializer_class = serializers.OrganizationSerializer
+    filterset_class = filters.OrganizationFilter
+    select_related = ("park",)
+    prefetch_related = ("enterprises",)
+    search_fields = ["name", "=code"]
+    ordering_fields = ["name", "code", "founded_on", "term_end"]
+
+
+class RoomViewSet(ParkScopedViewSet):
+    queryset = Room.objects.all()
+    serializer_class = serializers.RoomSerializer
+    filterset_class = filters.RoomFilter
+    search_fields = ["name", "location"]
+    ordering_fields = ["name", "capacity"]
