@@ -126,6 +126,13 @@ def member_card(request, scope):
     return {"title": _("My membership"), "member": member, "stage_dates": selectors.stage_dates(member)}
 
 
+def dashboard_card(request, scope):
+    """A link to the district or park dashboard (no query: /dashboard/ finds the user's own)."""
+    if not (scope.superuser or scope.is_official or scope.is_park_admin):
+        return None
+    return {"title": _("Dashboard"), "url": url_or_none("dashboard_home")}
+
+
 PROVIDERS: list[CardProvider] = [
     CardProvider(superuser_card, "portal/partials/card_superuser.html", order=10),
     CardProvider(district_card, "portal/partials/card_district.html", order=20),
@@ -133,6 +140,7 @@ PROVIDERS: list[CardProvider] = [
     CardProvider(secretary_card, "portal/partials/card_organization.html", order=40),
     CardProvider(service_staff_card, "portal/partials/card_service.html", order=50),
     CardProvider(member_card, "portal/partials/card_member.html", order=60),
+    CardProvider(dashboard_card, "portal/partials/card_dashboard.html", order=15),
 ]
 
 

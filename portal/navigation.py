@@ -34,6 +34,7 @@ def staff_of_park(scope):
 ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", lambda s: True),
     NavItem(_("Back office"), "admin:index", staff_of_park),
+    NavItem(_("Dashboard"), "dashboard_home", lambda s: staff_of_park(s) or s.is_official, "speedometer2"),
     NavItem(_("My transfer"), "members:transfer_mine", lambda s: s.is_member, "arrow-left-right", group="mine"),
     NavItem(_("My party dues"), "members:my_dues", lambda s: s.is_member, "wallet2", group="mine"),
     NavItem(_("Transfer inbox"), "members:transfer_inbox", lambda s: staff_of_park(s) or s.is_secretary),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import views, views_dashboards
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,10 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("dashboard/", views_dashboards.dashboard_home, name="dashboard_home"),
+    path("dashboard/<slug:kind>/<int:pk>/", views_dashboards.dashboard, name="dashboard"),
+    path("dashboard/<slug:kind>/<int:pk>/alerts/", views_dashboards.dashboard_alerts, name="dashboard_alerts"),
+    path("dashboard/<slug:kind>/<int:pk>/rows/<slug:figure>/", views_dashboards.dashboard_rows, name="dashboard_rows"),
     path("parks/", include("parks.urls")),
     path("members/", include("members.urls")),
     path("activities/", include("activities.urls")),

@@ -1,0 +1,507 @@
+"""Selectors of the district, park and branch dashboards: the context a dashboard page renders.
+
+Every figure comes from ``portal.statistics`` (the one definition of each figure, DESIGN §7),
+reached through ``stats()`` only; this module arranges figures for the page (headline tiles,
+chart data, the parks or branches of the scope) and lists the rows behind a figure (drill-down).
+The number of queries is fixed whatever the number of members, branches or parks.
+"""
+
+import datetime
+import importlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Member, Stage, Transfer
+from parks.models import District, Organization, Park
+
+from . import alerts
+from .alerts import organization_url, scope_enterprises, scope_organizations, scope_parks, scope_requests
+from .scope import scope_for
+
+SCOPE_KINDS = ("district", "park", "organization")
+PERIOD_KINDS = (("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year")))
+HEATMAP_BRANCHES = 40  # the weakest branches shown on the heatmap; the full table is one click away
+TREND_MONTHS = 12
+
+
+def stats():
+    """The statistics module (contract A), the only source of figures."""
+    return importlib.import_module("portal.statistics")
+
+
+# --- scope and period from the URL ----------------------------------------------------------------
+
+
+SCOPE_MODELS = {"district": District, "park": Park, "organization": Organization}
+
+
+def resolve_scope(user, kind: str, pk: int):
+    """The StatScope for ``kind``/``pk`` if it exists and the user may see its figures, else None."""
+    model = SCOPE_MODELS.get(kind)
+    if model is None:
+        return None
+    obj = model.objects.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        return None
+    scope = stats().StatScope.of(obj)
+    return scope if scope.visible_to(user) else None
+
+
+def parse_period(value: str | None, *, today=None):
+    """The period named by ``?period=`` ('2026-04', '2026-Q2', '2026'); the current month when
+    empty. Raises ValueError for anything else."""
+    StatPeriod = stats().StatPeriod
+    if not value:
+        return StatPeriod.current("month", today=today)
+    return StatPeriod.parse(value.strip())
+
+
+def own_dashboard_url(user) -> str | None:
+    """Where /dashboard/ sends a user: their district, else their park, else their organisation."""
+    scope = scope_for(user)
+    for kind, ids in (("district", scope.district_ids), ("park", scope.park_ids), ("organization", scope.org_ids)):
+        if ids:
+            model = SCOPE_MODELS[kind]
+            first = (
+                model.objects.visible_to(user).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True).first()
+            )
+            if first is not None:
+                return reverse("dashboard", args=[kind, first])
+    if scope.superuser:
+        first = District.objects.order_by("code").values_list("pk", flat=True).first()
+        if first is not None:
+            return reverse("dashboard", args=["district", first])
+    return None
+
+
+def may_use_dashboards(user) -> bool:
+    scope = scope_for(user)
+    return scope.superuser or scope.is_official or scope.is_park_admin or scope.is_secretary
+
+
+def period_navigation(period, *, today=None) -> dict:
+    StatPeriod = stats().StatPeriod
+    today = today or timezone.localdate()
+    following = StatPeriod.containing(period.kind, period.end)
+    return {
+        "previous": period.previous().label,
+        "next": following.label if following.start <= today else None,
+        "kinds": [
+            {
+                "kind": kind,
+                "label": label,
+                "period": StatPeriod.containing(kind, min(period.start, today)).label,
+                "active": kind == period.kind,
+            }
+            for kind, label in PERIOD_KINDS
+        ],
+        "current": StatPeriod.current(period.kind, today=today).label,
+    }
+
+
+# --- the dashboard --------------------------------------------------------------------------------
+
+
+def _rate(value):
+    return None if value is None else round(100 * value, 1)
+
+
+def headline(figures: dict) -> list[dict]:
+    """The tiles at the top of the dashboard; ``figure`` names the drill-down behind each."""
+    m, e, a, s, o = (figures[k] for k in ("members", "enterprises", "activities", "services", "organizations"))
+    return [
+        {"key": "members", "label": _("Members"), "value": m["total"], "figure": "members"},
+        {"key": "new_members", "label": _("New members"), "value": m["new"], "figure": "members_new"},
+        {"key": "organizations", "label": _("Party organisations"), "value": o["total"], "figure": "organizations"},
+        {"key": "enterprises", "label": _("Enterprises"), "value": e["total"], "figure": "enterprises"},
+        {
+            "key": "coverage_rate",
+            "label": _("Coverage of enterprises"),
+            "value": _rate(e["coverage_rate"]),
+            "unit": "%",
+            "figure": "enterprises_uncovered",
+        },
+        {"key": "activities", "label": _("Activities"), "value": a["total"], "figure": "activities"},
+        {
+            "key": "attendance",
+            "label": _("Attendance (person-times)"),
+            "value": a["attendance_person_times"],
+            "figure": "activities",
+        },
+        {
+            "key": "compliance_rate",
+            "label": _("三会一课 compliance"),
+            "value": _rate(a["compliance_rate"]),
+            "unit": "%",
+            "figure": "branches",
+        },
+        {"key": "requests", "label": _("Service requests received"), "value": s["received"], "figure": "requests"},
+        {
+            "key": "requests_overdue",
+            "label": _("Overdue requests"),
+            "value": s["overdue"],
+            "figure": "requests_overdue",
+        },
+    ]
+
+
+def in_flight(user, scope, *, today) -> dict:
+    """Transfers and service requests still open, and how many of them are overdue (now)."""
+    from members.selectors import transfer_due_on
+    from services.models import OPEN_STATUSES
+
+    open_transfers = list(
+        alerts.scope_transfers(user, scope)
+        .filter(status__in=Transfer.OPEN_STATUSES)
+        .select_related(None)
+        .only("status", "requested_at", "letter_valid_until")
+    )
+    transfers_overdue = sum(1 for t in open_transfers if (d := transfer_due_on(t)) is not None and d < today)
+    requests = scope_requests(user, scope).aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
+    )
+    return {
+        "transfers_open": len(open_transfers),
+        "transfers_overdue": transfers_overdue,
+        "requests_open": requests["open"],
+        "requests_overdue": requests["overdue"],
+    }
+
+
+def heatmap(user, rows, *, limit=HEATMAP_BRANCHES) -> dict:
+    """ECharts heatmap data: one line per branch (weakest first), one column per 三会一课 rule,
+    the value the share of elapsed periods that met the rule (null when none elapsed)."""
+    rows = sorted(rows, key=lambda b: (b.rate if b.rate is not None else 2, b.organization.name))
+    shown = rows[:limit]
+    rules = [row.rule for row in shown[0].rows] if shown else []
+    data = []
+    for y, branch in enumerate(shown):
+        for x, row in enumerate(branch.rows):
+            value = None if not row.elapsed else round(100 * row.met / row.elapsed)
+            data.append([x, y, value])
+        data.append([len(rules), y, None if branch.rate is None else round(100 * branch.rate)])
+    return {
+        "x": [str(rule.get_kind_display()) for rule in rules] + [str(_("All"))],
+        "y": [branch.organization.name for branch in shown],
+        "urls": [organization_url(user, branch.organization) for branch in shown],
+        "data": data,
+        "total": len(rows),
+        "shown": len(shown),
+    }
+
+
+def _choice_labels(codes: dict, choices) -> list[dict]:
+    labels = dict(choices)
+    return [{"code": code, "label": str(labels.get(code, code)), "value": value} for code, value in codes.items()]
+
+
+def charts(figures: dict, trend: list[dict], heat: dict) -> dict:
+    """Everything the page's ECharts need, passed to the page with json_script."""
+    e = figures["enterprises"]
+    return {
+        "trend": {
+            "months": [row["month"] for row in trend],
+            "series": [
+                {"name": str(_("New members")), "data": [row["new_members"] for row in trend]},
+                {"name": str(_("Activities")), "data": [row["activities"] for row in trend]},
+                {
+                    "name": str(_("Attendance (person-times)")),
+                    "data": [row["attendance_person_times"] for row in trend],
+                },
+            ],
+        },
+        "coverage": [
+            {"name": str(_("Own organisation")), "value": e["own_organization"], "figure": "enterprises_own"},
+            {"name": str(_("Joint organisation")), "value": e["joint_organization"], "figure": "enterprises_joint"},
+            {"name": str(_("No organisation")), "value": e["uncovered"], "figure": "enterprises_uncovered"},
+        ],
+        "stages": _choice_labels(figures["members"]["by_stage"], Stage.choices),
+        "heatmap": heat,
+        "labels": {
+            "compliance": str(_("Compliance (%)")),
+            "no_data": str(_("No period elapsed")),
+        },
+    }
+
+
+@dataclass
+class ChildRow:
+    """A park of a district, or a branch of a park, with its key figures."""
+
+    name: str
+    url: str
+    figures: dict
+
+
+def district_children(user, scope, compliance_rows) -> list[ChildRow]:
+    from services.models import OPEN_STATUSES
+
+    from .selectors import park_summaries
+
+    parks = park_summaries(user, scope_parks(user, scope).values_list("pk", flat=True))
+    met, elapsed = defaultdict(int), defaultdict(int)
+    for branch in compliance_rows:
+        met[branch.organization.park_id] += branch.met
+        elapsed[branch.organization.park_id] += branch.elapsed
+    requests = {
+        row["park"]: row
+        for row in scope_requests(user, scope)
+        .order_by()
+        .values("park")
+        .annotate(
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())),
+        )
+    }
+    rows = []
+    for summary in parks:
+        park = summary["park"]
+        req = requests.get(park.pk, {})
+        rows.append(
+            ChildRow(
+                park.name,
+                reverse("dashboard", args=["park", park.pk]),
+                {
+                    "enterprises": summary["enterprises"],
+                    "organizations": summary["organizations"],
+                    "members": summary["members"],
+                    "compliance": _rate(met[park.pk] / elapsed[park.pk]) if elapsed[park.pk] else None,
+                    "requests_open": req.get("open", 0),
+                    "requests_overdue": req.get("overdue", 0),
+                },
+            )
+        )
+    return rows
+
+
+def branch_children(user, scope, compliance_rows, *, today) -> list[ChildRow]:
+    rates = {branch.organization.pk: branch.rate for branch in compliance_rows}
+    party = Q(members__status=Member.Status.ACTIVE, members__stage__in=(Stage.PROBATIONARY, Stage.FULL))
+    branches = (
+        scope_organizations(user, scope)
+        .filter(kind__in=alerts.BRANCH_KINDS)
+        .select_related("secretary", "park")
+        .annotate(party_members=Count("members", filter=party))
+        .order_by("name", "pk")
+    )
+    if scope.kind == "organization":
+        branches = branches.exclude(pk=scope.id)
+    rows = []
+    for org in branches:
+        rows.append(
+            ChildRow(
+                org.name,
+                organization_url(user, org),
+                {
+                    "kind": org.get_kind_display(),
+                    "members": org.party_members,
+                    "secretary": org.secretary.name if org.secretary else None,
+                    "term": org.term_status(today),
+                    "term_end": org.term_end,
+                    "compliance": _rate(rates.get(org.pk)),
+                },
+            )
+        )
+    return rows
+
+
+def dashboard(user, scope, period, *, today=None) -> dict:
+    """The whole context of a dashboard page except the alerts (loaded by their own request)."""
+    today = today or timezone.localdate()
+    st = stats()
+    figures = st.figures(scope, period)
+    last_day = min(period.end - datetime.timedelta(days=1), today)
+    trend = st.monthly_trend(scope, months=TREND_MONTHS, until=last_day)
+    compliance_rows = st.compliance_by_branch(scope, year=min(period.start.year, today.year), today=today)
+    heat = heatmap(user, compliance_rows)
+    if scope.kind == "district":
+        children, children_kind = district_children(user, scope, compliance_rows), "parks"
+    else:
+        children, children_kind = branch_children(user, scope, compliance_rows, today=today), "branches"
+    return {
+        "scope": scope,
+        "scope_name": figures["scope"]["name"],
+        "period": period,
+        "figures": figures,
+        "headline": headline(figures),
+        "in_flight": in_flight(user, scope, today=today),
+        "charts": charts(figures, trend, heat),
+        "children": children,
+        "children_kind": children_kind,
+        "navigation": period_navigation(period, today=today),
+        "compliance_year": min(period.start.year, today.year),
+    }
+
+
+# --- drill-down: the rows behind a figure ---------------------------------------------------------
+
+
+def _period_bounds(period):
+    from activities.periods import day_start
+
+    return day_start(period.start), day_start(period.end)
+
+
+def _members(user, scope, period, today):
+    """As ``members.total``: active members registered at a stage by the period's end."""
+    from members.models import STAGE_ORDER
+
+    reached = Q(*(stats()._stage_at(stage, period.end) for stage in STAGE_ORDER), _connector=Q.OR)
+    return Member.objects.visible_to(user).filter(
+        scope.organizations_q("organization__"), reached, status=Member.Status.ACTIVE
+    )
+
+
+def _members_new(user, scope, period, today):
+    """As ``members.new``: made probationary within the period."""
+    return Member.objects.visible_to(user).filter(
+        scope.organizations_q("organization__"),
+        probationary_on__gte=period.start,
+        probationary_on__lt=period.end,
+    )
+
+
+def _coverage(kind):
+    """As ``enterprises``: present at the period's end; own / joint / uncovered as the figures."""
+
+    def build(user, scope, period, today):
+        enterprises = scope_enterprises(user, scope).filter(Q(entered_on__isnull=True) | Q(entered_on__lt=period.end))
+        if kind is None:
+            return enterprises
+        through = Organization.enterprises.through.objects
+        covered = through.values("enterprise_id")
+        if kind == "uncovered":
+            return enterprises.exclude(pk__in=covered)
+        own = through.filter(organization_id__in=stats()._own_organization_ids()).values("enterprise_id")
+        if kind == "own":
+            return enterprises.filter(pk__in=own)
+        return enterprises.filter(pk__in=covered).exclude(pk__in=own)
+
+    return build
+
+
+def _organizations(user, scope, period, today):
+    """As ``organizations.total``: founded before the period ends (or undated)."""
+    return scope_organizations(user, scope).filter(Q(founded_on__isnull=True) | Q(founded_on__lt=period.end))
+
+
+def _branches(user, scope, period, today):
+    return scope_organizations(user, scope).filter(kind__in=alerts.BRANCH_KINDS)
+
+
+def _activities(user, scope, period, today):
+    """As ``activities.total``: held activities hosted in the scope within the period."""
+    from activities.models import Activity
+
+    start, end = _period_bounds(period)
+    return (
+        stats()
+        .activities_in_scope(scope)
+        .filter(pk__in=Activity.objects.visible_to(user).values("pk"))
+        .filter(status=Activity.Status.HELD, starts_at__gte=start, starts_at__lt=end)
+    )
+
+
+def _requests(which):
+    def build(user, scope, period, today):
+        from services.models import OPEN_STATUSES, ServiceRequest
+
+        queryset = scope_requests(user, scope)
+        start, end = _period_bounds(period)
+        if which == "open":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        if which == "overdue_now":
+            return queryset.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+        if which == "overdue":  # as ``services.overdue``: overdue at the period's end
+            if stats().reference_day(period, today) == today:
+                return queryset.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+            return queryset.filter(created_at__lt=end, due_on__lt=period.end).exclude(
+                Q(resolved_at__lt=end) | Q(closed_at__lt=end) | Q(status=ServiceRequest.Status.REJECTED)
+            )
+        return queryset.filter(created_at__gte=start, created_at__lt=end)
+
+    return build
+
+
+def _transfers(which):
+    def build(user, scope, period, today):
+        from members.selectors import transfer_due_on
+
+        queryset = alerts.scope_transfers(user, scope).filter(status__in=Transfer.OPEN_STATUSES)
+        if which == "overdue":
+            return [t for t in queryset.order_by("-requested_at", "-pk") if (d := transfer_due_on(t)) and d < today]
+        return queryset
+
+    return build
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    kind: str  # members / enterprises / organizations / activities / requests / transfers
+    build: object
+
+
+FIGURES = {
+    "members": Figure(_("Members"), "members", _members),
+    "members_new": Figure(_("New members (became probationary in the period)"), "members", _members_new),
+    "enterprises": Figure(_("Enterprises"), "enterprises", _coverage(None)),
+    "enterprises_own": Figure(_("Enterprises with their own organisation"), "enterprises", _coverage("own")),
+    "enterprises_joint": Figure(_("Enterprises covered by a joint organisation"), "enterprises", _coverage("joint")),
+    "enterprises_uncovered": Figure(
+        _("Enterprises without a party organisation"), "enterprises", _coverage("uncovered")
+    ),
+    "organizations": Figure(_("Party organisations"), "organizations", _organizations),
+    "branches": Figure(_("Branches"), "organizations", _branches),
+    "activities": Figure(_("Activities held"), "activities", _activities),
+    "requests": Figure(_("Service requests received"), "requests", _requests("received")),
+    "requests_open": Figure(_("Open service requests"), "requests", _requests("open")),
+    "requests_overdue": Figure(_("Overdue service requests"), "requests", _requests("overdue")),
+    "requests_overdue_now": Figure(_("Service requests overdue now"), "requests", _requests("overdue_now")),
+    "transfers_open": Figure(_("Transfers in flight"), "transfers", _transfers("open")),
+    "transfers_overdue": Figure(_("Overdue transfers"), "transfers", _transfers("overdue")),
+}
+
+ORDERING = {
+    "members": ("name", "pk"),
+    "enterprises": ("name", "pk"),
+    "organizations": ("name", "pk"),
+    "activities": ("-starts_at", "-pk"),
+    "requests": ("due_on", "pk"),
+    "transfers": ("-requested_at", "-pk"),
+}
+RELATED = {
+    "members": ("organization", "organization__park", "employer"),
+    "enterprises": ("park",),
+    "organizations": ("park", "parent", "secretary"),
+    "activities": ("host",),
+    "requests": ("park", "enterprise", "category"),
+    "transfers": (),  # transfer_queryset() has its joins already
+}
+
+
+def drilldown(user, scope, period, figure: str, *, today=None):
+    """(Figure, rows) for one figure of the dashboard: the rows behind it, in the user's scope.
+
+    ``rows`` is a queryset with its joins (or a list for rules computed in Python), ready to be
+    paginated. Raises KeyError for an unknown figure. ``alert-<code>`` lists one kind of alert.
+    """
+    today = today or timezone.localdate()
+    if figure.startswith("alert-"):
+        code = figure.removeprefix("alert-")
+        if code not in alerts.KINDS:
+            raise KeyError(figure)
+        return Figure(alerts.KINDS[code][0], "alerts", None), alerts.alerts_of_kind(user, scope, code, today=today)
+    spec = FIGURES[figure]
+    rows = spec.build(user, scope, period, today)
+    if not isinstance(rows, list):
+        if RELATED[spec.kind]:
+            rows = rows.select_related(*RELATED[spec.kind])
+        rows = rows.order_by(*ORDERING[spec.kind])
+    return spec, rows

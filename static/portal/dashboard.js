@@ -1,0 +1,101 @@
+/* Dashboard charts (Apache ECharts from static/vendor). The data comes from the page
+   (json_script "dashboard-data"); every label in it is already translated by the server. */
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-data");
+  if (!source || typeof echarts === "undefined") { return; }
+  var data = JSON.parse(source.textContent);
+  var RED = "#9b1b1f", GOLD = "#f2c14e", GREY = "#adb5bd";
+  var charts = [];
+
+  function rowsUrl(figure) { return data.rows_url.replace("FIGURE", encodeURIComponent(figure)); }
+
+  function init(id, option, onClick) {
+    var el = document.getElementById(id);
+    if (!el) { return null; }
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption(option);
+    if (onClick) { chart.on("click", onClick); }
+    charts.push(chart);
+    el.dataset.rendered = "true";
+    return chart;
+  }
+
+  var narrow = window.matchMedia("(max-width: 575.98px)").matches;
+
+  // Trend per month: new members and activities as bars, attendance as a line on its own axis.
+  var trend = data.trend;
+  init("chart-trend", {
+    color: [RED, GOLD, "#5470c6"],
+    tooltip: { trigger: "axis" },
+    legend: { top: 0, textStyle: { fontSize: narrow ? 10 : 12 } },
+    grid: { left: 8, right: 8, bottom: 8, top: narrow ? 48 : 36, containLabel: true },
+    xAxis: { type: "category", data: trend.months, axisLabel: { fontSize: 10 } },
+    yAxis: [{ type: "value", minInterval: 1 }, { type: "value", minInterval: 1, splitLine: { show: false } }],
+    series: [
+      { name: trend.series[0].name, type: "bar", data: trend.series[0].data },
+      { name: trend.series[1].name, type: "bar", data: trend.series[1].data },
+      { name: trend.series[2].name, type: "line", yAxisIndex: 1, smooth: true, data: trend.series[2].data }
+    ]
+  });
+
+  // Coverage of enterprises: a click on a slice lists the enterprises behind it.
+  init("chart-coverage", {
+    color: [RED, GOLD, GREY],
+    tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+    legend: { bottom: 0, textStyle: { fontSize: 11 } },
+    series: [{
+      type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"],
+      label: { formatter: "{c}", fontSize: 12 },
+      data: data.coverage
+    }]
+  }, function (params) { if (params.data && params.data.figure) { window.location = rowsUrl(params.data.figure); } });
+
+  // Members by stage, in pipeline order.
+  init("chart-stages", {
+    color: [RED],
+    tooltip: { trigger: "axis" },
+    grid: { left: 8, right: 16, bottom: 8, top: 8, containLabel: true },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", inverse: true, data: data.stages.map(function (s) { return s.label; }) },
+    series: [{ type: "bar", data: data.stages.map(function (s) { return s.value; }), label: { show: true, position: "right" } }]
+  }, function () { window.location = rowsUrl("members"); });
+
+  // 三会一课 compliance: one line per branch (weakest first), one column per rule; a click opens the branch.
+  var heat = data.heatmap;
+  var heatEl = document.getElementById("chart-heatmap");
+  if (heatEl && heat.y.length) {
+    heatEl.style.height = Math.max(220, 90 + heat.y.length * 28) + "px";
+    init("chart-heatmap", {
+      tooltip: {
+        position: "top",
+        formatter: function (p) {
+          var v = p.data[2];
+          return heat.y[p.data[1]] + "<br>" + heat.x[p.data[0]] + ": " + (v === "-" ? data.labels.no_data : v + "%");
+        }
+      },
+      grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
+      xAxis: { type: "category", data: heat.x, splitArea: { show: true },
+               axisLabel: { interval: 0, rotate: narrow ? 60 : 30, fontSize: 10 } },
+      yAxis: { type: "category", data: heat.y, inverse: true, splitArea: { show: true },
+               axisLabel: { fontSize: 11, width: narrow ? 90 : 160, overflow: "truncate" },
+               triggerEvent: true },
+      visualMap: { min: 0, max: 100, show: false, inRange: { color: ["#d73027", "#fee08b", "#1a9850"] } },
+      series: [{
+        name: data.labels.compliance, type: "heatmap",
+        data: heat.data.map(function (d) { return [d[0], d[1], d[2] === null ? "-" : d[2]]; }),
+        label: { show: !narrow, fontSize: 10, formatter: function (p) { return p.data[2] === "-" ? "–" : p.data[2]; } },
+        itemStyle: { borderColor: "#fff", borderWidth: 1 }
+      }]
+    }, function (params) {
+      var index = params.componentType === "yAxis" ? heat.y.indexOf(params.value) : params.data && params.data[1];
+      if (index !== undefined && index !== null && index >= 0 && heat.urls[index]) { window.location = heat.urls[index]; }
+    });
+  }
+
+  var pending = null;
+  window.addEventListener("resize", function () {
+    if (pending) { window.clearTimeout(pending); }
+    pending = window.setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
+  });
+})();
