@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "import_export",
     "simple_history",
@@ -215,9 +217,38 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # The API (portal/api.py, docs/api.md): search and ordering on every list, an OpenAPI schema,
+    # Django's ValidationError and IntegrityError as 400 instead of 500.
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "portal.api_base.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "portal.api_base.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"letter_verify": "60/min"},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hongfan API",
+    "DESCRIPTION": "The REST API of the Hongfan party-building portal. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the installed sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        # activities and services (choice sets whose field names collide with other models')
+        "ActivityKindEnum": "activities.models.Kind",
+        "ActivityFileKindEnum": "activities.models.ActivityFile.Kind",
+        "AttendanceStatusEnum": "activities.models.Attendance.Status",
+        "ServiceRequestStatusEnum": "services.models.RequestStatus",
+    },
 }
 
 # Security headers; TLS itself is the reverse proxy's (docs/deploy.md).
