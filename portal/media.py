@@ -11,6 +11,7 @@ PROTECTED = [
     ("activities/", "activities.ActivityFile", "file"),
     ("services/requests/", "services.ServiceRequestEvent", "attachment"),
     ("services/wishes/", "services.Wish", "photo"),
+    ("imports/", "portal.ImportJob", "file"),
 ]
 
 # Served inline; anything else is sent as a download, so an uploaded HTML or SVG file can never

@@ -44,6 +44,7 @@ ITEMS: list[NavItem] = [
     NavItem(_("Compliance per branch"), "activities:compliance", lambda s: staff_of_park(s) or s.is_official),
     NavItem(_("My activities and points"), "activities:mine", lambda s: s.is_member, "star", group="mine"),
     NavItem(_("Service centre"), "services:my_requests", lambda s: True, "life-preserver"),
+    NavItem(_("Import and export"), "imports", lambda s: staff_of_park(s) or s.is_secretary, "file-earmark-spreadsheet"),
 ]
 
 

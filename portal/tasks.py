@@ -20,3 +20,12 @@ def send_notification_emails(notification_ids):
             recipient_list=[notification.recipient.email],
         )
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+
+
+@shared_task(acks_late=True)
+def run_import_job(job_id):
+    """Check or write an uploaded spreadsheet (``portal.imports.process_job``). Idempotent: a job
+    already checked or written is left as it is, so a redelivered task changes nothing."""
+    from .imports import process_job
+
+    process_job(job_id=job_id)

@@ -20,4 +20,5 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("activities/", include("activities.urls")),
     path("services/", include("services.urls")),
+    path("imports/", include("portal.urls_imports")),
 ]
