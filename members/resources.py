@@ -1,0 +1,385 @@
+"""Import/export of party members and of their dues (portal/dataio.py drives them).
+
+A member's natural key is the resident ID number, looked up through its keyed digest
+(``Member.id_number_digest``): the number itself is stored encrypted and cannot be searched.
+Organisations are named by code and employers by credit code, inside the importer's scope: a
+secretary imports for their own organisations, a park administrator for the organisations of their
+parks (``members.actions.may_act_for``).
+
+An import registers members and corrects their particulars. It does not move a member to another
+organisation (that is a transfer) nor change their stage (that is a step of the development
+pipeline): such rows are errors that point to the page that does it.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal import crypto
+from portal.resources_base import (
+    BATCH_SIZE,
+    LOOKUP_CHUNK,
+    ChoiceParser,
+    Column,
+    ImportResource,
+    parse_code,
+    parse_date,
+    parse_decimal,
+    parse_month,
+    parse_text,
+)
+from portal.scope import scope_for
+from portal.validators import mask_id_number, mask_phone, normalize_id_number, normalize_phone, parse_id_number
+
+from .models import STAGE_DATE_FIELD, STAGE_ORDER, DuesPayment, Member, Stage, StageChange
+
+
+def writable_organizations(user):
+    """The organisations whose members, dues and attendance ``user`` may write: the rule of
+    ``members.actions.may_act_for`` as a queryset (secretaries: their units and the units below;
+    park administrators: the organisations of their parks; superusers: all)."""
+    from parks.models import Organization
+
+    scope = scope_for(user)
+    if scope.superuser:
+        return Organization.objects.all()
+    condition = Q(pk__in=scope.org_ids) | Q(park_id__in=scope.park_ids)
+    if not scope.org_ids and not scope.park_ids:
+        return Organization.objects.none()
+    return Organization.objects.filter(condition)
+
+
+class OrganizationLookup:
+    """Organisation by code (or by its exact name when unique) among those the user may write."""
+
+    def __init__(self, user):
+        self.by_code, self.by_name, self.ambiguous = {}, {}, set()
+        self.ids = set()
+        for pk, code, name in writable_organizations(user).values_list("pk", "code", "name"):
+            self.ids.add(pk)
+            self.by_code[code.upper()] = pk
+            if name in self.by_name:
+                self.ambiguous.add(name)
+            self.by_name[name] = pk
+
+    def resolve(self, value, row, header):
+        if not value:
+            return None
+        pk = self.by_code.get(value.upper())
+        if pk is None and value not in self.ambiguous:
+            pk = self.by_name.get(value)
+        if pk is None:
+            row.errors.append(
+                (header, gettext("No party organisation with code “%(code)s” in your scope.") % {"code": value})
+            )
+        return pk
+
+
+def _id_number(resource, member):
+    if resource.may_see_full_id(member):
+        return member.id_number
+    return mask_id_number(member.id_number)
+
+
+def _phone(resource, member):
+    if resource.may_see_full_id(member):
+        return member.phone
+    return mask_phone(member.phone)
+
+
+def _org_code(resource, obj):
+    return obj.organization.code if obj.organization_id else ""
+
+
+def _employer_code(resource, member):
+    return member.employer.credit_code if member.employer_id else ""
+
+
+def parse_id_cell(value):
+    text = parse_text(value)
+    return normalize_id_number(text)
+
+
+def _stage_columns():
+    examples = {
+        "applied_on": "2015-03-01",
+        "activist_on": "2015-06-01",
+        "candidate_on": "2016-07-01",
+        "probationary_on": "2016-09-01",
+        "full_on": "2017-09-01",
+    }
+    return [
+        Column(
+            STAGE_DATE_FIELD[stage],
+            Member._meta.get_field(STAGE_DATE_FIELD[stage]).verbose_name,
+            parse_date,
+            STAGE_DATE_FIELD[stage],
+            example=examples[STAGE_DATE_FIELD[stage]],
+        )
+        for stage in STAGE_ORDER
+    ]
+
+
+class MemberResource(ImportResource):
+    columns = [
+        Column("name", _("name"), parse_text, "name", required=True, example="张三"),
+        Column(
+            "id_number",
+            _("ID number"),
+            parse_id_cell,
+            "id_number",
+            required=True,
+            key=True,
+            export=_id_number,
+            example="330402199001010035",
+            aliases=("身份证号码", "公民身份号码"),
+        ),
+        Column("gender", _("gender"), ChoiceParser(Member.Gender.choices), "gender", example="男"),
+        Column("birth_date", _("birth date"), parse_date, "birth_date", example="1990-01-01"),
+        Column("ethnicity", _("ethnicity"), parse_text, "ethnicity", example="汉族"),
+        Column(
+            "phone",
+            _("mobile phone"),
+            parse_text,
+            "phone",
+            export=_phone,
+            example="13800000000",
+            aliases=("手机号", "电话"),
+        ),
+        Column("education", _("education"), ChoiceParser(Member.Education.choices), "education", example="本科"),
+        Column(
+            "organization",
+            _("party organisation"),
+            parse_code,
+            None,
+            required=True,
+            export=_org_code,
+            example="ORG00001",
+            aliases=("党组织编码", "organisation code"),
+        ),
+        Column(
+            "employer",
+            _("employer"),
+            parse_code,
+            None,
+            export=_employer_code,
+            example="91330402000000001Q",
+            aliases=("工作单位信用代码",),
+        ),
+        Column("stage", _("stage"), ChoiceParser(Stage.choices), "stage", example="正式党员"),
+        *_stage_columns(),
+        Column("service_commitment", _("service commitment"), parse_text, "service_commitment", example=""),
+    ]
+    natural_key = "id_number"
+
+    class Meta:
+        model = Member
+        fields = ()
+
+    # --- import ---------------------------------------------------------------------------------
+
+    def key_of(self, row):
+        number = row.values.get("id_number")
+        if not number:
+            return None
+        return crypto.digest(number)
+
+    def prepare(self, rows):
+        from parks.models import Enterprise
+
+        if not self.lookups_loaded:
+            self.organizations = OrganizationLookup(self.user)
+            self.employers = (
+                dict(Enterprise.objects.visible_to(self.user).values_list("credit_code", "pk"))
+                if self.user is not None
+                else {}
+            )
+            self.lookups_loaded = True
+        digests = []
+        for row in rows:
+            number = row.values.get("id_number")
+            if number:
+                # The number must be valid before anything is derived from it.
+                try:
+                    parse_id_number(number)
+                except ValidationError as exc:
+                    row.errors.extend((str(_("ID number")), message) for message in exc.messages)
+                    continue
+                digests.append(crypto.digest(number))
+        self.existing = {}
+        for start in range(0, len(digests), LOOKUP_CHUNK):
+            for member in Member.objects.filter(id_number_digest__in=digests[start : start + LOOKUP_CHUNK]):
+                self.existing[member.id_number_digest] = member
+
+    def existing_instance(self, key):
+        return self.existing.get(key)
+
+    def build(self, row):
+        existing = self.existing.get(self.key_of(row))
+        if existing is not None and existing.organization_id not in self.organizations.ids:
+            row.errors.append(
+                (
+                    str(_("ID number")),
+                    gettext("A member with this ID number is registered in an organisation outside your scope."),
+                )
+            )
+            return None, "error"
+        return super().build(row)
+
+    def apply(self, instance, row):
+        is_new = instance.pk is None
+        before_org, before_stage = instance.organization_id, instance.stage
+        super().apply(instance, row)
+        birth, sex = parse_id_number(instance.id_number)
+        if not instance.birth_date:
+            instance.birth_date = birth
+        if not instance.gender:
+            instance.gender = sex
+        if instance.phone:
+            instance.phone = normalize_phone(instance.phone)
+        if not instance.ethnicity:
+            instance.ethnicity = "汉族"
+        if not instance.stage:
+            instance.stage = Stage.APPLICANT if is_new else before_stage
+        if "organization" in row.present:
+            instance.organization_id = self.organizations.resolve(
+                row.values.get("organization"), row, str(_("party organisation"))
+            )
+        if "employer" in row.present:
+            code = row.values.get("employer")
+            instance.employer_id = None
+            if code:
+                instance.employer_id = self.employers.get(code)
+                if instance.employer_id is None:
+                    row.errors.append(
+                        (
+                            str(_("employer")),
+                            gettext("No enterprise with credit code “%(code)s” in your scope.") % {"code": code},
+                        )
+                    )
+        if not is_new:
+            if instance.organization_id and instance.organization_id != before_org:
+                row.errors.append(
+                    (
+                        str(_("party organisation")),
+                        gettext("A member moves to another organisation by a transfer, not by an import."),
+                    )
+                )
+            if instance.stage != before_stage:
+                row.errors.append(
+                    (
+                        str(_("stage")),
+                        gettext(
+                            "A member's stage changes through the development steps on their page, not by an import."
+                        ),
+                    )
+                )
+        row.display[str(_("ID number"))] = mask_id_number(instance.id_number)
+
+    def compared_fields(self):
+        return [
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "phone",
+            "education",
+            "organization_id",
+            "employer_id",
+            "stage",
+            *STAGE_DATE_FIELD.values(),
+            "service_commitment",
+        ]
+
+    def clean_instance(self, instance):
+        """Member.clean() without its per-row duplicate query (the digest table loaded in prepare()
+        and the in-file duplicate check stand for it): ID number agreeing with birth date and gender,
+        stage dates present and in order."""
+        from portal.validators import validate_id_number_matches
+
+        errors = {}
+        try:
+            validate_id_number_matches(instance.id_number, instance.birth_date, instance.gender)
+        except ValidationError as exc:
+            errors.update(exc.error_dict if hasattr(exc, "error_dict") else {"id_number": exc.error_list})
+        position = STAGE_ORDER.index(instance.stage) if instance.stage in STAGE_ORDER else 0
+        previous = None
+        for index, stage in enumerate(STAGE_ORDER):
+            name = STAGE_DATE_FIELD[stage]
+            value = getattr(instance, name)
+            if index > position and value:
+                errors[name] = [_("This date belongs to a later stage than the member's.")]
+            if value and previous and value < previous:
+                errors[name] = [_("Stage dates must follow one another in order.")]
+            previous = value or previous
+        if errors:
+            raise ValidationError(errors)
+
+    def write(self, new, changed):
+        for member in changed:
+            # bulk_update does not run DigestField.pre_save.
+            member.id_number_digest = crypto.digest(member.id_number)
+        super().write(new, changed)
+        if new:
+            today = datetime.date.today()
+            StageChange.objects.bulk_create(
+                [
+                    StageChange(
+                        member=member,
+                        kind=StageChange.Kind.INITIAL,
+                        from_stage="",
+                        to_stage=member.stage,
+                        effective_on=member.stage_date() or today,
+                        reason=gettext("Imported from a spreadsheet."),
+                        changed_by=self.user if getattr(self.user, "pk", None) else None,
+                    )
+                    for member in new
+                ],
+                batch_size=BATCH_SIZE,
+            )
+
+    def after_chunk(self, rows, new, changed):
+        self.existing = {}
+
+    # --- export ---------------------------------------------------------------------------------
+
+    def may_see_full_id(self, member) -> bool:
+        from .selectors import can_view_full_id_number
+
+        return can_view_full_id_number(self.user, member)
+
+    def optimize_export(self, queryset):
+        return queryset.select_related("organization", "employer").order_by("organization__code", "name", "pk")
+
+
+def _member_id(resource, payment):
+    return _id_number(resource, payment.member)
+
+
+class DuesPaymentResource(ImportResource):
+    """Placeholder until the dues columns land (see docs/import-export.md)."""
+
+    columns = [
+        Column(
+            "id_number",
+            _("ID number"),
+            parse_id_cell,
+            None,
+            required=True,
+            key=True,
+            export=_member_id,
+            example="330402199001010035",
+        ),
+        Column("month", _("month"), parse_month, "month", required=True, example="2026-01"),
+        Column("amount_paid", _("amount paid"), parse_decimal, "amount_paid", required=True, example=Decimal("12.50")),
+        Column("paid_on", _("paid on"), parse_date, "paid_on", required=True, example="2026-01-15"),
+    ]
+
+    class Meta:
+        model = DuesPayment
+        fields = ()
