@@ -180,3 +180,31 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._superuser(request)
+
+
+# --- Import jobs ------------------------------------------------------------------------------
+
+from .admin_base import ReadOnlyAdmin  # noqa: E402
+from .models import ImportJob  # noqa: E402
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Uploads on their way in, written only by ``portal.imports``; a park administrator sees their
+    own, a superuser all. The file itself is not kept once the job is over."""
+
+    list_display = ("filename", "kind", "status", "user", "progress_total", "created_at", "finished_at")
+    list_filter = ("kind", "status")
+    list_select_related = ("user",)
+    search_fields = ("filename", "user__username")
+    date_hierarchy = "created_at"
+    exclude = ("dry_run_report",)  # every row of the file: the job's page shows it, paginated
+    readonly_fields = ("counts",)
+
+    @admin.display(description=_("counts"))
+    def counts(self, obj):
+        report = obj.result_report or obj.dry_run_report or {}
+        return ", ".join(f"{key}: {value}" for key, value in (report.get("counts") or {}).items()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("dry_run_report")

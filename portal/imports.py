@@ -44,10 +44,10 @@ def inline_max_bytes() -> int:
 
 
 def max_upload_bytes() -> int:
-    """The upload cap: the engine's own when it states one, else the setting."""
+    """The upload cap, the engine's (``HONGFAN_IMPORT_MAX_BYTES``)."""
     from . import dataio
 
-    return getattr(dataio, "MAX_FILE_BYTES", None) or getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    return dataio.max_bytes()
 
 
 # --- Selectors ----------------------------------------------------------------------------------
