@@ -1,0 +1,290 @@
+"""Serializers of the activities API. They parse and present; the rules are in activities/actions.py.
+
+Output serializers describe the rows; input serializers describe the bodies of the writes and of
+the workflow steps, each turned into exactly one action call by the view.
+"""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from parks.models import Organization, Room
+from portal.api_base import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
+
+from ..actions import MAX_VOLUNTEER_HOURS, AttendanceInput
+from ..models import Activity, ActivityFile, Attendance, ComplianceRule, Kind, PointEntry, PointRule
+
+
+class RowsPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key chosen by id among the rows a selector gives the requesting user, where the
+    choice is narrower than ``visible_to`` (the hosts one may manage, the rooms one may book).
+
+    An id outside those rows is answered like one that does not exist ("invalid pk"), so the API
+    does not reveal it. ``rows`` is a callable ``(user) -> queryset`` of ``model``. (portal.api_base's
+    ScopedPrimaryKeyRelatedField is used where the choice is the related model's visible rows.)
+    """
+
+    def __init__(self, *, model, rows, **kwargs):
+        self.rows = rows
+        kwargs.setdefault("queryset", model.objects.none())  # the model, for the schema
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.rows(getattr(request, "user", None))
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+class ActivityFileSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("The file, served by the scoped media view."))
+
+    class Meta:
+        model = ActivityFile
+        fields = ["id", "activity", "kind", "name", "size", "url", "uploaded_by", "uploaded_at"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return obj.file.url if obj.file else ""
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    host_name = serializers.CharField(source="host.name", read_only=True)
+    room_name = serializers.CharField(source="room.name", read_only=True, default=None, allow_null=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    co_hosts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    files = ActivityFileSerializer(many=True, read_only=True)
+    attendance_count = serializers.IntegerField(read_only=True, help_text=_("Members on the attendance list."))
+    present_count = serializers.IntegerField(read_only=True, help_text=_("Members present."))
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "host",
+            "host_name",
+            "co_hosts",
+            "kind",
+            "kind_display",
+            "title",
+            "topic",
+            "starts_at",
+            "ends_at",
+            "place",
+            "room",
+            "room_name",
+            "online",
+            "minutes",
+            "non_member_count",
+            "status",
+            "status_display",
+            "cancel_reason",
+            "voting_members",
+            "voting_present",
+            "quorum_met",
+            "attendance_count",
+            "present_count",
+            "files",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = [
+            "id",
+            "activity",
+            "member",
+            "member_name",
+            "status",
+            "status_display",
+            "reason",
+            "late",
+            "left_early",
+            "volunteer_hours",
+        ]
+        read_only_fields = fields
+
+
+class ComplianceRuleSerializer(ModelCleanSerializer):
+    minimum_count = serializers.IntegerField(min_value=1, max_value=100, required=False, default=1)
+
+    class Meta:
+        model = ComplianceRule
+        fields = ["id", "kind", "period", "minimum_count", "is_active"]
+
+
+class PointRuleSerializer(ModelCleanSerializer):
+    class Meta:
+        model = PointRule
+        fields = ["id", "kind", "points", "points_per_volunteer_hour", "is_active"]
+
+
+class PointEntrySerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    activity_title = serializers.CharField(source="activity.title", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = PointEntry
+        fields = ["id", "member", "member_name", "activity", "activity_title", "points", "reason", "note", "created_at"]
+        read_only_fields = fields
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+def _manageable_hosts(user):
+    from ..selectors import manageable_organizations
+
+    return manageable_organizations(user)
+
+
+def _co_host_candidates(user):
+    # Any branch the user may see; the action checks that it is a branch of the host's district.
+    return Organization.objects.visible_to(user)
+
+
+def _rooms(user):
+    return Room.objects.visible_to(user)
+
+
+class AttendanceEntrySerializer(serializers.Serializer):
+    member = serializers.IntegerField(min_value=1, help_text=_("Id of a party member of the host."))
+    status = serializers.ChoiceField(choices=Attendance.Status.choices, default=Attendance.Status.PRESENT)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    late = serializers.BooleanField(required=False, default=False)
+    left_early = serializers.BooleanField(required=False, default=False)
+    volunteer_hours = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        min_value=Decimal("0"),
+        max_value=MAX_VOLUNTEER_HOURS,
+        required=False,
+        default=Decimal("0"),
+    )
+
+    def to_input(self, data) -> AttendanceInput:
+        return AttendanceInput(
+            member_id=data["member"],
+            status=data["status"],
+            reason=data.get("reason", ""),
+            late=data.get("late", False),
+            left_early=data.get("left_early", False),
+            volunteer_hours=data.get("volunteer_hours", Decimal("0")),
+        )
+
+
+def attendance_inputs(entries) -> list[AttendanceInput]:
+    return [AttendanceEntrySerializer().to_input(entry) for entry in entries]
+
+
+class ActivityWriteSerializer(serializers.Serializer):
+    """Body of POST /activities/ (log) and PUT/PATCH /activities/{id}/ (change details).
+
+    ``status`` is not writable: an activity that has started is logged as held, a future one as
+    planned; then use the ``attendance`` and ``cancel`` steps.
+    """
+
+    host = RowsPrimaryKeyRelatedField(
+        model=Organization, rows=_manageable_hosts, help_text=_("Organisation holding the activity (create only).")
+    )
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    title = serializers.CharField(max_length=200)
+    topic = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    room = RowsPrimaryKeyRelatedField(model=Room, rows=_rooms, required=False, allow_null=True, default=None)
+    online = serializers.BooleanField(required=False, default=False)
+    co_hosts = RowsPrimaryKeyRelatedField(
+        model=Organization, rows=_co_host_candidates, many=True, required=False, default=list
+    )
+    minutes = serializers.CharField(required=False, allow_blank=True, default="")
+    non_member_count = serializers.IntegerField(min_value=0, max_value=100000, required=False, default=0)
+    attendance = AttendanceEntrySerializer(
+        many=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Create only, for an activity that has started: the attendance list. Left out, every "
+            "member on the host's checklist is recorded present."
+        ),
+    )
+    reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Update only: required when a held activity's period has closed; kept in the history."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            # The host of an existing activity does not change; the attendance has its own step.
+            self.fields.pop("host")
+            self.fields.pop("attendance")
+        else:
+            self.fields.pop("reason")
+
+    def validate(self, attrs):
+        starts_at, ends_at = attrs.get("starts_at"), attrs.get("ends_at")
+        if starts_at is not None and ends_at is not None and ends_at < starts_at:
+            raise serializers.ValidationError({"ends_at": _("The activity cannot end before it starts.")})
+        return attrs
+
+
+class ActivityCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text=_("Why the activity is cancelled."))
+
+
+class AttendanceRecordSerializer(serializers.Serializer):
+    """Body of POST /activities/{id}/attendance/: the same step as the page's checklist."""
+
+    entries = AttendanceEntrySerializer(
+        many=True,
+        allow_empty=False,
+        help_text=_("One entry per member; members left out keep what was recorded before."),
+    )
+    reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when the activity's period has closed; kept in the history."),
+    )
+
+
+class ActivityFileUploadSerializer(serializers.Serializer):
+    """Body of POST /activity-files/ (multipart): one photo or attachment for an activity."""
+
+    activity = ScopedPrimaryKeyRelatedField(queryset=Activity.objects.all())
+    kind = serializers.ChoiceField(choices=ActivityFile.Kind.choices)
+    file = serializers.FileField(
+        help_text=_("Photos: JPEG, PNG, WebP or GIF up to 10 MB; attachments: PDF, Office or text up to 20 MB.")
+    )
+    reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when a held activity's period has closed."),
+    )
+
+
+class ChecklistMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    stage = serializers.CharField()
+    organization = serializers.IntegerField(source="organization_id")
