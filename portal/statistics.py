@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from activities.models import Activity, Kind, OrganizationMonth
@@ -271,44 +271,49 @@ def enterprise_figures(scope, period, *, today=None) -> dict:
     }
 
 
-def _stage_at(stage, end) -> Q:
-    """The member had reached ``stage`` and no later one before ``end``; a member with no stage
-    date at all is taken at their current stage."""
-    index = STAGE_ORDER.index(stage)
-    reached = Q(**{f"{STAGE_DATE_FIELD[stage]}__lt": end})
-    for later in STAGE_ORDER[index + 1 :]:
-        reached &= ~Q(**{f"{STAGE_DATE_FIELD[later]}__lt": end})
-    undated = Q(stage=stage, **{f"{field}__isnull": True for field in STAGE_DATE_FIELD.values()})
-    return reached | undated
+def _stage_at(end):
+    """The member's stage as at ``end``: the latest stage reached before it (NULL if none yet); a
+    member with no stage date at all is taken at their current stage."""
+    whens = [When(**{f"{STAGE_DATE_FIELD[stage]}__lt": end}, then=Value(stage)) for stage in reversed(STAGE_ORDER)]
+    undated = Q(**{f"{field}__isnull": True for field in STAGE_DATE_FIELD.values()})
+    return Case(*whens, When(undated, then=F("stage")), default=None, output_field=CharField())
+
+
+def _age_band(day):
+    """The age band on ``day``: at least n years old ⇔ born on or before that day n years back."""
+    born_by = {n: add_years(day, -n) for n in (36, 46, 61)}
+    return Case(
+        When(birth_date__gt=born_by[36], then=Value("18-35")),
+        When(birth_date__gt=born_by[46], then=Value("36-45")),
+        When(birth_date__gt=born_by[61], then=Value("46-60")),
+        default=Value("61+"),
+        output_field=CharField(),
+    )
 
 
 def member_figures(scope, period, *, today=None) -> dict:
     """Active members of the scope's organisations, by their stage as at the period's end; new
-    members (made probationary) and completed transfers within the period."""
-    day = reference_day(period, today)
+    members (made probationary) and completed transfers within the period. Three queries."""
     members = Member.objects.filter(scope.organizations_q("organization__"))
-    stages = {stage: _stage_at(stage, period.end) for stage in STAGE_ORDER}
-    registered = Q(status=Member.Status.ACTIVE) & Q(*stages.values(), _connector=Q.OR)
-    # Age on the reference day: at least n years old ⇔ born on or before that day n years back.
-    born_by = {n: add_years(day, -n) for n in (36, 46, 61)}
-    age_bands = {
-        "18-35": Q(birth_date__gt=born_by[36]),
-        "36-45": Q(birth_date__lte=born_by[36], birth_date__gt=born_by[46]),
-        "46-60": Q(birth_date__lte=born_by[46], birth_date__gt=born_by[61]),
-        "61+": Q(birth_date__lte=born_by[61]),
-    }
-    aggregates = {"total": Count("pk", filter=registered)}
-    for stage, condition in stages.items():
-        aggregates[f"stage_{stage}"] = Count("pk", filter=registered & condition)
-    for gender in Member.Gender.values:
-        aggregates[f"gender_{gender}"] = Count("pk", filter=registered & Q(gender=gender))
-    for band, condition in age_bands.items():
-        aggregates[f"age_{band}"] = Count("pk", filter=registered & condition)
-    for education in Member.Education.values:
-        aggregates[f"education_{education}"] = Count("pk", filter=registered & Q(education=education))
-    aggregates["education_unknown"] = Count("pk", filter=registered & Q(education=""))
-    aggregates["new"] = Count("pk", filter=Q(probationary_on__gte=period.start, probationary_on__lt=period.end))
-    counts = members.aggregate(**aggregates)
+    by_stage = dict.fromkeys(Stage.values, 0)
+    by_gender = dict.fromkeys(Member.Gender.values, 0)
+    by_age_band = dict.fromkeys(AGE_BANDS, 0)
+    by_education = {**dict.fromkeys(Member.Education.values, 0), "unknown": 0}
+    # One grouped scan: at most stages × genders × bands × education levels rows come back.
+    grouped = (
+        members.filter(status=Member.Status.ACTIVE)
+        .annotate(stage_at=_stage_at(period.end), band=_age_band(reference_day(period, today)))
+        .exclude(stage_at=None)
+        .values_list("stage_at", "gender", "band", "education")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for stage, gender, band, education, n in grouped:
+        by_stage[stage] += n
+        by_gender[gender] = by_gender.get(gender, 0) + n
+        by_age_band[band] += n
+        by_education[education or "unknown"] = by_education.get(education or "unknown", 0) + n
+    new = members.filter(probationary_on__gte=period.start, probationary_on__lt=period.end).count()
 
     done = Transfer.objects.filter(
         status=Transfer.Status.DONE,
@@ -322,15 +327,12 @@ def member_figures(scope, period, *, today=None) -> dict:
         transferred_out=Count("pk", filter=out_of & ~Q(into & Q(to_organization__isnull=False))),
     )
     return {
-        "total": counts["total"],
-        "by_stage": {stage: counts[f"stage_{stage}"] for stage in Stage.values},
-        "by_gender": {gender: counts[f"gender_{gender}"] for gender in Member.Gender.values},
-        "by_age_band": {band: counts[f"age_{band}"] for band in AGE_BANDS},
-        "by_education": {
-            **{education: counts[f"education_{education}"] for education in Member.Education.values},
-            "unknown": counts["education_unknown"],
-        },
-        "new": counts["new"],
+        "total": sum(by_stage.values()),
+        "by_stage": by_stage,
+        "by_gender": by_gender,
+        "by_age_band": by_age_band,
+        "by_education": by_education,
+        "new": new,
         "transferred_in": transfers["transferred_in"],
         "transferred_out": transfers["transferred_out"],
     }
