@@ -1,0 +1,258 @@
+"""The dashboard's alerts: each rule with a case that triggers it and one that does not."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from activities.models import Activity
+from members.models import DuesPayment, Stage, StageChange, Transfer
+from parks.models import Organization
+from portal import alerts
+from portal.statistics import StatScope
+from services.models import ServiceRequest
+from tests.activities.factories import ActivityFactory, AttendanceFactory
+from tests.factories import EnterpriseFactory, MemberFactory, OrganizationFactory
+from tests.services.factories import ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 6, 15)
+
+
+def subjects(world, code, *, user=None, scope=None, today=TODAY):
+    scope = scope or StatScope.of(world.district_a)
+    return [a.subject for a in alerts.alerts_of_kind(user or world.official, scope, code, today=today)]
+
+
+def moment(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def full_members(n, **kwargs):
+    return [MemberFactory(**kwargs) for _ in range(n)]
+
+
+def test_enterprise_with_three_full_members_and_no_own_branch(world):
+    bare = EnterpriseFactory(name="无支部企业", park=world.park_a1)
+    full_members(3, organization=world.branch_a2, employer=bare)
+    joint = EnterpriseFactory(name="联建企业", park=world.park_a1)
+    full_members(3, organization=world.branch_a2, employer=joint)
+    joint_branch = OrganizationFactory(
+        park=world.park_a1, formation=Organization.Formation.JOINT, kind=Organization.Kind.JOINT_BRANCH
+    )
+    joint_branch.enterprises.add(joint, EnterpriseFactory(park=world.park_a1))
+    own = EnterpriseFactory(name="自建企业", park=world.park_a1)
+    full_members(3, organization=world.branch_a2, employer=own)
+    OrganizationFactory(park=world.park_a1, formation=Organization.Formation.SINGLE).enterprises.add(own)
+    small = EnterpriseFactory(name="两人企业", park=world.park_a1)
+    full_members(2, organization=world.branch_a2, employer=small)
+    MemberFactory(organization=world.branch_a2, employer=small, stage=Stage.PROBATIONARY, full_on=None)
+    assert sorted(subjects(world, "enterprise_without_branch")) == ["无支部企业", "联建企业"]
+    # Not in district B's figures, nor in park A2's.
+    assert (
+        subjects(world, "enterprise_without_branch", user=world.official_b, scope=StatScope.of(world.district_b)) == []
+    )
+    assert subjects(world, "enterprise_without_branch", scope=StatScope.of(world.park_a2)) == []
+
+
+def test_branch_with_more_than_fifty_members(world):
+    big = OrganizationFactory(name="大支部", park=world.park_a1)
+    full_members(40, organization=big)
+    group = OrganizationFactory(kind=Organization.Kind.GROUP, park=world.park_a1, parent=big)
+    full_members(11, organization=group)  # a party group's members count for its branch: 51
+    at_limit = OrganizationFactory(name="满员支部", park=world.park_a1)
+    full_members(45, organization=at_limit)
+    full_members(
+        5,
+        organization=at_limit,
+        stage=Stage.APPLICANT,
+        activist_on=None,
+        candidate_on=None,
+        probationary_on=None,
+        full_on=None,
+    )  # applicants are not party members yet
+    assert subjects(world, "branch_too_big") == ["大支部"]
+
+
+def test_branch_with_seven_full_members_needs_a_committee(world):
+    no_committee = OrganizationFactory(name="七人支部", park=world.park_a1)
+    full_members(7, organization=no_committee)
+    with_committee = OrganizationFactory(name="有支委支部", park=world.park_a1)
+    full_members(8, organization=with_committee)
+    ActivityFactory(
+        host=with_committee, kind=Activity.Kind.COMMITTEE_MEETING, starts_at=moment(TODAY - datetime.timedelta(days=40))
+    )
+    six = OrganizationFactory(name="六人支部", park=world.park_a1)
+    full_members(6, organization=six)
+    full_members(3, organization=six, stage=Stage.PROBATIONARY, full_on=None)
+    stale = OrganizationFactory(name="支委会过期支部", park=world.park_a1)
+    full_members(7, organization=stale)
+    ActivityFactory(
+        host=stale, kind=Activity.Kind.COMMITTEE_MEETING, starts_at=moment(TODAY - datetime.timedelta(days=400))
+    )
+    assert sorted(subjects(world, "committee_needed")) == sorted(["七人支部", "支委会过期支部"])
+
+
+def test_branch_without_a_secretary(world):
+    Organization.objects.filter(pk=world.branch_a1.pk).update(secretary=world.member_a1)
+    assert subjects(world, "no_secretary") == ["支部A2"]
+    # The committee and the party group are not branches.
+    assert "联合党委A" not in subjects(world, "no_secretary")
+
+
+def test_term_expired_and_ending_within_ninety_days(world):
+    Organization.objects.filter(pk=world.branch_a1.pk).update(term_end=TODAY - datetime.timedelta(days=1))
+    Organization.objects.filter(pk=world.branch_a2.pk).update(term_end=TODAY + datetime.timedelta(days=90))
+    assert subjects(world, "term_expired") == ["支部A1"]
+    assert subjects(world, "term_ending") == ["支部A2"]
+    Organization.objects.filter(pk=world.branch_a2.pk).update(term_end=TODAY + datetime.timedelta(days=91))
+    assert subjects(world, "term_ending") == []
+
+
+def test_branch_with_no_held_activity_for_sixty_days(world):
+    ActivityFactory(host=world.group_a1, starts_at=moment(TODAY - datetime.timedelta(days=59)))
+    ActivityFactory(host=world.branch_a2, starts_at=moment(TODAY - datetime.timedelta(days=61)))
+    ActivityFactory(
+        host=world.branch_a2, starts_at=moment(TODAY - datetime.timedelta(days=5)), status=Activity.Status.CANCELLED
+    )
+    new = OrganizationFactory(name="新支部", park=world.park_a1, founded_on=TODAY - datetime.timedelta(days=10))
+    assert new.pk  # founded ten days ago: not flagged yet
+    # Branch A1 is active through its party group; A2's last held activity is 61 days old.
+    assert subjects(world, "inactive_branch") == ["支部A2"]
+    joint = ActivityFactory(host=world.branch_a1, starts_at=moment(TODAY - datetime.timedelta(days=3)))
+    joint.co_hosts.add(world.branch_a2)
+    assert subjects(world, "inactive_branch") == []
+
+
+def test_probation_due_after_a_year_unless_extended(world):
+    due = MemberFactory(
+        name="到期预备党员",
+        organization=world.branch_a1,
+        stage=Stage.PROBATIONARY,
+        full_on=None,
+        probationary_on=TODAY - datetime.timedelta(days=370),
+    )
+    MemberFactory(
+        name="未到期预备党员",
+        organization=world.branch_a1,
+        stage=Stage.PROBATIONARY,
+        full_on=None,
+        probationary_on=TODAY - datetime.timedelta(days=300),
+    )
+    extended = MemberFactory(
+        name="延长预备期",
+        organization=world.branch_a1,
+        stage=Stage.PROBATIONARY,
+        full_on=None,
+        probationary_on=TODAY - datetime.timedelta(days=400),
+    )
+    StageChange.objects.create(
+        member=extended,
+        kind=StageChange.Kind.EXTENSION,
+        from_stage=Stage.PROBATIONARY,
+        to_stage=Stage.PROBATIONARY,
+        effective_on=TODAY + datetime.timedelta(days=100),
+    )
+    assert subjects(world, "probation_due") == ["到期预备党员"]
+    alert = alerts.alerts_of_kind(world.park_admin, StatScope.of(world.park_a1), "probation_due", today=TODAY)[0]
+    assert alert.url == f"/members/member/{due.pk}/lifecycle/"
+    # An official sees the alert but cannot open the member's page.
+    assert (
+        alerts.alerts_of_kind(world.official, StatScope.of(world.district_a), "probation_due", today=TODAY)[0].url
+        is None
+    )
+
+
+def test_overdue_transfers(world):
+    late = Transfer.objects.create(
+        member=world.member_a1, from_organization=world.branch_a1, to_organization=world.branch_a2, reason="调动"
+    )
+    Transfer.objects.filter(pk=late.pk).update(requested_at=moment(TODAY - datetime.timedelta(days=8)))
+    fresh = Transfer.objects.create(
+        member=world.member_a2, from_organization=world.branch_a2, to_organization=world.branch_a1, reason="调动"
+    )
+    Transfer.objects.filter(pk=fresh.pk).update(requested_at=moment(TODAY - datetime.timedelta(days=2)))
+    done = Transfer.objects.create(
+        member=world.member_a1_other,
+        from_organization=world.branch_a1,
+        to_organization=world.branch_a2,
+        reason="调动",
+        status=Transfer.Status.DONE,
+    )
+    Transfer.objects.filter(pk=done.pk).update(requested_at=moment(TODAY - datetime.timedelta(days=80)))
+    assert subjects(world, "transfer_overdue") == ["成员A1"]
+    # Seen from the receiving side too, but not from district B.
+    assert subjects(world, "transfer_overdue", scope=StatScope.of(world.park_a2)) == ["成员A1"]
+    assert subjects(world, "transfer_overdue", user=world.official_b, scope=StatScope.of(world.district_b)) == []
+
+
+def test_overdue_service_requests(world):
+    late = ServiceRequestFactory(enterprise=world.enterprise_a1, requester=world.member_user, title="逾期诉求")
+    ServiceRequest.objects.filter(pk=late.pk).update(due_on=TODAY - datetime.timedelta(days=1))
+    on_time = ServiceRequestFactory(enterprise=world.enterprise_a1, requester=world.member_user, title="未逾期")
+    ServiceRequest.objects.filter(pk=on_time.pk).update(due_on=TODAY)
+    closed = ServiceRequestFactory(enterprise=world.enterprise_a1, requester=world.member_user, title="已办结")
+    ServiceRequest.objects.filter(pk=closed.pk).update(
+        due_on=TODAY - datetime.timedelta(days=9), status=ServiceRequest.Status.RESOLVED
+    )
+    elsewhere = ServiceRequestFactory(enterprise=world.enterprise_b, requester=world.member_user)
+    ServiceRequest.objects.filter(pk=elsewhere.pk).update(due_on=TODAY - datetime.timedelta(days=1))
+    assert subjects(world, "request_overdue") == [f"#{late.pk} 逾期诉求"]
+
+
+def test_lapse_risk(world):
+    # Six months without attendance or dues: every world member of district A, unless they attended
+    # or paid recently.
+    AttendanceFactory(
+        activity=ActivityFactory(host=world.branch_a1, starts_at=moment(TODAY - datetime.timedelta(days=30))),
+        member=world.member_a1,
+    )
+    DuesPayment.objects.create(
+        member=world.member_a2,
+        month=TODAY.replace(day=1),
+        amount_due=10,
+        amount_paid=10,
+        paid_on=TODAY - datetime.timedelta(days=10),
+    )
+    flagged = subjects(world, "lapse_risk")
+    assert sorted(flagged) == sorted(["成员A1乙", "小组成员"])
+
+
+def test_alerts_are_grouped_in_order_and_empty_kinds_left_out(world):
+    groups = alerts.alerts_for(world.official, StatScope.of(world.district_a), today=TODAY)
+    codes = [g.code for g in groups]
+    assert codes == [code for code in alerts.KINDS if code in codes]
+    assert all(g.count for g in groups)
+    assert "branch_too_big" not in codes
+
+
+def test_alerts_query_count_does_not_grow(world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(n):
+        for _i in range(n):
+            branch = OrganizationFactory(park=world.park_a1, term_end=TODAY - datetime.timedelta(days=1))
+            enterprise = EnterpriseFactory(park=world.park_a1)
+            full_members(7, organization=branch, employer=enterprise)
+            MemberFactory(
+                organization=branch,
+                stage=Stage.PROBATIONARY,
+                full_on=None,
+                probationary_on=TODAY - datetime.timedelta(days=400),
+            )
+            ActivityFactory(
+                host=branch, kind=Activity.Kind.THEMED_DAY, starts_at=moment(TODAY - datetime.timedelta(days=90))
+            )
+            request = ServiceRequestFactory(enterprise=enterprise, requester=world.member_user)
+            ServiceRequest.objects.filter(pk=request.pk).update(due_on=TODAY - datetime.timedelta(days=1))
+
+    scope = StatScope.of(world.district_a)
+    grow(1)
+    with CaptureQueriesContext(connection) as small:
+        alerts.alerts_for(world.official, scope, today=TODAY)
+    grow(5)
+    with django_assert_max_num_queries(len(small)):
+        groups = alerts.alerts_for(world.official, scope, today=TODAY)
+    assert {g.code: g.count for g in groups}["committee_needed"] == 6
