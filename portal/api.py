@@ -22,6 +22,7 @@ API_MODULES = [
 
 # Modules with extra ``urlpatterns`` under /api/v1/ (endpoints that are not viewsets of a model).
 EXTRA_URL_MODULES = [
+    "members.api.urls",
     "portal.api_statistics",
 ]
 
@@ -53,7 +54,7 @@ def _extra_urls():
         module = _import_optional(name)
         if module is not None:
             patterns += getattr(module, "urlpatterns", [])
-            if hasattr(module, "register"):
+            if hasattr(module, "register") and name not in API_MODULES:
                 module.register(router)
     return patterns
 

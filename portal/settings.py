@@ -243,6 +243,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        # parks, members, portal
+        "ParkKindEnum": "parks.models.Park.Kind",
+        "OrganizationKindEnum": "parks.models.Organization.Kind",
+        "StageEnum": "members.models.Stage",
+        "MemberStatusEnum": "members.models.Member.Status",
+        "TransferKindEnum": "members.models.Transfer.Kind",
+        "TransferStatusEnum": "members.models.Transfer.Status",
+        "StageChangeKindEnum": "members.models.StageChange.Kind",
         # activities and services (choice sets whose field names collide with other models')
         "ActivityKindEnum": "activities.models.Kind",
         "ActivityFileKindEnum": "activities.models.ActivityFile.Kind",

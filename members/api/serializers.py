@@ -1,0 +1,262 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from members.actions import may_act_for
+from members.models import ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer, TransferEvent
+from members.selectors import can_view_full_id_number
+from parks.models import Organization
+from portal.api_base import ActionSerializer, ModelCleanSerializer
+
+STAGE_DATES = ["applied_on", "activist_on", "candidate_on", "probationary_on", "full_on"]
+
+
+def _user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class MemberSerializer(ModelCleanSerializer):
+    """A member. ``id_number`` and ``phone`` are masked unless the user may see them in full
+    (members.selectors.can_view_full_id_number); a write takes the full number. The stage, its
+    dates and the organisation change only through the steps (advance, correct-stage, transfers)
+    once the member exists; status and points never by a field."""
+
+    id_number = serializers.CharField(
+        max_length=18, help_text=_("Resident ID number: written in full, read masked unless you may see it.")
+    )
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    park = serializers.IntegerField(source="organization.park_id", read_only=True, allow_null=True)
+    employer_name = serializers.CharField(source="employer.name", read_only=True, default=None)
+    id_number_masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "id_number",
+            "id_number_masked",
+            "phone",
+            "education",
+            "employer",
+            "employer_name",
+            "organization",
+            "organization_name",
+            "park",
+            "stage",
+            *STAGE_DATES,
+            "status",
+            "shows_identity",
+            "service_commitment",
+            "points",
+            "user",
+            "created_at",
+        ]
+        read_only_fields = ["status", "points", "user", "created_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            # An existing member: the pipeline and the organisation move by their steps only.
+            for name in ("stage", "organization", *STAGE_DATES):
+                fields[name].read_only = True
+        return fields
+
+    def get_id_number_masked(self, obj) -> bool:
+        return not can_view_full_id_number(_user(self), obj)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not can_view_full_id_number(_user(self), instance):
+            data["id_number"] = instance.id_number_masked
+            data["phone"] = instance.phone_masked
+        return data
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = StageChange
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "kind",
+            "from_stage",
+            "to_stage",
+            "effective_on",
+            "reason",
+            "changed_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AdvanceSerializer(ActionSerializer):
+    effective_on = serializers.DateField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtendProbationSerializer(ActionSerializer):
+    until = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CorrectStageSerializer(ActionSerializer):
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+    effective_on = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    from_display = serializers.CharField(read_only=True)
+    to_display = serializers.CharField(read_only=True)
+    verification_code = serializers.SerializerMethodField(
+        help_text=_("The letter's verification code: shown to the member and the sending side only.")
+    )
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "kind",
+            "status",
+            "from_organization",
+            "to_organization",
+            "outside_organization",
+            "outside_letter_number",
+            "from_display",
+            "to_display",
+            "reason",
+            "requested_by",
+            "requested_at",
+            "letter_number",
+            "verification_code",
+            "letter_issued_on",
+            "letter_valid_until",
+            "dues_paid_until",
+            "rejection_reason",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+    def get_verification_code(self, obj) -> str | None:
+        user = _user(self)
+        if not obj.verification_code or user is None:
+            return None
+        if obj.member.user_id == user.pk or may_act_for(user, obj.from_organization):
+            return obj.verification_code
+        return None
+
+
+class TransferRequestSerializer(serializers.Serializer):
+    """The body of a transfer request (members.actions.transfer_request)."""
+
+    member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.none())
+    kind = serializers.ChoiceField(choices=Transfer.Kind.choices, required=False)
+    to_organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind__in=Organization.BRANCH_KINDS),
+        required=False,
+        allow_null=True,
+        help_text=_("The receiving branch, for a transfer within the portal (any branch)."),
+    )
+    outside_organization = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    outside_letter_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    reason = serializers.CharField(allow_blank=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = _user(self)
+        if user is not None:
+            fields["member"].queryset = Member.objects.visible_to(user)
+        return fields
+
+
+class TransferApproveSerializer(ActionSerializer):
+    valid_months = serializers.IntegerField(min_value=1, max_value=3, default=1)
+    dues_paid_until = serializers.DateField(help_text=_("The month to which dues are paid (any day of it)."))
+
+
+class TransferRejectSerializer(ActionSerializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class TransferCancelSerializer(ActionSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransferEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TransferEvent
+        fields = ["id", "transfer", "action", "from_status", "to_status", "actor", "at", "note"]
+        read_only_fields = fields
+
+
+class ApplicationTalkSerializer(serializers.ModelSerializer):
+    member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.none())
+
+    class Meta:
+        model = ApplicationTalk
+        fields = ["id", "member", "held_on", "held_by", "notes", "recorded_by"]
+        read_only_fields = ["recorded_by"]
+        # One talk per applicant: recording it again corrects it (the action), not a uniqueness error.
+        validators = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = _user(self)
+        if user is not None:
+            fields["member"].queryset = Member.objects.visible_to(user)
+        return fields
+
+
+class DuesPaymentSerializer(serializers.ModelSerializer):
+    member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.none())
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    settled = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = DuesPayment
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "month",
+            "category",
+            "monthly_pay",
+            "amount_due",
+            "amount_paid",
+            "paid_on",
+            "settled",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["amount_due", "recorded_by", "recorded_at"]
+        # One row per member and month: recording the month again corrects it (the action).
+        validators = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = _user(self)
+        if user is not None:
+            fields["member"].queryset = Member.objects.visible_to(user)
+        return fields
+
+
+class LetterVerifySerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=20)
+    code = serializers.CharField(max_length=32)
+
+
+class LetterStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["valid", "used", "expired", "withdrawn", "unknown"],
+        help_text=_("Says nothing about whom the letter is for."),
+    )
