@@ -16,12 +16,13 @@ from .admin_base import (
     DELETE,
     VIEW,
     EstimatedCountPaginator,
+    ReadOnlyAdmin,
     ScopedAdmin,
     ScopedInline,
     ScopedRelatedFieldListFilter,
     may_enter_admin,
 )
-from .models import Notification, Role, RoleAssignment
+from .models import Notification, Role, RoleAssignment, StatReport, StatReportRun
 from .scope import scope_for
 
 User = get_user_model()
@@ -180,6 +181,40 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._superuser(request)
+
+
+@admin.register(StatReport)
+class StatReportAdmin(ReadOnlyAdmin):
+    """Statistics reports are written by ``portal.reports.build_report`` only (the beat's jobs and
+    "rebuild now" on the report page); the schedule itself is under Periodic tasks."""
+
+    list_display = ("__str__", "scope_kind", "period_kind", "period_start", "generated_at")
+    list_select_related = ("district", "park")
+    list_filter = ("scope_kind", "period_kind")
+    search_fields = ("district__name", "park__name")
+    date_hierarchy = "period_start"
+    fields = ("scope_kind", "district", "park", "period_kind", "period_start", "generated_at", "figures")
+    readonly_fields = fields
+
+    @admin.display(description=_("figures"))
+    def figures(self, obj):
+        import json
+
+        from django.utils.html import format_html
+
+        return format_html("<pre>{}</pre>", json.dumps(obj.data, ensure_ascii=False, indent=2))
+
+
+@admin.register(StatReportRun)
+class StatReportRunAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "status", "attempts", "queued_at", "duration", "requested_by")
+    list_select_related = ("district", "park", "requested_by")
+    list_filter = ("status", "scope_kind", "period_kind")
+    date_hierarchy = "queued_at"
+    readonly_fields = (
+        "scope_kind", "district", "park", "period_kind", "period_start", "report", "requested_by", "task_id",
+        "status", "attempts", "queued_at", "started_at", "finished_at", "duration", "error",
+    )
 
 
 # --- Import jobs ------------------------------------------------------------------------------

@@ -43,7 +43,10 @@ ITEMS: list[NavItem] = [
     NavItem(_("Compliance calendar"), "activities:calendar", lambda s: s.is_secretary, "calendar-check"),
     NavItem(_("Compliance per branch"), "activities:compliance", lambda s: staff_of_park(s) or s.is_official),
     NavItem(_("My activities and points"), "activities:mine", lambda s: s.is_member, "star", group="mine"),
+    NavItem(_("Statistics reports"), "reports:list", lambda s: s.superuser or s.is_official or s.is_park_admin,
+            "file-earmark-bar-graph"),
     NavItem(_("Service centre"), "services:my_requests", lambda s: True, "life-preserver"),
+    NavItem(_("API tokens"), "api_tokens", lambda s: True, "key", group="mine"),
     NavItem(_("Import and export"), "imports", lambda s: staff_of_park(s) or s.is_secretary, "file-earmark-spreadsheet"),
 ]
 

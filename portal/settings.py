@@ -208,6 +208,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the longest job (the yearly district report), so Redis does not redeliver a running task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "7200"))}
+# The statistics report build (portal.tasks.build_stat_report; the yearly district report is the
+# longest job) is stopped well below the visibility timeout: soft limit (the run is recorded as
+# failed), then hard limit (the worker process is killed). docs/deploy.md, "Celery".
+REPORT_TASK_SOFT_TIME_LIMIT = int(env("REPORT_TASK_SOFT_TIME_LIMIT", "1800"))
+REPORT_TASK_TIME_LIMIT = int(env("REPORT_TASK_TIME_LIMIT", "2100"))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
