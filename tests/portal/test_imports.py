@@ -1,0 +1,268 @@
+"""Import pages and jobs (portal.imports, portal.views_imports) on the real engine."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from members.models import Member
+from portal.codes import make_id_number
+from portal.models import ImportJob
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = ["姓名", "身份证号", "性别", "出生日期", "所在党组织", "发展阶段", "申请入党日期", "手机号码"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def member_row(n, org_code, *, name=None):
+    birth = datetime.date(1986, 3, 1) + datetime.timedelta(days=n)
+    number = make_id_number(division="330402", birth_date=birth, gender="M", sequence=n % 900 + 1)
+    return [
+        name or f"导入党员{n}",
+        number,
+        "男",
+        birth.isoformat(),
+        org_code,
+        "入党申请人",
+        "2024-01-02",
+        f"139{n:08d}",
+    ]
+
+
+def xlsx(rows, headers=HEADERS) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, kind, data, name="members.xlsx"):
+    return client.post(reverse("imports"), {"kind": kind, "file": SimpleUploadedFile(name, data, XLSX)})
+
+
+def test_dry_run_preview_then_confirm_writes(client, world, django_capture_on_commit_callbacks):
+    rows = [member_row(i, world.branch_a1.code) for i in range(3)]
+    before = Member.objects.count()
+    client.force_login(world.park_admin)
+    response = upload(client, "members", xlsx(rows))
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response.url == reverse("import_job", args=[job.pk])
+    assert job.status == "checked" and Member.objects.count() == before
+
+    page = client.get(response.url).content.decode()
+    assert 'id="confirm-import"' in page and page.count('data-action="new"') == 3
+    assert "导入党员1" in page
+    # The stored report and the page keep ID numbers masked.
+    assert rows[0][1] not in page and rows[0][1] not in str(job.dry_run_report)
+    assert rows[0][1][:6] + "********" + rows[0][1][-4:] in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "committed" and job.result_report["counts"]["new"] == 3
+    assert Member.objects.count() == before + 3
+    assert Member.objects.by_id_number(rows[2][1]).get().organization == world.branch_a1
+    assert not job.file  # the spreadsheet, with its plain ID numbers, is not kept
+    page = client.get(response.url).content.decode()
+    assert "The file has been written." in page and 'id="confirm-import"' not in page
+    # Confirmed twice: refused, nothing written twice.
+    assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 400
+    assert Member.objects.count() == before + 3
+
+
+def test_a_file_with_errors_has_no_confirm_and_writes_nothing(client, world):
+    rows = [member_row(i, world.branch_a1.code) for i in range(4)]
+    rows[2][1] = rows[2][1][:-1] + ("0" if rows[2][1][-1] != "0" else "1")  # a wrong check character
+    before = Member.objects.count()
+    client.force_login(world.secretary)
+    upload(client, "members", xlsx(rows))
+    job = ImportJob.objects.get()
+    assert job.status == "checked" and job.error_count == 1
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert 'id="confirm-import"' not in page and "Nothing will be written" in page
+    assert page.index('data-action="error"') < page.index('data-action="new"')  # errors first
+    error_row = next(row for row in job.dry_run_report["rows"] if row["action"] == "error")
+    assert error_row["errors"][0][0] and error_row["errors"][0][0] in page  # the field at fault is named
+    assert rows[2][1] not in page  # a mistyped ID number is masked too
+    errors_only = client.get(reverse("import_job", args=[job.pk]), {"action": "error"}).content.decode()
+    assert errors_only.count("data-action=") == 1
+    response = client.post(reverse("import_confirm", args=[job.pk]))
+    assert response.status_code == 400 and "nothing will be written" in response.content.decode()
+    assert Member.objects.count() == before
+
+
+def test_a_refused_file_shows_its_reason_on_the_form(client, world):
+    client.force_login(world.secretary)
+    response = upload(client, "members", xlsx([["x", "y"]], headers=["foo", "bar"]))
+    assert response.status_code == 400
+    assert 'id="file-error"' in response.content.decode()
+    assert ImportJob.objects.get().status == "refused"
+    response = upload(client, "members", b"not a spreadsheet at all", name="members.pdf")
+    assert response.status_code == 400 and "Upload an Excel (.xlsx) or CSV (.csv) file." in response.content.decode()
+
+
+def test_a_file_over_the_cap_is_refused_with_a_message(client, world, settings):
+    settings.HONGFAN_IMPORT_MAX_BYTES = 1000
+    client.force_login(world.park_admin)
+    response = upload(client, "members", xlsx([member_row(i, world.branch_a1.code) for i in range(50)]))
+    assert response.status_code == 400 and "The file is larger than" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_job_belongs_to_its_uploader(client, world):
+    client.force_login(world.park_admin)
+    upload(client, "members", xlsx([member_row(1, world.branch_a1.code)]))
+    job = ImportJob.objects.get()
+    for other in (world.secretary, world.superuser, world.official):
+        client.force_login(other)
+        assert client.get(reverse("import_job", args=[job.pk])).status_code == 404
+        assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 404
+        assert client.get(reverse("import_job_progress", args=[job.pk])).status_code == 404
+        assert 'id="job-list"' not in client.get(reverse("imports")).content.decode()
+    job.refresh_from_db()
+    assert job.status == "checked"
+
+
+def test_kinds_follow_the_role(client, world):
+    def kinds(user):
+        client.force_login(user)
+        return [code for code, _label in client.get(reverse("imports")).context["form"].fields["kind"].choices]
+
+    assert kinds(world.park_admin) == ["enterprises", "organizations", "members", "attendance", "dues"]
+    assert kinds(world.secretary) == ["members", "attendance", "dues"]
+    assert upload(client, "enterprises", xlsx([["x"]])).status_code == 400
+    assert client.get(reverse("import_template", args=["enterprises", "xlsx"])).status_code == 404
+    assert kinds(world.official) == []  # exports only
+    assert upload(client, "members", xlsx([["x"]])).status_code == 403
+    for user in (world.member_user, world.service, world.outsider):
+        client.force_login(user)
+        assert client.get(reverse("imports")).status_code == 403
+
+
+def test_rows_outside_the_scope_are_errors(client, world):
+    """A secretary cannot import into another branch, a park administrator not into another park."""
+    client.force_login(world.secretary)
+    upload(client, "members", xlsx([member_row(1, world.branch_b.code)]))
+    client.force_login(world.park_admin)
+    upload(client, "members", xlsx([member_row(2, world.branch_a2.code)]))
+    assert [job.error_count for job in ImportJob.objects.order_by("pk")] == [1, 1]
+
+
+def test_the_template_has_chinese_headers_and_an_example(client, world):
+    client.force_login(world.secretary)
+    response = client.get(reverse("import_template", args=["members", "xlsx"]))
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert "姓名" in rows[0] and "身份证号" in rows[0] and len(rows) == 2
+    response = client.get(reverse("import_template", args=["members", "csv"]))
+    assert response.content.decode("utf-8-sig").startswith("姓名")
+
+
+def test_large_files_go_through_the_task_with_progress(client, world, settings, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from portal import imports
+
+    settings.IMPORT_INLINE_MAX_BYTES = 10
+    seen = []
+    original = cache.set
+    cache.set = lambda key, value, *a, **k: (seen.append(value), original(key, value, *a, **k))[1]
+    try:
+        rows = [member_row(i, world.branch_a1.code) for i in range(5)]
+        client.force_login(world.park_admin)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(client, "members", xlsx(rows))
+    finally:
+        cache.set = original
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.task_id
+    assert job.status == "checked" and (job.progress_done, job.progress_total) == (5, 5)
+    assert (5, 5) in seen  # the live progress went through the cache
+    assert cache.get(imports.progress_key(job.pk)) is None  # and is gone once the job moved on
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "committed"
+    count = Member.objects.count()
+    from portal.tasks import run_import_job
+
+    run_import_job(job.pk)  # redelivered after a lost worker: nothing happens twice
+    job.refresh_from_db()
+    assert job.status == "committed" and Member.objects.count() == count
+
+
+def test_progress_partial_polls_then_sends_the_page_on(client, world):
+    from django.core.cache import cache
+
+    from portal.imports import progress_key
+
+    job = ImportJob.objects.create(user=world.park_admin, kind="members", filename="x.xlsx", status="checking")
+    cache.set(progress_key(job.pk), (40, 100))
+    client.force_login(world.park_admin)
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "40 of 100 rows" in page
+    response = client.get(reverse("import_job_progress", args=[job.pk]))
+    assert "40 of 100 rows" in response.content.decode() and 'aria-valuenow="40"' in response.content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(status="checked", dry_run_report={"total": 0, "counts": {}})
+    response = client.get(reverse("import_job_progress", args=[job.pk]))
+    assert response["HX-Redirect"] == reverse("import_job", args=[job.pk])
+
+
+def test_an_unexpected_engine_error_fails_the_job_not_the_page(client, world, monkeypatch):
+    from portal import dataio
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dataio, "run_import", broken)
+    client.force_login(world.park_admin)
+    response = upload(client, "members", xlsx([member_row(1, world.branch_a1.code)]))
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and "nothing was written" in job.error
+    assert "nothing was written" in client.get(response.url).content.decode()
+
+
+def test_pages_cost_the_same_queries_whatever_the_rows(client, world, django_assert_max_num_queries):
+    client.force_login(world.park_admin)
+    upload(client, "members", xlsx([member_row(i, world.branch_a1.code) for i in range(150)]))
+    job = ImportJob.objects.get()
+    for _ in range(12):
+        ImportJob.objects.create(user=world.park_admin, kind="members", filename="old.xlsx", status="committed")
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("import_job", args=[job.pk]), {"page": 2}).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("imports")).status_code == 200
+
+
+def test_the_back_office_shows_jobs_read_only(client, world):
+    mine = ImportJob.objects.create(user=world.park_admin, kind="members", filename="mine.csv", status="checked")
+    ImportJob.objects.create(user=world.superuser, kind="members", filename="root.csv", status="checked")
+    client.force_login(world.park_admin)
+    page = client.get(reverse("admin:portal_importjob_changelist")).content.decode()
+    assert "mine.csv" in page and "root.csv" not in page
+    assert client.get(reverse("admin:portal_importjob_change", args=[mine.pk])).status_code == 200
+    assert client.post(reverse("admin:portal_importjob_delete", args=[mine.pk]), {"post": "yes"}).status_code == 403
+    client.force_login(world.superuser)
+    assert "root.csv" in client.get(reverse("admin:portal_importjob_changelist")).content.decode()
+
+
+def test_the_menu_offers_imports_to_park_admins_and_secretaries(client, world):
+    for user, shown in ((world.park_admin, True), (world.secretary, True), (world.member_user, False)):
+        client.force_login(user)
+        names = [item["url_name"] for item in client.get(reverse("home")).context["nav_items"]]
+        assert ("imports" in names) is shown
