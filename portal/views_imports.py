@@ -5,7 +5,6 @@ when a file may be written) live there.
 """
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -179,6 +178,4 @@ def import_confirm(request, pk):
         job = imports.confirm_import(job=job, user=request.user)
     except ValidationError as error:
         return _render_job(request, job, status=400, problem=" ".join(error.messages))
-    if job.status == ImportJob.Status.COMMITTED:
-        messages.success(request, _("The file has been written."))
     return redirect("import_job", pk=job.pk)
