@@ -26,6 +26,7 @@ from portal.resources_base import (
     ChoiceParser,
     Column,
     ImportResource,
+    error_pairs,
     parse_code,
     parse_date,
     parse_decimal,
@@ -361,8 +362,13 @@ def _member_id(resource, payment):
     return _id_number(resource, payment.member)
 
 
+def _member_name(resource, payment):
+    return payment.member.name
+
+
 class DuesPaymentResource(ImportResource):
-    """Placeholder until the dues columns land (see docs/import-export.md)."""
+    """A month of a member's dues. The amount due is computed by ``members.actions.dues_amount`` from
+    the category and the monthly pay, as on the page; the column in exports is for reading only."""
 
     columns = [
         Column(
@@ -374,12 +380,162 @@ class DuesPaymentResource(ImportResource):
             key=True,
             export=_member_id,
             example="330402199001010035",
+            aliases=("身份证号码", "公民身份号码"),
         ),
-        Column("month", _("month"), parse_month, "month", required=True, example="2026-01"),
-        Column("amount_paid", _("amount paid"), parse_decimal, "amount_paid", required=True, example=Decimal("12.50")),
-        Column("paid_on", _("paid on"), parse_date, "paid_on", required=True, example="2026-01-15"),
+        Column("name", _("name"), parse_text, None, export=_member_name, example="张三"),
+        Column(
+            "month", _("month"), parse_month, "month", required=True, example="2026-01", aliases=("月份", "所属月份")
+        ),
+        Column("category", _("category"), ChoiceParser(DuesPayment.Category.choices), "category", example="在职"),
+        Column(
+            "monthly_pay",
+            _("monthly pay after tax"),
+            parse_decimal,
+            "monthly_pay",
+            example=Decimal("6000.00"),
+            aliases=("税后月工资收入", "月工资收入", "月收入"),
+        ),
+        Column(
+            "amount_due",
+            _("amount due"),
+            parse_decimal,
+            None,
+            export=lambda resource, p: p.amount_due,
+            example=Decimal("60.00"),
+            aliases=("应缴金额", "应缴党费"),
+        ),
+        Column(
+            "amount_paid",
+            _("amount paid"),
+            parse_decimal,
+            "amount_paid",
+            required=True,
+            example=Decimal("60.00"),
+            aliases=("实缴金额", "实缴党费"),
+        ),
+        Column(
+            "paid_on", _("paid on"), parse_date, "paid_on", required=True, example="2026-01-15", aliases=("缴纳日期",)
+        ),
     ]
 
     class Meta:
         model = DuesPayment
         fields = ()
+
+    def key_of(self, row):
+        number, month = row.values.get("id_number"), row.values.get("month")
+        if not number or not month:
+            return None
+        return (crypto.digest(number), month)
+
+    def prepare(self, rows):
+        if not self.lookups_loaded:
+            self.organization_ids = set(writable_organizations(self.user).values_list("pk", flat=True))
+            self.lookups_loaded = True
+        digests, months = [], set()
+        for row in rows:
+            number = row.values.get("id_number")
+            if not number:
+                continue
+            try:
+                parse_id_number(number)
+            except ValidationError as exc:
+                row.errors.extend((str(_("ID number")), message) for message in exc.messages)
+                continue
+            digests.append(crypto.digest(number))
+            if row.values.get("month"):
+                months.add(row.values["month"])
+        self.members = {}
+        for start in range(0, len(digests), LOOKUP_CHUNK):
+            for member in Member.objects.filter(id_number_digest__in=digests[start : start + LOOKUP_CHUNK]).only(
+                "pk", "name", "stage", "organization_id", "id_number_digest"
+            ):
+                self.members[member.id_number_digest] = member
+        member_ids = [member.pk for member in self.members.values()]
+        self.existing = {}
+        for start in range(0, len(member_ids), LOOKUP_CHUNK):
+            for payment in DuesPayment.objects.filter(
+                member_id__in=member_ids[start : start + LOOKUP_CHUNK], month__in=months
+            ):
+                self.existing[(payment.member_id, payment.month)] = payment
+
+    def existing_instance(self, key):
+        member = self.members.get(key[0])
+        return self.existing.get((member.pk, key[1])) if member else None
+
+    def build(self, row):
+        from .actions import add_months, first_of_month, today
+
+        header = str(_("ID number"))
+        member = self.members.get(self.key_of(row)[0])
+        if member is None or member.organization_id not in self.organization_ids:
+            row.errors.append((header, gettext("No member with this ID number in your scope.")))
+            return None, "error"
+        name = row.values.get("name")
+        if name and name != member.name:
+            row.errors.append(
+                (
+                    str(_("name")),
+                    gettext("The name does not match the member with this ID number (%(name)s).")
+                    % {"name": member.name},
+                )
+            )
+        # The rules of members.actions.dues_record_payment, checked row by row without its row lock.
+        if member.stage not in (Stage.PROBATIONARY, Stage.FULL):
+            row.errors.append((header, gettext("Dues are paid by probationary and full members.")))
+        month = row.values.get("month")
+        if month and month > first_of_month(add_months(today(), 12)):
+            row.errors.append((str(_("month")), gettext("Dues cannot be recorded that far ahead.")))
+        paid_on = row.values.get("paid_on")
+        if paid_on and paid_on > today():
+            row.errors.append((str(_("paid on")), gettext("The payment date cannot be in the future.")))
+        paid = row.values.get("amount_paid")
+        if paid is not None and paid < 0:
+            row.errors.append((str(_("amount paid")), gettext("Give the amount paid.")))
+        if row.errors:
+            return None, "error"
+        instance, action = super().build(row)
+        instance.member_id = member.pk
+        return instance, action
+
+    def apply(self, instance, row):
+        from .actions import dues_amount
+
+        super().apply(instance, row)
+        if not instance.category:
+            instance.category = DuesPayment.Category.EMPLOYED
+        try:
+            instance.amount_due = dues_amount(category=instance.category, monthly_pay=instance.monthly_pay)
+        except ValidationError as exc:
+            row.errors.extend(error_pairs(exc, self.header_labels()))
+        if instance.pk is None:
+            instance.recorded_by = self.user if getattr(self.user, "pk", None) else None
+
+    def compared_fields(self):
+        return ["month", "category", "monthly_pay", "amount_due", "amount_paid", "paid_on"]
+
+    def snapshot(self, instance):
+        values = super().snapshot(instance)
+        # 6000 and 6000.00 are the same pay.
+        return tuple(value.normalize() if isinstance(value, Decimal) else value for value in values)
+
+    def clean_instance(self, instance):
+        pass
+
+    def validate(self, instance, row):
+        exclude = ["member", "recorded_by"]
+        try:
+            instance.clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            row.errors.extend(error_pairs(exc, self.header_labels()))
+
+    def after_chunk(self, rows, new, changed):
+        self.members, self.existing = {}, {}
+
+    def may_see_full_id(self, member) -> bool:
+        from .selectors import can_view_full_id_number
+
+        return can_view_full_id_number(self.user, member)
+
+    def optimize_export(self, queryset):
+        return queryset.select_related("member", "member__organization").order_by("member__name", "member_id", "month")

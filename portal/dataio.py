@@ -325,13 +325,30 @@ def run_import(*, kind, user, file, filename, dry_run: bool, progress=None, keep
             flush_progress(report.total)
             if dry_run or report.has_errors:
                 raise _Rollback
-            resource.finish()
+            late_errors = resource.finish()
+            if late_errors:
+                _mark_late_errors(report, late_errors)
+                raise _Rollback
             report.committed = True
     except _Rollback:
         report.committed = False
     if report.total == 0:
         raise ImportRefused(_("The file has a header row but no data rows."))
     return report
+
+
+def _mark_late_errors(report, late_errors: dict) -> None:
+    """Errors found by the actions at write time (``resource.finish``): line → [(column, message)]."""
+    for row in report.rows:
+        errors = late_errors.pop(row.line, None)
+        if errors:
+            report.counts[row.action] -= 1
+            row.action = "error"
+            row.errors = list(row.errors) + list(errors)
+            report.counts["error"] = report.counts.get("error", 0) + 1
+    for line, errors in sorted(late_errors.items()):  # rows not kept in a capped report
+        report.rows.append(RowResult(line=line, action="error", errors=list(errors)))
+        report.counts["error"] = report.counts.get("error", 0) + 1
 
 
 def _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows):

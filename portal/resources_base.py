@@ -182,7 +182,8 @@ def parse_bool(value) -> bool:
 
 
 def render_bool(value) -> str:
-    return in_language(_("yes"), HEADER_LANGUAGE) if value else in_language(_("no"), HEADER_LANGUAGE)
+    # The values of the sheet, as Chinese spreadsheets write them (parse_bool reads both back).
+    return "是" if value else "否"
 
 
 class ChoiceParser:
@@ -449,8 +450,10 @@ class ImportResource(resources.ModelResource):
     def after_chunk(self, rows, new, changed) -> None:
         """Drop the chunk's instances so memory stays flat as the file grows."""
 
-    def finish(self) -> None:
-        """Runs once after the last chunk, inside the transaction, when the file is written."""
+    def finish(self) -> dict | None:
+        """Runs once after the last chunk, inside the transaction, when the file is written. Returns
+        errors found at write time as {line: [(column, message)]}; any rolls the file back."""
+        return None
 
     # --- scope helpers --------------------------------------------------------------------------
 
