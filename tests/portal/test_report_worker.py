@@ -1,0 +1,81 @@
+"""A real Celery worker, fed through Redis, builds statistics reports.
+
+Runs in CI's Celery step (`make test-celery`, with CELERY_TEST_BROKER pointing at Redis); on
+other runs these tests are deselected, not skipped (tests/conftest.py).
+"""
+
+import os
+import time
+
+import pytest
+from django.db import transaction
+
+from portal import reports, statistics
+from portal.celery import app
+from portal.models import StatReport, StatReportRun
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+PERIOD = statistics.StatPeriod.parse("2026-Q1")
+
+
+@pytest.fixture
+def worker(settings):
+    from celery.contrib.testing.worker import start_worker
+
+    broker = os.environ["CELERY_TEST_BROKER"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.update(broker_url=broker, task_always_eager=False, result_backend=None)
+    app.connection_for_write().ensure_connection(max_retries=3)
+    # The worker runs in a thread of this process, so it shares the test database.
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+    app.conf.update(task_always_eager=True)
+
+
+def wait_until_done(run, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status in (StatReportRun.Status.SUCCESS, StatReportRun.Status.FAILED):
+            return run
+        time.sleep(0.2)
+    pytest.fail(f"the worker did not finish run {run.pk}: {run.status}")
+
+
+def test_the_worker_builds_a_report_and_building_twice_leaves_one(worker, world):
+    assert app.conf.task_always_eager is False and app.conf.broker_url.startswith("redis://")
+    with transaction.atomic():
+        first = reports.request_build(
+            scope_kind="district", scope_id=world.district_a.pk, period=PERIOD, user=world.official
+        )
+        time.sleep(0.5)
+        # Not enqueued before the commit: the worker has not touched the run.
+        assert StatReportRun.objects.get(pk=first.pk).status == StatReportRun.Status.QUEUED
+    first = wait_until_done(first)
+    assert first.status == StatReportRun.Status.SUCCESS, first.error
+    assert first.attempts == 1 and first.duration is not None and first.task_id
+    report = StatReport.objects.get()
+    assert report.district == world.district_a and report.period_label == "2026-Q1"
+    assert report.data["members"]["total"] == 4
+    generated = report.generated_at
+
+    second = wait_until_done(reports.request_build(scope_kind="district", scope_id=world.district_a.pk, period=PERIOD))
+    assert second.status == StatReportRun.Status.SUCCESS, second.error
+    assert StatReport.objects.count() == 1
+    report.refresh_from_db()
+    assert report.generated_at > generated and second.report_id == report.pk
+
+
+def test_the_periodic_job_fans_out_through_the_worker(worker, world):
+    from portal.tasks import build_periodic_reports
+
+    build_periodic_reports.delay(period_kind="year")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = StatReportRun.objects.filter(status__in=["success", "failed"]).count()
+        if done == 5:
+            break
+        time.sleep(0.3)
+    assert set(StatReportRun.objects.values_list("status", flat=True)) == {"success"}
+    assert StatReport.objects.filter(period_kind="year").count() == 5  # 2 districts, 3 parks
