@@ -8,15 +8,16 @@ Definitions, and which figures are stock and which flow: docs/statistics.md.
 
 import datetime
 import statistics as pystats
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.utils import timezone
 
 from activities.models import Activity, Kind, OrganizationMonth
-from activities.periods import day_start, periods_in_year
+from activities.periods import day_start, period_of, periods_in_year
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
 from parks.models import District, Enterprise, Organization, Park, add_years
 from services.models import ServiceRequest, Wish
@@ -246,19 +247,20 @@ def enterprise_figures(scope, period, *, today=None) -> dict:
             pk__in=through.objects.filter(organization_id__in=scope.organization_ids).values("enterprise_id")
         )
     enterprises = enterprises.filter(Q(entered_on__isnull=True) | Q(entered_on__lt=period.end))
-    counts = enterprises.annotate(
-        is_covered=Exists(through.objects.filter(enterprise_id=OuterRef("pk"))),
-        is_own=Exists(
-            through.objects.filter(enterprise_id=OuterRef("pk"), organization_id__in=_own_organization_ids())
-        ),
-        has_members=Exists(
-            Member.objects.filter(employer_id=OuterRef("pk"), status=Member.Status.ACTIVE, stage__in=PARTY_STAGES)
-        ),
-    ).aggregate(
+    # Uncorrelated IN (subquery) conditions: PostgreSQL hashes each subquery once, where the
+    # correlated EXISTS form re-ran the own-organisation grouping per enterprise (1.5 s at 5 000).
+    covered = Q(pk__in=through.objects.values("enterprise_id"))
+    own = Q(pk__in=through.objects.filter(organization_id__in=_own_organization_ids()).values("enterprise_id"))
+    with_members = Q(
+        pk__in=Member.objects.filter(
+            status=Member.Status.ACTIVE, stage__in=PARTY_STAGES, employer__isnull=False
+        ).values("employer_id")
+    )
+    counts = enterprises.aggregate(
         total=Count("pk"),
-        with_members=Count("pk", filter=Q(has_members=True)),
-        own=Count("pk", filter=Q(is_own=True)),
-        covered=Count("pk", filter=Q(is_covered=True)),
+        with_members=Count("pk", filter=with_members),
+        own=Count("pk", filter=own),
+        covered=Count("pk", filter=covered),
     )
     total, covered = counts["total"], counts["covered"]
     return {
@@ -427,44 +429,34 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
     cells = list(_cells_within(period, rules, year))
     if not cells:
         return 0, 0
-    branch_ids = _branches(scope).values("pk")
-    counts = {}
+    rule_of = {rule.kind: rule for rule in rules}
+    wanted = {(rule.kind, cell_period.start) for rule, cell_period in cells}
+    # Sum the monthly counts into the rule's period (month, quarter or year) per branch: one pass.
+    sums = defaultdict(int)
     for org_id, month, kind, n in (
         OrganizationMonth.objects.filter(
-            organization_id__in=branch_ids,
+            organization_id__in=_branches(scope).values("pk"),
             month__gte=period.start,
             month__lt=period.end,
-            kind__in={rule.kind for rule in rules},
+            kind__in=rule_of,
             compliance_held__gt=0,
         )
         .values_list("organization_id", "month", "kind", "compliance_held")
         .order_by()
     ):
-        counts[org_id, month, kind] = n
-    branches = {org_id for org_id, _m, _k in counts}
-    n_branches = None
+        start = period_of(month, rule_of[kind].period).start
+        if (kind, start) in wanted:
+            sums[org_id, kind, start] += n
+    met_per_cell = Counter((kind, start) for (_org, kind, start), n in sums.items() if n >= rule_of[kind].minimum_count)
+    closed = any(cell_period.end < today for _rule, cell_period in cells)
+    n_branches = _branches(scope).count() if closed else 0
     met = elapsed = 0
     for rule, cell_period in cells:
-        cell_met = 0
-        for org_id in branches:
-            cell_met += _sum_cell(counts, org_id, rule.kind, cell_period) >= rule.minimum_count
+        cell_met = met_per_cell[rule.kind, cell_period.start]
         met += cell_met
-        if cell_period.end < today:
-            if n_branches is None:
-                n_branches = _branches(scope).count()
-            elapsed += n_branches
-        else:
-            elapsed += cell_met
+        # A closed period counts for every branch; a running one only where already met.
+        elapsed += n_branches if cell_period.end < today else cell_met
     return met, elapsed
-
-
-def _sum_cell(counts, org_id, kind, cell_period):
-    total = 0
-    month = cell_period.start
-    while month <= cell_period.end:
-        total += counts.get((org_id, month, kind), 0)
-        month = datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return total
 
 
 def service_figures(scope, period, *, today=None) -> dict:
@@ -521,10 +513,13 @@ def service_figures(scope, period, *, today=None) -> dict:
 # --- trends and tables ----------------------------------------------------------------------------
 
 
-def monthly_trend(scope: StatScope, *, months: int = 12, until: datetime.date | None = None) -> list[dict]:
+def monthly_trend(
+    scope: StatScope, *, months: int = 12, until: datetime.date | None = None, live: bool = False
+) -> list[dict]:
     """The last ``months`` months up to the month of ``until`` (today), oldest first: new members
     (made probationary), held activities and attendance person-times. Two queries plus the scope's;
-    the activity figures come from the summary, so the cost does not grow with attendance rows."""
+    the activity figures come from the summary, so the cost does not grow with attendance rows
+    (``live=True`` reads the raw tables instead, for the benchmark and the tests)."""
     last = (until or timezone.localdate()).replace(day=1)
     first = last
     for _ in range(months - 1):
@@ -535,12 +530,20 @@ def monthly_trend(scope: StatScope, *, months: int = 12, until: datetime.date | 
     while month < end:
         series[month] = {"month": f"{month:%Y-%m}", "new_members": 0, "activities": 0, "attendance_person_times": 0}
         month = StatPeriod("month", month).end
-    for month, held, present in (
-        OrganizationMonth.objects.filter(scope.organizations_q("organization__"), month__gte=first, month__lt=end)
-        .values_list("month")
-        .annotate(held=Sum("held"), present=Sum("present"))
-        .order_by()
-    ):
+    if live:
+        from activities.summaries import aggregate
+
+        org_ids = list(scope.organizations().values_list("pk", flat=True))
+        rows = aggregate(organization_ids=org_ids, start=first, end=end, with_compliance=False)
+        monthly = [(month, values["held"], values["present"]) for (_org, month, _kind), values in rows.items()]
+    else:
+        monthly = (
+            OrganizationMonth.objects.filter(scope.organizations_q("organization__"), month__gte=first, month__lt=end)
+            .values_list("month")
+            .annotate(held=Sum("held"), present=Sum("present"))
+            .order_by()
+        )
+    for month, held, present in monthly:
         series[month]["activities"] += held or 0
         series[month]["attendance_person_times"] += present or 0
     for day, n in (

@@ -582,6 +582,7 @@ def test_monthly_trend(w):
         {"month": "2026-06", "new_members": 0, "activities": 2, "attendance_person_times": 3},
         {"month": "2026-07", "new_members": 0, "activities": 1, "attendance_person_times": 1},
     ]
+    assert trend == monthly_trend(StatScope.of(w.d), months=4, until=datetime.date(2026, 7, 10), live=True)
     assert len(monthly_trend(StatScope.of(w.p1), until=datetime.date(2026, 1, 15))) == 12
     assert monthly_trend(StatScope.of(w.p1), until=datetime.date(2026, 1, 15))[0]["month"] == "2025-02"
 
