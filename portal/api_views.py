@@ -1,4 +1,5 @@
-"""The portal's own endpoints: role assignments, the user's notifications, the current user.
+"""The portal's own endpoints (role assignments, the user's notifications, the current user) and
+the page where a user creates and revokes their API token.
 
 Role assignments follow the back office (portal/admin.py RoleAssignmentAdmin): everyone reads
 their own and what their scope shows; a superuser assigns any role; a park administrator assigns
@@ -6,9 +7,17 @@ and removes branch secretaries and service staff of their own park; nobody edits
 and assign again).
 """
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -98,3 +107,41 @@ def register(router):
     router.register("role-assignments", RoleAssignmentViewSet, basename="roleassignment")
     router.register("notifications", NotificationViewSet, basename="notification")
     router.register("users", UserViewSet, basename="user")
+
+
+# --- API tokens: a page where users create (the key shown once) and revoke their token --------
+
+
+@transaction.atomic
+def token_create(*, user) -> Token:
+    """Give ``user`` a new API token, replacing any previous one (which stops working at once)."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+@transaction.atomic
+def token_revoke(*, user) -> bool:
+    """Delete ``user``'s API token; True when there was one."""
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def tokens(request):
+    new_key = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            if token_revoke(user=request.user):
+                messages.success(
+                    request, gettext("Your API token is revoked; scripts using it are refused from now on.")
+                )
+            return redirect("api_tokens")
+        new_key = token_create(user=request.user).key
+    token = Token.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "portal/tokens.html",
+        {"token": token, "new_key": new_key, "hint": token.key[-4:] if token and not new_key else ""},
+    )

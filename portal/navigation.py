@@ -46,6 +46,7 @@ ITEMS: list[NavItem] = [
     NavItem(_("Statistics reports"), "reports:list", lambda s: s.superuser or s.is_official or s.is_park_admin,
             "file-earmark-bar-graph"),
     NavItem(_("Service centre"), "services:my_requests", lambda s: True, "life-preserver"),
+    NavItem(_("API tokens"), "api_tokens", lambda s: True, "key", group="mine"),
     NavItem(_("Import and export"), "imports", lambda s: staff_of_park(s) or s.is_secretary, "file-earmark-spreadsheet"),
 ]
 
