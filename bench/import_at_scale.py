@@ -1,0 +1,257 @@
+"""Benchmark: importing members from xlsx at 10 000, 50 000 and 100 000 rows, on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hongfan_bench_import .venv/bin/python bench/import_at_scale.py
+
+Creates the database if missing and migrates it, creates one district, one park, 200 branches and a
+superuser, writes xlsx files of new members (openpyxl write-only, in /tmp), then imports each file
+
+- with the portal's engine (``portal.dataio.run_import``: streamed reading, look-ups loaded once,
+  bulk writes in chunks of 1 000 rows), and
+- with django-import-export's default path on the same file: a plain ``ModelResource`` (columns
+  mapped to the same Chinese headers, the organisation by a ``ForeignKeyWidget`` on its code)
+  and ``import_data(use_bulk=False)``: one look-up, one validation and one save per row.
+
+Every import runs in a child process (so that its peak resident memory is its own) inside a
+transaction that is rolled back afterwards, so every run starts from the same empty table. Prints
+the wall time, rows per second and the peak memory above the process's baseline; results are in
+docs/benchmarks.md.
+
+BENCH_SIZES (default "10000,50000,100000") and BENCH_DEFAULT_SIZES (the sizes also run through the
+library's path; default "10000") choose the runs.
+"""
+
+import datetime
+import io
+import multiprocessing
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hongfan_bench_import")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ["DJANGO_DEBUG"] = "false"
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,50000,100000").split(",") if s]
+DEFAULT_SIZES = [int(s) for s in os.environ.get("BENCH_DEFAULT_SIZES", "10000").split(",") if s]
+BRANCHES = 200
+HEADERS = [
+    "姓名",
+    "身份证号",
+    "性别",
+    "出生日期",
+    "手机号码",
+    "学历",
+    "所在党组织",
+    "发展阶段",
+    "申请入党日期",
+    "确定为积极分子日期",
+    "确定为发展对象日期",
+    "接收为预备党员日期",
+    "转为正式党员日期",
+]
+
+
+def ensure_database(url):
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cursor.fetchone():
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def setup_world():
+    from django.contrib.auth import get_user_model
+
+    from parks.models import District, Organization, Park
+
+    district, _ = District.objects.get_or_create(code="330411", defaults={"name": "基准区", "city": "嘉兴市"})
+    park, _ = Park.objects.get_or_create(district=district, name="导入基准园区")
+    for i in range(BRANCHES):
+        Organization.objects.get_or_create(
+            code=f"IMPB{i:04d}", defaults={"name": f"导入基准支部{i:04d}", "district": district, "park": park}
+        )
+    user, _ = get_user_model().objects.get_or_create(username="bench-import", defaults={"is_superuser": True})
+    return user
+
+
+def write_file(rows: int) -> Path:
+    import openpyxl
+
+    from portal.codes import make_id_number
+
+    path = Path(f"/tmp/hongfan-import-{rows}.xlsx")
+    if path.exists():
+        return path
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("党员")
+    sheet.append(HEADERS)
+    for n in range(rows):
+        birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=n % 15000)
+        gender = "M" if n % 2 else "F"
+        number = make_id_number(division="330411", birth_date=birth, gender=gender, sequence=n // 15000 + 1)
+        sheet.append(
+            [
+                f"导入党员{n:06d}",
+                number,
+                "男" if gender == "M" else "女",
+                birth.isoformat(),
+                f"139{n:08d}",
+                "本科",
+                f"IMPB{n % BRANCHES:04d}",
+                "正式党员",
+                "2015-03-01",
+                "2015-06-01",
+                "2016-07-01",
+                "2016-09-01",
+                "2017-09-01",
+            ]
+        )
+    workbook.save(path)
+    return path
+
+
+def default_resource_class():
+    """django-import-export's default: a ModelResource mapped to the same columns, row by row."""
+    from import_export import fields, resources, widgets
+
+    from members.models import Member
+    from parks.models import Organization
+
+    class DefaultMemberResource(resources.ModelResource):
+        name = fields.Field("name", "姓名")
+        id_number = fields.Field("id_number", "身份证号")
+        gender = fields.Field("gender", "性别")
+        birth_date = fields.Field("birth_date", "出生日期", widget=widgets.DateWidget("%Y-%m-%d"))
+        phone = fields.Field("phone", "手机号码")
+        education = fields.Field("education", "学历")
+        organization = fields.Field("organization", "所在党组织", widget=widgets.ForeignKeyWidget(Organization, "code"))
+        stage = fields.Field("stage", "发展阶段")
+        applied_on = fields.Field("applied_on", "申请入党日期", widget=widgets.DateWidget("%Y-%m-%d"))
+        activist_on = fields.Field("activist_on", "确定为积极分子日期", widget=widgets.DateWidget("%Y-%m-%d"))
+        candidate_on = fields.Field("candidate_on", "确定为发展对象日期", widget=widgets.DateWidget("%Y-%m-%d"))
+        probationary_on = fields.Field("probationary_on", "接收为预备党员日期", widget=widgets.DateWidget("%Y-%m-%d"))
+        full_on = fields.Field("full_on", "转为正式党员日期", widget=widgets.DateWidget("%Y-%m-%d"))
+
+        class Meta:
+            model = Member
+            fields = (
+                "name",
+                "id_number",
+                "gender",
+                "birth_date",
+                "phone",
+                "education",
+                "organization",
+                "stage",
+                "applied_on",
+                "activist_on",
+                "candidate_on",
+                "probationary_on",
+                "full_on",
+            )
+            import_id_fields = ("id_number",)
+            use_bulk = False
+            clean_model_instances = True
+
+        def before_import_row(self, row, **kwargs):
+            # The file holds labels; the model stores codes (our engine maps them itself).
+            row["性别"] = {"男": "M", "女": "F"}.get(row["性别"], row["性别"])
+            row["学历"] = "bachelor" if row["学历"] == "本科" else row["学历"]
+            row["发展阶段"] = "full" if row["发展阶段"] == "正式党员" else row["发展阶段"]
+
+    return DefaultMemberResource
+
+
+class Done(Exception):
+    pass
+
+
+def measure(path_name, rows, file_path, user_pk, queue):
+    """In a child process: import inside a transaction that is rolled back; report time and memory."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    user = get_user_model().objects.get(pk=user_pk)
+    data = file_path.read_bytes()
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    outcome = {}
+    try:
+        with transaction.atomic():
+            if path_name == "engine":
+                from portal import dataio
+
+                report = dataio.run_import(
+                    kind="members", user=user, file=io.BytesIO(data), filename="m.xlsx", dry_run=False, keep_rows=100
+                )
+                outcome = {"new": report.counts["new"], "errors": report.counts["error"], "committed": report.committed}
+            else:
+                import tablib
+
+                dataset = tablib.Dataset().load(io.BytesIO(data), format="xlsx")
+                result = default_resource_class()().import_data(
+                    dataset, dry_run=False, use_transactions=True, user=user
+                )
+                outcome = {
+                    "new": result.totals.get("new"),
+                    "errors": len(result.invalid_rows) + len(result.row_errors()),
+                    "committed": not result.has_errors(),
+                }
+            outcome["seconds"] = time.perf_counter() - started
+            raise Done
+    except Done:
+        pass
+    outcome["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline) / 1024
+    connection.close()
+    queue.put(outcome)
+
+
+def main():
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    user = setup_world()
+    files = {rows: write_file(rows) for rows in sorted(set(SIZES) | set(DEFAULT_SIZES))}
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    print(f"{'path':<10} {'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak MB':>8}  outcome")
+    results = {}
+    for rows in sorted(set(SIZES) | set(DEFAULT_SIZES)):
+        for path_name in ("engine", "default"):
+            if (path_name == "engine" and rows not in SIZES) or (path_name == "default" and rows not in DEFAULT_SIZES):
+                continue
+            queue = context.Queue()
+            child = context.Process(target=measure, args=(path_name, rows, files[rows], user.pk, queue))
+            child.start()
+            outcome = queue.get()
+            child.join()
+            results[(path_name, rows)] = outcome
+            print(
+                f"{path_name:<10} {rows:>8} {outcome['seconds']:>9.1f} {rows / outcome['seconds']:>8.0f} "
+                f"{outcome['peak_mb']:>8.1f}  new={outcome['new']} errors={outcome['errors']}",
+                flush=True,
+            )
+    for rows in DEFAULT_SIZES:
+        if ("engine", rows) in results and ("default", rows) in results:
+            ratio = results[("default", rows)]["seconds"] / results[("engine", rows)]["seconds"]
+            print(f"{rows} rows: the engine is {ratio:.1f}x faster than the library's default path")
+
+
+if __name__ == "__main__":
+    main()
