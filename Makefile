@@ -54,6 +54,12 @@ test-celery: install
 		$(PY) -m pytest -m celery_worker $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no celery_worker tests collected: nothing to run"; exit 0; fi; exit $$rc
 
+# The REST API fuzzed against its own schema by schemathesis (docs/api.md): demo data, a local
+# server, tokens of a park administrator and a secretary; bounded by SCHEMATHESIS_EXAMPLES and
+# SCHEMATHESIS_MAX_TIME (seconds per role).
+test-api-fuzz: install
+	PYTHON=$(PY) bash .ci/schemathesis.sh
+
 # What CI runs, from start to end (installs Chromium and starts PostgreSQL/Redis when missing).
 ci:
 	CI=true bash .ci/run
