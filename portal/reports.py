@@ -260,6 +260,40 @@ LABELS = {
     "wishes_fulfilled": gettext_lazy("micro-wishes fulfilled"),
 }
 
+# The order of the figures within each section (contract A). PostgreSQL's jsonb does not keep the
+# order in which keys were written, so the rows follow this, then any other key alphabetically.
+FIGURE_ORDER = {
+    "organizations": ["total", "by_kind"],
+    "enterprises": ["total", "with_members", "own_organization", "joint_organization", "uncovered", "coverage_rate"],
+    "members": [
+        "total",
+        "by_stage",
+        "by_gender",
+        "by_age_band",
+        "by_education",
+        "new",
+        "transferred_in",
+        "transferred_out",
+    ],
+    "activities": [
+        "total",
+        "by_kind",
+        "attendance_person_times",
+        "attendance_rate",
+        "volunteer_hours",
+        "compliance_rate",
+    ],
+    "services": ["received", "resolved", "overdue", "median_days_to_resolve", "mean_satisfaction", "wishes_fulfilled"],
+}
+
+
+def _ordered(keys, order) -> list:
+    """``keys`` in the given order, then the others sorted."""
+    keys = list(keys)
+    rank = {key: index for index, key in enumerate(order)}
+    return sorted(keys, key=lambda k: (rank.get(k, len(rank)), str(k)))
+
+
 # Figures that are shares (0..1): shown and formatted as percentages.
 RATES = {"coverage_rate", "attendance_rate", "compliance_rate"}
 
@@ -276,6 +310,7 @@ def _choice_labels() -> dict:
         ("members", "by_gender"): dict(Member.Gender.choices),
         ("members", "by_education"): dict(Member.Education.choices),
         ("activities", "by_kind"): dict(ActivityKind.choices),
+        ("members", "by_age_band"): {band: band for band in statistics.AGE_BANDS},
     }
 
 
@@ -340,7 +375,9 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
     before = previous.data if previous else {}
     sections = []
     known = {key for key, _label, _sheet in SECTIONS}
-    extra = [(key, key, key[:31]) for key, value in report.data.items() if key not in known and isinstance(value, dict)]
+    extra = [
+        (key, key, key[:31]) for key in sorted(report.data) if key not in known and isinstance(report.data[key], dict)
+    ]
     extra = [item for item in extra if item[0] not in ("scope", "period")]
     for key, title, sheet in SECTIONS + extra:
         current = report.data.get(key)
@@ -348,15 +385,22 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
             continue
         prior = before.get(key) if isinstance(before.get(key), dict) else {}
         rows = []
-        for name, value in current.items():
+        for name in _ordered(current, FIGURE_ORDER.get(key, [])):
+            value = current[name]
             label = str(LABELS.get(name, name))
             if isinstance(value, dict):
                 rows.append(Row(f"{key}.{name}", label, None, None))
                 names = choices.get((key, name), {})
                 prior_sub = prior.get(name) if isinstance(prior.get(name), dict) else {}
-                for code, number in value.items():
+                for code in _ordered(value, list(names)):
                     rows.append(
-                        Row(f"{key}.{name}.{code}", str(names.get(code, code)), number, prior_sub.get(code), level=1)
+                        Row(
+                            f"{key}.{name}.{code}",
+                            str(names.get(code, code)),
+                            value[code],
+                            prior_sub.get(code),
+                            level=1,
+                        )
                     )
             else:
                 rows.append(Row(f"{key}.{name}", label, value, prior.get(name), is_rate=name in RATES))

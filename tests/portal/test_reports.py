@@ -477,3 +477,28 @@ def test_the_back_office_shows_reports_read_only(client, world, built):
         built["a1"].pk,
         StatReport.objects.filter(park=world.park_a1).exclude(pk=built["a1"].pk).get().pk,
     }
+
+
+def test_rows_follow_the_contract_order_whatever_order_the_database_keeps(world):
+    # PostgreSQL's jsonb gives keys back shortest first; the rows must not follow that.
+    data = statistics.figures(district_scope(world), APRIL)
+    shuffled = {
+        key: dict(reversed(list(value.items()))) if isinstance(value, dict) else value for key, value in data.items()
+    }
+    shuffled["members"]["by_stage"] = dict(reversed(list(data["members"]["by_stage"].items())))
+    report = StatReport(
+        scope_kind="district",
+        district=world.district_a,
+        period_kind="month",
+        period_start=APRIL.start,
+        generated_at=timezone.now(),
+        data=shuffled,
+    )
+    sections = reports.comparison(report, None)
+    assert [s["key"] for s in sections] == ["organizations", "enterprises", "members", "activities", "services"]
+    members = [row.key for row in sections[2]["rows"]]
+    assert members[:3] == ["members.total", "members.by_stage", "members.by_stage.applicant"]
+    assert members[-3:] == ["members.new", "members.transferred_in", "members.transferred_out"]
+    assert [k for k in members if k.startswith("members.by_age_band.")] == [
+        f"members.by_age_band.{band}" for band in ("18-35", "36-45", "46-60", "61+")
+    ]
