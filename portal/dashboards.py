@@ -349,12 +349,13 @@ def _period_bounds(period):
 
 
 def _members(user, scope, period, today):
-    """As ``members.total``: active members registered at a stage by the period's end."""
-    from members.models import STAGE_ORDER
-
-    reached = Q(*(stats()._stage_at(stage, period.end) for stage in STAGE_ORDER), _connector=Q.OR)
-    return Member.objects.visible_to(user).filter(
-        scope.organizations_q("organization__"), reached, status=Member.Status.ACTIVE
+    """As ``members.total``: active members with a stage as at the period's end (the statistics
+    module's own expression of it, so that the rows are exactly those counted)."""
+    return (
+        Member.objects.visible_to(user)
+        .filter(scope.organizations_q("organization__"), status=Member.Status.ACTIVE)
+        .annotate(stage_at=stats()._stage_at(period.end))
+        .exclude(stage_at=None)
     )
 
 

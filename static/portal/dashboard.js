@@ -88,9 +88,21 @@
         itemStyle: { borderColor: "#fff", borderWidth: 1 }
       }]
     }, function (params) {
-      var index = params.componentType === "yAxis" ? heat.y.indexOf(params.value) : params.data && params.data[1];
-      if (index !== undefined && index !== null && index >= 0 && heat.urls[index]) { window.location = heat.urls[index]; }
+      // A branch's name on the axis opens the branch.
+      if (params.componentType === "yAxis") { openBranch(heat.y.indexOf(params.value)); }
     });
+    // Any point of a branch's line opens it, an empty cell ("–") included.
+    var heatChart = charts[charts.length - 1];
+    heatChart.getZr().on("click", function (event) {
+      var point = [event.offsetX, event.offsetY];
+      if (!heatChart.containPixel({ gridIndex: 0 }, point)) { return; }
+      var cell = heatChart.convertFromPixel({ gridIndex: 0 }, point);
+      if (cell) { openBranch(cell[1]); }
+    });
+  }
+
+  function openBranch(index) {
+    if (index !== undefined && index !== null && index >= 0 && heat.urls[index]) { window.location = heat.urls[index]; }
   }
 
   var pending = null;
