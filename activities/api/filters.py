@@ -2,23 +2,36 @@
 ``visible_to``; they never widen it."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Activity, ActivityFile, Attendance, ComplianceRule, Kind, PeriodKind, PointEntry, PointRule
 
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number within the database's integer range, so that a huge or fractional value
+    is a 400 (invalid filter), never an overflow in the database driver."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
 
 class ActivityFilterSet(django_filters.FilterSet):
-    host = django_filters.NumberFilter(field_name="host_id", label=_("Host organisation id"))
-    organization = django_filters.NumberFilter(
-        method="filter_organization", label=_("Hosted or co-hosted by this organisation id")
-    )
+    host = IdFilter(field_name="host_id", label=_("Host organisation id"))
+    organization = IdFilter(method="filter_organization", label=_("Hosted or co-hosted by this organisation id"))
     kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
     status = django_filters.MultipleChoiceFilter(choices=Activity.Status.choices)
     starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     online = django_filters.BooleanFilter()
-    room = django_filters.NumberFilter(field_name="room_id")
+    room = IdFilter(field_name="room_id")
 
     class Meta:
         model = Activity
@@ -30,7 +43,7 @@ class ActivityFilterSet(django_filters.FilterSet):
 
 
 class ActivityFileFilterSet(django_filters.FilterSet):
-    activity = django_filters.NumberFilter(field_name="activity_id")
+    activity = IdFilter(field_name="activity_id")
     kind = django_filters.ChoiceFilter(choices=ActivityFile.Kind.choices)
 
     class Meta:
@@ -39,8 +52,8 @@ class ActivityFileFilterSet(django_filters.FilterSet):
 
 
 class AttendanceFilterSet(django_filters.FilterSet):
-    activity = django_filters.NumberFilter(field_name="activity_id")
-    member = django_filters.NumberFilter(field_name="member_id")
+    activity = IdFilter(field_name="activity_id")
+    member = IdFilter(field_name="member_id")
     status = django_filters.MultipleChoiceFilter(choices=Attendance.Status.choices)
     kind = django_filters.ChoiceFilter(field_name="activity__kind", choices=Kind.choices, label=_("Activity kind"))
 
@@ -69,8 +82,8 @@ class PointRuleFilterSet(django_filters.FilterSet):
 
 
 class PointEntryFilterSet(django_filters.FilterSet):
-    member = django_filters.NumberFilter(field_name="member_id")
-    activity = django_filters.NumberFilter(field_name="activity_id")
+    member = IdFilter(field_name="member_id")
+    activity = IdFilter(field_name="activity_id")
     reason = django_filters.ChoiceFilter(choices=PointEntry.Reason.choices)
     since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 

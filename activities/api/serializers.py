@@ -39,6 +39,8 @@ class RowsPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class ActivityFileSerializer(serializers.ModelSerializer):
+    """A photo or attachment of an activity; ``url`` is the scoped media URL."""
+
     url = serializers.SerializerMethodField(help_text=_("The file, served by the scoped media view."))
 
     class Meta:
@@ -51,6 +53,8 @@ class ActivityFileSerializer(serializers.ModelSerializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
+    """An activity as stored; ``status`` changes only through the attendance and cancel steps."""
+
     host_name = serializers.CharField(source="host.name", read_only=True)
     room_name = serializers.CharField(source="room.name", read_only=True, default=None, allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -96,6 +100,8 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
+    """One member's attendance of one activity."""
+
     member_name = serializers.CharField(source="member.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -117,6 +123,8 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 
 class ComplianceRuleSerializer(ModelCleanSerializer):
+    """A minimum frequency of one kind of activity per branch and period (三会一课)."""
+
     minimum_count = serializers.IntegerField(min_value=1, max_value=100, required=False, default=1)
 
     class Meta:
@@ -125,12 +133,16 @@ class ComplianceRuleSerializer(ModelCleanSerializer):
 
 
 class PointRuleSerializer(ModelCleanSerializer):
+    """Points a member earns for being present at an activity of a kind, plus per volunteer hour."""
+
     class Meta:
         model = PointRule
         fields = ["id", "kind", "points", "points_per_volunteer_hour", "is_active"]
 
 
 class PointEntrySerializer(serializers.ModelSerializer):
+    """One line of a member's points ledger: an award or the reversal of one."""
+
     member_name = serializers.CharField(source="member.name", read_only=True)
     activity_title = serializers.CharField(source="activity.title", read_only=True, default=None, allow_null=True)
 
@@ -159,6 +171,8 @@ def _rooms(user):
 
 
 class AttendanceEntrySerializer(serializers.Serializer):
+    """One member's line of the attendance list."""
+
     member = serializers.IntegerField(min_value=1, help_text=_("Id of a party member of the host."))
     status = serializers.ChoiceField(choices=Attendance.Status.choices, default=Attendance.Status.PRESENT)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -246,6 +260,8 @@ class ActivityWriteSerializer(serializers.Serializer):
 
 
 class ActivityCancelSerializer(serializers.Serializer):
+    """Body of POST /activities/{id}/cancel/."""
+
     reason = serializers.CharField(max_length=300, help_text=_("Why the activity is cancelled."))
 
 
@@ -284,6 +300,8 @@ class ActivityFileUploadSerializer(serializers.Serializer):
 
 
 class ChecklistMemberSerializer(serializers.Serializer):
+    """A member on an activity's attendance checklist."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
     stage = serializers.CharField()

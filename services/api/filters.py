@@ -5,6 +5,8 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from activities.api.filters import IdFilter
+
 from ..models import (
     OPEN_STATUSES,
     EnterpriseContact,
@@ -28,9 +30,9 @@ class ServiceCategoryFilterSet(django_filters.FilterSet):
 
 
 class EnterpriseContactFilterSet(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
-    user = django_filters.NumberFilter(field_name="user_id")
-    park = django_filters.NumberFilter(field_name="enterprise__park_id")
+    enterprise = IdFilter(field_name="enterprise_id")
+    user = IdFilter(field_name="user_id")
+    park = IdFilter(field_name="enterprise__park_id")
 
     class Meta:
         model = EnterpriseContact
@@ -38,7 +40,7 @@ class EnterpriseContactFilterSet(django_filters.FilterSet):
 
 
 class ServiceTeamFilterSet(django_filters.FilterSet):
-    park = django_filters.NumberFilter(field_name="park_id")
+    park = IdFilter(field_name="park_id")
     kind = django_filters.ChoiceFilter(choices=ServiceTeam.Kind.choices)
     is_active = django_filters.BooleanFilter()
 
@@ -48,10 +50,10 @@ class ServiceTeamFilterSet(django_filters.FilterSet):
 
 
 class ServiceRequestFilterSet(django_filters.FilterSet):
-    park = django_filters.NumberFilter(field_name="park_id")
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
-    category = django_filters.NumberFilter(field_name="category_id")
-    team = django_filters.NumberFilter(field_name="team_id")
+    park = IdFilter(field_name="park_id")
+    enterprise = IdFilter(field_name="enterprise_id")
+    category = IdFilter(field_name="category_id")
+    team = IdFilter(field_name="team_id")
     status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices)
     urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices)
     open = django_filters.BooleanFilter(method="filter_open", label=_("Still open"))
@@ -72,7 +74,7 @@ class ServiceRequestFilterSet(django_filters.FilterSet):
 
 
 class ServiceRequestEventFilterSet(django_filters.FilterSet):
-    request = django_filters.NumberFilter(field_name="request_id")
+    request = IdFilter(field_name="request_id")
     kind = django_filters.MultipleChoiceFilter(choices=ServiceRequestEvent.Kind.choices)
 
     class Meta:
@@ -81,9 +83,9 @@ class ServiceRequestEventFilterSet(django_filters.FilterSet):
 
 
 class WishFilterSet(django_filters.FilterSet):
-    park = django_filters.NumberFilter(field_name="park_id")
+    park = IdFilter(field_name="park_id")
     status = django_filters.MultipleChoiceFilter(choices=Wish.Status.choices)
-    claimed_by = django_filters.NumberFilter(field_name="claimed_by_id")
+    claimed_by = IdFilter(field_name="claimed_by_id")
 
     class Meta:
         model = Wish
@@ -91,8 +93,8 @@ class WishFilterSet(django_filters.FilterSet):
 
 
 class RoomBookingFilterSet(django_filters.FilterSet):
-    room = django_filters.NumberFilter(field_name="room_id")
-    park = django_filters.NumberFilter(field_name="room__park_id")
+    room = IdFilter(field_name="room_id")
+    park = IdFilter(field_name="room__park_id")
     status = django_filters.MultipleChoiceFilter(choices=RoomBooking.Status.choices)
     starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")

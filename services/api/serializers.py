@@ -27,12 +27,16 @@ from ..models import (
 
 
 class ServiceCategorySerializer(ModelCleanSerializer):
+    """An entry of the service centre's catalogue."""
+
     class Meta:
         model = ServiceCategory
         fields = ["id", "code", "name", "description", "position", "is_active"]
 
 
 class EnterpriseContactSerializer(ModelCleanSerializer):
+    """A login that acts for an enterprise (submits requests, books rooms)."""
+
     username = serializers.CharField(source="user.username", read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
 
@@ -43,6 +47,8 @@ class EnterpriseContactSerializer(ModelCleanSerializer):
 
 
 class ServiceTeamSerializer(ModelCleanSerializer):
+    """A team of a park's service centre; ``members`` are user ids."""
+
     park_name = serializers.CharField(source="park.name", read_only=True)
 
     class Meta:
@@ -62,6 +68,8 @@ def _managed_parks(user):
 
 
 class ServiceRequestSerializer(serializers.ModelSerializer):
+    """A service request; ``status`` changes only through the workflow steps."""
+
     category_name = serializers.CharField(source="category.name", read_only=True)
     park_name = serializers.CharField(source="park.name", read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, default=None, allow_null=True)
@@ -127,6 +135,8 @@ class ServiceRequestSubmitSerializer(serializers.Serializer):
 
 
 class ServiceRequestEventSerializer(serializers.ModelSerializer):
+    """One entry of a request's timeline: a step or a comment, with its actor and time."""
+
     actor_name = serializers.SerializerMethodField()
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     attachment_url = serializers.SerializerMethodField()
@@ -156,11 +166,9 @@ class ServiceRequestEventSerializer(serializers.ModelSerializer):
         return obj.attachment.url if obj.attachment else None
 
 
-class EmptySerializer(serializers.Serializer):
-    """A step without a body."""
-
-
 class AssignStepSerializer(serializers.Serializer):
+    """Body of POST /service-requests/{id}/assign/."""
+
     team = ScopedPrimaryKeyRelatedField(
         queryset=ServiceTeam.objects.all(), help_text=_("An active team of the request's park.")
     )
@@ -168,20 +176,28 @@ class AssignStepSerializer(serializers.Serializer):
 
 
 class ResolveStepSerializer(serializers.Serializer):
+    """Body of POST /service-requests/{id}/resolve/."""
+
     note = serializers.CharField(max_length=10000, help_text=_("How the request was resolved."))
     attachment = serializers.FileField(required=False, allow_null=True, default=None)
 
 
 class CloseStepSerializer(serializers.Serializer):
+    """Body of POST /service-requests/{id}/close/."""
+
     rating = serializers.IntegerField(min_value=1, max_value=5, help_text=_("Satisfaction from 1 to 5."))
     comment = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
 
 
 class ReasonStepSerializer(serializers.Serializer):
+    """Body of a step that needs a reason (reject, reopen, decline)."""
+
     reason = serializers.CharField(max_length=2000)
 
 
 class CommentStepSerializer(serializers.Serializer):
+    """Body of POST /service-requests/{id}/comment/: text and/or an attachment."""
+
     text = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
     attachment = serializers.FileField(required=False, allow_null=True, default=None)
 
@@ -190,6 +206,8 @@ class CommentStepSerializer(serializers.Serializer):
 
 
 class WishSerializer(serializers.ModelSerializer):
+    """A micro-wish; ``status`` changes only through claim, fulfil and cancel."""
+
     park_name = serializers.CharField(source="park.name", read_only=True)
     claimed_by_name = serializers.CharField(source="claimed_by.name", read_only=True, default=None, allow_null=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -221,12 +239,16 @@ class WishSerializer(serializers.ModelSerializer):
 
 
 class WishPostSerializer(serializers.Serializer):
+    """Body of POST /wishes/."""
+
     park = RowsPrimaryKeyRelatedField(model=Park, rows=_managed_parks, help_text=_("A park you administer."))
     beneficiary = serializers.CharField(max_length=20, help_text=_("A first name or a nickname only."))
     need = serializers.CharField(max_length=300)
 
 
 class FulfilStepSerializer(serializers.Serializer):
+    """Body of POST /wishes/{id}/fulfil/."""
+
     note = serializers.CharField(max_length=10000, help_text=_("How the wish was fulfilled."))
     photo = serializers.ImageField(required=False, allow_null=True, default=None)
 
@@ -235,6 +257,8 @@ class FulfilStepSerializer(serializers.Serializer):
 
 
 class RoomBookingSerializer(serializers.ModelSerializer):
+    """A room booking; ``status`` changes only through confirm, decline and cancel."""
+
     room_name = serializers.CharField(source="room.name", read_only=True)
     park = serializers.IntegerField(source="room.park_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -267,6 +291,8 @@ def _bookable_rooms(user):
 
 
 class BookingRequestSerializer(serializers.Serializer):
+    """Body of POST /room-bookings/."""
+
     room = RowsPrimaryKeyRelatedField(model=Room, rows=_bookable_rooms)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
