@@ -294,6 +294,9 @@ def _ordered(keys, order) -> list:
     return sorted(keys, key=lambda k: (rank.get(k, len(rank)), str(k)))
 
 
+# Keys of breakdowns that are no choice code.
+BREAKDOWN_LABELS = {"unknown": gettext_lazy("not recorded"), "": gettext_lazy("not recorded")}
+
 # Figures that are shares (0..1): shown and formatted as percentages.
 RATES = {"coverage_rate", "attendance_rate", "compliance_rate"}
 
@@ -322,6 +325,7 @@ class Row:
     previous: Any
     is_rate: bool = False
     level: int = 0  # 1 for the lines of a breakdown
+    is_heading: bool = False  # the title line of a breakdown (by kind, by stage, …)
 
     @property
     def change(self):
@@ -354,6 +358,8 @@ class Row:
         change = self.change
         if change is None:
             return "—"
+        if change == 0:
+            return "0"
         if self.is_rate:
             # Percentage points, not a percentage of the previous rate.
             return _("%(value)s pp") % {"value": f"{change * 100:+.1f}"}
@@ -389,14 +395,14 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
             value = current[name]
             label = str(LABELS.get(name, name))
             if isinstance(value, dict):
-                rows.append(Row(f"{key}.{name}", label, None, None))
+                rows.append(Row(f"{key}.{name}", label, None, None, is_heading=True))
                 names = choices.get((key, name), {})
                 prior_sub = prior.get(name) if isinstance(prior.get(name), dict) else {}
                 for code in _ordered(value, list(names)):
                     rows.append(
                         Row(
                             f"{key}.{name}.{code}",
-                            str(names.get(code, code)),
+                            str(names.get(code) or BREAKDOWN_LABELS.get(code, code)),
                             value[code],
                             prior_sub.get(code),
                             level=1,
@@ -475,7 +481,7 @@ def report_excel(report: StatReport, previous: StatReport | None = None) -> byte
                 if row.is_rate:
                     for cell in sheet[sheet.max_row][1:]:
                         cell.number_format = "0.00%"
-                if row.current is None and row.previous is None and not row.level:
+                if row.is_heading:
                     sheet.cell(sheet.max_row, 1).font = bold
                 sheet.cell(sheet.max_row, 1).alignment = Alignment(indent=row.level * 2)
             sheet.column_dimensions["A"].width = 36

@@ -502,3 +502,14 @@ def test_rows_follow_the_contract_order_whatever_order_the_database_keeps(world)
     assert [k for k in members if k.startswith("members.by_age_band.")] == [
         f"members.by_age_band.{band}" for band in ("18-35", "36-45", "46-60", "61+")
     ]
+
+
+def test_breakdown_headings_and_keys_without_a_choice(world):
+    report = build(world)
+    rows = {row.key: row for s in reports.comparison(report, None) for row in s["rows"]}
+    assert rows["members.by_stage"].is_heading and not rows["members.total"].is_heading
+    assert rows["members.by_education.unknown"].label == "not recorded"
+    # A figure that is None (no request resolved) is a row, not a heading.
+    assert rows["services.median_days_to_resolve"].current is None
+    assert not rows["services.median_days_to_resolve"].is_heading
+    assert rows["services.median_days_to_resolve"].change_display == "—"
