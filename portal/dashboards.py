@@ -311,6 +311,33 @@ def branch_children(user, scope, compliance_rows, *, today) -> list[ChildRow]:
     return rows
 
 
+def breadcrumbs(user, scope) -> list[dict]:
+    """The dashboards above this one that the user may open: a park's district, an organisation's
+    park and district (two queries at most)."""
+    StatScope = stats().StatScope
+    if scope.kind == "district":
+        return []
+    if scope.kind == "park":
+        row = Park.objects.filter(pk=scope.id).values("district_id", "district__name").first()
+        above = [("district", row["district_id"], row["district__name"])] if row else []
+    else:
+        row = (
+            Organization.objects.filter(pk=scope.id)
+            .values("district_id", "district__name", "park_id", "park__name")
+            .first()
+        )
+        above = []
+        if row:
+            above.append(("district", row["district_id"], row["district__name"]))
+            if row["park_id"]:
+                above.append(("park", row["park_id"], row["park__name"]))
+    return [
+        {"name": name, "url": reverse("dashboard", args=[kind, pk])}
+        for kind, pk, name in above
+        if StatScope(kind, pk).visible_to(user)
+    ]
+
+
 def dashboard(user, scope, period, *, today=None) -> dict:
     """The whole context of a dashboard page except the alerts (loaded by their own request)."""
     today = today or timezone.localdate()
@@ -335,6 +362,7 @@ def dashboard(user, scope, period, *, today=None) -> dict:
         "children": children,
         "children_kind": children_kind,
         "navigation": period_navigation(period, today=today),
+        "breadcrumbs": breadcrumbs(user, scope),
         "compliance_year": min(period.start.year, today.year),
     }
 

@@ -362,3 +362,14 @@ def test_dashboard_selector_is_usable_without_a_request(world):
     context = dashboards.dashboard(world.official, scope, statistics.StatPeriod.current("year"))
     assert context["scope_name"] == "南湖区"
     assert Member.objects.count() and Attendance.objects.count() == 0
+
+
+def test_breadcrumbs_lead_up_to_the_dashboards_the_user_may_open(client, world):
+    client.force_login(world.official)
+    crumbs = client.get(url("dashboard", "organization", world.branch_a1)).context["breadcrumbs"]
+    assert [c["name"] for c in crumbs] == ["南湖区", "园区A1"]
+    client.force_login(world.park_admin)
+    crumbs = client.get(url("dashboard", "organization", world.branch_a1)).context["breadcrumbs"]
+    assert [c["url"] for c in crumbs] == [reverse("dashboard", args=["park", world.park_a1.pk])]
+    client.force_login(world.secretary)
+    assert client.get(url("dashboard", "organization", world.branch_a1)).context["breadcrumbs"] == []
