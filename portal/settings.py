@@ -216,6 +216,22 @@ REPORT_TASK_TIME_LIMIT = int(env("REPORT_TASK_TIME_LIMIT", "2100"))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Imports by page (portal.imports): a file up to this size is checked and written in the request,
+# a larger one by the Celery task run_import_job, whose progress the page polls from the
+# "progress" cache. The worker and the web processes must share that cache: Redis (the broker's,
+# unless HONGFAN_PROGRESS_CACHE_URL names another) when there is a broker, else the default cache.
+IMPORT_INLINE_MAX_BYTES = int(env("HONGFAN_IMPORT_INLINE_MAX_BYTES", str(200 * 1024)))
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_progress_cache_url = env("HONGFAN_PROGRESS_CACHE_URL", "") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if _progress_cache_url:
+    CACHES["progress"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _progress_cache_url,
+        "KEY_PREFIX": "hongfan",
+    }
+
 REST_FRAMEWORK = {
     # Token first: a request without credentials gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
