@@ -538,3 +538,11 @@ def test_member_points_ledger(world, api):
     rows = api(world.member_user).get(url("pointentry-list")).json()["results"]
     assert {r["member"] for r in rows} == {world.member_a1.pk}
     assert Member.objects.get(pk=world.member_a1.pk).id_number not in str(rows)
+
+
+def test_a_huge_or_fractional_id_filter_is_400(world, api):
+    client = api(world.secretary)
+    assert client.get(url("activity-list", host="-6.7e125")).status_code == 400
+    assert client.get(url("activity-list", organization=str(10**30))).status_code == 400
+    assert client.get(url("attendance-list", activity="1.5")).status_code == 400
+    assert client.get(url("activity-list", host=world.branch_a1.pk)).status_code == 200

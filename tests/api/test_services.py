@@ -541,3 +541,9 @@ def test_exclusion_constraint_becomes_400(svc, api, monkeypatch):  # noqa: F811
     response = api(w.park_admin).post(url("roombooking-confirm", second))
     assert response.status_code == 400, response.content
     assert RoomBooking.objects.filter(status="confirmed").count() == 1
+
+
+def test_a_huge_id_filter_is_400(world, api):
+    client = api(world.park_admin)
+    for name in ("servicerequest-list", "wish-list", "roombooking-list", "serviceteam-list"):
+        assert client.get(url(name, park=str(10**30))).status_code == 400, name
