@@ -226,6 +226,7 @@ def charts(figures: dict, trend: list[dict], heat: dict) -> dict:
         "labels": {
             "compliance": str(_("Compliance (%)")),
             "no_data": str(_("No period elapsed")),
+            "no_enterprises": str(_("No enterprises")),
         },
     }
 
@@ -285,13 +286,13 @@ def branch_children(user, scope, compliance_rows, *, today) -> list[ChildRow]:
     party = Q(members__status=Member.Status.ACTIVE, members__stage__in=(Stage.PROBATIONARY, Stage.FULL))
     branches = (
         scope_organizations(user, scope)
-        .filter(kind__in=alerts.BRANCH_KINDS)
         .select_related("secretary", "park")
         .annotate(party_members=Count("members", filter=party))
         .order_by("name", "pk")
     )
-    if scope.kind == "organization":
-        branches = branches.exclude(pk=scope.id)
+    if scope.kind != "organization":
+        # A park lists its branches; an organisation lists itself and all its units.
+        branches = branches.filter(kind__in=alerts.BRANCH_KINDS)
     rows = []
     for org in branches:
         rows.append(
@@ -350,7 +351,8 @@ def dashboard(user, scope, period, *, today=None) -> dict:
     if scope.kind == "district":
         children, children_kind = district_children(user, scope, compliance_rows), "parks"
     else:
-        children, children_kind = branch_children(user, scope, compliance_rows, today=today), "branches"
+        children = branch_children(user, scope, compliance_rows, today=today)
+        children_kind = "branches" if scope.kind == "park" else "units"
     return {
         "scope": scope,
         "scope_name": figures["scope"]["name"],

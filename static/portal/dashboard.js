@@ -40,12 +40,15 @@
   });
 
   // Coverage of enterprises: a click on a slice lists the enterprises behind it.
+  var enterprises = data.coverage.reduce(function (sum, slice) { return sum + slice.value; }, 0);
   init("chart-coverage", {
     color: [RED, GOLD, GREY],
+    title: enterprises ? undefined : { text: data.labels.no_enterprises, left: "center", top: "40%",
+                                       textStyle: { fontSize: 13, fontWeight: "normal", color: "#6c757d" } },
     tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
     legend: { bottom: 0, textStyle: { fontSize: 11 } },
     series: [{
-      type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"],
+      type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"], stillShowZeroSum: false,
       label: { formatter: "{c}", fontSize: 12 },
       data: data.coverage
     }]
@@ -65,7 +68,7 @@
   var heat = data.heatmap;
   var heatEl = document.getElementById("chart-heatmap");
   if (heatEl && heat.y.length) {
-    heatEl.style.height = Math.max(220, 90 + heat.y.length * 28) + "px";
+    heatEl.style.height = Math.max(140, 90 + heat.y.length * 28) + "px";
     init("chart-heatmap", {
       tooltip: {
         position: "top",

@@ -373,3 +373,13 @@ def test_breadcrumbs_lead_up_to_the_dashboards_the_user_may_open(client, world):
     assert [c["url"] for c in crumbs] == [reverse("dashboard", args=["park", world.park_a1.pk])]
     client.force_login(world.secretary)
     assert client.get(url("dashboard", "organization", world.branch_a1)).context["breadcrumbs"] == []
+
+
+def test_an_organisation_dashboard_lists_the_organisation_and_its_units(client, world):
+    client.force_login(world.secretary)
+    response = client.get(url("dashboard", "organization", world.branch_a1))
+    assert response.context["children_kind"] == "units"
+    rows = {row.name: row for row in response.context["children"]}
+    assert set(rows) == {"支部A1", "党小组A1"}
+    assert rows["支部A1"].url == reverse("members:branch", args=[world.branch_a1.pk])
+    assert rows["支部A1"].figures["members"] == 2 and rows["党小组A1"].figures["members"] == 1
