@@ -325,12 +325,6 @@ class ImportJobQuerySet(ScopedQuerySet):
         return self.filter(user=user)
 
 
-def import_upload_to(instance, filename):
-    from django.utils import timezone
-
-    return f"imports/{timezone.now():%Y/%m}/{filename}"
-
-
 class ImportJob(models.Model):
     """One uploaded spreadsheet on its way in: checked (dry run), then confirmed and written.
 
@@ -353,7 +347,7 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="import_jobs", verbose_name=_("user")
     )
     kind = models.CharField(_("kind of data"), max_length=20, choices=ImportKind.choices)
-    file = models.FileField(_("file"), upload_to=import_upload_to, max_length=300, blank=True)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress_done = models.PositiveIntegerField(_("rows done"), default=0)
