@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -92,14 +92,22 @@ def build_report(*, scope, period) -> StatReport:
     return report
 
 
+def check_period(period, *, today: datetime.date | None = None) -> None:
+    """A report is of a period that has begun: a future one would be all zeros."""
+    today = today or timezone.localdate()
+    if period.start > today:
+        raise ValidationError({"period": _("This period has not begun yet.")})
+
+
 def request_build(*, scope_kind: str, scope_id: int, period, user=None) -> StatReportRun:
     """Record a queued run and enqueue its task once the current transaction commits.
 
     ``user`` (the person pressing "rebuild now") must be allowed to build this scope; the beat's
-    own runs pass no user.
+    own runs pass no user. The period must have begun.
     """
     if user is not None and not may_build(user, scope_kind=scope_kind, scope_id=scope_id):
         raise PermissionDenied(_("You may not build reports of this scope."))
+    check_period(period)
     with transaction.atomic():
         run = StatReportRun.objects.create(
             **scope_fields(scope_kind, scope_id),

@@ -6,7 +6,7 @@ Views parse input and call ``portal.reports``; who may see or build what is deci
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -76,9 +76,14 @@ class BuildForm(forms.Form):
 
     def clean_period(self):
         try:
-            return statistics.StatPeriod.parse(self.cleaned_data["period"])
+            period = statistics.StatPeriod.parse(self.cleaned_data["period"])
         except ValueError:
             raise forms.ValidationError(_("Enter a month (2026-04), a quarter (2026-Q2) or a year (2026).")) from None
+        try:
+            reports.check_period(period)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["period"]) from None
+        return period
 
 
 @login_required

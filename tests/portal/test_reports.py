@@ -513,3 +513,19 @@ def test_breakdown_headings_and_keys_without_a_choice(world):
     assert rows["services.median_days_to_resolve"].current is None
     assert not rows["services.median_days_to_resolve"].is_heading
     assert rows["services.median_days_to_resolve"].change_display == "—"
+
+
+def test_a_period_that_has_not_begun_is_refused(client, world):
+    from django.core.exceptions import ValidationError
+
+    next_year = str(timezone.localdate().year + 1)
+    with pytest.raises(ValidationError) as refused:
+        reports.request_build(
+            scope_kind="district", scope_id=world.district_a.pk, period=statistics.StatPeriod.parse(next_year)
+        )
+    assert "period" in refused.value.message_dict
+    client.force_login(world.official)
+    response = client.post(reverse("reports:build"), {"scope": f"district:{world.district_a.pk}", "period": next_year})
+    assert response.status_code == 400
+    assert response.context["build_form"].errors["period"] == ["This period has not begun yet."]
+    assert not StatReportRun.objects.exists()
