@@ -12,9 +12,11 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import ADD, CHANGE, VIEW, ReadOnlyAdmin, ScopedAdmin, ScopedInline
+from portal.resources_base import ResourceAdminMixin
 
 from . import actions
 from .models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule
+from .resources import AttendanceResource
 
 ACTIVITY_FIELDS = (
     "kind",
@@ -196,7 +198,9 @@ class ActivityAdmin(ScopedAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(ReadOnlyAdmin):
+class AttendanceAdmin(ResourceAdminMixin, ReadOnlyAdmin):
+    # Read-only by form; an import writes through activities.actions.attendance_record.
+    resource_classes = [AttendanceResource]
     list_display = ("activity", "member", "status", "reason", "late", "left_early", "volunteer_hours")
     list_filter = ("status",)
     search_fields = ("member__name", "activity__title")

@@ -46,6 +46,7 @@ def _starts_at(resource, attendance):
 
 
 class AttendanceResource(ImportResource):
+    kind = "attendance"
     columns = [
         Column(
             "activity",

@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from portal.admin_base import ALL_PERMISSIONS, ScopedAdmin, ScopedInline, ScopedRelatedFieldListFilter
+from portal.resources_base import ResourceAdminMixin
 from portal.validators import mask_id_number, mask_phone
 
 from .models import STAGE_DATE_FIELD, Member, StageChange
+from .resources import MemberResource
 from .selectors import can_view_full_id_number
 
 ID_NUMBER_RE = re.compile(r"^\d{17}[\dXx]$")
@@ -44,7 +46,8 @@ class StageChangeInline(ScopedInline):
 
 
 @admin.register(Member)
-class MemberAdmin(ScopedAdmin):
+class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
+    resource_classes = [MemberResource]  # import/export: portal/dataio.py
     list_select_related = ("organization__park", "employer")
     list_filter = (
         "stage",

@@ -126,6 +126,7 @@ def _stage_columns():
 
 
 class MemberResource(ImportResource):
+    kind = "members"
     columns = [
         Column("name", _("name"), parse_text, "name", required=True, example="张三"),
         Column(
@@ -369,6 +370,8 @@ def _member_name(resource, payment):
 class DuesPaymentResource(ImportResource):
     """A month of a member's dues. The amount due is computed by ``members.actions.dues_amount`` from
     the category and the monthly pay, as on the page; the column in exports is for reading only."""
+
+    kind = "dues"
 
     columns = [
         Column(

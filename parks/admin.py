@@ -4,8 +4,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import ALL_PERMISSIONS, CHANGE, VIEW, ScopedAdmin, ScopedRelatedFieldListFilter
+from portal.resources_base import ResourceAdminMixin
 
 from .models import District, Enterprise, Organization, Park, Room
+from .resources import EnterpriseResource, OrganizationResource
 
 
 @admin.register(District)
@@ -27,7 +29,8 @@ class ParkAdmin(ScopedAdmin):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(ScopedAdmin):
+class EnterpriseAdmin(ResourceAdminMixin, ScopedAdmin):
+    resource_classes = [EnterpriseResource]  # import/export: portal/dataio.py
     list_display = (
         "name",
         "credit_code",
@@ -70,7 +73,8 @@ class OrganizationTermFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ScopedAdmin):
+class OrganizationAdmin(ResourceAdminMixin, ScopedAdmin):
+    resource_classes = [OrganizationResource]
     list_display = (
         "name",
         "code",

@@ -70,6 +70,7 @@ class ParkLookup:
 
 
 class EnterpriseResource(ImportResource):
+    kind = "enterprises"
     columns = [
         Column(
             "name",
@@ -182,6 +183,8 @@ class OrganizationResource(ImportResource):
     """A party organisation by its code. Its park must be one the user administers (a committee
     without a park: superusers only); its parent is named by code among the organisations the user
     sees, or earlier in the same file; the enterprises it covers by their credit codes."""
+
+    kind = "organizations"
 
     columns = [
         Column(

@@ -292,12 +292,25 @@ def run_import(*, kind, user, file, filename, dry_run: bool, progress=None, keep
     rows kept in the report (errors are always all kept); None keeps them all.
     """
     resource = resource_class(kind)(user=user)
-    report = ImportReport(kind=kind)
     data = _read_bytes(file)
     estimate, rows = iter_table(data=data, filename=filename)
-    iterator = _non_empty(rows)
+    return import_rows(
+        resource=resource,
+        kind=kind,
+        rows=_non_empty(rows),
+        estimate=estimate,
+        dry_run=dry_run,
+        progress=progress,
+        keep_rows=keep_rows,
+    )
+
+
+def import_rows(*, resource, kind, rows, estimate=None, dry_run, progress=None, keep_rows=None) -> ImportReport:
+    """The engine behind ``run_import`` and the admin's import: ``rows`` yields (line, cells), the
+    header row first."""
+    report = ImportReport(kind=kind)
     try:
-        _line, headers = next(iterator)
+        _line, headers = next(rows)
     except StopIteration:
         raise ImportRefused(_("The file has no header row.")) from None
     matched = resource.match_headers(headers)
@@ -311,7 +324,7 @@ def run_import(*, kind, user, file, filename, dry_run: bool, progress=None, keep
     try:
         with transaction.atomic():
             chunk = []
-            for line, cells in iterator:
+            for line, cells in rows:
                 chunk.append(resource.parse_row(line, cells, matched))
                 if len(chunk) >= CHUNK_ROWS:
                     _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows)
