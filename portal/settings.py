@@ -221,6 +221,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # "progress" cache. The worker and the web processes must share that cache: Redis (the broker's,
 # unless HONGFAN_PROGRESS_CACHE_URL names another) when there is a broker, else the default cache.
 IMPORT_INLINE_MAX_BYTES = int(env("HONGFAN_IMPORT_INLINE_MAX_BYTES", str(200 * 1024)))
+# The import engine (portal.dataio, docs/import-export.md): a file larger than this, or a sheet with
+# more data rows, is refused whole before any row is checked.
+HONGFAN_IMPORT_MAX_BYTES = int(env("HONGFAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+HONGFAN_IMPORT_MAX_ROWS = int(env("HONGFAN_IMPORT_MAX_ROWS", "200000"))
+# django-import-export in the admin: imports in one transaction; its own formula escaping on as a
+# second line (portal.resources_base escapes every export itself, for every format).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 _progress_cache_url = env("HONGFAN_PROGRESS_CACHE_URL", "") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
