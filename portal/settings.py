@@ -225,10 +225,11 @@ IMPORT_INLINE_MAX_BYTES = int(env("HONGFAN_IMPORT_INLINE_MAX_BYTES", str(200 * 1
 # more data rows, is refused whole before any row is checked.
 HONGFAN_IMPORT_MAX_BYTES = int(env("HONGFAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 HONGFAN_IMPORT_MAX_ROWS = int(env("HONGFAN_IMPORT_MAX_ROWS", "200000"))
-# django-import-export in the admin: imports in one transaction; its own formula escaping on as a
-# second line (portal.resources_base escapes every export itself, for every format).
+# django-import-export in the admin: imports in one transaction. Its own formula escaping stays off:
+# it only strips a leading "=" and turns every cell into text (numbers included); the portal's
+# resources quote = + - @ tab and CR themselves, for every format (portal.resources_base).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 _progress_cache_url = env("HONGFAN_PROGRESS_CACHE_URL", "") or (
