@@ -102,3 +102,52 @@ def test_csv_round_trip_headers(client, world):
     response = client.get(reverse("export", args=["members"]), {"format": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "姓名" and len(rows) == 4
+
+
+def test_dues_narrowed_to_a_period(client, world):
+    import datetime
+    from decimal import Decimal
+
+    from members.models import DuesPayment
+
+    for month in (1, 2, 5):
+        DuesPayment.objects.create(
+            member=world.member_a1,
+            month=datetime.date(2026, month, 1),
+            amount_due=Decimal("10"),
+            amount_paid=Decimal("10"),
+            paid_on=datetime.date(2026, month, 10),
+        )
+    client.force_login(world.secretary)
+    assert len(sheet(client.get(reverse("export", args=["dues"])))) == 1 + 3
+    assert len(sheet(client.get(reverse("export", args=["dues"]), {"period": "2026-Q1"}))) == 1 + 2
+    assert len(sheet(client.get(reverse("export", args=["dues"]), {"period": "2026-05"}))) == 1 + 1
+
+
+def test_activity_pages_offer_the_attendance_export(client, world):
+    from tests.activities.factories import ActivityFactory
+
+    activity = ActivityFactory(host=world.branch_a1)
+    client.force_login(world.secretary)
+    page = client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
+    assert f"{reverse('export', args=['attendance'])}?activity={activity.pk}" in page
+    page = client.get(reverse("activities:list"), {"period": "2026-04"}).content.decode()
+    assert 'id="export-attendance"' in page and "period=2026-04" in page
+    client.force_login(world.member_user)
+    assert 'id="export-attendance"' not in client.get(reverse("activities:list")).content.decode()
+
+
+def test_attendance_of_one_activity(client, world):
+    pytest.importorskip("activities.resources")
+    from tests.activities.factories import ActivityFactory, AttendanceFactory
+
+    activity = ActivityFactory(host=world.branch_a1)
+    other = ActivityFactory(host=world.branch_a1)
+    AttendanceFactory(activity=activity, member=world.member_a1)
+    AttendanceFactory(activity=activity, member=world.member_a1_other)
+    AttendanceFactory(activity=other, member=world.member_a1)
+    client.force_login(world.secretary)
+    assert len(sheet(client.get(reverse("export", args=["attendance"]), {"activity": activity.pk}))) == 1 + 2
+    activity_b = ActivityFactory(host=world.branch_b)
+    response = client.get(reverse("export", args=["attendance"]), {"activity": activity_b.pk})
+    assert response.status_code == 400
