@@ -210,6 +210,8 @@ def confirm_import(*, job: ImportJob, user) -> ImportJob:
             raise ValidationError(_("Only the person who uploaded the file confirms it."), code="owner")
         if locked.status != STATUS.CHECKED:
             raise ValidationError(_("This file is not waiting for confirmation."), code="state")
+        if not locked.file:
+            raise ValidationError(_("The file is no longer kept; upload it again."), code="gone")
         if not locked.may_confirm:
             raise ValidationError(_("The file has errors; nothing will be written."), code="errors")
         if locked.kind not in importable_kinds(user):
@@ -324,6 +326,30 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
         job.save()
     progress.cache.delete(progress.key)
     return job
+
+
+def keep_days() -> int:
+    return getattr(settings, "IMPORT_KEEP_DAYS", 7)
+
+
+def forget_stale_files(*, days: int | None = None, now=None) -> int:
+    """Delete the spreadsheets of jobs left unconfirmed for ``days`` (``IMPORT_KEEP_DAYS``): they
+    hold plain personal data. Such a job can no longer be confirmed; its report stays. Returns the
+    number of files deleted. Run daily by beat (``portal.tasks.forget_stale_import_files``)."""
+    import datetime
+
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=keep_days() if days is None else days)
+    stale = (
+        ImportJob.objects.filter(created_at__lt=cutoff)
+        .exclude(file="")
+        .exclude(status__in=ImportJob.RUNNING)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for job_id in list(stale):
+        _forget_file(job_id)
+        count += 1
+    return count
 
 
 def _forget_file(job_id) -> None:

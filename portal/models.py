@@ -383,4 +383,5 @@ class ImportJob(models.Model):
     @property
     def may_confirm(self):
         report = self.dry_run_report or {}
-        return self.status == self.Status.CHECKED and not self.error_count and bool(report.get("total"))
+        checked = self.status == self.Status.CHECKED and bool(self.file)
+        return checked and not self.error_count and bool(report.get("total"))

@@ -221,6 +221,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # "progress" cache. The worker and the web processes must share that cache: Redis (the broker's,
 # unless HONGFAN_PROGRESS_CACHE_URL names another) when there is a broker, else the default cache.
 IMPORT_INLINE_MAX_BYTES = int(env("HONGFAN_IMPORT_INLINE_MAX_BYTES", str(200 * 1024)))
+# An uploaded spreadsheet holds plain personal data: deleted once written, or after this many days
+# unconfirmed (portal.tasks.forget_stale_import_files, daily).
+IMPORT_KEEP_DAYS = int(env("HONGFAN_IMPORT_KEEP_DAYS", "7"))
 # The import engine (portal.dataio, docs/import-export.md): a file larger than this, or a sheet with
 # more data rows, is refused whole before any row is checked.
 HONGFAN_IMPORT_MAX_BYTES = int(env("HONGFAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -66,3 +66,11 @@ def build_periodic_reports(period_kind="month"):
     from .reports import request_periodic_builds
 
     return len(request_periodic_builds(period_kind=period_kind))
+
+
+@shared_task(acks_late=True)
+def forget_stale_import_files():
+    """From beat, daily: delete the spreadsheets of imports left unconfirmed (``portal.imports``)."""
+    from .imports import forget_stale_files
+
+    return forget_stale_files()

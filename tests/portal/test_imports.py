@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import os
 
 import openpyxl
 import pytest
@@ -266,3 +267,27 @@ def test_the_menu_offers_imports_to_park_admins_and_secretaries(client, world):
         client.force_login(user)
         names = [item["url_name"] for item in client.get(reverse("home")).context["nav_items"]]
         assert ("imports" in names) is shown
+
+
+def test_unconfirmed_files_are_forgotten_after_some_days(client, world, settings):
+    import datetime
+
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+
+    from portal.tasks import forget_stale_import_files
+
+    assert PeriodicTask.objects.filter(task="portal.tasks.forget_stale_import_files").exists()
+    settings.IMPORT_KEEP_DAYS = 7
+    client.force_login(world.park_admin)
+    upload(client, "members", xlsx([member_row(1, world.branch_a1.code)]))
+    job = ImportJob.objects.get()
+    path = job.file.path
+    assert forget_stale_import_files() == 0 and job.file
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    assert forget_stale_import_files() == 1
+    job.refresh_from_db()
+    assert not job.file and not os.path.exists(path) and job.status == "checked"
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert 'id="confirm-import"' not in page and "no longer kept" in page
+    assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 400
