@@ -8,16 +8,19 @@ Definitions, and which figures are stock and which flow: docs/statistics.md.
 
 import datetime
 import statistics as pystats
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Case, CharField, Count, DateField, F, IntegerField, Max, Q, Sum, Value, When
+from django.db.models.functions import TruncQuarter, TruncYear
 from django.utils import timezone
 
 from activities.models import Activity, Kind, OrganizationMonth
-from activities.periods import day_start, period_of, periods_in_year
+from activities.periods import day_start, periods_in_year
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
 from parks.models import District, Enterprise, Organization, Park, add_years
 from services.models import ServiceRequest, Wish
@@ -31,6 +34,7 @@ AGE_BANDS = ("18-35", "36-45", "46-60", "61+")
 PARTY_STAGES = (Stage.PROBATIONARY, Stage.FULL)
 # What the own-organisation test treats as the enterprise's own organisation.
 OWN_FORMATIONS = (Organization.Formation.SINGLE,)
+MEMBER_CACHE_SECONDS = 6 * 3600  # a safety net: the key changes with the data anyway
 
 
 def _rate(numerator, denominator):
@@ -205,7 +209,7 @@ def figures(scope: StatScope, period: StatPeriod, *, live: bool = False, today=N
         "period": period.as_dict(),
         "organizations": organization_figures(scope, period),
         "enterprises": enterprise_figures(scope, period, today=today),
-        "members": member_figures(scope, period, today=today),
+        "members": member_figures(scope, period, today=today, live=live),
         "activities": activity_figures(scope, period, live=live, today=today),
         "services": service_figures(scope, period, today=today),
     }
@@ -293,30 +297,35 @@ def _age_band(day):
     )
 
 
-def member_figures(scope, period, *, today=None) -> dict:
-    """Active members of the scope's organisations, by their stage as at the period's end; new
-    members (made probationary) and completed transfers within the period. Three queries."""
-    members = Member.objects.filter(scope.organizations_q("organization__"))
-    by_stage = dict.fromkeys(Stage.values, 0)
-    by_gender = dict.fromkeys(Member.Gender.values, 0)
-    by_age_band = dict.fromkeys(AGE_BANDS, 0)
-    by_education = {**dict.fromkeys(Member.Education.values, 0), "unknown": 0}
-    # One grouped scan: at most stages × genders × bands × education levels rows come back.
-    grouped = (
-        members.filter(status=Member.Status.ACTIVE)
-        .annotate(stage_at=_stage_at(period.end), band=_age_band(reference_day(period, today)))
-        .exclude(stage_at=None)
-        .values_list("stage_at", "gender", "band", "education")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for stage, gender, band, education, n in grouped:
-        by_stage[stage] += n
-        by_gender[gender] = by_gender.get(gender, 0) + n
-        by_age_band[band] += n
-        by_education[education or "unknown"] = by_education.get(education or "unknown", 0) + n
-    new = members.filter(probationary_on__gte=period.start, probationary_on__lt=period.end).count()
+def members_version() -> int:
+    """Changes whenever a member record changes: the last row of the members' history (every save,
+    delete and bulk import through simple_history writes one). One index look-up."""
+    return Member.history.model.objects.aggregate(v=Max("pk"))["v"] or 0
 
+
+def _cached(key_parts, compute, *, live):
+    """``compute()``, kept in the cache under the members' version unless ``live``: the member
+    table is read once per change of the data, not once per dashboard view."""
+    if live:
+        return compute()
+    key = "hongfan:stats:" + ":".join(str(part) for part in (*key_parts, members_version()))
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, MEMBER_CACHE_SECONDS)
+    return value
+
+
+def member_figures(scope, period, *, today=None, live=False) -> dict:
+    """Active members of the scope's organisations, by their stage as at the period's end; new
+    members (made probationary) and completed transfers within the period. The member-table part
+    is cached per version of the members' data (``live=True`` reads it afresh)."""
+    day = reference_day(period, today)
+    stock = _cached(
+        ("members", scope.kind, scope.id, period.start, period.end, day),
+        lambda: _member_stock(scope, period, day),
+        live=live,
+    )
     done = Transfer.objects.filter(
         status=Transfer.Status.DONE,
         closed_at__gte=day_start(period.start),
@@ -328,6 +337,30 @@ def member_figures(scope, period, *, today=None) -> dict:
         transferred_in=Count("pk", filter=into & ~Q(out_of & Q(from_organization__isnull=False))),
         transferred_out=Count("pk", filter=out_of & ~Q(into & Q(to_organization__isnull=False))),
     )
+    return {**stock, **transfers}
+
+
+def _member_stock(scope, period, day) -> dict:
+    members = Member.objects.filter(scope.organizations_q("organization__"))
+    by_stage = dict.fromkeys(Stage.values, 0)
+    by_gender = dict.fromkeys(Member.Gender.values, 0)
+    by_age_band = dict.fromkeys(AGE_BANDS, 0)
+    by_education = {**dict.fromkeys(Member.Education.values, 0), "unknown": 0}
+    # One grouped scan: at most stages × genders × bands × education levels rows come back.
+    grouped = (
+        members.filter(status=Member.Status.ACTIVE)
+        .annotate(stage_at=_stage_at(period.end), band=_age_band(day))
+        .exclude(stage_at=None)
+        .values_list("stage_at", "gender", "band", "education")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for stage, gender, band, education, n in grouped:
+        by_stage[stage] += n
+        by_gender[gender] = by_gender.get(gender, 0) + n
+        by_age_band[band] += n
+        by_education[education or "unknown"] = by_education.get(education or "unknown", 0) + n
+    new = members.filter(probationary_on__gte=period.start, probationary_on__lt=period.end).count()
     return {
         "total": sum(by_stage.values()),
         "by_stage": by_stage,
@@ -335,8 +368,6 @@ def member_figures(scope, period, *, today=None) -> dict:
         "by_age_band": by_age_band,
         "by_education": by_education,
         "new": new,
-        "transferred_in": transfers["transferred_in"],
-        "transferred_out": transfers["transferred_out"],
     }
 
 
@@ -405,6 +436,15 @@ def _cells_within(period, rules, year):
                 yield rule, cell_period
 
 
+def _as_date(value):
+    """A date from a raw cursor: a date, a datetime (PostgreSQL) or an ISO string (SQLite)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
 def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int]:
     """(cells met, cells elapsed) of the compliance grid of the scope's branches, over the rule
     periods inside ``period``; live reuses activities.selectors.compliance()."""
@@ -429,11 +469,10 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
     cells = list(_cells_within(period, rules, year))
     if not cells:
         return 0, 0
-    rule_of = {rule.kind: rule for rule in rules}
-    wanted = {(rule.kind, cell_period.start) for rule, cell_period in cells}
-    # Sum the monthly counts into the rule's period (month, quarter or year) per branch: one pass.
-    sums = defaultdict(int)
-    for org_id, month, kind, n in (
+    rule_of = {rule.kind: rule for rule, _p in cells}
+    trunc = {"month": F("month"), "quarter": TruncQuarter("month"), "year": TruncYear("month")}
+    # Per branch, kind and rule period: the activities that count, kept where the minimum is met.
+    met_cells = (
         OrganizationMonth.objects.filter(
             organization_id__in=_branches(scope).values("pk"),
             month__gte=period.start,
@@ -441,13 +480,26 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
             kind__in=rule_of,
             compliance_held__gt=0,
         )
-        .values_list("organization_id", "month", "kind", "compliance_held")
+        .annotate(
+            cell=Case(
+                *(When(kind=kind, then=trunc[rule.period]) for kind, rule in rule_of.items()),
+                output_field=DateField(),
+            ),
+            minimum=Case(
+                *(When(kind=kind, then=Value(rule.minimum_count)) for kind, rule in rule_of.items()),
+                output_field=IntegerField(),
+            ),
+        )
+        .values("organization_id", "kind", "cell", "minimum")
+        .annotate(held=Sum("compliance_held"))
+        .filter(held__gte=F("minimum"))
         .order_by()
-    ):
-        start = period_of(month, rule_of[kind].period).start
-        if (kind, start) in wanted:
-            sums[org_id, kind, start] += n
-    met_per_cell = Counter((kind, start) for (_org, kind, start), n in sums.items() if n >= rule_of[kind].minimum_count)
+    )
+    # ... counted per cell by the database: a few dozen rows come back, not one per branch.
+    sql, params = met_cells.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT kind, cell, COUNT(*) FROM ({sql}) met GROUP BY kind, cell", params)
+        met_per_cell = Counter({(kind, _as_date(cell)): n for kind, cell, n in cursor.fetchall()})
     closed = any(cell_period.end < today for _rule, cell_period in cells)
     n_branches = _branches(scope).count() if closed else 0
     met = elapsed = 0
@@ -546,14 +598,18 @@ def monthly_trend(
     for month, held, present in monthly:
         series[month]["activities"] += held or 0
         series[month]["attendance_person_times"] += present or 0
-    for day, n in (
-        Member.objects.filter(
-            scope.organizations_q("organization__"), probationary_on__gte=first, probationary_on__lt=end
+
+    def new_members():
+        return list(
+            Member.objects.filter(
+                scope.organizations_q("organization__"), probationary_on__gte=first, probationary_on__lt=end
+            )
+            .values_list("probationary_on")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .values_list("probationary_on")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
+
+    for day, n in _cached(("new", scope.kind, scope.id, first, end), new_members, live=live):
         series[day.replace(day=1)]["new_members"] += n
     return list(series.values())
 

@@ -692,3 +692,16 @@ def test_summary_figures_do_not_read_attendance(w):
 def test_default_today_is_the_local_date(w, monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
     assert figures(StatScope.of(w.d), Q2) == get(w.d, Q2)
+
+
+def test_member_figures_follow_every_change_of_a_member(w):
+    assert get(w.d, YEAR)["members"]["total"] == 9  # now cached
+    MemberFactory(organization=w.b1)
+    assert get(w.d, YEAR)["members"]["total"] == 10
+    w.m6.status = Member.Status.REMOVED
+    w.m6.save()
+    after = get(w.d, YEAR)
+    assert after["members"]["total"] == 9 and after["members"]["by_stage"]["applicant"] == 0
+    assert after == get(w.d, YEAR, live=True)
+    w.m10.delete()
+    assert get(w.d, YEAR)["members"]["total"] == 8
