@@ -174,17 +174,51 @@ def in_flight(user, scope, *, today) -> dict:
     }
 
 
-def heatmap(user, rows, *, limit=HEATMAP_BRANCHES) -> dict:
+@dataclass
+class BranchScore:
+    """One branch's compliance, counted once: (met, elapsed) per rule and in all."""
+
+    organization: Organization
+    rules: list  # [(rule, met, elapsed)]
+    met: int
+    elapsed: int
+
+    @property
+    def rate(self):
+        return None if not self.elapsed else self.met / self.elapsed
+
+
+def scores(compliance_rows) -> list[BranchScore]:
+    """The compliance rows' counts in one pass over their cells (their properties recount the
+    cells at every call, which costs seconds over 2 000 branches)."""
+    result = []
+    for branch in compliance_rows:
+        rules, met, elapsed = [], 0, 0
+        for row in branch.rows:
+            row_met = row_elapsed = 0
+            for cell in row.cells:
+                if cell.state == "held":
+                    row_met += 1
+                    row_elapsed += 1
+                elif cell.state == "missing":
+                    row_elapsed += 1
+            rules.append((row.rule, row_met, row_elapsed))
+            met += row_met
+            elapsed += row_elapsed
+        result.append(BranchScore(branch.organization, rules, met, elapsed))
+    return result
+
+
+def heatmap(user, rows: list[BranchScore], *, limit=HEATMAP_BRANCHES) -> dict:
     """ECharts heatmap data: one line per branch (weakest first), one column per 三会一课 rule,
     the value the share of elapsed periods that met the rule (null when none elapsed)."""
     rows = sorted(rows, key=lambda b: (b.rate if b.rate is not None else 2, b.organization.name))
     shown = rows[:limit]
-    rules = [row.rule for row in shown[0].rows] if shown else []
+    rules = [rule for rule, _met, _elapsed in shown[0].rules] if shown else []
     data = []
     for y, branch in enumerate(shown):
-        for x, row in enumerate(branch.rows):
-            value = None if not row.elapsed else round(100 * row.met / row.elapsed)
-            data.append([x, y, value])
+        for x, (_rule, met, elapsed) in enumerate(branch.rules):
+            data.append([x, y, None if not elapsed else round(100 * met / elapsed)])
         data.append([len(rules), y, None if branch.rate is None else round(100 * branch.rate)])
     return {
         "x": [str(rule.get_kind_display()) for rule in rules] + [str(_("All"))],
@@ -346,7 +380,7 @@ def dashboard(user, scope, period, *, today=None) -> dict:
     figures = st.figures(scope, period)
     last_day = min(period.end - datetime.timedelta(days=1), today)
     trend = st.monthly_trend(scope, months=TREND_MONTHS, until=last_day)
-    compliance_rows = st.compliance_by_branch(scope, year=min(period.start.year, today.year), today=today)
+    compliance_rows = scores(st.compliance_by_branch(scope, year=min(period.start.year, today.year), today=today))
     heat = heatmap(user, compliance_rows)
     if scope.kind == "district":
         children, children_kind = district_children(user, scope, compliance_rows), "parks"

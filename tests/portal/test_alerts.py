@@ -256,3 +256,41 @@ def test_alerts_query_count_does_not_grow(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(len(small)):
         groups = alerts.alerts_for(world.official, scope, today=TODAY)
     assert {g.code: g.count for g in groups}["committee_needed"] == 6
+
+
+def test_lapse_risk_query_flags_the_same_members_as_branch_dues(world):
+    from members.selectors import branch_dues
+
+    today = timezone.localdate()
+    old = moment(today - datetime.timedelta(days=250))
+    recent = moment(today - datetime.timedelta(days=20))
+    members = [MemberFactory(organization=world.branch_a1) for _ in range(6)]
+    AttendanceFactory(activity=ActivityFactory(host=world.branch_a1, starts_at=recent), member=members[0])
+    AttendanceFactory(activity=ActivityFactory(host=world.branch_a1, starts_at=old), member=members[1])
+    AttendanceFactory(
+        activity=ActivityFactory(host=world.branch_a1, starts_at=recent), member=members[2], status="absent"
+    )
+    AttendanceFactory(
+        activity=ActivityFactory(host=world.branch_a1, starts_at=recent, status=Activity.Status.CANCELLED),
+        member=members[3],
+    )
+    DuesPayment.objects.create(
+        member=members[4],
+        month=today.replace(day=1),
+        amount_due=5,
+        amount_paid=5,
+        paid_on=today - datetime.timedelta(days=3),
+    )
+    DuesPayment.objects.create(
+        member=members[5],
+        month=today.replace(day=1),
+        amount_due=5,
+        amount_paid=0,
+        paid_on=today - datetime.timedelta(days=3),
+    )
+    MemberFactory(organization=world.branch_a1, stage=Stage.PROBATIONARY, full_on=None)
+    ids = [world.branch_a1.pk, world.group_a1.pk, world.branch_a2.pk]
+    expected = {row.member.pk for row in branch_dues(ids, today=today) if row.lapse_risk}
+    assert {m.pk for m in alerts.lapse_risk_members(ids, today=today)} == expected
+    assert members[0].pk not in expected and members[4].pk not in expected
+    assert {members[1].pk, members[2].pk, members[3].pk, members[5].pk} <= expected
