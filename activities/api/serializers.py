@@ -6,6 +6,7 @@ the workflow steps, each turned into exactly one action call by the view.
 
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -161,13 +162,23 @@ def _manageable_hosts(user):
     return manageable_organizations(user)
 
 
+def _managed_park_ids(user):
+    return _manageable_hosts(user).exclude(park_id=None).values("park_id")
+
+
 def _co_host_candidates(user):
-    # Any branch the user may see; the action checks that it is a branch of the host's district.
-    return Organization.objects.visible_to(user)
+    # As on the page: the branches of the parks whose activities the user logs (the action then
+    # checks that a co-host is a branch of the host's district), plus what the user sees.
+    return Organization.objects.filter(
+        Q(park_id__in=_managed_park_ids(user)) | Q(pk__in=Organization.objects.visible_to(user).values("pk"))
+    )
 
 
 def _rooms(user):
-    return Room.objects.visible_to(user)
+    # The rooms of those parks (the action checks that the room is in the host's park).
+    return Room.objects.filter(
+        Q(park_id__in=_managed_park_ids(user)) | Q(pk__in=Room.objects.visible_to(user).values("pk"))
+    )
 
 
 class AttendanceEntrySerializer(serializers.Serializer):

@@ -546,3 +546,26 @@ def test_a_huge_or_fractional_id_filter_is_400(world, api):
     assert client.get(url("activity-list", organization=str(10**30))).status_code == 400
     assert client.get(url("attendance-list", activity="1.5")).status_code == 400
     assert client.get(url("activity-list", host=world.branch_a1.pk)).status_code == 200
+
+
+def test_co_host_and_room_as_on_the_page(world, api):
+    """A secretary picks a co-host among the branches of the host's park, and a room of that park,
+    even where their own scope does not show that branch."""
+    from tests.factories import OrganizationFactory, RoomFactory
+
+    sibling = OrganizationFactory(name="支部A1乙", park=world.park_a1, parent=world.committee)
+    room = RoomFactory(name="会议室A1乙", park=world.park_a1)
+    data = {
+        "host": world.branch_a1.pk,
+        "kind": "party_lecture",
+        "title": "联合党课",
+        "starts_at": past(),
+        "co_hosts": [sibling.pk],
+        "room": room.pk,
+    }
+    response = api(world.secretary).post(url("activity-list"), data, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["co_hosts"] == [sibling.pk] and response.json()["room"] == room.pk
+    # A branch of another district is no choice at all.
+    response = api(world.secretary).post(url("activity-list"), {**data, "co_hosts": [world.branch_b.pk]}, format="json")
+    assert response.status_code == 400 and "co_hosts" in response.json()
