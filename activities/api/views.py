@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from portal.api_base import ScopedModelViewSet, ScopedReadOnlyModelViewSet, django_errors
@@ -84,6 +85,8 @@ class ActivityViewSet(ScopedModelViewSet):
     ordering_fields = ["starts_at", "title", "kind", "status", "created_at"]
     ordering = ["-starts_at", "-pk"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    # Bodies with nested lists (co-hosts, attendance): JSON. Files go to /activity-files/.
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return _with_counts(super().get_queryset())
