@@ -204,7 +204,7 @@ class OrganizationResource(ImportResource):
             required=True,
             key=True,
             example="ORG00001",
-            aliases=("党组织编码",),
+            aliases=("党组织编码", "组织编码", "党组织代码"),
         ),
         Column(
             "kind",
