@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import ImportJob, ImportKind
+from .models import ImportJob, ImportKind, ImportRow
 from .scope import scope_for
 from .validators import PHONE_RE, mask_id_number, mask_phone
 
@@ -107,13 +107,12 @@ def job_progress(job) -> tuple[int, int]:
 
 
 def preview_rows(job, *, action: str = ""):
-    """The rows of the check report for the preview: errors first, then in file order; only those
-    with ``action`` when given."""
-    rows = list((job.dry_run_report or {}).get("rows") or [])
+    """The rows of the check for the preview, errors first and then in file order (the order they
+    were stored in); only those with ``action`` when given. A queryset: a page is one query."""
+    rows = ImportRow.objects.filter(job=job)
     if action:
-        rows = [row for row in rows if row.get("action") == action]
-    rows.sort(key=lambda row: (row.get("action") != "error", row.get("line") or 0))
-    return rows
+        rows = rows.filter(action=action)
+    return rows.order_by("position")
 
 
 # --- The report as JSON -------------------------------------------------------------------------
@@ -132,8 +131,8 @@ def _display(value) -> str:
     return text
 
 
-def report_to_json(report, *, rows: bool = True) -> dict:
-    """The engine's ImportReport as plain JSON, messages rendered in the active language."""
+def report_to_json(report) -> dict:
+    """The engine's ImportReport without its rows, as plain JSON."""
     data = {
         "kind": report.kind,
         "total": report.total,
@@ -142,17 +141,33 @@ def report_to_json(report, *, rows: bool = True) -> dict:
     }
     for action in ("new", "update", "unchanged", "error"):
         data["counts"].setdefault(action, 0)
-    if rows:
-        data["rows"] = [
-            {
-                "line": row.line,
-                "action": row.action,
-                "errors": [[str(field or ""), str(message)] for field, message in row.errors],
-                "values": {str(key): _display(value) for key, value in (row.values or {}).items()},
-            }
-            for row in report.rows
-        ]
     return data
+
+
+ROW_BATCH = 2000
+
+
+def _store_rows(job, report) -> None:
+    """The report's rows as ImportRow, errors first, messages rendered in the active language."""
+    ImportRow.objects.filter(job=job).delete()
+    ordered = sorted(report.rows, key=lambda row: (row.action != "error", row.line))
+    batch = []
+    for position, row in enumerate(ordered):
+        batch.append(
+            ImportRow(
+                job=job,
+                position=position,
+                line=row.line,
+                action=row.action,
+                errors=[[str(field or ""), str(message)] for field, message in row.errors],
+                values={str(key): _display(value) for key, value in (row.values or {}).items()},
+            )
+        )
+        if len(batch) >= ROW_BATCH:
+            ImportRow.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        ImportRow.objects.bulk_create(batch)
 
 
 # --- Actions ------------------------------------------------------------------------------------
@@ -312,9 +327,10 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
             job.status = STATUS.CHECKED
             job.dry_run_report = report_to_json(report)
             job.checked_at = now
+            _store_rows(job, report)
         elif report.committed:
             job.status = STATUS.COMMITTED
-            job.result_report = report_to_json(report, rows=False)
+            job.result_report = report_to_json(report)
             job.finished_at = now
             transaction.on_commit(lambda: _forget_file(job_id))
         else:
@@ -322,6 +338,7 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
             job.status = STATUS.CHECKED
             job.dry_run_report = report_to_json(report)
             job.checked_at = now
+            _store_rows(job, report)
             job.error = gettext("The data changed since the check; nothing was written. See the errors below.")
         job.save()
     progress.cache.delete(progress.key)

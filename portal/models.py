@@ -385,3 +385,40 @@ class ImportJob(models.Model):
         report = self.dry_run_report or {}
         checked = self.status == self.Status.CHECKED and bool(self.file)
         return checked and not self.error_count and bool(report.get("total"))
+
+
+class ImportRowQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return Q(pk__in=[])
+
+    def visible_to(self, user):
+        # The rows of a job go with the job: its uploader's (a superuser's back office sees all).
+        if not user.is_authenticated:
+            return self.none()
+        return super().visible_to(user) | self.filter(job__user=user)
+
+
+class ImportRow(models.Model):
+    """One row of a checked file as the preview lists it: its result, the fields at fault and
+    their reasons, and its values (ID and mobile numbers masked). Rows are numbered errors first,
+    so that a page of the preview is one indexed query however long the file."""
+
+    job = models.ForeignKey(ImportJob, models.CASCADE, related_name="rows", verbose_name=_("import job"))
+    position = models.PositiveIntegerField(_("position"))
+    line = models.PositiveIntegerField(_("line"))
+    action = models.CharField(_("result"), max_length=10)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    values = models.JSONField(_("values"), default=dict, blank=True)
+    objects = ImportRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import row")
+        verbose_name_plural = _("import rows")
+        ordering = ["job", "position"]
+        indexes = [
+            models.Index(fields=["job", "position"]),
+            models.Index(fields=["job", "action", "position"]),
+        ]
+
+    def __str__(self):
+        return f"{self.job_id} · {self.line} · {self.action}"

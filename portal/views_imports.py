@@ -126,14 +126,15 @@ def _render_job(request, job, *, status=200, problem=""):
         action = ""
     rows = imports.preview_rows(job, action=action) if job.status == ImportJob.Status.CHECKED else []
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page_rows = list(page.object_list)
     columns = []
-    for row in page.object_list:
-        for key in row.get("values") or {}:
+    for row in page_rows:
+        for key in row.values or {}:
             if key not in columns:
                 columns.append(key)
-    for row in page.object_list:
-        row["cells"] = [(row.get("values") or {}).get(key, "") for key in columns]
-        row["label"] = ACTION_LABELS.get(row.get("action"), row.get("action"))
+    for row in page_rows:
+        row.cells = [(row.values or {}).get(key, "") for key in columns]
+        row.label = ACTION_LABELS.get(row.action, row.action)
     counts = report.get("counts") or {}
     filters = [{"code": "", "label": _("all"), "count": report.get("total", 0)}] + [
         {"code": code, "label": label, "count": counts.get(code, 0)} for code, label in ACTION_LABELS.items()
@@ -146,6 +147,7 @@ def _render_job(request, job, *, status=200, problem=""):
         "filters": filters,
         "action": action,
         "page": page,
+        "page_rows": page_rows,
         "columns": columns,
         "done": done,
         "total": total,

@@ -98,14 +98,17 @@ def test_the_progress_bar_polls_until_the_check_is_done(new_page, world_committe
     cache.set(progress_key(job.pk), (3500, 5000))
     page.wait_for_function("document.querySelector('#progress-count').textContent.includes('3500')")
     screenshot(page, "import-progress-parkadmin")
+    from portal.models import ImportRow
+
+    ImportRow.objects.create(job=job, position=0, line=2, action="new", values={"name": "甲"})
     ImportJob.objects.filter(pk=job.pk).update(
         status="checked",
+        file="imports/大文件.xlsx",
         progress_done=5000,
         progress_total=5000,
         dry_run_report={
             "total": 1,
             "counts": {"new": 1, "update": 0, "unchanged": 0, "error": 0},
-            "rows": [{"line": 2, "action": "new", "errors": [], "values": {"name": "甲"}}],
         },
     )
     page.wait_for_selector("#confirm-import")
