@@ -547,3 +547,24 @@ def test_a_huge_id_filter_is_400(world, api):
     client = api(world.park_admin)
     for name in ("servicerequest-list", "wish-list", "roombooking-list", "serviceteam-list"):
         assert client.get(url(name, park=str(10**30))).status_code == 400, name
+
+
+def test_status_in_a_body_is_ignored(svc, api):  # noqa: F811
+    w = svc
+    data = {"category": category().pk, "title": "t", "description": "d", "status": "closed", "rating": 5}
+    response = api(w.member_user).post(url("servicerequest-list"), data, format="json")
+    assert response.status_code == 201
+    assert response.json()["status"] == "submitted" and response.json()["rating"] is None
+
+
+def test_decline_and_withdraw_notify_as_on_the_pages(svc, api, django_capture_on_commit_callbacks):  # noqa: F811
+    w = svc
+    booking = RoomBookingFactory(room=w.room_a1, booked_by=w.member_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(w.park_admin).post(url("roombooking-decline", booking), {"reason": "装修"}, format="json")
+    assert response.status_code == 200 and response.json()["decline_reason"] == "装修"
+    assert Notification.objects.filter(recipient=w.member_user, body="装修").exists()
+    wish = WishFactory(park=w.park_a1, status="claimed", claimed_by=w.member_a1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(w.park_admin).post(url("wish-cancel", wish)).status_code == 200
+    assert Notification.objects.filter(recipient=w.member_user, body=wish.need).exists()
