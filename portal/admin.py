@@ -233,13 +233,9 @@ class ImportJobAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     search_fields = ("filename", "user__username")
     date_hierarchy = "created_at"
-    exclude = ("dry_run_report",)  # every row of the file: the job's page shows it, paginated
-    readonly_fields = ("counts",)
+    readonly_fields = ("counts",)  # the rows themselves: on the job's page, for its uploader
 
     @admin.display(description=_("counts"))
     def counts(self, obj):
         report = obj.result_report or obj.dry_run_report or {}
         return ", ".join(f"{key}: {value}" for key, value in (report.get("counts") or {}).items()) or "—"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("dry_run_report")
