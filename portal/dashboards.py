@@ -235,7 +235,7 @@ def _choice_labels(codes: dict, choices) -> list[dict]:
     return [{"code": code, "label": str(labels.get(code, code)), "value": value} for code, value in codes.items()]
 
 
-def charts(figures: dict, trend: list[dict], heat: dict) -> dict:
+def charts(figures: dict, trend: list[dict]) -> dict:
     """Everything the page's ECharts need, passed to the page with json_script."""
     e = figures["enterprises"]
     return {
@@ -256,12 +256,7 @@ def charts(figures: dict, trend: list[dict], heat: dict) -> dict:
             {"name": str(_("No organisation")), "value": e["uncovered"], "figure": "enterprises_uncovered"},
         ],
         "stages": _choice_labels(figures["members"]["by_stage"], Stage.choices),
-        "heatmap": heat,
-        "labels": {
-            "compliance": str(_("Compliance (%)")),
-            "no_data": str(_("No period elapsed")),
-            "no_enterprises": str(_("No enterprises")),
-        },
+        "labels": {"no_enterprises": str(_("No enterprises"))},
     }
 
 
@@ -373,20 +368,19 @@ def breadcrumbs(user, scope) -> list[dict]:
     ]
 
 
+def compliance_year(period, today) -> int:
+    return min(period.start.year, today.year)
+
+
 def dashboard(user, scope, period, *, today=None) -> dict:
-    """The whole context of a dashboard page except the alerts (loaded by their own request)."""
+    """The context of a dashboard page. The compliance section (heatmap and the parks or branches)
+    and the alerts are loaded by requests of their own after the page: over 2 000 branches they
+    take seconds, the page itself a fraction of one."""
     today = today or timezone.localdate()
     st = stats()
     figures = st.figures(scope, period)
     last_day = min(period.end - datetime.timedelta(days=1), today)
     trend = st.monthly_trend(scope, months=TREND_MONTHS, until=last_day)
-    compliance_rows = scores(st.compliance_by_branch(scope, year=min(period.start.year, today.year), today=today))
-    heat = heatmap(user, compliance_rows)
-    if scope.kind == "district":
-        children, children_kind = district_children(user, scope, compliance_rows), "parks"
-    else:
-        children = branch_children(user, scope, compliance_rows, today=today)
-        children_kind = "branches" if scope.kind == "park" else "units"
     return {
         "scope": scope,
         "scope_name": figures["scope"]["name"],
@@ -394,12 +388,31 @@ def dashboard(user, scope, period, *, today=None) -> dict:
         "figures": figures,
         "headline": headline(figures),
         "in_flight": in_flight(user, scope, today=today),
-        "charts": charts(figures, trend, heat),
-        "children": children,
-        "children_kind": children_kind,
+        "charts": charts(figures, trend),
         "navigation": period_navigation(period, today=today),
         "breadcrumbs": breadcrumbs(user, scope),
-        "compliance_year": min(period.start.year, today.year),
+        "compliance_year": compliance_year(period, today),
+    }
+
+
+def compliance_section(user, scope, period, *, today=None) -> dict:
+    """The 三会一课 heatmap of the period's year and the scope's parks (district) or branches."""
+    today = today or timezone.localdate()
+    year = compliance_year(period, today)
+    compliance_rows = scores(stats().compliance_by_branch(scope, year=year, today=today))
+    if scope.kind == "district":
+        children, children_kind = district_children(user, scope, compliance_rows), "parks"
+    else:
+        children = branch_children(user, scope, compliance_rows, today=today)
+        children_kind = "branches" if scope.kind == "park" else "units"
+    return {
+        "scope": scope,
+        "period": period,
+        "heatmap": heatmap(user, compliance_rows),
+        "heatmap_labels": {"compliance": str(_("Compliance (%)")), "no_data": str(_("No period elapsed"))},
+        "children": children,
+        "children_kind": children_kind,
+        "compliance_year": year,
     }
 
 

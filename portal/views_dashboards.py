@@ -53,6 +53,16 @@ def dashboard(request, kind, pk):
 
 @login_required
 @require_GET
+def dashboard_compliance(request, kind, pk):
+    """The heatmap and the parks or branches, a fragment loaded by htmx after the page."""
+    scope, period, _error = _scope_and_period(request, kind, pk)
+    context = dashboards.compliance_section(request.user, scope, period)
+    context["period_label"] = period.label
+    return render(request, "portal/partials/dashboard_compliance.html", context)
+
+
+@login_required
+@require_GET
 def dashboard_alerts(request, kind, pk):
     """The alerts list, a fragment loaded by htmx after the page (it is the slowest part)."""
     scope, period, _error = _scope_and_period(request, kind, pk)

@@ -17,6 +17,9 @@ urlpatterns = [
     path("dashboard/", views_dashboards.dashboard_home, name="dashboard_home"),
     path("dashboard/<slug:kind>/<int:pk>/", views_dashboards.dashboard, name="dashboard"),
     path("dashboard/<slug:kind>/<int:pk>/alerts/", views_dashboards.dashboard_alerts, name="dashboard_alerts"),
+    path(
+        "dashboard/<slug:kind>/<int:pk>/compliance/", views_dashboards.dashboard_compliance, name="dashboard_compliance"
+    ),
     path("dashboard/<slug:kind>/<int:pk>/rows/<slug:figure>/", views_dashboards.dashboard_rows, name="dashboard_rows"),
     path("reports/", include("portal.views_reports")),
     path("parks/", include("parks.urls")),

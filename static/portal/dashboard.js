@@ -64,28 +64,36 @@
     series: [{ type: "bar", data: data.stages.map(function (s) { return s.value; }), label: { show: true, position: "right" } }]
   }, function () { window.location = rowsUrl("members"); });
 
-  // 三会一课 compliance: one line per branch (weakest first), one column per rule; a click opens the branch.
-  var heat = data.heatmap;
-  var heatEl = document.getElementById("chart-heatmap");
-  if (heatEl && heat.y.length) {
-    heatEl.style.height = Math.max(140, 90 + heat.y.length * 28) + "px";
-    init("chart-heatmap", {
+  // 三会一课 compliance: one line per branch (weakest first), one column per rule; a click opens the
+  // branch. The section arrives by htmx after the page (it is the slow part over many branches).
+  function initHeatmap() {
+    var source = document.getElementById("heatmap-data");
+    var el = document.getElementById("chart-heatmap");
+    if (!source || !el || el.dataset.rendered) { return; }
+    var heat = JSON.parse(source.textContent);
+    var labels = JSON.parse(document.getElementById("heatmap-labels").textContent);
+    if (!heat.y.length) { return; }
+    el.style.height = Math.max(200, 130 + heat.y.length * 30) + "px";
+    function openBranch(index) {
+      if (index !== undefined && index !== null && index >= 0 && heat.urls[index]) { window.location = heat.urls[index]; }
+    }
+    var chart = init("chart-heatmap", {
       tooltip: {
         position: "top",
         formatter: function (p) {
           var v = p.data[2];
-          return heat.y[p.data[1]] + "<br>" + heat.x[p.data[0]] + ": " + (v === "-" ? data.labels.no_data : v + "%");
+          return heat.y[p.data[1]] + "<br>" + heat.x[p.data[0]] + ": " + (v === "-" ? labels.no_data : v + "%");
         }
       },
       grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
       xAxis: { type: "category", data: heat.x, splitArea: { show: true },
                axisLabel: { interval: 0, rotate: narrow ? 60 : 30, fontSize: 10 } },
       yAxis: { type: "category", data: heat.y, inverse: true, splitArea: { show: true },
-               axisLabel: { fontSize: 11, width: narrow ? 90 : 160, overflow: "truncate" },
+               axisLabel: { fontSize: 11, width: narrow ? 90 : 200, overflow: "truncate" },
                triggerEvent: true },
       visualMap: { min: 0, max: 100, show: false, inRange: { color: ["#d73027", "#fee08b", "#1a9850"] } },
       series: [{
-        name: data.labels.compliance, type: "heatmap",
+        name: labels.compliance, type: "heatmap",
         data: heat.data.map(function (d) { return [d[0], d[1], d[2] === null ? "-" : d[2]]; }),
         label: { show: !narrow, fontSize: 10, formatter: function (p) { return p.data[2] === "-" ? "–" : p.data[2]; } },
         itemStyle: { borderColor: "#fff", borderWidth: 1 }
@@ -95,18 +103,17 @@
       if (params.componentType === "yAxis") { openBranch(heat.y.indexOf(params.value)); }
     });
     // Any point of a branch's line opens it, an empty cell ("–") included.
-    var heatChart = charts[charts.length - 1];
-    heatChart.getZr().on("click", function (event) {
+    chart.getZr().on("click", function (event) {
       var point = [event.offsetX, event.offsetY];
-      if (!heatChart.containPixel({ gridIndex: 0 }, point)) { return; }
-      var cell = heatChart.convertFromPixel({ gridIndex: 0 }, point);
+      if (!chart.containPixel({ gridIndex: 0 }, point)) { return; }
+      var cell = chart.convertFromPixel({ gridIndex: 0 }, point);
       if (cell) { openBranch(cell[1]); }
     });
   }
-
-  function openBranch(index) {
-    if (index !== undefined && index !== null && index >= 0 && heat.urls[index]) { window.location = heat.urls[index]; }
-  }
+  initHeatmap();
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "dashboard-compliance") { initHeatmap(); }
+  });
 
   var pending = null;
   window.addEventListener("resize", function () {

@@ -52,6 +52,7 @@ def assert_charts_render(page):
 
 def click_heatmap_row(page, row):
     """Click the cell of the first rule on the heatmap's ``row``-th line (a branch)."""
+    page.locator("#chart-heatmap").scroll_into_view_if_needed()
     x, y = page.evaluate(
         """(row) => {
             const chart = echarts.getInstanceByDom(document.getElementById('chart-heatmap'));
@@ -77,6 +78,7 @@ def test_official_opens_the_dashboard_clicks_a_branch_and_drills_down(new_page, 
     assert_charts_render(page)
     page.locator("#alert-groups, #no-alerts").first.wait_for()
     assert page.locator('[data-alert="no_secretary"]').count() == 1
+    page.locator("#children [data-child]").first.wait_for()
     assert page.locator("#children [data-child]").count() == 2
     screenshot(page, "dashboard-district")
 

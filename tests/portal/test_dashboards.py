@@ -100,6 +100,7 @@ def test_access_per_role(client, world, who, kind, target, status):
     obj = getattr(world, target)
     assert client.get(url("dashboard", kind, obj)).status_code == status
     assert client.get(url("dashboard_alerts", kind, obj)).status_code == status
+    assert client.get(url("dashboard_compliance", kind, obj)).status_code == status
     assert client.get(url("dashboard_rows", kind, obj, "members")).status_code == status
 
 
@@ -185,12 +186,14 @@ def test_trend_heatmap_and_coverage_come_from_the_module(client, world):
     client.force_login(world.park_admin)
     response = client.get(url("dashboard", "park", world.park_a1))
     charts = response.context["charts"]
+    heat = client.get(url("dashboard_compliance", "park", world.park_a1)).context["heatmap"]
     scope = statistics.StatScope.of(world.park_a1)
     trend = statistics.monthly_trend(scope, months=12)
     assert charts["trend"]["months"] == [row["month"] for row in trend]
     assert charts["trend"]["series"][1]["data"] == [row["activities"] for row in trend]
     branches = statistics.compliance_by_branch(scope, year=timezone.localdate().year)
-    assert sorted(charts["heatmap"]["y"]) == sorted(b.organization.name for b in branches)
+    assert sorted(heat["y"]) == sorted(b.organization.name for b in branches)
+    assert heat["total"] == len(branches)
     figures = statistics.figures(scope, response.context["period"])
     assert [s["value"] for s in charts["coverage"]] == [
         figures["enterprises"]["own_organization"],
@@ -203,21 +206,21 @@ def test_trend_heatmap_and_coverage_come_from_the_module(client, world):
 
 def test_heatmap_links_to_the_branch_page_or_its_dashboard(client, world):
     client.force_login(world.park_admin)
-    charts = client.get(url("dashboard", "park", world.park_a1)).context["charts"]
-    assert charts["heatmap"]["urls"] == [reverse("members:branch", args=[world.branch_a1.pk])]
+    heat = client.get(url("dashboard_compliance", "park", world.park_a1)).context["heatmap"]
+    assert heat["urls"] == [reverse("members:branch", args=[world.branch_a1.pk])]
     client.force_login(world.official)
-    charts = client.get(url("dashboard", "park", world.park_a1)).context["charts"]
-    assert charts["heatmap"]["urls"] == [reverse("dashboard", args=["organization", world.branch_a1.pk])]
+    heat = client.get(url("dashboard_compliance", "park", world.park_a1)).context["heatmap"]
+    assert heat["urls"] == [reverse("dashboard", args=["organization", world.branch_a1.pk])]
 
 
 def test_district_lists_its_parks_and_park_its_branches(client, world):
     client.force_login(world.official)
-    response = client.get(url("dashboard", "district", world.district_a))
+    response = client.get(url("dashboard_compliance", "district", world.district_a))
     assert response.context["children_kind"] == "parks"
     assert [row.name for row in response.context["children"]] == ["园区A1", "园区A2"]
     assert response.context["children"][0].url == reverse("dashboard", args=["park", world.park_a1.pk])
     client.force_login(world.park_admin)
-    response = client.get(url("dashboard", "park", world.park_a1))
+    response = client.get(url("dashboard_compliance", "park", world.park_a1))
     assert response.context["children_kind"] == "branches"
     assert [row.name for row in response.context["children"]] == ["支部A1"]
 
@@ -336,6 +339,8 @@ def _count(client, path):
         ("official", "dashboard", "district", "district_a", ()),
         ("park_admin", "dashboard", "park", "park_a1", ()),
         ("official", "dashboard_alerts", "district", "district_a", ()),
+        ("official", "dashboard_compliance", "district", "district_a", ()),
+        ("park_admin", "dashboard_compliance", "park", "park_a1", ()),
         ("official", "dashboard_rows", "district", "district_a", ("members",)),
         ("park_admin", "dashboard_rows", "park", "park_a1", ("activities",)),
         ("official", "dashboard_rows", "district", "district_a", ("requests_overdue",)),
@@ -377,7 +382,7 @@ def test_breadcrumbs_lead_up_to_the_dashboards_the_user_may_open(client, world):
 
 def test_an_organisation_dashboard_lists_the_organisation_and_its_units(client, world):
     client.force_login(world.secretary)
-    response = client.get(url("dashboard", "organization", world.branch_a1))
+    response = client.get(url("dashboard_compliance", "organization", world.branch_a1))
     assert response.context["children_kind"] == "units"
     rows = {row.name: row for row in response.context["children"]}
     assert set(rows) == {"支部A1", "党小组A1"}
