@@ -25,6 +25,11 @@ def worker(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.update(broker_url=os.environ["CELERY_TEST_BROKER"], task_always_eager=False, result_backend=None)
+    # An eager test earlier in the session leaves a producer pool bound to the old broker URL.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
     app.connection_for_write().ensure_connection(max_retries=3)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
