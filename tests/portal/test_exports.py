@@ -151,3 +151,18 @@ def test_attendance_of_one_activity(client, world):
     activity_b = ActivityFactory(host=world.branch_b)
     response = client.get(reverse("export", args=["attendance"]), {"activity": activity_b.pk})
     assert response.status_code == 400
+
+
+def test_an_export_uploaded_again_changes_nothing(client, world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portal.models import ImportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.park_admin)  # may see full ID numbers: the export can come back
+    content = client.get(reverse("export", args=["members"])).content
+    upload = SimpleUploadedFile("members.xlsx", content)
+    response = client.post(reverse("imports"), {"kind": "members", "file": upload})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.dry_run_report["counts"] == {"new": 0, "update": 0, "unchanged": 3, "error": 0}
