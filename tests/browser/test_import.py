@@ -73,6 +73,7 @@ def test_a_file_with_an_error_cannot_be_confirmed(new_page, world_committed, tmp
     page = new_page(viewport=PHONE, locale="zh-CN")
     login(page, "secretary")
     page.goto("/imports/")
+    screenshot(page, "import-index-secretary-phone-zh")
     page.set_input_files("input[name=file]", str(members_xlsx(tmp_path / "bad.xlsx", w.branch_a1.code, bad_line=1)))
     page.click("#import-submit")
     page.wait_for_load_state("networkidle")
