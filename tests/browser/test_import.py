@@ -2,6 +2,7 @@
 a file with an error offers no confirmation; the progress bar polls until the check is done."""
 
 import datetime
+import io
 
 import openpyxl
 import pytest
@@ -49,6 +50,11 @@ def test_upload_preview_confirm(new_page, world_committed, tmp_path):
     page.wait_for_load_state("networkidle")
     assert page.locator("#import-form").is_visible()
     screenshot(page, "import-index-parkadmin")
+    with page.expect_download() as download:
+        page.click("a[data-template=members]")
+    assert download.value.suggested_filename == "hongfan-members-template.xlsx"
+    template = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert "身份证号" in [cell.value for cell in template[1]] and template.max_row == 2
 
     page.select_option("select[name=kind]", "members")
     page.set_input_files("input[name=file]", str(members_xlsx(tmp_path / "新党员.xlsx", w.branch_a1.code)))
