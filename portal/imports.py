@@ -257,7 +257,7 @@ def process_job(*, job_id: int) -> ImportJob:
     """Do whatever the job is waiting for: its check (queued) or its write (confirmed); nothing
     for a job already checked, written, refused or failed. What the task runs."""
     job = ImportJob.objects.get(pk=job_id)
-    with translation.override(job.language or None):
+    with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             if job.status in (STATUS.QUEUED, STATUS.CHECKING):
                 return _run(job_id, dry_run=True)
@@ -332,6 +332,7 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
             job.status = STATUS.COMMITTED
             job.result_report = report_to_json(report)
             job.finished_at = now
+            ImportRow.objects.filter(job=job).delete()  # the preview is over; the counts stay
             transaction.on_commit(lambda: _forget_file(job_id))
         else:
             # The data changed since the check: nothing written, the new errors shown instead.
@@ -351,8 +352,9 @@ def keep_days() -> int:
 
 def forget_stale_files(*, days: int | None = None, now=None) -> int:
     """Delete the spreadsheets of jobs left unconfirmed for ``days`` (``IMPORT_KEEP_DAYS``): they
-    hold plain personal data. Such a job can no longer be confirmed; its report stays. Returns the
-    number of files deleted. Run daily by beat (``portal.tasks.forget_stale_import_files``)."""
+    hold plain personal data. Such a job can no longer be confirmed; its counts stay, its preview
+    rows go. Returns the number of files deleted. Run daily by beat
+    (``portal.tasks.forget_stale_import_files``)."""
     import datetime
 
     cutoff = (now or timezone.now()) - datetime.timedelta(days=keep_days() if days is None else days)
@@ -365,6 +367,7 @@ def forget_stale_files(*, days: int | None = None, now=None) -> int:
     count = 0
     for job_id in list(stale):
         _forget_file(job_id)
+        ImportRow.objects.filter(job_id=job_id).delete()
         count += 1
     return count
 

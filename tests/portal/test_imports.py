@@ -78,6 +78,7 @@ def test_dry_run_preview_then_confirm_writes(client, world, django_capture_on_co
     assert Member.objects.count() == before + 3
     assert Member.objects.by_id_number(rows[2][1]).get().organization == world.branch_a1
     assert not job.file  # the spreadsheet, with its plain ID numbers, is not kept
+    assert not ImportRow.objects.filter(job=job).exists()  # nor the preview
     page = client.get(response.url).content.decode()
     assert "The file has been written." in page and 'id="confirm-import"' not in page
     # Confirmed twice: refused, nothing written twice.
@@ -293,6 +294,7 @@ def test_unconfirmed_files_are_forgotten_after_some_days(client, world, settings
     assert forget_stale_import_files() == 1
     job.refresh_from_db()
     assert not job.file and not os.path.exists(path) and job.status == "checked"
+    assert not ImportRow.objects.filter(job=job).exists()
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert 'id="confirm-import"' not in page and "no longer kept" in page
     assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 400
