@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member, Stage, Transfer
@@ -255,7 +256,10 @@ def charts(figures: dict, trend: list[dict]) -> dict:
             {"name": str(_("Joint organisation")), "value": e["joint_organization"], "figure": "enterprises_joint"},
             {"name": str(_("No organisation")), "value": e["uncovered"], "figure": "enterprises_uncovered"},
         ],
-        "stages": _choice_labels(figures["members"]["by_stage"], Stage.choices),
+        "stages": [
+            {**row, "figure": f"members_{row['code']}"}
+            for row in _choice_labels(figures["members"]["by_stage"], Stage.choices)
+        ],
         "labels": {"no_enterprises": str(_("No enterprises"))},
     }
 
@@ -436,6 +440,13 @@ def _members(user, scope, period, today):
     )
 
 
+def _members_at_stage(stage):
+    def build(user, scope, period, today):
+        return _members(user, scope, period, today).filter(stage_at=stage)
+
+    return build
+
+
 def _members_new(user, scope, period, today):
     """As ``members.new``: made probationary within the period."""
     return Member.objects.visible_to(user).filter(
@@ -528,6 +539,10 @@ class Figure:
 
 FIGURES = {
     "members": Figure(_("Members"), "members", _members),
+    **{
+        f"members_{stage}": Figure(format_lazy("{}: {}", _("Members"), label), "members", _members_at_stage(stage))
+        for stage, label in Stage.choices
+    },
     "members_new": Figure(_("New members (became probationary in the period)"), "members", _members_new),
     "enterprises": Figure(_("Enterprises"), "enterprises", _coverage(None)),
     "enterprises_own": Figure(_("Enterprises with their own organisation"), "enterprises", _coverage("own")),

@@ -45,9 +45,8 @@ def dashboard(request, kind, pk):
     context = dashboards.dashboard(request.user, scope, period)
     context["period_error"] = error
     # The charts link to the drill-down: FIGURE is replaced by the figure's name in dashboard.js.
-    context["charts"]["rows_url"] = (
-        reverse("dashboard_rows", args=[scope.kind, scope.id, "FIGURE"]) + f"?period={period.label}"
-    )
+    context["charts"]["rows_base"] = reverse("dashboard_rows", args=[scope.kind, scope.id, "FIGURE"])
+    context["charts"]["rows_url"] = context["charts"]["rows_base"] + f"?period={period.label}"
     return render(request, "portal/dashboard.html", context, status=400 if error else 200)
 
 

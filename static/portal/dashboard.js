@@ -37,6 +37,10 @@
       { name: trend.series[1].name, type: "bar", data: trend.series[1].data },
       { name: trend.series[2].name, type: "line", yAxisIndex: 1, smooth: true, data: trend.series[2].data }
     ]
+  }, function (params) {
+    // A month's bar or point lists its new members or its activities.
+    var figure = params.seriesIndex === 0 ? "members_new" : "activities";
+    window.location = data.rows_base.replace("FIGURE", figure) + "?period=" + encodeURIComponent(trend.months[params.dataIndex]);
   });
 
   // Coverage of enterprises: a click on a slice lists the enterprises behind it.
@@ -62,7 +66,7 @@
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", inverse: true, data: data.stages.map(function (s) { return s.label; }) },
     series: [{ type: "bar", data: data.stages.map(function (s) { return s.value; }), label: { show: true, position: "right" } }]
-  }, function () { window.location = rowsUrl("members"); });
+  }, function (params) { window.location = rowsUrl(data.stages[params.dataIndex].figure); });
 
   // 三会一课 compliance: one line per branch (weakest first), one column per rule; a click opens the
   // branch. The section arrives by htmx after the page (it is the slow part over many branches).
@@ -73,7 +77,7 @@
     var heat = JSON.parse(source.textContent);
     var labels = JSON.parse(document.getElementById("heatmap-labels").textContent);
     if (!heat.y.length) { return; }
-    el.style.height = Math.max(200, 130 + heat.y.length * 30) + "px";
+    el.style.height = Math.max(180, 100 + heat.y.length * 28) + "px";
     function openBranch(index) {
       if (index !== undefined && index !== null && index >= 0 && heat.urls[index]) { window.location = heat.urls[index]; }
     }

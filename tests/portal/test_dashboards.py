@@ -388,3 +388,27 @@ def test_an_organisation_dashboard_lists_the_organisation_and_its_units(client, 
     assert set(rows) == {"支部A1", "党小组A1"}
     assert rows["支部A1"].url == reverse("members:branch", args=[world.branch_a1.pk])
     assert rows["支部A1"].figures["members"] == 2 and rows["党小组A1"].figures["members"] == 1
+
+
+@pytest.mark.parametrize("period_kind", ["month", "year"])
+def test_drill_down_by_stage_equals_the_members_by_stage(client, world, period_kind):
+    data(world, branches=2)
+    MemberFactory(
+        organization=world.branch_a2,
+        stage=Stage.APPLICANT,
+        activist_on=None,
+        candidate_on=None,
+        probationary_on=None,
+        full_on=None,
+    )
+    period = statistics.StatPeriod.current(period_kind)
+    by_stage = statistics.figures(statistics.StatScope.of(world.district_a), period)["members"]["by_stage"]
+    client.force_login(world.official)
+    charts = client.get(url("dashboard", "district", world.district_a, period=period.label)).context["charts"]
+    assert [row["figure"] for row in charts["stages"]] == [f"members_{stage}" for stage in by_stage]
+    for stage, expected in by_stage.items():
+        response = client.get(
+            url("dashboard_rows", "district", world.district_a, f"members_{stage}", period=period.label)
+        )
+        assert response.context["page"].paginator.count == expected, stage
+    assert by_stage["probationary"] >= 2 and by_stage["applicant"] == 1
