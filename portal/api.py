@@ -64,7 +64,11 @@ _extra = _extra_urls()
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="portal/api_redoc.html"),
+        name="redoc",
+    ),
     *_extra,
     path("", include(router.urls)),
 ]

@@ -70,6 +70,10 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, dict):
+        # A 400 is always an object (the documented shape): a bare list of messages concerns the
+        # whole input.
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.detail})
     return drf_exception_handler(exc, context)
 
 

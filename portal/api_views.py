@@ -37,6 +37,8 @@ class RoleAssignmentViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Who holds which role over which district, park or organisation; assigned and removed, never edited."""
+
     queryset = RoleAssignment.objects.all()
     serializer_class = RoleAssignmentSerializer
     select_related = ("user", "district", "park", "organization")

@@ -286,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "TransferKindEnum": "members.models.Transfer.Kind",
         "TransferStatusEnum": "members.models.Transfer.Status",
         "StageChangeKindEnum": "members.models.StageChange.Kind",
+        "TransferEventActionEnum": "members.models.TransferEvent.Action",
         # activities and services (choice sets whose field names collide with other models')
         "ActivityKindEnum": "activities.models.Kind",
         "ActivityFileKindEnum": "activities.models.ActivityFile.Kind",

@@ -78,6 +78,8 @@ class MemberSerializer(ModelCleanSerializer):
 
 class StageChangeSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
+    # Blank for the initial record: declared so that the schema allows "".
+    from_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = StageChange
@@ -193,6 +195,9 @@ class TransferCancelSerializer(ActionSerializer):
 
 
 class TransferEventSerializer(serializers.ModelSerializer):
+    # Blank for the request, the first step: declared so that the schema allows "".
+    from_status = serializers.ChoiceField(choices=Transfer.Status.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = TransferEvent
         fields = ["id", "transfer", "action", "from_status", "to_status", "actor", "at", "note"]

@@ -47,6 +47,8 @@ class ActsForOrganizationMixin:
 
 
 class MemberViewSet(ActsForOrganizationMixin, ScopedModelViewSet):
+    """Party members, applicants and activists; ID numbers and phones masked unless permitted."""
+
     queryset = Member.objects.all()
     serializer_class = serializers.MemberSerializer
     filterset_class = filters.MemberFilter
@@ -218,6 +220,8 @@ class TransferEventViewSet(ScopedReadOnlyModelViewSet):
     )
 )
 class ApplicationTalkViewSet(ActsForOrganizationMixin, ScopedCreateReadViewSet):
+    """Talks with applicants (due within a month of the application)."""
+
     queryset = ApplicationTalk.objects.all()
     serializer_class = serializers.ApplicationTalkSerializer
     filterset_class = filters.ApplicationTalkFilter
@@ -239,6 +243,8 @@ class ApplicationTalkViewSet(ActsForOrganizationMixin, ScopedCreateReadViewSet):
     )
 )
 class DuesPaymentViewSet(ActsForOrganizationMixin, ScopedCreateReadViewSet):
+    """The party-dues ledger: one row per member and month."""
+
     queryset = DuesPayment.objects.all()
     serializer_class = serializers.DuesPaymentSerializer
     filterset_class = filters.DuesPaymentFilter

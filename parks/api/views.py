@@ -13,6 +13,8 @@ from . import filters, serializers
 
 
 class DistrictViewSet(ScopedModelViewSet):
+    """Districts (区/县/市) with their GB/T 2260 code; written by superusers."""
+
     queryset = District.objects.all()
     serializer_class = serializers.DistrictSerializer
     search_fields = ["name", "city", "code"]
@@ -21,6 +23,8 @@ class DistrictViewSet(ScopedModelViewSet):
 
 
 class ParkViewSet(ScopedModelViewSet):
+    """Parks; a park administrator edits their own park, superusers add and delete."""
+
     queryset = Park.objects.all()
     serializer_class = serializers.ParkSerializer
     filterset_class = filters.ParkFilter
@@ -46,6 +50,8 @@ class ParkScopedViewSet(ScopedModelViewSet):
 
 
 class EnterpriseViewSet(ParkScopedViewSet):
+    """Enterprises of the parks, by unified social credit code; written by the park's administrators."""
+
     queryset = Enterprise.objects.all()
     serializer_class = serializers.EnterpriseSerializer
     filterset_class = filters.EnterpriseFilter
@@ -55,6 +61,8 @@ class EnterpriseViewSet(ParkScopedViewSet):
 
 
 class OrganizationViewSet(ParkScopedViewSet):
+    """Party organisations (committees, branches, groups); written by the park's administrators."""
+
     queryset = Organization.objects.all()
     serializer_class = serializers.OrganizationSerializer
     filterset_class = filters.OrganizationFilter
@@ -65,6 +73,8 @@ class OrganizationViewSet(ParkScopedViewSet):
 
 
 class RoomViewSet(ParkScopedViewSet):
+    """Rooms of the parks' service centres; written by the park's administrators."""
+
     queryset = Room.objects.all()
     serializer_class = serializers.RoomSerializer
     filterset_class = filters.RoomFilter
