@@ -156,9 +156,16 @@ class TrendQuery(serializers.Serializer):
     months = serializers.IntegerField(required=False, default=12, min_value=1, max_value=60)
     until = serializers.DateField(required=False, help_text="A day of the last month; today if absent.")
 
+    def validate_until(self, value):
+        if not dashboards.YEARS[0] <= value.year <= dashboards.YEARS[1]:
+            raise serializers.ValidationError(_("Give a day between 2000 and 2100."))
+        return value
+
 
 class ComplianceQuery(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100, help_text="This year if absent.")
+    year = serializers.IntegerField(
+        required=False, min_value=dashboards.YEARS[0], max_value=dashboards.YEARS[1], help_text="This year if absent."
+    )
 
 
 # --- the views ------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ SCOPE_KINDS = ("district", "park", "organization")
 PERIOD_KINDS = (("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year")))
 HEATMAP_BRANCHES = 40  # the weakest branches shown on the heatmap; the full table is one click away
 TREND_MONTHS = 12
+YEARS = (2000, 2100)  # the periods a dashboard or the API accepts
 
 
 def stats():
@@ -59,7 +60,10 @@ def parse_period(value: str | None, *, today=None):
     StatPeriod = stats().StatPeriod
     if not value:
         return StatPeriod.current("month", today=today)
-    return StatPeriod.parse(value.strip())
+    period = StatPeriod.parse(value.strip())
+    if not YEARS[0] <= period.start.year <= YEARS[1]:
+        raise ValueError(f"year out of range: {value!r}")  # year 1 or 9999 would overflow the dates
+    return period
 
 
 def own_dashboard_url(user) -> str | None:

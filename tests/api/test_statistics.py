@@ -79,6 +79,9 @@ def test_anonymous_is_refused_and_unknown_kinds_are_not_found(world):
     [
         ("figures", {"period": "2026-13"}, "period"),
         ("figures", {"period": "last year"}, "period"),
+        ("figures", {"period": "0001"}, "period"),
+        ("figures", {"period": "9999-12"}, "period"),
+        ("trend", {"until": "0001-01-01"}, "until"),
         ("trend", {"months": "0"}, "months"),
         ("trend", {"months": "many"}, "months"),
         ("trend", {"until": "2026-02-30"}, "until"),

@@ -155,6 +155,8 @@ def test_a_bad_period_is_a_400_with_the_current_month(client, world):
     assert response.context["period"] == statistics.StatPeriod.current("month")
     response = client.get(url("dashboard_rows", "district", world.district_a, "members", period="junk"))
     assert response.status_code == 400
+    for value in ("0001", "9999", "0001-01", "9999-Q4"):
+        assert client.get(url("dashboard", "district", world.district_a, period=value)).status_code == 400, value
 
 
 # --- the figures shown are the module's -----------------------------------------------------------
