@@ -21,6 +21,10 @@ from .conftest import token_client
 ROWS_PER_ENDPOINT = 3
 MAX_PAGES = 60
 
+# Catalogues shared by every branch (the same rows for everyone, written by superusers only):
+# nothing in them belongs to another branch. For these the test checks that no write gets through.
+SHARED_CATALOGUES = {"ComplianceRule", "PointRule", "ServiceCategory"}
+
 
 def extra_rows():
     """Rows the demo data lacks: another user's notification, transfers and a talk in another district."""
@@ -36,6 +40,13 @@ def extra_rows():
     )
     for member in members[:2]:
         actions.transfer_request(member=member, by=admin, outside_organization="省外某支部", reason="调动")
+    from activities.models import Activity, ActivityFile
+
+    activity = Activity.objects.filter(host=elsewhere).first()
+    if activity is not None:
+        ActivityFile.objects.create(
+            activity=activity, kind="attachment", file="activities/2026/01/minutes.pdf", name="minutes.pdf", size=10
+        )
     applicant = Member.objects.filter(organization=elsewhere, stage="applicant", application_talk__isnull=True).first()
     if applicant is not None:
         ApplicationTalk.objects.create(member=applicant, held_on=applicant.applied_on, held_by="书记")
@@ -103,6 +114,8 @@ def listed_ids(client, url):
 def test_no_door_to_other_branches(demo, username, prefix, viewset, basename):
     user = get_user_model().objects.get(username=username)
     model: type[Model] = viewset.queryset.model
+    if model.__name__ in SHARED_CATALOGUES:
+        return check_catalogue_read_only(token_client(user), model, basename)
     hidden = list(hidden_rows(model, viewset, user).order_by("pk").values_list("pk", flat=True)[:ROWS_PER_ENDPOINT])
     assert hidden, f"{basename}: no {model.__name__} outside {username}'s scope in the demo data"
     client = token_client(user)
@@ -129,4 +142,19 @@ def test_no_door_to_other_branches(demo, username, prefix, viewset, basename):
                     status = getattr(client, method)(step_url, {}, format="json").status_code
                     assert status in (400, 403, 404, 405), (basename, extra.url_name, method, pk, status)
     assert snapshot(model, hidden) == before, f"{basename}: a hidden row changed"
+    assert model.objects.count() == count_before
+
+
+def check_catalogue_read_only(client, model, basename):
+    rows = list(model.objects.order_by("pk").values_list("pk", flat=True)[:ROWS_PER_ENDPOINT])
+    assert rows, f"{basename}: the demo data has no {model.__name__}"
+    before = snapshot(model, rows)
+    count_before = model.objects.count()
+    assert client.post(reverse(f"api:{basename}-list"), {}, format="json").status_code in (403, 405), basename
+    for pk in rows:
+        url = reverse(f"api:{basename}-detail", kwargs={"pk": pk})
+        for method in ("put", "patch", "delete"):
+            status = getattr(client, method)(url, {}, format="json").status_code
+            assert status in (403, 405), (basename, method, pk, status)
+    assert snapshot(model, rows) == before
     assert model.objects.count() == count_before
