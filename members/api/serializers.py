@@ -26,7 +26,7 @@ class MemberSerializer(ModelCleanSerializer):
     )
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     park = serializers.IntegerField(source="organization.park_id", read_only=True, allow_null=True)
-    employer_name = serializers.CharField(source="employer.name", read_only=True, default=None)
+    employer_name = serializers.SerializerMethodField()
     id_number_masked = serializers.SerializerMethodField()
 
     class Meta:
@@ -64,6 +64,9 @@ class MemberSerializer(ModelCleanSerializer):
             for name in ("stage", "organization", *STAGE_DATES):
                 fields[name].read_only = True
         return fields
+
+    def get_employer_name(self, obj) -> str | None:
+        return obj.employer.name if obj.employer_id else None
 
     def get_id_number_masked(self, obj) -> bool:
         return not can_view_full_id_number(_user(self), obj)

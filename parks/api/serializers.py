@@ -49,7 +49,7 @@ class EnterpriseSerializer(ModelCleanSerializer):
 
 
 class OrganizationSerializer(ModelCleanSerializer):
-    park_name = serializers.CharField(source="park.name", read_only=True, default=None)
+    park_name = serializers.SerializerMethodField()
     term_status = serializers.SerializerMethodField()
 
     class Meta:
@@ -72,6 +72,9 @@ class OrganizationSerializer(ModelCleanSerializer):
             "term_status",
         ]
         extra_kwargs = {"enterprises": {"required": False}}
+
+    def get_park_name(self, obj) -> str | None:
+        return obj.park.name if obj.park_id else None
 
     def get_term_status(self, obj) -> str:
         return obj.term_status()
