@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from .navigation import items_for
+from .navigation import items_for, menu_entries
 from .scope import scope_for
 
 
@@ -43,8 +43,10 @@ def portal(request):
         url = item["url"]
         active = path == url if url == "/" else path.startswith(url)
         nav_items.append({**item, "active": active})
-    context["nav_items"] = [item for item in nav_items if not item["group"]]
+    context["nav_items"] = [item for item in nav_items if item["group"] not in ("mine", "account")]
+    context["nav_entries"] = menu_entries(context["nav_items"])
     context["nav_mine"] = [item for item in nav_items if item["group"] == "mine"]
+    context["nav_account"] = [item for item in nav_items if item["group"] == "account"]
     context["user_roles"] = _role_labels(scope)
     # One COUNT, and only when a template shows the bell.
     context["unread_notifications"] = SimpleLazyObject(lambda: _unread_count(user))

@@ -18,9 +18,17 @@ class NavItem:
     url_name: str
     visible: Callable[[Scope], bool]
     icon: str = ""
-    # "mine": the user's own pages as a member, gathered in one "Me" menu so that the bar still
-    # fits a desktop when a secretary is also a member.
+    # A drop-down the item sits in (see GROUPS), so that the bar fits a 1280 px desktop for a
+    # user who holds several roles. "mine": the user's own pages as a member, under "Me";
+    # "account": the user menu beside the name.
     group: str = ""
+
+
+# Drop-downs of the menu bar: label and icon. A group with one visible item shows as a plain link.
+GROUPS = {
+    "stats": (_("Statistics"), "bar-chart-line"),
+    "work": (_("Party affairs"), "flag"),
+}
 
 
 def anyone(scope):
@@ -34,19 +42,22 @@ def staff_of_park(scope):
 ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", lambda s: True),
     NavItem(_("Back office"), "admin:index", staff_of_park),
-    NavItem(_("Dashboard"), "dashboard_home", lambda s: staff_of_park(s) or s.is_official, "speedometer2"),
+    NavItem(_("Dashboard"), "dashboard_home", lambda s: staff_of_park(s) or s.is_official, "speedometer2", "stats"),
     NavItem(_("My transfer"), "members:transfer_mine", lambda s: s.is_member, "arrow-left-right", group="mine"),
     NavItem(_("My party dues"), "members:my_dues", lambda s: s.is_member, "wallet2", group="mine"),
-    NavItem(_("Transfer inbox"), "members:transfer_inbox", lambda s: staff_of_park(s) or s.is_secretary),
-    NavItem(_("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary),
-    NavItem(_("Activities"), "activities:list", lambda s: staff_of_park(s) or s.is_official or s.org_ids),
-    NavItem(_("Compliance calendar"), "activities:calendar", lambda s: s.is_secretary, "calendar-check"),
-    NavItem(_("Compliance per branch"), "activities:compliance", lambda s: staff_of_park(s) or s.is_official),
+    NavItem(_("Transfer inbox"), "members:transfer_inbox", lambda s: staff_of_park(s) or s.is_secretary, "inbox", "work"),
+    NavItem(_("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary, "people",
+            "work"),
+    NavItem(_("Activities"), "activities:list", lambda s: staff_of_park(s) or s.is_official or s.org_ids,
+            "calendar-event", "work"),
+    NavItem(_("Compliance calendar"), "activities:calendar", lambda s: s.is_secretary, "calendar-check", "work"),
+    NavItem(_("Compliance per branch"), "activities:compliance", lambda s: staff_of_park(s) or s.is_official,
+            "grid-3x3", "stats"),
     NavItem(_("My activities and points"), "activities:mine", lambda s: s.is_member, "star", group="mine"),
     NavItem(_("Statistics reports"), "reports:list", lambda s: s.superuser or s.is_official or s.is_park_admin,
-            "file-earmark-bar-graph"),
+            "file-earmark-bar-graph", "stats"),
     NavItem(_("Service centre"), "services:my_requests", lambda s: True, "life-preserver"),
-    NavItem(_("API tokens"), "api_tokens", lambda s: True, "key", group="mine"),
+    NavItem(_("API tokens"), "api_tokens", lambda s: True, "key", group="account"),
     NavItem(_("Import and export"), "imports", lambda s: staff_of_park(s) or s.is_secretary, "file-earmark-spreadsheet"),
 ]
 
@@ -63,4 +74,28 @@ def items_for(scope: Scope):
         result.append(
             {"label": item.label, "url": url, "icon": item.icon, "url_name": item.url_name, "group": item.group}
         )
+    return result
+
+
+def menu_entries(items: list[dict]) -> list[dict]:
+    """The menu bar: links and drop-downs in the order of their first item. ``items`` are those
+    of ``items_for`` (with "active") outside the "mine" and "account" groups."""
+    entries, groups = [], {}
+    for item in items:
+        key = item["group"]
+        if key not in GROUPS:
+            entries.append({"kind": "link", **item})
+            continue
+        if key not in groups:
+            label, icon = GROUPS[key]
+            groups[key] = {"kind": "group", "key": key, "label": label, "icon": icon, "items": []}
+            entries.append(groups[key])
+        groups[key]["items"].append(item)
+    result = []
+    for entry in entries:
+        if entry["kind"] == "group" and len(entry["items"]) == 1:
+            entry = {"kind": "link", **entry["items"][0]}
+        elif entry["kind"] == "group":
+            entry["active"] = any(item["active"] for item in entry["items"])
+        result.append(entry)
     return result

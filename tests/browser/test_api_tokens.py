@@ -21,8 +21,8 @@ def secretary(transactional_db):
 def test_create_and_revoke_a_token_from_the_menu(new_page, secretary):
     page = new_page()
     login(page, "secretary")
-    page.click("#menu-mine > a")
-    page.click("#menu-mine a[href='/accounts/tokens/']")
+    page.click("#user-menu")
+    page.click(".hf-user-menu a[href='/accounts/tokens/']")
     page.wait_for_load_state("networkidle")
     assert "You have no API token." in page.inner_text("#token-status")
     page.click("#token-create")

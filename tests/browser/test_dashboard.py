@@ -72,7 +72,8 @@ def test_official_opens_the_dashboard_clicks_a_branch_and_drills_down(new_page, 
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, "official")
-    page.click('a.nav-link[href="/dashboard/"]')
+    page.click("#menu-stats > a")
+    page.click('#menu-stats a[href="/dashboard/"]')
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/dashboard/district/{world.district_a.pk}/")
     assert_charts_render(page)

@@ -68,6 +68,13 @@ def test_phone_layout_collapsed_menu_and_language(new_page, people):
     screenshot(page, "layout-phone-en")
 
 
+def assert_fits_the_width(page):
+    """The menu bar of a park administrator, who sees the most items, fits a 1280 px screen on
+    one line: no sideways scrolling, the navbar one row high."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    assert page.eval_on_selector(".hf-navbar", "el => el.getBoundingClientRect().height") < 80
+
+
 def test_desktop_layout_in_both_languages(new_page, people):
     page = new_page(viewport=DESKTOP, locale="zh-CN")
     login(page, "parkadmin")
@@ -78,6 +85,7 @@ def test_desktop_layout_in_both_languages(new_page, people):
     assert page.evaluate("document.fonts.check('16px bootstrap-icons')")
     assert page.locator(".hf-card-park").count() == 1
     screenshot(page, "layout-desktop-zh-hans")
+    assert_fits_the_width(page)
 
     page.click("#user-menu")
     assert page.locator("#logout-form button").is_visible()
@@ -86,7 +94,11 @@ def test_desktop_layout_in_both_languages(new_page, people):
 
     switch_language(page, "en")
     assert page.locator("html").get_attribute("lang") == "en"
+    assert_fits_the_width(page)
+    page.click("#menu-work > a")
+    assert page.locator('#menu-work a[href="/activities/"]').is_visible()
     screenshot(page, "layout-desktop-en")
+    page.keyboard.press("Escape")
 
     # Log out through the POST form in the user menu.
     page.click("#user-menu")
