@@ -1139,6 +1139,25 @@ def district_counts() -> list[dict]:
     return rows
 
 
+def seed_statistics(*, stdout, today: datetime.date | None = None) -> int:
+    """Fill the statistics summary from the demo activities (the app hooks write them in bulk)
+    and build the reports of the last month, quarter and year for every district and park, so
+    the dashboards and the reports list show something at once. Idempotent, as the reports are."""
+    from parks.models import District, Park
+
+    from . import reports, statistics
+
+    statistics.refresh_summaries()
+    built = 0
+    for kind in ("month", "quarter", "year"):
+        period = statistics.StatPeriod.current(kind, today=today).previous()
+        for obj in [*District.objects.order_by("pk"), *Park.objects.order_by("pk")]:
+            reports.build_report(scope=statistics.StatScope.of(obj), period=period)
+            built += 1
+    stdout.write(_("Statistics: summary refreshed, %(n)d reports built.") % {"n": built})
+    return built
+
+
 def print_summary(*, stdout, result: Result, hooks: list[str], seconds: float) -> None:
     labels = {
         "districts": _("districts"), "parks": _("parks"), "enterprises": _("enterprises"),

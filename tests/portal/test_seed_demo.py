@@ -419,3 +419,24 @@ def test_a_broken_hook_is_not_mistaken_for_a_missing_one(db, monkeypatch):
     monkeypatch.setattr(demo, "APP_HOOKS", (("brokenapp", 1),))
     with pytest.raises(ModuleNotFoundError):
         demo.run_app_hooks(stdout=StringIO())
+
+
+def test_the_dashboards_and_reports_have_figures_at_once(seeded, db):
+    """The app hooks write activities in bulk; the command then fills the statistics summary and
+    builds last period's reports, so a new portal's dashboard and report list are not empty."""
+    from activities.models import Activity, OrganizationMonth
+    from portal import statistics
+    from portal.models import StatReport
+
+    assert OrganizationMonth.objects.exists()
+    district = District.objects.order_by("code").first()
+    scope = statistics.StatScope.of(district)
+    period = statistics.StatPeriod.current("year").previous()
+    assert statistics.figures(scope, period) == statistics.figures(scope, period, live=True)
+    assert Activity.objects.exists()
+    kinds = set(StatReport.objects.values_list("period_kind", flat=True))
+    assert kinds == {"month", "quarter", "year"}
+    assert StatReport.objects.count() == 3 * (District.objects.count() + Park.objects.count())
+    before = StatReport.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert StatReport.objects.count() == before

@@ -17,4 +17,5 @@ class Command(BaseCommand):
         started = time.monotonic()
         result = demo.seed_core()
         hooks = demo.run_app_hooks(stdout=self.stdout, logins=result.logins)
+        demo.seed_statistics(stdout=self.stdout)
         demo.print_summary(stdout=self.stdout, result=result, hooks=hooks, seconds=time.monotonic() - started)
