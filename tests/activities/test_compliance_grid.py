@@ -1,0 +1,124 @@
+"""activities.selectors.compliance() builds the grid once per rule and shares the empty cells: its
+result must equal, cell for cell, the straightforward per-branch construction it replaced."""
+
+import datetime
+import random
+from collections import defaultdict
+
+from django.db.models import Q
+from django.utils import timezone
+
+from activities import selectors
+from activities.models import Activity, ComplianceRule, Kind
+from activities.periods import day_start, local_day, period_of, periods_in_year
+from parks.models import Organization
+from tests.factories import OrganizationFactory
+
+from .factories import ActivityFactory
+
+
+def reference_compliance(organizations, *, year, today):
+    """activities.selectors.compliance() as it was before the grid was optimised (2026-11)."""
+    S = selectors
+    organizations = list(organizations)
+    rules = list(ComplianceRule.objects.filter(is_active=True).order_by("pk"))
+    ids = {org.pk for org in organizations}
+    if not organizations or not rules:
+        return [S.BranchCompliance(org, [S.RuleRow(rule) for rule in rules]) for org in organizations]
+    groups = dict(
+        Organization.objects.filter(parent_id__in=ids, kind=Organization.Kind.GROUP).values_list("pk", "parent_id")
+    )
+    counted_for = {**{pk: pk for pk in ids}, **groups}
+    activities = (
+        Activity.objects.held()
+        .filter(
+            kind__in=[rule.kind for rule in rules],
+            starts_at__gte=day_start(datetime.date(year, 1, 1)),
+            starts_at__lt=day_start(datetime.date(year + 1, 1, 1)),
+        )
+        .filter(Q(host_id__in=counted_for) | Q(co_hosts__in=ids))
+        .values_list("pk", "host_id", "kind", "starts_at", "quorum_met", "co_hosts")
+    )
+    tally = defaultdict(lambda: [0, 0])
+    seen = set()
+    period_kind = {rule.kind: rule.period for rule in rules}
+    for pk, host_id, kind, starts_at, quorum_met, co_host in activities:
+        index = period_of(local_day(starts_at), period_kind[kind]).index
+        for org_id in {counted_for.get(host_id), co_host if co_host in ids else None} - {None}:
+            if (pk, org_id) in seen:
+                continue
+            seen.add((pk, org_id))
+            if kind == Kind.PARTY_CONGRESS and quorum_met is False:
+                tally[org_id, kind, index][1] += 1
+            else:
+                tally[org_id, kind, index][0] += 1
+    result = []
+    for org in organizations:
+        branch = S.BranchCompliance(org)
+        for rule in rules:
+            row = S.RuleRow(rule)
+            for period in periods_in_year(year, rule.period):
+                held, below = tally[org.pk, rule.kind, period.index]
+                row.cells.append(S.Cell(period, S._cell_state(period, held, rule.minimum_count, today), held, below))
+            branch.rows.append(row)
+        result.append(branch)
+    return result
+
+
+def as_plain(rows):
+    return [
+        (
+            branch.organization.pk,
+            [(row.rule.pk, [(c.period, c.state, c.count, c.below_quorum) for c in row.cells]) for row in branch.rows],
+            branch.met,
+            branch.elapsed,
+            branch.below_quorum,
+            branch.rate,
+        )
+        for branch in rows
+    ]
+
+
+def test_grid_equals_the_reference_construction(world):
+    rng = random.Random(6)
+    branches = [world.branch_a1, world.branch_a2, world.branch_b]
+    branches += [OrganizationFactory(park=world.park_a1, parent=world.committee) for _ in range(3)]
+    group = world.group_a1
+    hosts = [*branches, group, OrganizationFactory(park=world.park_a2)]  # and one outside the list
+    kinds = [*Kind.values, Kind.PARTY_CONGRESS, Kind.PARTY_CONGRESS]
+    zone = timezone.get_current_timezone()
+    for _ in range(160):
+        day = datetime.date(2026, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+        # Around local midnight too, so the local month and the UTC month differ.
+        hour = rng.choice([0, 0, 7, 10, 23])
+        starts_at = datetime.datetime.combine(day, datetime.time(hour, rng.choice([0, 30])), tzinfo=zone)
+        activity = ActivityFactory(
+            host=rng.choice(hosts),
+            kind=rng.choice(kinds),
+            starts_at=starts_at,
+            status=rng.choice([Activity.Status.HELD] * 4 + [Activity.Status.CANCELLED]),
+            quorum_met=rng.choice([None, True, False]),
+        )
+        if rng.random() < 0.3:
+            activity.co_hosts.add(*rng.sample(hosts, rng.randint(1, 3)))
+    # Edges of the year: the last local hour of 2025 and the first of 2027 stay out.
+    ActivityFactory(host=world.branch_a1, starts_at=datetime.datetime(2025, 12, 31, 23, 30, tzinfo=zone))
+    ActivityFactory(host=world.branch_a1, starts_at=datetime.datetime(2027, 1, 1, 0, 30, tzinfo=zone))
+    for today in (datetime.date(2026, 1, 5), datetime.date(2026, 6, 25), datetime.date(2026, 11, 22)):
+        for organizations in (branches, branches[:1], [group]):
+            new = selectors.compliance(organizations, year=2026, today=today)
+            old = reference_compliance(organizations, year=2026, today=today)
+            assert new == old
+            assert as_plain(new) == as_plain(old)
+    rows = selectors.compliance(branches, year=2026, today=datetime.date(2026, 11, 22))
+    assert sum(cell.below_quorum for branch in rows for row in branch.rows for cell in row.cells) > 0
+    assert sum(branch.met for branch in rows) > 0
+
+
+def test_grid_queries_do_not_grow_with_branches(world, django_assert_max_num_queries):
+    branches = [OrganizationFactory(park=world.park_a1, parent=world.committee) for _ in range(20)]
+    for branch in branches:
+        ActivityFactory(host=branch, starts_at=timezone.now() - datetime.timedelta(days=1))
+    with django_assert_max_num_queries(4):
+        rows = selectors.compliance(branches, year=timezone.localdate().year)
+    assert len(rows) == 20
