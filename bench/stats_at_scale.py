@@ -11,9 +11,12 @@ one run, it rebuilds the summary and times, over BENCH_RUNS runs each (20 by def
   and computed on the fly (``live=True``), for the current month and the current year;
 * the whole dashboard context (``portal.dashboards.dashboard``) of a district official, if
   present;
+* the compliance section of the district dashboard: ``compliance_by_branch`` (2 000 branches)
+  and ``portal.dashboards.compliance_section`` (BENCH_COMPLIANCE_RUNS runs, 10 by default);
 * the yearly district report: ``portal.reports.build_report`` (or ``figures`` for the year).
 
-Prints the median and 95th percentile of each; the results are recorded in docs/benchmarks.md.
+BENCH_SKIP_LIVE=1 leaves out the on-the-fly rows. Prints the median and 95th percentile of each;
+the results are recorded in docs/benchmarks.md.
 """
 
 import datetime
@@ -36,6 +39,8 @@ ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "20000"))
 ATTENDANCE = int(os.environ.get("BENCH_ATTENDANCE", "1000000"))
 REQUESTS, WISHES = 5000, 1000
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
+COMPLIANCE_RUNS = int(os.environ.get("BENCH_COMPLIANCE_RUNS", "10"))
+SKIP_LIVE = os.environ.get("BENCH_SKIP_LIVE") == "1"  # only the summary rows (minutes shorter)
 TODAY = datetime.date.fromisoformat(os.environ.get("BENCH_TODAY", "2026-11-22"))
 KINDS = [
     "committee_meeting", "themed_day", "group_meeting", "party_lecture", "party_congress", "training",
@@ -310,7 +315,7 @@ def main():
     print(f"{'what':<58} {'median ms':>9} {'p95 ms':>9} {'queries':>8}")
     for kind in ("month", "year"):
         period = st.StatPeriod.current(kind, today=TODAY)
-        for live in (False, True):
+        for live in (False,) if SKIP_LIVE else (False, True):
 
             def dashboard_figures(period=period, live=live):
                 st.figures(scope, period, live=live, today=TODAY)
@@ -326,6 +331,15 @@ def main():
         period = st.StatPeriod.current("month", today=TODAY)
         row("dashboards.dashboard (district official, month)",
             lambda: dashboards.dashboard(official, scope, period, today=TODAY))  # fmt: skip
+    # The dashboard's compliance section (loaded by a request of its own): the rule × period grid
+    # of the year for every branch of the district, then the heatmap and the parks.
+    row(f"compliance_by_branch, district, {TODAY.year}",
+        lambda: st.compliance_by_branch(scope, year=TODAY.year, today=TODAY), runs=COMPLIANCE_RUNS)  # fmt: skip
+    if dashboards is not None and hasattr(dashboards, "compliance_section"):
+        period = st.StatPeriod.current("month", today=TODAY)
+        row("dashboards.compliance_section (district official)",
+            lambda: dashboards.compliance_section(official, scope, period, today=TODAY),
+            runs=COMPLIANCE_RUNS)  # fmt: skip
     year = st.StatPeriod.current("year", today=TODAY)
     try:
         from portal import reports
@@ -336,6 +350,9 @@ def main():
             lambda: reports.build_report(scope=scope, period=year), runs=5)  # fmt: skip
     else:
         row(f"yearly district report {year.label} (figures)", lambda: st.figures(scope, year), runs=5)
+    if SKIP_LIVE:
+        print(f"summary rows: {OrganizationMonth.objects.count()} (on-the-fly rows skipped: BENCH_SKIP_LIVE=1)")
+        return
     row(f"yearly district report {year.label}, figures on the fly", lambda: st.figures(scope, year, live=True),
         runs=5)  # fmt: skip
     by_label = {label: (median, p95) for label, median, p95, _ in results}
