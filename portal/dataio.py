@@ -21,6 +21,8 @@ import codecs
 import csv
 import io
 import zipfile
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import tablib
@@ -284,12 +286,31 @@ class _Rollback(Exception):
     pass
 
 
-def run_import(*, kind, user, file, filename, dry_run: bool, progress=None, keep_rows: int | None = None):
+def run_import(
+    *,
+    kind,
+    user,
+    file,
+    filename,
+    dry_run: bool,
+    progress=None,
+    keep_rows: int | None = None,
+    on_rows: Callable[[list[RowResult]], None] | None = None,
+):
     """Check every row of the file and, unless ``dry_run`` or any row has an error, write them all
     in one transaction. Returns an ``ImportReport``; raises ``ImportRefused`` for a refused file.
 
     ``progress(done, total)`` is called every few hundred rows. ``keep_rows`` caps the non-error
     rows kept in the report (errors are always all kept); None keeps them all.
+
+    ``on_rows(results)``, when given, receives each chunk's ``RowResult`` list (in file order) once
+    the chunk is checked, and the report then keeps only the first ``keep_rows`` rows of any result
+    (none for None or 0), so that memory stays flat however long the file. In a dry run every chunk
+    is checked in its own savepoint, rolled back before ``on_rows`` is called, and there is no
+    transaction around the whole file: what ``on_rows`` writes stays (the caller's transaction, if
+    any, decides). In a write run ``on_rows`` is called inside the run's transaction, so what it
+    writes is rolled back with the rows when the run writes nothing. Errors found only when the
+    file is written (``finish``) are appended to ``report.rows``, not passed to ``on_rows``.
     """
     resource = resource_class(kind)(user=user)
     data = _read_bytes(file)
@@ -302,12 +323,15 @@ def run_import(*, kind, user, file, filename, dry_run: bool, progress=None, keep
         dry_run=dry_run,
         progress=progress,
         keep_rows=keep_rows,
+        on_rows=on_rows,
     )
 
 
-def import_rows(*, resource, kind, rows, estimate=None, dry_run, progress=None, keep_rows=None) -> ImportReport:
+def import_rows(
+    *, resource, kind, rows, estimate=None, dry_run, progress=None, keep_rows=None, on_rows=None
+) -> ImportReport:
     """The engine behind ``run_import`` and the admin's import: ``rows`` yields (line, cells), the
-    header row first."""
+    header row first. ``on_rows``: see ``run_import``."""
     report = ImportReport(kind=kind)
     try:
         _line, headers = next(rows)
@@ -321,19 +345,32 @@ def import_rows(*, resource, kind, rows, estimate=None, dry_run, progress=None, 
             progress(done, max(total_estimate, done))
 
     seen_keys = {}
+    # A dry run with a sink: each chunk rolled back on its own, the sink's writes outside it.
+    per_chunk = dry_run and on_rows is not None
+
+    def process(chunk):
+        if per_chunk:
+            with transaction.atomic():
+                results = _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows, on_rows)
+                transaction.set_rollback(True)
+        else:
+            results = _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows, on_rows)
+        if on_rows is not None:
+            on_rows(results)
+
     try:
-        with transaction.atomic():
+        with nullcontext() if per_chunk else transaction.atomic():
             chunk = []
             for line, cells in rows:
                 chunk.append(resource.parse_row(line, cells, matched))
                 if len(chunk) >= CHUNK_ROWS:
-                    _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows)
+                    process(chunk)
                     chunk = []
                     flush_progress(report.total)
                 elif progress is not None and report.total and len(chunk) % PROGRESS_EVERY == 0:
                     flush_progress(report.total + len(chunk))
             if chunk:
-                _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows)
+                process(chunk)
             total_estimate = report.total
             flush_progress(report.total)
             if dry_run or report.has_errors:
@@ -364,8 +401,10 @@ def _mark_late_errors(report, late_errors: dict) -> None:
         report.counts["error"] = report.counts.get("error", 0) + 1
 
 
-def _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows):
+def _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows, on_rows=None) -> list[RowResult]:
+    """Check (and unless ``dry_run`` write) one chunk; its RowResults, in file order."""
     resource.prepare(chunk)
+    results = []
     new, changed, ok = [], [], True
     for row in chunk:
         instance, action = None, None
@@ -388,11 +427,17 @@ def _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows):
             changed.append(instance)
         report.total += 1
         report.counts[action] = report.counts.get(action, 0) + 1
-        if action == "error" or keep_rows is None or len(report.rows) < keep_rows:
-            report.rows.append(RowResult(line=row.line, action=action, errors=row.errors, values=row.display))
+        result = RowResult(line=row.line, action=action, errors=row.errors, values=row.display)
+        if on_rows is not None:
+            results.append(result)
+            if keep_rows and len(report.rows) < keep_rows:
+                report.rows.append(result)
+        elif action == "error" or keep_rows is None or len(report.rows) < keep_rows:
+            report.rows.append(result)
     if ok and not dry_run and not report.has_errors:
         resource.write(new, changed)
     resource.after_chunk(chunk, new, changed)
+    return results
 
 
 # --- exporting ------------------------------------------------------------------------------------

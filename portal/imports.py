@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -145,29 +146,81 @@ def report_to_json(report) -> dict:
 
 
 ROW_BATCH = 2000
+# While a file is checked its errors are numbered 0, 1, ... and its other rows from here; once the
+# last chunk is stored the other rows move to just after the errors (``_RowSink.close``).
+PENDING_BASE = 1_000_000_000
 
 
-def _store_rows(job, report) -> None:
-    """The report's rows as ImportRow, errors first, messages rendered in the active language."""
-    ImportRow.objects.filter(job=job).delete()
-    ordered = sorted(report.rows, key=lambda row: (row.action != "error", row.line))
-    batch = []
-    for position, row in enumerate(ordered):
-        batch.append(
-            ImportRow(
-                job=job,
-                position=position,
-                line=row.line,
-                action=row.action,
-                errors=[[str(field or ""), str(message)] for field, message in row.errors],
-                values={str(key): _display(value) for key, value in (row.values or {}).items()},
+class _RowSink:
+    """The engine's row sink (``dataio.run_import(on_rows=...)``): each chunk's rows stored as
+    ImportRow as soon as they are checked, so that memory does not grow with the file.
+
+    The preview lists errors first, then the other rows, each in file order (``position``). The
+    number of errors is known only at the end: errors take 0, 1, ... and the other rows
+    ``PENDING_BASE`` + 0, 1, ...; ``close`` then shifts them, in two UPDATEs, to the same numbers
+    a sort of the whole file would give (nothing to shift for a file without errors).
+    ``late_errors`` (line → [(column, message)]) turns those rows into errors as they pass.
+    Messages are rendered in the active language; ID and mobile numbers masked (``_display``).
+    """
+
+    def __init__(self, job, *, late_errors=None):
+        self.job = job
+        self.late_errors = dict(late_errors or {})
+        self.errors = 0
+        self.others = 0
+        self.counts = {"new": 0, "update": 0, "unchanged": 0, "error": 0}
+        ImportRow.objects.filter(job=job).delete()
+
+    def __call__(self, rows) -> None:
+        batch = []
+        for row in rows:
+            action, errors = row.action, list(row.errors)
+            late = self.late_errors.get(row.line)
+            if late:
+                action, errors = "error", errors + list(late)
+            if action == "error":
+                position = self.errors
+                self.errors += 1
+            else:
+                position = PENDING_BASE + self.others
+                self.others += 1
+            self.counts[action] = self.counts.get(action, 0) + 1
+            batch.append(
+                ImportRow(
+                    job=self.job,
+                    position=position,
+                    line=row.line,
+                    action=action,
+                    errors=[[str(column or ""), str(message)] for column, message in errors],
+                    values={str(key): _display(value) for key, value in (row.values or {}).items()},
+                )
             )
+        ImportRow.objects.bulk_create(batch, batch_size=ROW_BATCH)
+
+    def close(self) -> None:
+        rows = ImportRow.objects.filter(job=self.job)
+        if self.others:
+            rows.filter(position__gte=PENDING_BASE).update(position=F("position") - (PENDING_BASE - self.errors))
+
+
+def _check_with_sink(job, *, late_errors=None, progress=None):
+    """A dry run of the job's file whose rows go to ImportRow chunk by chunk; (report, sink)."""
+    from . import dataio
+
+    sink = _RowSink(job, late_errors=late_errors)
+    with job.file.open("rb") as handle:
+        report = dataio.run_import(
+            kind=job.kind,
+            user=job.user,
+            file=handle,
+            filename=job.filename,
+            dry_run=True,
+            progress=progress,
+            keep_rows=0,
+            on_rows=sink,
         )
-        if len(batch) >= ROW_BATCH:
-            ImportRow.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        ImportRow.objects.bulk_create(batch)
+    sink.close()
+    return report, sink
 
 
 # --- Actions ------------------------------------------------------------------------------------
@@ -305,16 +358,26 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
             return job
         now = timezone.now()
         try:
-            with job.file.open("rb") as handle:
-                report = dataio.run_import(
-                    kind=job.kind,
-                    user=job.user,
-                    file=handle,
-                    filename=job.filename,
-                    dry_run=dry_run,
-                    progress=progress,
-                )
+            if dry_run:
+                # The rows are stored as they are checked; the report keeps only the counts.
+                report, _sink = _check_with_sink(job, progress=progress)
+            else:
+                # Rows go nowhere while writing (a written file shows only its counts); a write
+                # that finds errors is checked again below to show them.
+                with job.file.open("rb") as handle:
+                    report = dataio.run_import(
+                        kind=job.kind,
+                        user=job.user,
+                        file=handle,
+                        filename=job.filename,
+                        dry_run=False,
+                        progress=progress,
+                        keep_rows=0,
+                        on_rows=_discard,
+                    )
         except dataio.ImportRefused as refused:
+            if dry_run:
+                ImportRow.objects.filter(job=job).delete()  # a partly stored preview
             job.status = STATUS.REFUSED
             job.error = str(getattr(refused, "message", None) or refused)
             job.finished_at = now
@@ -327,7 +390,6 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
             job.status = STATUS.CHECKED
             job.dry_run_report = report_to_json(report)
             job.checked_at = now
-            _store_rows(job, report)
         elif report.committed:
             job.status = STATUS.COMMITTED
             job.result_report = report_to_json(report)
@@ -335,15 +397,26 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
             ImportRow.objects.filter(job=job).delete()  # the preview is over; the counts stay
             transaction.on_commit(lambda: _forget_file(job_id))
         else:
-            # The data changed since the check: nothing written, the new errors shown instead.
+            # The data changed since the check: nothing written, the new errors shown instead. The
+            # write kept no rows (memory stays flat), so the file is checked again into the preview,
+            # with the errors only a write finds (``finish``, in ``report.rows``) laid over it.
+            late = {}
+            for row in report.rows:
+                late.setdefault(row.line, []).extend(row.errors)
+            _checked, sink = _check_with_sink(job, late_errors=late)
             job.status = STATUS.CHECKED
             job.dry_run_report = report_to_json(report)
+            if sink.counts["error"]:  # else keep the write's counts: it may not be confirmed as is
+                job.dry_run_report["counts"] = dict(sink.counts)
             job.checked_at = now
-            _store_rows(job, report)
             job.error = gettext("The data changed since the check; nothing was written. See the errors below.")
         job.save()
     progress.cache.delete(progress.key)
     return job
+
+
+def _discard(rows) -> None:
+    """The row sink of a write run: its rows are not kept (see ``_run``)."""
 
 
 def keep_days() -> int:

@@ -298,3 +298,80 @@ def test_unconfirmed_files_are_forgotten_after_some_days(client, world, settings
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert 'id="confirm-import"' not in page and "no longer kept" in page
     assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 400
+
+
+def bad_id(row):
+    row[1] = row[1][:-1] + ("0" if row[1][-1] != "0" else "1")  # a wrong check character
+    return row
+
+
+def test_a_long_file_is_stored_chunk_by_chunk_with_a_bounded_report(client, world, monkeypatch):
+    """3 000 rows: the report held in memory keeps no row, every row is stored as ImportRow (errors
+    first, then file order, positions 0..n-1 as before) and the preview lists every one."""
+    from portal import dataio
+
+    reports = []
+    original = dataio.run_import
+
+    def spy(**kwargs):
+        report = original(**kwargs)
+        reports.append(report)
+        return report
+
+    monkeypatch.setattr(dataio, "run_import", spy)
+    rows = [member_row(i, world.branch_a1.code) for i in range(3000)]
+    bad = (5, 1500, 2999)  # in the first, second and last chunks
+    for index in bad:
+        bad_id(rows[index])
+    before = Member.objects.count()
+    client.force_login(world.park_admin)
+    response = upload(client, "members", xlsx(rows))
+    job = ImportJob.objects.get()
+    assert job.status == "checked" and job.dry_run_report["total"] == 3000 and job.error_count == 3
+    assert Member.objects.count() == before
+    assert len(reports) == 1 and len(reports[0].rows) <= 10  # bounded, not one per row
+
+    stored = list(ImportRow.objects.filter(job=job).order_by("position").values_list("position", "line", "action"))
+    assert [position for position, _line, _action in stored] == list(range(3000))
+    assert [(line, action) for _position, line, action in stored[:3]] == [(index + 2, "error") for index in bad]
+    others = [line for _position, line, action in stored[3:]]
+    assert others == sorted(set(range(2, 3002)) - {index + 2 for index in bad})
+    assert {action for _position, _line, action in stored[3:]} == {"new"}
+    assert rows[0][1] not in str(ImportRow.objects.filter(job=job, line=2).values("values").get())  # masked
+
+    first = client.get(response.url).content.decode()
+    assert first.index('data-action="error"') < first.index('data-action="new"')
+    assert first.count('data-action="error"') == 3 and first.count("data-line=") == 100
+    last = client.get(response.url, {"page": 30}).content.decode()
+    assert last.count("data-line=") == 100 and 'data-line="3000"' in last
+    errors_only = client.get(response.url, {"action": "error"}).content.decode()
+    assert errors_only.count("data-action=") == 3
+
+
+def test_a_write_that_finds_new_errors_shows_every_row_again(client, world, django_capture_on_commit_callbacks):
+    """The data changed between the check and the write: nothing written, and the preview (stored
+    again by a fresh check, the write keeping no rows) lists every row, the new errors first."""
+    from parks.models import Organization
+    from tests.factories import OrganizationFactory
+
+    other = OrganizationFactory(name="支部A3", park=world.park_a1, parent=world.committee)
+    rows = [member_row(i, (other if i % 2 else world.branch_a1).code) for i in range(1200)]
+    client.force_login(world.park_admin)
+    upload(client, "members", xlsx(rows))
+    job = ImportJob.objects.get()
+    assert job.status == "checked" and job.may_confirm
+    before = Member.objects.count()
+    # Meanwhile a branch the file names is given another code: every other row now misses it.
+    Organization.objects.filter(pk=world.branch_a1.pk).update(code="GONE-A1")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "checked" and "changed since the check" in job.error
+    assert Member.objects.count() == before
+    assert job.error_count == 600 and not job.may_confirm
+    stored = list(ImportRow.objects.filter(job=job).order_by("position").values_list("position", "line", "action"))
+    assert [position for position, _line, _action in stored] == list(range(1200))
+    assert [(line, action) for _position, line, action in stored[:600]] == [(n, "error") for n in range(2, 1202, 2)]
+    assert [(line, action) for _position, line, action in stored[600:]] == [(n, "new") for n in range(3, 1202, 2)]
+    page = client.get(reverse("import_job", args=[job.pk]), {"page": 12}).content.decode()
+    assert 'data-line="1201"' in page
