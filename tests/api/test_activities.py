@@ -227,6 +227,8 @@ class TestComplianceRules(APIViewTestCases.Full):
     basename = "compliancerule"
     model = ComplianceRule
 
+    global_catalogue = True
+
     def writer(self, w):
         return w.superuser
 
@@ -271,6 +273,8 @@ class TestPointRules(
 ):
     basename = "pointrule"
     model = PointRule
+
+    global_catalogue = True
 
     def writer(self, w):
         return w.superuser

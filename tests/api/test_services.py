@@ -75,6 +75,8 @@ class TestServiceCategories(APIViewTestCases.Full):
     basename = "servicecategory"
     model = ServiceCategory
 
+    global_catalogue = True
+
     def writer(self, w):
         return w.superuser
 
