@@ -18,7 +18,16 @@ docs/benchmarks.md.
 
 BENCH_SIZES (default "10000,50000,100000") and BENCH_DEFAULT_SIZES (the sizes also run through the
 library's path; default "10000") choose the runs; BENCH_KEEP_ROWS=all keeps every row in the
-engine's report (as the import pages do) instead of the first 100.
+engine's report instead of the first 100.
+
+BENCH_PAGES_SIZES (default none) also runs the import pages' check at those sizes, both ways:
+
+- ``pages``: what ``portal.imports`` does now, a dry run whose rows go chunk by chunk to the row
+  sink (``run_import(on_rows=imports._RowSink(job), keep_rows=0)``) that stores them as ImportRow;
+- ``pages-old``: what it did before, a dry run keeping every row in the report
+  (``keep_rows=None``), then all of them sorted errors first and stored as ImportRow.
+
+BENCH_PATHS (default "engine,default,pages,pages-old") narrows the paths run.
 """
 
 import datetime
@@ -39,6 +48,8 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,50000,100000").spl
 DEFAULT_SIZES = [int(s) for s in os.environ.get("BENCH_DEFAULT_SIZES", "10000").split(",") if s]
 # Non-error rows kept in the report: 100 by default; "all" keeps every row, as the import pages do.
 KEEP_ROWS = None if os.environ.get("BENCH_KEEP_ROWS") == "all" else int(os.environ.get("BENCH_KEEP_ROWS", "100"))
+PAGES_SIZES = [int(s) for s in os.environ.get("BENCH_PAGES_SIZES", "").split(",") if s]
+PATHS = [s for s in os.environ.get("BENCH_PATHS", "engine,default,pages,pages-old").split(",") if s]
 BRANCHES = 200
 HEADERS = [
     "姓名",
@@ -177,6 +188,48 @@ class Done(Exception):
     pass
 
 
+def check_as_the_pages(path_name, user, data):
+    """The import pages' check of a file into ImportRow: now through the row sink, or as before."""
+    from portal import dataio, imports
+    from portal.models import ImportJob, ImportRow
+
+    job = ImportJob.objects.create(user=user, kind="members", filename="m.xlsx")
+    if path_name == "pages":
+        sink = imports._RowSink(job)
+        report = dataio.run_import(
+            kind="members", user=user, file=io.BytesIO(data), filename="m.xlsx", dry_run=True, keep_rows=0, on_rows=sink
+        )
+        sink.close()
+    else:  # the previous code of portal.imports (_store_rows), verbatim but for its name
+        report = dataio.run_import(kind="members", user=user, file=io.BytesIO(data), filename="m.xlsx", dry_run=True)
+        ordered = sorted(report.rows, key=lambda row: (row.action != "error", row.line))
+        batch = []
+        for position, row in enumerate(ordered):
+            batch.append(
+                ImportRow(
+                    job=job,
+                    position=position,
+                    line=row.line,
+                    action=row.action,
+                    errors=[[str(column or ""), str(message)] for column, message in row.errors],
+                    values={str(key): imports._display(value) for key, value in (row.values or {}).items()},
+                )
+            )
+            if len(batch) >= imports.ROW_BATCH:
+                ImportRow.objects.bulk_create(batch)
+                batch = []
+        if batch:
+            ImportRow.objects.bulk_create(batch)
+    stored = ImportRow.objects.filter(job=job).count()
+    return {
+        "new": report.counts["new"],
+        "errors": report.counts["error"],
+        "committed": report.committed,
+        "stored": stored,
+        "kept": len(report.rows),
+    }
+
+
 def measure(path_name, rows, file_path, user_pk, queue):
     """In a child process: import inside a transaction that is rolled back; report time and memory."""
     import django
@@ -204,6 +257,8 @@ def measure(path_name, rows, file_path, user_pk, queue):
                     keep_rows=KEEP_ROWS,
                 )
                 outcome = {"new": report.counts["new"], "errors": report.counts["error"], "committed": report.committed}
+            elif path_name in ("pages", "pages-old"):
+                outcome = check_as_the_pages(path_name, user, data)
             else:
                 import tablib
 
@@ -235,14 +290,16 @@ def main():
 
     call_command("migrate", verbosity=0)
     user = setup_world()
-    files = {rows: write_file(rows) for rows in sorted(set(SIZES) | set(DEFAULT_SIZES))}
+    every = sorted(set(SIZES) | set(DEFAULT_SIZES) | set(PAGES_SIZES))
+    files = {rows: write_file(rows) for rows in every}
     connection.close()
     context = multiprocessing.get_context("fork")
     print(f"{'path':<10} {'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak MB':>8}  outcome")
     results = {}
-    for rows in sorted(set(SIZES) | set(DEFAULT_SIZES)):
-        for path_name in ("engine", "default"):
-            if (path_name == "engine" and rows not in SIZES) or (path_name == "default" and rows not in DEFAULT_SIZES):
+    wanted = {"engine": SIZES, "default": DEFAULT_SIZES, "pages": PAGES_SIZES, "pages-old": PAGES_SIZES}
+    for rows in every:
+        for path_name in ("engine", "default", "pages", "pages-old"):
+            if path_name not in PATHS or rows not in wanted[path_name]:
                 continue
             queue = context.Queue()
             child = context.Process(target=measure, args=(path_name, rows, files[rows], user.pk, queue))
@@ -252,7 +309,8 @@ def main():
             results[(path_name, rows)] = outcome
             print(
                 f"{path_name:<10} {rows:>8} {outcome['seconds']:>9.1f} {rows / outcome['seconds']:>8.0f} "
-                f"{outcome['peak_mb']:>8.1f}  new={outcome['new']} errors={outcome['errors']}",
+                f"{outcome['peak_mb']:>8.1f}  new={outcome['new']} errors={outcome['errors']}"
+                + (f" stored={outcome['stored']} kept={outcome['kept']}" if "stored" in outcome else ""),
                 flush=True,
             )
     for rows in DEFAULT_SIZES:
