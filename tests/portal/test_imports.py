@@ -375,3 +375,25 @@ def test_a_write_that_finds_new_errors_shows_every_row_again(client, world, djan
     assert [(line, action) for _position, line, action in stored[600:]] == [(n, "new") for n in range(3, 1202, 2)]
     page = client.get(reverse("import_job", args=[job.pk]), {"page": 12}).content.decode()
     assert 'data-line="1201"' in page
+
+
+def test_the_row_sink_numbers_errors_first_and_lays_late_errors_over(world):
+    """``_RowSink`` on its own: chunks in file order, errors (and errors only a write finds, passed
+    in) numbered first, the other rows after them in file order, 0..n-1 once closed."""
+    from portal.dataio import RowResult
+    from portal.imports import _RowSink
+
+    job = ImportJob.objects.create(user=world.park_admin, kind="attendance", filename="a.xlsx")
+    ImportRow.objects.create(job=job, position=0, line=99, action="new")  # a previous preview: replaced
+    sink = _RowSink(job, late_errors={4: [("活动", "late")]})
+    sink(
+        [RowResult(line=2, action="new", values={"身份证号": "330402198603010011"}), RowResult(line=3, action="update")]
+    )
+    sink([RowResult(line=4, action="new"), RowResult(line=5, action="error", errors=[("姓名", "bad")])])
+    sink([RowResult(line=6, action="unchanged")])
+    sink.close()
+    stored = list(ImportRow.objects.filter(job=job).order_by("position").values_list("position", "line", "action"))
+    assert stored == [(0, 4, "error"), (1, 5, "error"), (2, 2, "new"), (3, 3, "update"), (4, 6, "unchanged")]
+    assert ImportRow.objects.get(job=job, line=4).errors == [["活动", "late"]]
+    assert ImportRow.objects.get(job=job, line=2).values == {"身份证号": "330402********0011"}
+    assert sink.counts == {"new": 1, "update": 1, "unchanged": 1, "error": 2}
