@@ -4,8 +4,6 @@ Runs in CI's Celery step (`make test-celery`, with CELERY_TEST_BROKER pointing a
 other runs these tests are deselected, not skipped (tests/conftest.py).
 """
 
-import os
-
 import pytest
 from django.core import mail
 from django.db import transaction
@@ -20,16 +18,10 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def worker(settings):
-    from celery.contrib.testing.worker import start_worker
+    from tests.celery_worker import running_worker
 
-    broker = os.environ["CELERY_TEST_BROKER"]
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.update(broker_url=broker, task_always_eager=False, result_backend=None)
-    app.connection_for_write().ensure_connection(max_retries=3)
-    # The worker runs in a thread of this process, so it shares the test database and mail.outbox.
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_worker(settings):
         yield
-    app.conf.update(task_always_eager=True)
 
 
 def test_a_notification_is_mailed_by_the_worker_after_commit(worker):

@@ -3,14 +3,12 @@
 Runs in CI's Celery step (`make test-celery`, CELERY_TEST_BROKER set); deselected elsewhere.
 """
 
-import os
 import time
 
 import pytest
 from django.urls import reverse
 
 from members.models import Member
-from portal.celery import app
 from portal.models import ImportJob
 
 from .test_imports import member_row, upload, xlsx
@@ -20,20 +18,11 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def worker(settings, tmp_path):
-    from celery.contrib.testing.worker import start_worker
+    from tests.celery_worker import running_worker
 
     settings.MEDIA_ROOT = tmp_path
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.update(broker_url=os.environ["CELERY_TEST_BROKER"], task_always_eager=False, result_backend=None)
-    # An eager test earlier in the session leaves a producer pool bound to the old broker URL.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    app.connection_for_write().ensure_connection(max_retries=3)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_worker(settings):
         yield
-    app.conf.update(task_always_eager=True)
 
 
 def wait_for(job, status, seconds=60):
