@@ -21,9 +21,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import local_day, period_of
 from members.models import Member, Stage
+from notifications.actions import notify
 from parks.models import Organization
-from portal.notifications import notify
 
 from .models import (
     Activity,
@@ -35,7 +36,6 @@ from .models import (
     PointEntry,
     PointRule,
 )
-from .periods import local_day, period_of
 from .selectors import checklist_members, may_manage
 from .summaries import refresh_on_commit, touched
 from .validators import MAX_FILES_PER_UPLOAD, validate_attachment, validate_photo

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import ADD, CHANGE, VIEW, ReadOnlyAdmin, ScopedAdmin, ScopedInline
-from portal.resources_base import ResourceAdminMixin
+from core.admin import ADD, CHANGE, VIEW, ReadOnlyAdmin, ScopedAdmin, ScopedInline
+from core.resources import ResourceAdminMixin
 
 from . import actions
 from .models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule

@@ -7,6 +7,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Organisation life")
 
     def ready(self):
-        from portal import home
+        from core import cards, media
 
-        home.register("activities.home.branch_requirements", "activities/partials/home_card.html", order=45)
+        cards.register("activities.home.branch_requirements", "activities/partials/home_card.html", order=45)
+        media.protect("activities/", "activities.ActivityFile", "file")

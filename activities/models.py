@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.querysets import ScopedQuerySet
+from core.querysets import ScopedQuerySet
 
 
 class Kind(models.TextChoices):

@@ -18,10 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member
-from members.resources import _id_number, parse_id_cell
-from portal import crypto
-from portal.resources_base import (
+from core import crypto
+from core.resources import (
     LOOKUP_CHUNK,
     ChoiceParser,
     Column,
@@ -34,7 +32,9 @@ from portal.resources_base import (
     parse_int,
     parse_text,
 )
-from portal.validators import parse_id_number
+from core.validators import parse_id_number
+from members.models import Member
+from members.resources import _id_number, parse_id_cell
 
 from .models import Activity, Attendance
 

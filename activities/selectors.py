@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from core.periods import Period, day_start, period_of, periods_in_year
+from core.scope import scope_for
 from members.models import Member, Stage
 from parks.models import Organization
-from portal.scope import scope_for
 
 from .models import Activity, Attendance, ComplianceRule, Kind, PeriodKind, PointEntry
-from .periods import Period, day_start, period_of, periods_in_year
 
 # Organisations that keep their own 三会一课 record; a party group's meetings count for its branch.
 COMPLIANCE_KINDS = (

@@ -17,10 +17,10 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from core.periods import day_start, local_day
 from parks.models import Organization
 
 from .models import Activity, Attendance, Kind, OrganizationMonth
-from .periods import day_start, local_day
 
 FIELDS = ("held", "compliance_held", "present", "absent", "leave", "volunteer_hours")
 

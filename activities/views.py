@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.scope import scope_for
 from members.models import Member
 from parks.models import Organization
-from portal.scope import scope_for
 
 from . import actions, selectors
 from .forms import ActivityForm, CancelForm, FilterForm, parse_attendance

@@ -43,10 +43,10 @@ def generate():
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from accounts.models import Role, RoleAssignment
+    from core.codes import make_id_number
     from members.models import Member
     from parks.models import District, Organization, Park
-    from portal.codes import make_id_number
-    from portal.models import Role, RoleAssignment
 
     district, _ = District.objects.get_or_create(code="330402", defaults={"name": "南湖区", "city": "嘉兴市"})
     existing = Member.objects.count()

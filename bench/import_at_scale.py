@@ -99,7 +99,7 @@ def setup_world():
 def write_file(rows: int) -> Path:
     import openpyxl
 
-    from portal.codes import make_id_number
+    from core.codes import make_id_number
 
     path = Path(f"/tmp/hongfan-import-{rows}.xlsx")
     if path.exists():
@@ -190,8 +190,9 @@ class Done(Exception):
 
 def check_as_the_pages(path_name, user, data):
     """The import pages' check of a file into ImportRow: now through the row sink, or as before."""
-    from portal import dataio, imports
-    from portal.models import ImportJob, ImportRow
+    from dataio import engine as dataio
+    from dataio import jobs as imports
+    from dataio.models import ImportJob, ImportRow
 
     job = ImportJob.objects.create(user=user, kind="members", filename="m.xlsx")
     if path_name == "pages":
@@ -246,7 +247,7 @@ def measure(path_name, rows, file_path, user_pk, queue):
     try:
         with transaction.atomic():
             if path_name == "engine":
-                from portal import dataio
+                from dataio import engine as dataio
 
                 report = dataio.run_import(
                     kind="members",

@@ -75,12 +75,12 @@ def generate():
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from accounts.models import Role, RoleAssignment
     from activities.defaults import ensure_default_rules
     from activities.models import Activity, Attendance
+    from core.codes import make_credit_code, make_id_number
     from members.models import Member
     from parks.models import District, Enterprise, Organization, Park
-    from portal.codes import make_credit_code, make_id_number
-    from portal.models import Role, RoleAssignment
     from services.models import ServiceCategory, ServiceRequest, Wish
 
     User = get_user_model()
@@ -288,7 +288,7 @@ def main():
 
     from activities.models import Activity, Attendance, OrganizationMonth
     from members.models import Member
-    from portal import statistics as st
+    from stats import statistics as st
 
     call_command("migrate", verbosity=0, skip_checks=True)
     district, official = generate()
@@ -324,7 +324,7 @@ def main():
             source = "on the fly" if live else "summary"
             row(f"figures + monthly_trend, {period.label}, {source}", dashboard_figures)
     try:
-        from portal import dashboards
+        from stats import dashboards
     except ImportError:
         dashboards = None
     if dashboards is not None and hasattr(dashboards, "dashboard"):
@@ -342,7 +342,7 @@ def main():
             runs=COMPLIANCE_RUNS)  # fmt: skip
     year = st.StatPeriod.current("year", today=TODAY)
     try:
-        from portal import reports
+        from reports import building as reports
     except ImportError:
         reports = None
     if reports is not None and hasattr(reports, "build_report"):

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role, RoleAssignment
+from core.scope import scope_for
+from notifications.actions import notify
 from parks.models import Organization
-from portal.models import Role, RoleAssignment
-from portal.notifications import notify
-from portal.scope import scope_for
 
 from .models import (
     STAGE_DATE_FIELD,

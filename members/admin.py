@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from portal.admin_base import ALL_PERMISSIONS, ScopedAdmin, ScopedInline, ScopedRelatedFieldListFilter
-from portal.resources_base import ResourceAdminMixin
-from portal.validators import mask_id_number, mask_phone
+from core.admin import ALL_PERMISSIONS, ScopedAdmin, ScopedInline, ScopedRelatedFieldListFilter
+from core.resources import ResourceAdminMixin
+from core.validators import mask_id_number, mask_phone
 
 from .models import STAGE_DATE_FIELD, Member, StageChange
 from .resources import MemberResource

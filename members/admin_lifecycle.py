@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from portal.admin_base import ReadOnlyAdmin, ReadOnlyMixin, ScopedInline
+from core.admin import ReadOnlyAdmin, ReadOnlyMixin, ScopedInline
 
 from .models import ApplicationTalk, DuesPayment, Transfer, TransferEvent
 

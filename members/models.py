@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from portal import crypto
-from portal.fields import DigestField, EncryptedCharField
-from portal.querysets import ScopedQuerySet
-from portal.validators import (
+from core import crypto
+from core.fields import DigestField, EncryptedCharField
+from core.querysets import ScopedQuerySet
+from core.validators import (
     mask_id_number,
     mask_phone,
     normalize_id_number,
@@ -453,3 +453,19 @@ class DuesPayment(models.Model):
     @property
     def settled(self):
         return self.amount_paid >= self.amount_due
+
+
+def member_scope(user, fields: dict) -> dict:
+    """Scope builder (``core.scope``): the user's own member record, its organisation, park and employer."""
+    own = (
+        Member.objects.filter(user=user)
+        .values_list("pk", "organization_id", "organization__park_id", "employer_id")
+        .first()
+    )
+    member_id, org_id, park_id, employer_id = own if own else (None, None, None, None)
+    return {
+        "member_id": member_id,
+        "member_org_id": org_id,
+        "member_park_id": park_id,
+        "member_employer_id": employer_id,
+    }

@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal import crypto
-from portal.resources_base import (
+from core import crypto
+from core.resources import (
     BATCH_SIZE,
     LOOKUP_CHUNK,
     ChoiceParser,
@@ -33,8 +33,8 @@ from portal.resources_base import (
     parse_month,
     parse_text,
 )
-from portal.scope import scope_for
-from portal.validators import mask_id_number, mask_phone, normalize_id_number, normalize_phone, parse_id_number
+from core.scope import scope_for
+from core.validators import mask_id_number, mask_phone, normalize_id_number, normalize_phone, parse_id_number
 
 from .models import STAGE_DATE_FIELD, STAGE_ORDER, DuesPayment, Member, Stage, StageChange
 
@@ -302,7 +302,7 @@ class MemberResource(ImportResource):
         """Member.clean() without its per-row duplicate query (the digest table loaded in prepare()
         and the in-file duplicate check stand for it): ID number agreeing with birth date and gender,
         stage dates present and in order."""
-        from portal.validators import validate_id_number_matches
+        from core.validators import validate_id_number_matches
 
         errors = {}
         try:

@@ -1,6 +1,8 @@
 """Reads of the members app: scoped, with their select_related/prefetch_related."""
 
-from portal.scope import scope_for
+from core.scope import scope_for
+
+from .models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage
 
 
 def can_view_full_id_number(user, member) -> bool:
@@ -125,7 +127,7 @@ class InboxRow:
 def transfer_inbox(user, *, today=None):
     """The open transfers waiting for ``user``'s organisations: incoming (to accept) and outgoing
     (to approve, or an outgoing letter to confirm), each overdue first, then by due date."""
-    from portal.scope import scope_for
+    from core.scope import scope_for
 
     from .models import Transfer
 
@@ -326,4 +328,26 @@ def branch_dues(organization_ids, *, today=None):
         lapse = member.stage == Stage.FULL and member.pk not in paid_recently and member.pk not in attended
         rows.append(DuesRow(member, paid_through, arrears, lapse))
     rows.sort(key=lambda r: (-r.months_in_arrears, r.member.name))
+    return rows
+
+
+# --- the member's home card ---------------------------------------------------------------------
+
+
+def member_profile(user, member_id) -> Member | None:
+    return (
+        Member.objects.visible_to(user)
+        .select_related("organization", "organization__park", "employer")
+        .filter(pk=member_id)
+        .first()
+    )
+
+
+def stage_dates(member: Member) -> list[dict]:
+    """The dates of the stages the member has reached, in pipeline order."""
+    rows = []
+    for stage in STAGE_ORDER:
+        day = getattr(member, STAGE_DATE_FIELD[stage])
+        if day:
+            rows.append({"stage": stage, "label": Stage(stage).label, "date": day})
     return rows

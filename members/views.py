@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.scope import scope_for
 from parks.models import Organization
-from portal.scope import scope_for
 
 from . import actions, selectors
 from .forms import (

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import ALL_PERMISSIONS, CHANGE, VIEW, ScopedAdmin, ScopedRelatedFieldListFilter
-from portal.resources_base import ResourceAdminMixin
+from core.admin import ALL_PERMISSIONS, CHANGE, VIEW, ScopedAdmin, ScopedRelatedFieldListFilter
+from core.resources import ResourceAdminMixin
 
 from .models import District, Enterprise, Organization, Park, Room
 from .resources import EnterpriseResource, OrganizationResource

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from portal.querysets import ScopedQuerySet
-from portal.validators import normalize_credit_code, validate_credit_code, validate_division_code
+from core.querysets import ScopedQuerySet
+from core.validators import normalize_credit_code, validate_credit_code, validate_division_code
 
 TERM_YEARS = 3
 TERM_WARNING_DAYS = 90
@@ -94,10 +94,8 @@ class EnterpriseQuerySet(ScopedQuerySet):
         if scope.org_ids:
             conditions |= Q(pk__in=Organization.enterprises.through.objects.filter(
                 organization_id__in=scope.org_ids).values("enterprise_id"))
-        if scope.member_id is not None:
-            from members.models import Member
-
-            conditions |= Q(pk__in=Member.objects.filter(pk=scope.member_id).values("employer_id"))
+        if scope.member_employer_id is not None:
+            conditions |= Q(pk=scope.member_employer_id)
         return conditions
 
 
@@ -285,3 +283,9 @@ class Room(models.Model):
 
     def __str__(self):
         return f"{self.park} · {self.name}"
+
+
+def organization_scope(user, fields: dict) -> dict:
+    """Scope builder (``core.scope``): a secretary's organisations include all their sub-units."""
+    roots = fields.get("org_ids") or set()
+    return {"org_ids": Organization.objects.with_descendants(roots) if roots else set()}

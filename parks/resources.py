@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.resources_base import (
+from core.resources import (
     BATCH_SIZE,
     LOOKUP_CHUNK,
     ChoiceParser,
@@ -23,7 +23,7 @@ from portal.resources_base import (
     parse_int,
     parse_text,
 )
-from portal.validators import validate_id_number
+from core.validators import validate_id_number
 
 from .models import TERM_YEARS, District, Enterprise, Organization, Park, add_years
 
@@ -31,7 +31,7 @@ from .models import TERM_YEARS, District, Enterprise, Organization, Park, add_ye
 def writable_parks(user):
     """The parks whose enterprises and organisations ``user`` may write: all for a superuser, their
     own for a park administrator, none for anyone else (district officials only read)."""
-    from portal.scope import scope_for
+    from core.scope import scope_for
 
     scope = scope_for(user)
     if scope.superuser:
@@ -174,7 +174,7 @@ def parse_codes(value) -> list[str]:
 
 
 def parse_id(value) -> str:
-    from portal.validators import normalize_id_number
+    from core.validators import normalize_id_number
 
     return normalize_id_number(parse_text(value))
 
@@ -266,8 +266,8 @@ class OrganizationResource(ImportResource):
         fields = ()
 
     def prepare(self, rows):
+        from core import crypto
         from members.models import Member
-        from portal import crypto
 
         if not self.lookups_loaded:
             self.parks = ParkLookup(self.user)
@@ -408,7 +408,7 @@ class OrganizationResource(ImportResource):
             number = row.values.get("secretary")
             instance.secretary_id = None
             if number:
-                from portal import crypto
+                from core import crypto
 
                 instance.secretary_id = self.secretaries.get(crypto.digest(number))
                 if instance.secretary_id is None:

@@ -1,10 +1,8 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
-    name = "portal"
-    verbose_name = _("Portal and roles")
+    """The shell: settings, the root URLconf, the API router, Celery, the home page and the menu.
+    It holds no model (its old ones moved to accounts, notifications, reports and dataio)."""
 
-    def ready(self):
-        from . import signals  # noqa: F401
+    name = "portal"

@@ -2,13 +2,14 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
+from core.scope import scope_for
+from notifications.selectors import unread_notification_count
+
 from .navigation import items_for, menu_entries
-from .scope import scope_for
 
 
 def _role_labels(scope) -> list:
-    from .models import Role
-
     labels = []
     if scope.superuser:
         labels.append(_("superuser"))
@@ -23,12 +24,6 @@ def _role_labels(scope) -> list:
     if scope.member_id is not None:
         labels.append(_("member"))
     return labels
-
-
-def _unread_count(user):
-    from .selectors import unread_notification_count
-
-    return unread_notification_count(user)
 
 
 def portal(request):
@@ -49,5 +44,5 @@ def portal(request):
     context["nav_account"] = [item for item in nav_items if item["group"] == "account"]
     context["user_roles"] = _role_labels(scope)
     # One COUNT, and only when a template shows the bell.
-    context["unread_notifications"] = SimpleLazyObject(lambda: _unread_count(user))
+    context["unread_notifications"] = SimpleLazyObject(lambda: unread_notification_count(user))
     return context

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .scope import Scope
+from core.scope import Scope
 
 
 @dataclass(frozen=True)

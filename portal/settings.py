@@ -82,11 +82,19 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
-    "portal",
+    # The layers, from the foundation up (docs/architecture.md): each imports only those above it here.
+    "core",
+    "accounts",
+    "notifications",
     "parks",
     "members",
     "activities",
     "services",
+    "stats",
+    "reports",
+    "dataio",
+    "demo",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -160,7 +168,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client's address: REMOTE_ADDR, or behind DJANGO_BEHIND_PROXY the entry of X-Forwarded-For
 # that the outermost of AXES_PROXY_COUNT trusted proxies wrote (portal/security.py).
 TRUSTED_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "1")) if env_bool("DJANGO_BEHIND_PROXY", False) else 0
-AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -208,7 +216,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the longest job (the yearly district report), so Redis does not redeliver a running task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "7200"))}
-# The statistics report build (portal.tasks.build_stat_report; the yearly district report is the
+# The statistics report build (reports.tasks.build_stat_report; the yearly district report is the
 # longest job) is stopped well below the visibility timeout: soft limit (the run is recorded as
 # failed), then hard limit (the worker process is killed). docs/deploy.md, "Celery".
 REPORT_TASK_SOFT_TIME_LIMIT = int(env("REPORT_TASK_SOFT_TIME_LIMIT", "1800"))
@@ -216,21 +224,21 @@ REPORT_TASK_TIME_LIMIT = int(env("REPORT_TASK_TIME_LIMIT", "2100"))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
-# Imports by page (portal.imports): a file up to this size is checked and written in the request,
+# Imports by page (dataio.jobs): a file up to this size is checked and written in the request,
 # a larger one by the Celery task run_import_job, whose progress the page polls from the
 # "progress" cache. The worker and the web processes must share that cache: Redis (the broker's,
 # unless HONGFAN_PROGRESS_CACHE_URL names another) when there is a broker, else the default cache.
 IMPORT_INLINE_MAX_BYTES = int(env("HONGFAN_IMPORT_INLINE_MAX_BYTES", str(200 * 1024)))
 # An uploaded spreadsheet holds plain personal data: deleted once written, or after this many days
-# unconfirmed (portal.tasks.forget_stale_import_files, daily).
+# unconfirmed (dataio.tasks.forget_stale_import_files, daily).
 IMPORT_KEEP_DAYS = int(env("HONGFAN_IMPORT_KEEP_DAYS", "7"))
-# The import engine (portal.dataio, docs/import-export.md): a file larger than this, or a sheet with
+# The import engine (dataio.engine, docs/import-export.md): a file larger than this, or a sheet with
 # more data rows, is refused whole before any row is checked.
 HONGFAN_IMPORT_MAX_BYTES = int(env("HONGFAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 HONGFAN_IMPORT_MAX_ROWS = int(env("HONGFAN_IMPORT_MAX_ROWS", "200000"))
 # django-import-export in the admin: imports in one transaction. Its own formula escaping stays off:
 # it only strips a leading "=" and turns every cell into text (numbers included); the portal's
-# resources quote = + - @ tab and CR themselves, for every format (portal.resources_base).
+# resources quote = + - @ tab and CR themselves, for every format (core.resources).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
@@ -261,8 +269,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "portal.api_base.PortalAutoSchema",
-    "EXCEPTION_HANDLER": "portal.api_base.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"letter_verify": "60/min"},
 }
 

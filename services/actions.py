@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from members.models import Member
+from notifications.actions import notify
 from parks.models import Enterprise, Park, Room
-from portal.models import Role
-from portal.notifications import notify
 
 from . import rules
 from .models import (

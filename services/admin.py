@@ -7,7 +7,7 @@ on the portal's pages (never a free edit of a status field).
 
 from django.contrib import admin
 
-from portal.admin_base import ADD, CHANGE, DELETE, VIEW, ReadOnlyAdmin, ScopedAdmin, ScopedInline
+from core.admin import ADD, CHANGE, DELETE, VIEW, ReadOnlyAdmin, ScopedAdmin, ScopedInline
 
 from .models import (
     EnterpriseContact,

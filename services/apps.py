@@ -7,6 +7,8 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Party-mass service centre")
 
     def ready(self):
-        from portal import home
+        from core import cards, media
 
-        home.register("services.home.service_centre", "services/partials/home_card.html", order=50)
+        cards.register("services.home.service_centre", "services/partials/home_card.html", order=55)
+        media.protect("services/requests/", "services.ServiceRequestEvent", "attachment")
+        media.protect("services/wishes/", "services.Wish", "photo")

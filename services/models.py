@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from portal.querysets import ScopedQuerySet
-from portal.scope import scope_for
+from core.querysets import ScopedQuerySet
+from core.scope import scope_for
 
 ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "webp", "doc", "docx", "xls", "xlsx", "txt"]
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]

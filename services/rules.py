@@ -3,7 +3,7 @@
 Actions enforce them; pages only use them to decide which buttons to show.
 """
 
-from portal.scope import scope_for
+from core.scope import scope_for
 
 from .models import OPEN_STATUSES, EnterpriseContact, RequestStatus, ServiceTeam
 

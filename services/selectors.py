@@ -87,7 +87,7 @@ def request_detail(user, pk):
 
 def queue_parks(user):
     """The parks whose queue the user may open (administrators and district officials)."""
-    from portal.scope import scope_for
+    from core.scope import scope_for
 
     scope = scope_for(user)
     if scope.superuser:
@@ -171,7 +171,7 @@ def room_week(user, room: Room, monday: datetime.date):
 
 def pending_bookings(user):
     """Bookings the user manages (park administrator), pending first, upcoming only."""
-    from portal.scope import scope_for
+    from core.scope import scope_for
 
     scope = scope_for(user)
     qs = RoomBooking.objects.filter(ends_at__gte=timezone.now())

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.scope import scope_for
 from parks.models import Park
-from portal.scope import scope_for
 
 from . import actions, rules, selectors
 from .forms import (

@@ -5,10 +5,10 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
+from accounts.models import Role, RoleAssignment
+from core.codes import make_credit_code, make_id_number
 from members.models import Member, Stage
 from parks.models import District, Enterprise, Organization, Park, Room
-from portal.codes import make_credit_code, make_id_number
-from portal.models import Role, RoleAssignment
 
 
 class UserFactory(factory.django.DjangoModelFactory):

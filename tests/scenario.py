@@ -7,8 +7,8 @@ district-B official and secretary to prove the walls between them.
 
 from types import SimpleNamespace
 
+from accounts.models import Role
 from parks.models import Organization
-from portal.models import Role
 
 from .factories import (
     DistrictFactory,

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
 from parks.models import Organization, Room
-from portal.api_base import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
 
 from ..actions import MAX_VOLUNTEER_HOURS, AttendanceInput
 from ..models import Activity, ActivityFile, Attendance, ComplianceRule, Kind, PointEntry, PointRule

@@ -17,8 +17,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from portal.api_base import ScopedModelViewSet, ScopedReadOnlyModelViewSet, django_errors
-from portal.scope import scope_for
+from core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet, django_errors
+from core.scope import scope_for
 
 from .. import actions
 from ..models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule

@@ -1,11 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api import ActionSerializer, ModelCleanSerializer
 from members.actions import may_act_for
 from members.models import ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer, TransferEvent
 from members.selectors import can_view_full_id_number
 from parks.models import Organization
-from portal.api_base import ActionSerializer, ModelCleanSerializer
 
 STAGE_DATES = ["applied_on", "activist_on", "candidate_on", "probationary_on", "full_on"]
 

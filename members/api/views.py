@@ -16,16 +16,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from members import actions, selectors
-from members.models import ApplicationTalk, DuesPayment, Member, StageChange, Transfer, TransferEvent
-from portal.api_base import (
+from core.api import (
     ScopedCreateReadViewSet,
     ScopedModelViewSet,
     ScopedReadOnlyModelViewSet,
     administers_park,
     call_action,
 )
-from portal.scope import scope_for
+from core.scope import scope_for
+from members import actions, selectors
+from members.models import ApplicationTalk, DuesPayment, Member, StageChange, Transfer, TransferEvent
 
 from . import filters, serializers
 

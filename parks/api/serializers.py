@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
+from core.api import ModelCleanSerializer
 from parks.models import District, Enterprise, Organization, Park, Room
-from portal.api_base import ModelCleanSerializer
 
 
 class DistrictSerializer(ModelCleanSerializer):

@@ -6,8 +6,8 @@ organisations and rooms of their park. Districts are written by superusers only;
 reads what their scope shows.
 """
 
+from core.api import ScopedModelViewSet, administers_park, is_any_park_admin
 from parks.models import District, Enterprise, Organization, Park, Room
-from portal.api_base import ScopedModelViewSet, administers_park, is_any_park_admin
 
 from . import filters, serializers
 

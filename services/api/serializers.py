@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from activities.api.serializers import RowsPrimaryKeyRelatedField
+from core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
 from parks.models import Enterprise, Park, Room
-from portal.api_base import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
 
 from .. import selectors
 from ..models import (
@@ -58,7 +58,7 @@ class ServiceTeamSerializer(ModelCleanSerializer):
 
 
 def _managed_parks(user):
-    from portal.scope import scope_for
+    from core.scope import scope_for
 
     scope = scope_for(user)
     return Park.objects.all() if scope.superuser else Park.objects.filter(pk__in=scope.park_ids)

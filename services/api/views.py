@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from portal.api_base import (
+from core.api import (
     ScopedCreateReadViewSet,
     ScopedModelViewSet,
     ScopedReadOnlyModelViewSet,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from activities import selectors
 from activities.models import Activity, ComplianceRule, Kind
-from activities.periods import day_start, local_day, period_of, periods_in_year
+from core.periods import day_start, local_day, period_of, periods_in_year
 from parks.models import Organization
 from tests.factories import OrganizationFactory
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from activities import actions, selectors
 from activities.actions import AttendanceInput
 from activities.models import Activity, Attendance, PointEntry
-from activities.periods import local_day, period_of
+from core.periods import local_day, period_of
 from members.models import Member, Stage
 
 from .conftest import local

@@ -12,7 +12,7 @@ from PIL import Image
 
 from activities.models import Activity, ActivityFile, Attendance, ComplianceRule, Kind, PointEntry, PointRule
 from members.models import Member
-from portal.models import Notification
+from notifications.models import Notification
 from tests.activities.factories import ActivityFactory, AttendanceFactory
 from tests.factories import MemberFactory
 

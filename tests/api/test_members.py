@@ -1,9 +1,9 @@
 import datetime
 
+from core.codes import make_id_number
 from members import actions
 from members.models import ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer, TransferEvent
-from portal.codes import make_id_number
-from portal.models import Notification
+from notifications.models import Notification
 from tests.factories import MemberFactory
 
 from .base import APIViewTestCases

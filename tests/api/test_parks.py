@@ -1,5 +1,5 @@
+from core.codes import make_credit_code
 from parks.models import District, Enterprise, Organization, Park, Room
-from portal.codes import make_credit_code
 from tests.factories import DistrictFactory, EnterpriseFactory, OrganizationFactory, ParkFactory, RoomFactory
 
 from .base import APIViewTestCases
@@ -35,7 +35,7 @@ class TestDistricts(APIViewTestCases.Full):
 
     def make_rows(self, w, n):
         # An official of several districts sees them all.
-        from portal.models import Role
+        from accounts.models import Role
         from tests.factories import assign
 
         for i in range(n):
@@ -76,7 +76,7 @@ class TestParks(APIViewTestCases.Full):
         return {"address": "嘉兴市南湖区 1 号"}
 
     def make_rows(self, w, n):
-        from portal.models import Role
+        from accounts.models import Role
         from tests.factories import assign
 
         for _ in range(n):

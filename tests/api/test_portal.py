@@ -2,7 +2,8 @@ import re
 
 from rest_framework.authtoken.models import Token
 
-from portal.models import Notification, Role, RoleAssignment
+from accounts.models import Role, RoleAssignment
+from notifications.models import Notification
 from tests.factories import MemberFactory, UserFactory, assign
 
 from .base import APIViewTestCases

@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.urls import reverse
 
+from accounts.models import RoleAssignment
+from notifications.models import Notification
 from portal import api as portal_api
-from portal.models import Notification, RoleAssignment
 
 from .conftest import token_client
 
@@ -62,7 +63,7 @@ def endpoints():
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    from portal import demo as portal_demo
+    from demo import seed as portal_demo
 
     with django_db_blocker.unblock():
         from django.db import transaction

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import Notification
+from notifications.models import Notification
 from services.models import (
     EnterpriseContact,
     RoomBooking,

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import statistics
+from stats import statistics
 from tests.activities.factories import ActivityFactory, AttendanceFactory
 
 from .conftest import token_client

@@ -3,8 +3,8 @@
 import pytest
 from django.utils import timezone
 
+from accounts.models import Role
 from members.models import Member
-from portal.models import Role
 from tests.factories import MemberFactory, OrganizationFactory, UserFactory, assign
 
 from .conftest import PHONE, login, screenshot

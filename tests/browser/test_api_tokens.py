@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
-from portal.models import Role
+from accounts.models import Role
 from tests.factories import MemberFactory, OrganizationFactory, ParkFactory, UserFactory, assign
 
 from .conftest import ARTIFACTS, PHONE, login, screenshot

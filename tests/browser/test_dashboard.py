@@ -14,7 +14,7 @@ CHARTS = ("chart-trend", "chart-coverage", "chart-stages", "chart-heatmap")
 @pytest.fixture
 def district(transactional_db):
     from activities.defaults import ensure_default_rules
-    from portal import statistics
+    from stats import statistics
     from tests.activities.factories import ActivityFactory, AttendanceFactory
     from tests.scenario import build_world
 

@@ -22,7 +22,7 @@ def world_committed(transactional_db, settings, tmp_path):
 
 
 def members_xlsx(path, org_code, *, count=3, bad_line=None):
-    from portal.codes import make_id_number
+    from core.codes import make_id_number
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -92,8 +92,8 @@ def test_a_file_with_an_error_cannot_be_confirmed(new_page, world_committed, tmp
 def test_the_progress_bar_polls_until_the_check_is_done(new_page, world_committed):
     from django.core.cache import cache
 
-    from portal.imports import progress_key
-    from portal.models import ImportJob
+    from dataio.jobs import progress_key
+    from dataio.models import ImportJob
 
     w = world_committed
     job = ImportJob.objects.create(user=w.park_admin, kind="members", filename="大文件.xlsx", status="checking")
@@ -105,7 +105,7 @@ def test_the_progress_bar_polls_until_the_check_is_done(new_page, world_committe
     cache.set(progress_key(job.pk), (3500, 5000))
     page.wait_for_function("document.querySelector('#progress-count').textContent.includes('3500')")
     screenshot(page, "import-progress-parkadmin")
-    from portal.models import ImportRow
+    from dataio.models import ImportRow
 
     ImportRow.objects.create(job=job, position=0, line=2, action="new", values={"name": "甲"})
     ImportJob.objects.filter(pk=job.pk).update(

@@ -2,8 +2,8 @@
 
 import pytest
 
+from accounts.models import Role
 from members.models import Stage
-from portal.models import Role
 from tests.factories import (
     EnterpriseFactory,
     MemberFactory,

@@ -5,8 +5,9 @@ import io
 
 import pytest
 
-from portal import reports, statistics
-from portal.models import Role
+from accounts.models import Role
+from reports import building as reports
+from stats import statistics
 from tests.factories import (
     DistrictFactory,
     EnterpriseFactory,

@@ -4,7 +4,8 @@ with a rating of 5."""
 
 import pytest
 
-from portal.models import Notification, Role
+from accounts.models import Role
+from notifications.models import Notification
 from services.models import EnterpriseContact, ServiceRequest, ServiceTeam
 from tests.factories import EnterpriseFactory, ParkFactory, UserFactory, assign
 from tests.services.factories import category

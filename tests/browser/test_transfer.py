@@ -5,9 +5,9 @@ import datetime
 
 import pytest
 
+from accounts.models import Role
 from members.models import Member, Transfer
 from parks.models import Organization
-from portal.models import Role
 from tests.factories import DistrictFactory, MemberFactory, OrganizationFactory, ParkFactory, UserFactory, assign
 
 from .conftest import PHONE, login, screenshot

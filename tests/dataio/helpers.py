@@ -5,7 +5,7 @@ import io
 
 import openpyxl
 
-from portal import dataio
+from dataio import engine as dataio
 
 
 def xlsx(headers, rows) -> bytes:

@@ -4,9 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.codes import make_credit_code
 from members.models import Member
 from parks.models import Enterprise
-from portal.codes import make_credit_code
 
 from .helpers import read_xlsx, xlsx
 from .test_members_enterprises import MEMBER_HEADERS, member_row

@@ -10,8 +10,8 @@ import zipfile
 import openpyxl
 import pytest
 
+from dataio.engine import ImportRefused, read_table
 from members.models import Member
-from portal.dataio import ImportRefused, read_table
 
 from .helpers import run, xlsx
 

@@ -4,10 +4,10 @@ import datetime
 
 import pytest
 
+from core import crypto
+from core.codes import make_credit_code, make_id_number
 from members.models import Member, StageChange
 from parks.models import Enterprise
-from portal import crypto
-from portal.codes import make_credit_code, make_id_number
 
 from .helpers import csv_bytes, read_xlsx, run, xlsx
 
@@ -213,7 +213,7 @@ def test_enterprises_in_scope(world):
 
 
 def test_missing_and_unknown_columns_are_named(world):
-    from portal.dataio import ImportRefused
+    from dataio.engine import ImportRefused
 
     with pytest.raises(ImportRefused) as refused:
         run("enterprises", world.park_admin, xlsx(["企业名称", "颜色"], [["a", "b"]]))
@@ -222,7 +222,7 @@ def test_missing_and_unknown_columns_are_named(world):
 
 
 def test_export_round_trip_changes_nothing(world):
-    from portal import dataio
+    from dataio import engine as dataio
 
     data = dataio.export_dataset(kind="members", user=world.superuser)
     sheet = read_xlsx(data)

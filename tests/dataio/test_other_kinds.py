@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from activities.models import Activity, Attendance
+from core.codes import make_credit_code
+from dataio import engine as dataio
 from members.models import DuesPayment
 from parks.models import Organization
-from portal import dataio
-from portal.codes import make_credit_code
 
 from .helpers import csv_bytes, read_xlsx, run, xlsx
 
@@ -213,7 +213,7 @@ def test_dues_export_numbers_and_round_trip(world):
     rows = read_xlsx(data)
     from django.utils.translation import gettext_lazy
 
-    from portal.resources_base import HEADER_LANGUAGE, in_language
+    from core.resources import HEADER_LANGUAGE, in_language
 
     assert isinstance(rows[1][rows[0].index(in_language(gettext_lazy("amount due"), HEADER_LANGUAGE))], (int, float))
     assert run("dues", world.superuser, data).counts["unchanged"] == 1
@@ -239,7 +239,7 @@ def test_attendance_and_organization_round_trip(world):
 
 @pytest.mark.parametrize("kind", sorted(dataio.KINDS))
 def test_template_has_chinese_headers_and_a_valid_example(kind):
-    from portal.resources_base import HEADER_LANGUAGE, in_language
+    from core.resources import HEADER_LANGUAGE, in_language
 
     rows = read_xlsx(dataio.template_file(kind=kind))
     assert len(rows) == 2

@@ -4,9 +4,9 @@ report itself bounded, and what the sink writes in a dry run kept when the run i
 import pytest
 from django.db import transaction
 
+from dataio import engine as dataio
 from members.models import Member
 from parks.models import District
-from portal import dataio
 
 from .helpers import csv_bytes, run
 from .test_members_enterprises import MEMBER_HEADERS, member_row

@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Role
+from core.codes import make_id_number
 from members.models import Member, StageChange
 from members.selectors import can_view_full_id_number
-from portal.codes import make_id_number
-from portal.models import Role
 from tests.factories import MemberFactory, assign
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from accounts.models import Role
 from members import actions
 from members.models import LetterSequence, Member, Transfer, TransferEvent
-from portal.models import Role
 from tests.factories import UserFactory, assign
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

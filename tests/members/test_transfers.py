@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from members import actions, selectors
 from members.models import Member, Transfer, TransferEvent
-from portal.models import Notification
+from notifications.models import Notification
 
 from .conftest import reload
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.codes import make_credit_code
 from parks.models import Enterprise, Organization, Park
-from portal.codes import make_credit_code
 from tests.factories import EnterpriseFactory, OrganizationFactory, RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_changelists_are_scoped(client, world, model, mine, others):
 
 def test_filter_sidebar_lists_only_visible_parks(client, world):
     # A park administrator of two parks gets a park filter, with their two parks only.
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import assign
 
     assign(world.park_admin, Role.PARK_ADMIN, world.park_a2)
@@ -338,7 +338,7 @@ def test_enterprise_history_records_the_change(client, world):
 
 
 def test_bulk_delete_cannot_reach_rows_only_read_through_another_role(client, world):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import assign
 
     assign(world.park_admin, Role.DISTRICT_OFFICIAL, world.district_a)  # now also reads park A2

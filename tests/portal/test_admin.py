@@ -6,15 +6,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.admin_base import ESTIMATE_THRESHOLD, EstimatedCountPaginator, estimated_row_count
-from portal.models import Notification, Role, RoleAssignment
+from accounts.models import Role, RoleAssignment
+from core.admin import ESTIMATE_THRESHOLD, EstimatedCountPaginator, estimated_row_count
+from notifications.models import Notification
 from tests.factories import EnterpriseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
-ROLES = "admin:portal_roleassignment_changelist"
-ADD_ROLE = "admin:portal_roleassignment_add"
+ROLES = "admin:accounts_roleassignment_changelist"
+ADD_ROLE = "admin:accounts_roleassignment_add"
 
 
 @pytest.fixture(autouse=True)
@@ -90,14 +91,14 @@ def test_park_admin_removes_secretary_but_not_park_admins(client, world):
     client.force_login(world.park_admin)
     secretary_role = RoleAssignment.objects.get(user=world.secretary)
     own_role = RoleAssignment.objects.get(user=world.park_admin)
-    url = reverse("admin:portal_roleassignment_delete", args=[own_role.pk])
+    url = reverse("admin:accounts_roleassignment_delete", args=[own_role.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
-    url = reverse("admin:portal_roleassignment_delete", args=[secretary_role.pk])
+    url = reverse("admin:accounts_roleassignment_delete", args=[secretary_role.pk])
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not RoleAssignment.objects.filter(pk=secretary_role.pk).exists()
     # Another park's assignment is not even found.
     other = RoleAssignment.objects.get(user=world.secretary_b)
-    response = client.post(reverse("admin:portal_roleassignment_delete", args=[other.pk]), {"post": "yes"})
+    response = client.post(reverse("admin:accounts_roleassignment_delete", args=[other.pk]), {"post": "yes"})
     assert response.status_code in (302, 404)
     assert RoleAssignment.objects.filter(pk=other.pk).exists()
 
@@ -167,15 +168,15 @@ def test_is_staff_when_superuser_grants_park_admin_in_the_admin(client, world):
 def test_notifications_read_only_for_superusers(client, world):
     Notification.objects.create(recipient=world.secretary, title="请审批转接")
     client.force_login(world.superuser)
-    response = client.get(reverse("admin:portal_notification_changelist"))
+    response = client.get(reverse("admin:notifications_notification_changelist"))
     assert response.status_code == 200
     assert "请审批转接" in text(response)
-    assert client.get(reverse("admin:portal_notification_add")).status_code == 403
+    assert client.get(reverse("admin:notifications_notification_add")).status_code == 403
     note = Notification.objects.get()
-    response = client.post(reverse("admin:portal_notification_change", args=[note.pk]), {"title": "改"})
+    response = client.post(reverse("admin:notifications_notification_change", args=[note.pk]), {"title": "改"})
     assert response.status_code == 403
     client.force_login(world.park_admin)
-    assert client.get(reverse("admin:portal_notification_changelist")).status_code == 403
+    assert client.get(reverse("admin:notifications_notification_changelist")).status_code == 403
 
 
 def test_users_for_superusers_only(client, world):
@@ -193,9 +194,9 @@ def test_users_for_superusers_only(client, world):
 def test_park_admin_index_lists_their_models_only(client, world):
     client.force_login(world.park_admin)
     body = text(client.get(reverse("admin:index")))
-    for url_name in ("parks_enterprise", "parks_organization", "members_member", "portal_roleassignment"):
+    for url_name in ("parks_enterprise", "parks_organization", "members_member", "accounts_roleassignment"):
         assert reverse(f"admin:{url_name}_changelist") in body
-    assert reverse("admin:portal_notification_changelist") not in body
+    assert reverse("admin:notifications_notification_changelist") not in body
     assert "django_celery_beat" not in body
 
 
@@ -230,3 +231,15 @@ def test_paginator_uses_the_estimate_for_large_unfiltered_tables(world, monkeypa
     with CaptureQueriesContext(connection) as ctx:
         assert EstimatedCountPaginator(Enterprise.objects.all(), 10).count == 23
     assert any("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
+
+
+def test_the_old_back_office_addresses_of_moved_models_redirect(client, world):
+    """Role assignments, notifications, reports and import jobs moved out of the portal app; a
+    bookmark of their old address still lands on the same page."""
+    client.force_login(world.park_admin)
+    response = client.get("/admin/portal/roleassignment/?role=branch_secretary")
+    assert response.status_code == 301
+    assert response["Location"] == reverse("admin:accounts_roleassignment_changelist") + "?role=branch_secretary"
+    assert client.get("/admin/portal/importjob/5/change/")["Location"] == reverse(
+        "admin:dataio_importjob_change", args=[5]
+    )

@@ -8,9 +8,9 @@ from django.utils import timezone
 from activities.models import Activity
 from members.models import DuesPayment, Stage, StageChange, Transfer
 from parks.models import Organization
-from portal import alerts
-from portal.statistics import StatScope
 from services.models import ServiceRequest
+from stats import alerts
+from stats.statistics import StatScope
 from tests.activities.factories import ActivityFactory, AttendanceFactory
 from tests.factories import EnterpriseFactory, MemberFactory, OrganizationFactory
 from tests.services.factories import ServiceRequestFactory

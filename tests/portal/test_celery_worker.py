@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from notifications.actions import notify
+from notifications.models import Notification
 from portal.celery import app
-from portal.models import Notification
-from portal.notifications import notify
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]

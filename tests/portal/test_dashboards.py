@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from activities.models import Activity, Attendance
 from members.models import Member, Stage, Transfer
-from portal import dashboards, statistics
 from services.models import ServiceRequest
+from stats import dashboards, statistics
 from tests.activities.factories import ActivityFactory, AttendanceFactory
 from tests.factories import EnterpriseFactory, MemberFactory, OrganizationFactory
 from tests.services.factories import ServiceRequestFactory
@@ -316,7 +316,7 @@ def test_drill_down_is_paginated(client, world):
     for _ in range(3):
         MemberFactory(organization=world.branch_a2)
     client.force_login(world.official)
-    from portal import views_dashboards
+    from stats import views as views_dashboards
 
     old, views_dashboards.ROWS_PER_PAGE = views_dashboards.ROWS_PER_PAGE, 2
     try:

@@ -1,6 +1,6 @@
 from django.contrib.auth.models import User
 
-from portal.templatetags.portal_tags import display_name
+from core.templatetags.portal_tags import display_name
 
 
 def test_chinese_names_are_family_name_first_without_a_space():

@@ -156,7 +156,7 @@ def test_attendance_of_one_activity(client, world):
 def test_an_export_uploaded_again_changes_nothing(client, world, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from portal.models import ImportJob
+    from dataio.models import ImportJob
 
     settings.MEDIA_ROOT = tmp_path
     client.force_login(world.park_admin)  # may see full ID numbers: the export can come back

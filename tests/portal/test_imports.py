@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.codes import make_id_number
+from dataio.models import ImportJob, ImportRow
 from members.models import Member
-from portal.codes import make_id_number
-from portal.models import ImportJob, ImportRow
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +179,7 @@ def test_the_template_has_chinese_headers_and_an_example(client, world):
 def test_large_files_go_through_the_task_with_progress(client, world, settings, django_capture_on_commit_callbacks):
     from django.core.cache import cache
 
-    from portal import imports
+    from dataio import jobs as imports
 
     settings.IMPORT_INLINE_MAX_BYTES = 10
     seen = []
@@ -203,7 +203,7 @@ def test_large_files_go_through_the_task_with_progress(client, world, settings, 
     job.refresh_from_db()
     assert job.status == "committed"
     count = Member.objects.count()
-    from portal.tasks import run_import_job
+    from dataio.tasks import run_import_job
 
     run_import_job(job.pk)  # redelivered after a lost worker: nothing happens twice
     job.refresh_from_db()
@@ -213,7 +213,7 @@ def test_large_files_go_through_the_task_with_progress(client, world, settings, 
 def test_progress_partial_polls_then_sends_the_page_on(client, world):
     from django.core.cache import cache
 
-    from portal.imports import progress_key
+    from dataio.jobs import progress_key
 
     job = ImportJob.objects.create(user=world.park_admin, kind="members", filename="x.xlsx", status="checking")
     cache.set(progress_key(job.pk), (40, 100))
@@ -228,7 +228,7 @@ def test_progress_partial_polls_then_sends_the_page_on(client, world):
 
 
 def test_an_unexpected_engine_error_fails_the_job_not_the_page(client, world, monkeypatch):
-    from portal import dataio
+    from dataio import engine as dataio
 
     def broken(**kwargs):
         raise RuntimeError("boom")
@@ -260,12 +260,12 @@ def test_the_back_office_shows_jobs_read_only(client, world):
     mine = ImportJob.objects.create(user=world.park_admin, kind="members", filename="mine.csv", status="checked")
     ImportJob.objects.create(user=world.superuser, kind="members", filename="root.csv", status="checked")
     client.force_login(world.park_admin)
-    page = client.get(reverse("admin:portal_importjob_changelist")).content.decode()
+    page = client.get(reverse("admin:dataio_importjob_changelist")).content.decode()
     assert "mine.csv" in page and "root.csv" not in page
-    assert client.get(reverse("admin:portal_importjob_change", args=[mine.pk])).status_code == 200
-    assert client.post(reverse("admin:portal_importjob_delete", args=[mine.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:dataio_importjob_change", args=[mine.pk])).status_code == 200
+    assert client.post(reverse("admin:dataio_importjob_delete", args=[mine.pk]), {"post": "yes"}).status_code == 403
     client.force_login(world.superuser)
-    assert "root.csv" in client.get(reverse("admin:portal_importjob_changelist")).content.decode()
+    assert "root.csv" in client.get(reverse("admin:dataio_importjob_changelist")).content.decode()
 
 
 def test_the_menu_offers_imports_to_park_admins_and_secretaries(client, world):
@@ -280,8 +280,7 @@ def test_unconfirmed_files_are_forgotten_after_some_days(client, world, settings
 
     from django.utils import timezone
     from django_celery_beat.models import PeriodicTask
-
-    from portal.tasks import forget_stale_import_files
+    from dataio.tasks import forget_stale_import_files
 
     assert PeriodicTask.objects.filter(task="portal.tasks.forget_stale_import_files").exists()
     settings.IMPORT_KEEP_DAYS = 7
@@ -308,7 +307,7 @@ def bad_id(row):
 def test_a_long_file_is_stored_chunk_by_chunk_with_a_bounded_report(client, world, monkeypatch):
     """3 000 rows: the report held in memory keeps no row, every row is stored as ImportRow (errors
     first, then file order, positions 0..n-1 as before) and the preview lists every one."""
-    from portal import dataio
+    from dataio import engine as dataio
 
     reports = []
     original = dataio.run_import
@@ -380,8 +379,8 @@ def test_a_write_that_finds_new_errors_shows_every_row_again(client, world, djan
 def test_the_row_sink_numbers_errors_first_and_lays_late_errors_over(world):
     """``_RowSink`` on its own: chunks in file order, errors (and errors only a write finds, passed
     in) numbered first, the other rows after them in file order, 0..n-1 once closed."""
-    from portal.dataio import RowResult
-    from portal.imports import _RowSink
+    from dataio.engine import RowResult
+    from dataio.jobs import _RowSink
 
     job = ImportJob.objects.create(user=world.park_admin, kind="attendance", filename="a.xlsx")
     ImportRow.objects.create(job=job, position=0, line=99, action="new")  # a previous preview: replaced

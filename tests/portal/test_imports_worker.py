@@ -8,8 +8,8 @@ import time
 import pytest
 from django.urls import reverse
 
+from dataio.models import ImportJob
 from members.models import Member
-from portal.models import ImportJob
 
 from .test_imports import member_row, upload, xlsx
 

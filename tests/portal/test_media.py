@@ -69,7 +69,7 @@ def test_every_file_field_of_the_project_is_protected():
     from django.apps import apps
     from django.db import models
 
-    from portal.media import PROTECTED
+    from core.media import PROTECTED
 
     listed = {(label, field) for _, label, field in PROTECTED}
     for model in apps.get_models():

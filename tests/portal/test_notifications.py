@@ -6,8 +6,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.models import Notification
-from portal.notifications import notify
+from notifications.actions import notify
+from notifications.models import Notification
 from tests.factories import UserFactory
 
 
@@ -173,8 +173,8 @@ def test_notification_pages_need_login(client):
 def test_a_retry_after_a_failure_part_way_mails_only_the_rest(monkeypatch):
     from django.core import mail
 
-    from portal import tasks
-    from portal.models import Notification
+    from notifications.models import Notification
+    from notifications import tasks
     from tests.factories import UserFactory
 
     users = [UserFactory(email=f"n{i}@example.com") for i in range(3)]

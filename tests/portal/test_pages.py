@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Role
 from members.models import Stage
-from portal.models import Role
 from tests.factories import (
     EnterpriseFactory,
     MemberFactory,

@@ -64,7 +64,7 @@ def test_masked_forms():
 def test_a_wrong_key_cannot_read_the_column(settings):
     from cryptography.fernet import Fernet
 
-    from portal import crypto
+    from core import crypto
 
     member = MemberFactory()
     crypto._fernet.cache_clear()
@@ -80,7 +80,7 @@ def test_a_wrong_key_cannot_read_the_column(settings):
 def test_keys_rotate_old_ciphertext_stays_readable(settings):
     from cryptography.fernet import Fernet
 
-    from portal import crypto
+    from core import crypto
 
     member = MemberFactory()
     old = list(settings.FIELD_ENCRYPTION_KEYS)

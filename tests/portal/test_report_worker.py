@@ -9,9 +9,10 @@ import time
 import pytest
 from django.db import transaction
 
-from portal import reports, statistics
 from portal.celery import app
-from portal.models import StatReport, StatReportRun
+from reports import building as reports
+from reports.models import StatReport, StatReportRun
+from stats import statistics
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +62,7 @@ def test_the_worker_builds_a_report_and_building_twice_leaves_one(worker, world)
 
 
 def test_the_periodic_job_fans_out_through_the_worker(worker, world):
-    from portal.tasks import build_periodic_reports
+    from reports.tasks import build_periodic_reports
 
     build_periodic_reports.delay(period_kind="year")
     deadline = time.monotonic() + 60

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
+from reports.tasks import build_periodic_reports, build_stat_report
 
-from portal import reports, statistics
-from portal.models import StatReport, StatReportRun
-from portal.tasks import build_periodic_reports, build_stat_report
+from reports import building as reports
+from reports.models import StatReport, StatReportRun
+from stats import statistics
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -464,14 +465,14 @@ def test_menu_entry_for_officials_and_park_admins_only(client, world):
 
 def test_the_back_office_shows_reports_read_only(client, world, built):
     client.force_login(world.superuser)
-    assert client.get(reverse("admin:portal_statreport_changelist")).status_code == 200
-    response = client.get(reverse("admin:portal_statreport_change", args=[built["a"].pk]))
+    assert client.get(reverse("admin:reports_statreport_changelist")).status_code == 200
+    response = client.get(reverse("admin:reports_statreport_change", args=[built["a"].pk]))
     assert response.status_code == 200 and "南湖区" in response.content.decode()
-    assert client.get(reverse("admin:portal_statreport_add")).status_code == 403
+    assert client.get(reverse("admin:reports_statreport_add")).status_code == 403
     reports.request_build(scope_kind="park", scope_id=world.park_a1.pk, period=APRIL)
-    assert client.get(reverse("admin:portal_statreportrun_changelist")).status_code == 200
+    assert client.get(reverse("admin:reports_statreportrun_changelist")).status_code == 200
     client.force_login(world.park_admin)
-    response = client.get(reverse("admin:portal_statreport_changelist"))
+    response = client.get(reverse("admin:reports_statreport_changelist"))
     assert response.status_code == 200
     assert {r.pk for r in response.context["cl"].result_list} == {
         built["a1"].pk,

@@ -4,10 +4,10 @@ import datetime
 
 import pytest
 
+from accounts.models import RoleAssignment
+from core.scope import scope_for
 from members.models import Member, StageChange
 from parks.models import District, Enterprise, Organization, Park, Room
-from portal.models import RoleAssignment
-from portal.scope import scope_for
 
 ROLES = ["superuser", "official", "park_admin", "secretary", "service", "member_user", "official_b",
          "secretary_b", "outsider"]
@@ -122,7 +122,7 @@ def test_inactive_and_anonymous_users_see_nothing(world):
 
 
 def test_a_user_with_two_roles_sees_the_union(world):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import assign
 
     assign(world.secretary, Role.BRANCH_SECRETARY, world.branch_b)

@@ -22,16 +22,11 @@ from django.db.models import F
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
+from accounts.models import RoleAssignment
+from core.validators import parse_id_number, validate_credit_code, validate_id_number_matches, validate_phone
+from demo import seed as demo
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, StageChange
 from parks.models import District, Enterprise, Organization, Park, Room, add_years
-from portal import demo
-from portal.models import RoleAssignment
-from portal.validators import (
-    parse_id_number,
-    validate_credit_code,
-    validate_id_number_matches,
-    validate_phone,
-)
 
 # The slow password hasher is not what these tests are about.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -395,38 +390,25 @@ def test_identity_does_not_depend_on_the_day():
 # -- the apps' hooks ------------------------------------------------------------------------------
 
 
-def test_app_hooks_run_in_order_and_missing_ones_are_skipped(db, monkeypatch):
+def test_app_hooks_run_in_order_each_with_its_own_seed(db, monkeypatch):
     calls = []
-    fake = types.ModuleType("fakeapp.demo")
-    fake.seed = lambda *, rng, stdout: calls.append((rng.random(), stdout))
-    monkeypatch.setitem(sys.modules, "fakeapp", types.ModuleType("fakeapp"))
-    monkeypatch.setitem(sys.modules, "fakeapp.demo", fake)
-    monkeypatch.setattr(demo, "APP_HOOKS", (("parks", 1), ("fakeapp", 7)))  # parks has no demo module
-    out = StringIO()
-    assert demo.run_app_hooks(stdout=out) == ["fakeapp"]
-    assert calls == [(random.Random(7).random(), out)]
-
-
-def test_a_broken_hook_is_not_mistaken_for_a_missing_one(db, monkeypatch):
-    broken = types.ModuleType("brokenapp")
-    broken.__path__ = []  # a package whose demo module imports something that does not exist
-
-    def failing_import(name, *args, **kwargs):
-        raise ModuleNotFoundError("No module named 'nonexistent_dependency'", name="nonexistent_dependency")
-
-    monkeypatch.setitem(sys.modules, "brokenapp", broken)
-    monkeypatch.setattr(demo.importlib, "import_module", failing_import)
-    monkeypatch.setattr(demo, "APP_HOOKS", (("brokenapp", 1),))
-    with pytest.raises(ModuleNotFoundError):
-        demo.run_app_hooks(stdout=StringIO())
+    first, second = types.ModuleType("first"), types.ModuleType("second")
+    first.seed = lambda *, rng, stdout: calls.append(("first", rng.random(), stdout))
+    second.seed = lambda *, rng, stdout: calls.append(("second", rng.random(), stdout)) or [("u", "r", "s")]
+    monkeypatch.setattr(demo, "APP_HOOKS", (("second", 7), ("first", 3)))
+    monkeypatch.setattr(demo, "APP_MODULES", {"first": first, "second": second})
+    out, logins = StringIO(), []
+    assert demo.run_app_hooks(stdout=out, logins=logins) == ["second", "first"]
+    assert calls == [("second", random.Random(7).random(), out), ("first", random.Random(3).random(), out)]
+    assert logins == [("u", "r", "s")]
 
 
 def test_the_dashboards_and_reports_have_figures_at_once(seeded, db):
     """The app hooks write activities in bulk; the command then fills the statistics summary and
     builds last period's reports, so a new portal's dashboard and report list are not empty."""
     from activities.models import Activity, OrganizationMonth
-    from portal import statistics
-    from portal.models import StatReport
+    from reports.models import StatReport
+    from stats import statistics
 
     assert OrganizationMonth.objects.exists()
     district = District.objects.order_by("code").first()

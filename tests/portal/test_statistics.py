@@ -16,21 +16,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import Role
 from activities.actions import activity_cancel
 from activities.models import Activity, Attendance, OrganizationMonth
-from activities.periods import day_start
+from core.periods import day_start
 from members.models import Member, Stage, Transfer
 from parks.models import Organization
-from portal.models import Role
-from portal.statistics import (
-    StatPeriod,
-    StatScope,
-    compliance_by_branch,
-    figures,
-    monthly_trend,
-    refresh_summaries,
-)
 from services.models import ServiceRequest, Wish
+from stats.statistics import StatPeriod, StatScope, compliance_by_branch, figures, monthly_trend, refresh_summaries
 from tests.factories import (
     DistrictFactory,
     EnterpriseFactory,

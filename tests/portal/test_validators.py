@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.codes import make_credit_code, make_id_number
-from portal.validators import (
+from core.codes import make_credit_code, make_id_number
+from core.validators import (
     PROVINCES,
     USCC_CHARSET,
     mask_id_number,

@@ -1,6 +1,6 @@
 import pytest
 
-from portal.models import Role
+from accounts.models import Role
 from tests.factories import UserFactory, assign
 
 from .factories import EnterpriseContactFactory, ServiceTeamFactory

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from services import demo
+from demo import services as demo
 from services.models import RequestStatus, ServiceRequest, ServiceTeam, Wish
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from portal.models import Notification
+from notifications.models import Notification
 from services import actions
 from services.models import DEFAULT_DUE_DAYS, RequestStatus, ServiceRequest, ServiceRequestEvent, due_date
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portal.models import Notification
+from notifications.models import Notification
 from services import actions
 from services.models import Wish
 from tests.factories import MemberFactory, UserFactory

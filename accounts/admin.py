@@ -1,0 +1,121 @@
+"""Back office of accounts: role assignments and users (users for superusers only)."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import (
+    ADD,
+    DELETE,
+    VIEW,
+    EstimatedCountPaginator,
+    ScopedAdmin,
+    ScopedInline,
+    ScopedRelatedFieldListFilter,
+)
+from core.scope import scope_for
+
+from .models import Role, RoleAssignment
+from .selectors import PARK_ADMIN_GRANTABLE, assignment_park_id, grantable_users
+
+User = get_user_model()
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ScopedAdmin):
+    list_display = ("user", "role", "scope_display", "created_at")
+    list_select_related = ("user", "district", "park", "organization")
+    list_filter = ("role", ("park", ScopedRelatedFieldListFilter))
+    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
+    fields = ("user", "role", "district", "park", "organization")
+    park_admin_permissions = frozenset({VIEW, ADD, DELETE})  # no edits: remove and re-add
+
+    @admin.display(description=_("scope"))
+    def scope_display(self, obj):
+        return obj.scope_object or "—"
+
+    def get_autocomplete_fields(self, request):
+        # Park administrators cannot open the user list; they pick from a scoped select instead.
+        if request.user.is_superuser:
+            return ("user", "district", "park", "organization")
+        return ("park", "organization")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = self.grantable_users(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [("", "---------")] + [(r.value, r.label) for r in PARK_ADMIN_GRANTABLE]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def grantable_users(self, request):
+        return grantable_users(request.user)
+
+    def may_write(self, request, obj):
+        if request.user.is_superuser or obj is None:
+            return True
+        return (
+            obj.role in PARK_ADMIN_GRANTABLE and assignment_park_id(obj) in scope_for(request.user).park_ids
+        )
+
+    def check_form_scope(self, request, form):
+        if request.user.is_superuser:
+            return
+        role = form.cleaned_data.get("role")
+        if role and role not in PARK_ADMIN_GRANTABLE:
+            raise ValidationError({"role": _("You may only assign branch secretaries and service staff.")})
+        park_ids = scope_for(request.user).park_ids
+        park = form.cleaned_data.get("park")
+        organization = form.cleaned_data.get("organization")
+        if role == Role.SERVICE_STAFF and park is not None and park.pk not in park_ids:
+            raise ValidationError({"park": _("You may only save records of your own park.")})
+        if (
+            role == Role.BRANCH_SECRETARY
+            and organization is not None
+            and organization.park_id not in park_ids
+        ):
+            raise ValidationError({"organization": _("You may only save records of your own park.")})
+
+
+class RoleAssignmentInline(ScopedInline):
+    model = RoleAssignment
+    fk_name = "user"
+    fields = ("role", "district", "park", "organization", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("district", "park", "organization")
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Accounts, for superusers only. Staff status follows the PARK_ADMIN role (portal.signals)."""
+
+    inlines = (RoleAssignmentInline,)
+    readonly_fields = ("is_staff", "last_login", "date_joined")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def _superuser(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self._superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._superuser(request)
+
+    def has_add_permission(self, request):
+        return self._superuser(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._superuser(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._superuser(request)

@@ -1,0 +1,75 @@
+"""Endpoints of accounts: role assignments and the current user.
+
+Role assignments follow the back office (accounts/admin.py RoleAssignmentAdmin): everyone reads
+their own and what their scope shows; a superuser assigns any role; a park administrator assigns
+and removes branch secretaries and service staff of their own park; nobody edits one (remove it
+and assign again).
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api import ScopedViewSetMixin, is_superuser
+from core.scope import forget_scope, scope_for
+
+from ..models import RoleAssignment
+from ..selectors import PARK_ADMIN_GRANTABLE, assignment_park_id
+from .serializers import MeSerializer, RoleAssignmentSerializer
+
+
+class RoleAssignmentViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Who holds which role over which district, park or organisation; assigned and removed, never edited."""
+
+    queryset = RoleAssignment.objects.all()
+    serializer_class = RoleAssignmentSerializer
+    select_related = ("user", "district", "park", "organization")
+    filterset_fields = ["role", "user", "district", "park", "organization"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    ordering_fields = ["created_at", "role"]
+
+    def may_create(self, user):
+        return is_superuser(user) or scope_for(user).is_park_admin
+
+    def may_write(self, user, obj):
+        if is_superuser(user):
+            return True
+        return obj.role in PARK_ADMIN_GRANTABLE and assignment_park_id(obj) in scope_for(user).park_ids
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        forget_scope(serializer.instance.user)
+
+    def destroy_object(self, instance):
+        instance.delete()
+
+
+class UserViewSet(viewsets.GenericViewSet):
+    """Users: only the current one (``/users/me/``); the back office manages accounts."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MeSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return get_user_model().objects.filter(pk=self.request.user.pk)
+
+    @extend_schema(summary=_("The current user, their roles and member record"), responses={200: MeSerializer})
+    @action(detail=False, methods=["get"])
+    def me(self, request):
+        return Response(MeSerializer(request.user, context=self.get_serializer_context()).data)
+
+
+def register(router):
+    router.register("role-assignments", RoleAssignmentViewSet, basename="roleassignment")
+    router.register("users", UserViewSet, basename="user")

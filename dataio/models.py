@@ -1,0 +1,136 @@
+"""Spreadsheet imports on their way in: the job and the rows of its preview."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.querysets import ScopedQuerySet
+
+
+class ImportKind(models.TextChoices):
+    """What a spreadsheet import or export is about (``portal.dataio.KINDS``)."""
+
+    ENTERPRISES = "enterprises", _("enterprises")
+    ORGANIZATIONS = "organizations", _("organisations")
+    MEMBERS = "members", _("members")
+    ATTENDANCE = "attendance", _("attendance")
+    DUES = "dues", _("party dues")
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        # Only the uploader reaches a job; ``visible_to`` adds that for every signed-in user.
+        return Q(pk__in=[])
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return super().visible_to(user) | self.filter(user=user)
+
+    def owned_by(self, user):
+        """The pages: a job belongs to its uploader, even a superuser reaches only their own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet on its way in: checked (dry run), then confirmed and written.
+
+    Its status changes only through ``portal.imports``; the reports are the engine's
+    ``ImportReport`` as JSON.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to be checked")
+        CHECKING = "checking", _("being checked")
+        CHECKED = "checked", _("checked")
+        REFUSED = "refused", _("refused")
+        COMMITTING = "committing", _("being written")
+        COMMITTED = "committed", _("written")
+        FAILED = "failed", _("failed")
+
+    RUNNING = (Status.QUEUED, Status.CHECKING, Status.COMMITTING)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="import_jobs", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind of data"), max_length=20, choices=ImportKind.choices)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
+    dry_run_report = models.JSONField(_("check report"), null=True, blank=True)
+    result_report = models.JSONField(_("result report"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=100, blank=True)
+    # The uploader's language, so that a worker writes the report's messages in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        db_table = "portal_importjob"  # the table of the app it was first defined in
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.filename} · {self.get_kind_display()} · {self.get_status_display()}"
+
+    @property
+    def is_running(self):
+        return self.status in self.RUNNING
+
+    @property
+    def error_count(self):
+        return ((self.dry_run_report or {}).get("counts") or {}).get("error", 0)
+
+    @property
+    def may_confirm(self):
+        report = self.dry_run_report or {}
+        checked = self.status == self.Status.CHECKED and bool(self.file)
+        return checked and not self.error_count and bool(report.get("total"))
+
+
+class ImportRowQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope):
+        return Q(pk__in=[])
+
+    def visible_to(self, user):
+        # The rows of a job go with the job: its uploader's (a superuser's back office sees all).
+        if not user.is_authenticated:
+            return self.none()
+        return super().visible_to(user) | self.filter(job__user=user)
+
+
+class ImportRow(models.Model):
+    """One row of a checked file as the preview lists it: its result, the fields at fault and
+    their reasons, and its values (ID and mobile numbers masked). Rows are numbered errors first,
+    so that a page of the preview is one indexed query however long the file."""
+
+    job = models.ForeignKey(ImportJob, models.CASCADE, related_name="rows", verbose_name=_("import job"))
+    position = models.PositiveIntegerField(_("position"))
+    line = models.PositiveIntegerField(_("line"))
+    action = models.CharField(_("result"), max_length=10)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    values = models.JSONField(_("values"), default=dict, blank=True)
+    objects = ImportRowQuerySet.as_manager()
+
+    class Meta:
+        db_table = "portal_importrow"  # the table of the app it was first defined in
+        verbose_name = _("import row")
+        verbose_name_plural = _("import rows")
+        ordering = ["job", "position"]
+        indexes = [
+            models.Index(fields=["job", "position"]),
+            models.Index(fields=["job", "action", "position"]),
+        ]
+
+    def __str__(self):
+        return f"{self.job_id} · {self.line} · {self.action}"

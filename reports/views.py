@@ -1,0 +1,202 @@
+"""Statistics report pages: list, report beside the previous period, Excel, build and rebuild.
+
+Views parse input and call ``portal.reports``; who may see or build what is decided there.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from core.scope import scope_for
+from parks.models import District, Park
+from reports import building as reports
+from reports.models import ReportPeriodKind, StatReport, StatReportRun
+from stats import statistics
+
+REPORTS_PER_PAGE = 30
+
+
+def _may_use_reports(user) -> bool:
+    scope = scope_for(user)
+    return scope.superuser or scope.is_official or scope.is_park_admin
+
+
+def _scope_choices(user):
+    """("district:3", name) and ("park:5", name) for the districts and parks of the user's reports."""
+    scope = scope_for(user)
+    districts = District.objects.all() if scope.superuser else District.objects.filter(pk__in=scope.district_ids)
+    parks = Park.objects.select_related("district")
+    if not scope.superuser:
+        parks = parks.filter(Q(district__in=scope.district_ids) | Q(pk__in=scope.park_ids))
+    choices = [(f"district:{d.pk}", str(d)) for d in districts.order_by("code")]
+    choices += [(f"park:{p.pk}", f"{p.district.name} · {p.name}") for p in parks.order_by("district__code", "name")]
+    return choices
+
+
+def _split_scope(value):
+    kind, _sep, pk = (value or "").partition(":")
+    return kind, int(pk)
+
+
+class ReportFilterForm(forms.Form):
+    scope = forms.ChoiceField(label=gettext_lazy("District or park"), required=False)
+    period_kind = forms.ChoiceField(
+        label=gettext_lazy("Period"), required=False, choices=[("", gettext_lazy("all"))] + ReportPeriodKind.choices
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [("", _("all"))] + _scope_choices(user)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
+
+
+class BuildForm(forms.Form):
+    scope = forms.ChoiceField(label=gettext_lazy("District or park"))
+    period = forms.CharField(
+        label=gettext_lazy("Period"),
+        max_length=7,
+        help_text=gettext_lazy("A month 2026-04, a quarter 2026-Q2 or a year 2026."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = _scope_choices(user)
+        self.fields["scope"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["period"].widget.attrs.update({"class": "form-control form-control-sm", "placeholder": "2026-Q2"})
+
+    def clean_period(self):
+        try:
+            period = statistics.StatPeriod.parse(self.cleaned_data["period"])
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month (2026-04), a quarter (2026-Q2) or a year (2026).")) from None
+        try:
+            reports.check_period(period)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["period"]) from None
+        return period
+
+
+@login_required
+@require_GET
+def report_list(request):
+    if not _may_use_reports(request.user):
+        raise PermissionDenied
+    filters = ReportFilterForm(request.GET or None, user=request.user)
+    status = 200
+    criteria = {}
+    if filters.is_bound:
+        if filters.is_valid():
+            criteria = filters.cleaned_data
+        else:
+            status = 400
+    queryset = reports.reports_visible_to(request.user, period_kind=criteria.get("period_kind") or None)
+    if criteria.get("scope"):
+        kind, pk = _split_scope(criteria["scope"])
+        queryset = queryset.filter(**{f"{kind}_id": pk, "scope_kind": kind})
+    page = Paginator(queryset, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/reports/report_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "build_form": BuildForm(user=request.user),
+        },
+        status=status,
+    )
+
+
+def _after_request(request, run: StatReportRun):
+    """Tell what became of a requested build: done already (no broker), failed, or queued."""
+    run.refresh_from_db()
+    if run.status == StatReportRun.Status.SUCCESS:
+        messages.success(request, _("The report has been built."))
+    elif run.status == StatReportRun.Status.FAILED:
+        messages.error(request, _("Building the report failed: %(error)s") % {"error": run.error})
+    else:
+        messages.info(request, _("The report is queued for building; reload this page in a moment."))
+
+
+@login_required
+@require_POST
+def report_build(request):
+    if not _may_use_reports(request.user):
+        raise PermissionDenied
+    form = BuildForm(request.POST, user=request.user)
+    if not form.is_valid():
+        filters = ReportFilterForm(user=request.user)
+        page = Paginator(reports.reports_visible_to(request.user), REPORTS_PER_PAGE).get_page(1)
+        return render(
+            request,
+            "portal/reports/report_list.html",
+            {"page": page, "filters": filters, "query": "", "build_form": form},
+            status=400,
+        )
+    kind, pk = _split_scope(form.cleaned_data["scope"])
+    run = reports.request_build(scope_kind=kind, scope_id=pk, period=form.cleaned_data["period"], user=request.user)
+    _after_request(request, run)
+    if run.report_id:
+        return redirect("reports:detail", pk=run.report_id)
+    return redirect("reports:list")
+
+
+def _report_or_404(request, pk):
+    if not _may_use_reports(request.user):
+        raise PermissionDenied
+    try:
+        return reports.report_for(request.user, pk)
+    except StatReport.DoesNotExist:
+        raise Http404(_("No such report.")) from None
+
+
+@login_required
+@require_GET
+def report_detail(request, pk):
+    report = _report_or_404(request, pk)
+    previous = reports.previous_report(report)
+    runs = list(reports.runs_of(report))
+    return render(
+        request,
+        "portal/reports/report_detail.html",
+        {
+            "report": report,
+            "previous": previous,
+            "sections": reports.comparison(report, previous),
+            "runs": runs,
+            "last_run": runs[0] if runs else None,
+            "may_rebuild": reports.may_build(request.user, scope_kind=report.scope_kind, scope_id=report.scope_id),
+        },
+    )
+
+
+@login_required
+@require_GET
+def report_excel(request, pk):
+    report = _report_or_404(request, pk)
+    content = reports.report_excel(report)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{reports.report_filename(report)}"'
+    return response
+
+
+@login_required
+@require_POST
+def report_rebuild(request, pk):
+    report = _report_or_404(request, pk)
+    run = reports.request_build(
+        scope_kind=report.scope_kind, scope_id=report.scope_id, period=reports.period_of(report), user=request.user
+    )
+    _after_request(request, run)
+    return redirect("reports:detail", pk=report.pk)

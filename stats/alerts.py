@@ -1,0 +1,464 @@
+"""The dashboard's alerts: what needs someone's attention in a district, a park or a branch.
+
+Each rule is one function returning ``Alert`` rows; every rule reuses the rule's existing home
+(``Organization.term_status``, ``members.actions.probation_ends_on``, ``members.selectors
+.transfer_due_on`` and ``branch_dues``, ``ServiceRequest.objects.overdue``) and runs a fixed number
+of queries whatever the number of branches, members or requests (tests assert it).
+
+The rules (DESIGN §3):
+
+* ``enterprise_without_branch``: an enterprise employing 3 or more full members without an
+  organisation of its own (as ``portal.statistics`` counts "own organisation": one covering it with
+  the single-enterprise formation, or covering it alone);
+* ``branch_too_big``: a branch with more than 50 party members (probationary and full, its party
+  groups included);
+* ``committee_needed``: a branch with 7 or more full members that held no committee meeting in the
+  last 12 months, i.e. has no working committee;
+* ``no_secretary``, ``term_expired``, ``term_ending`` (within 90 days);
+* ``inactive_branch``: no held activity (hosted, co-hosted or by its party groups) for 60 days;
+* ``probation_due``: a probationary member whose probation (with any extension) has ended;
+* ``transfer_overdue``, ``request_overdue``;
+* ``lapse_risk``: a full member with no attendance and no dues paid for six months.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from members.models import Member, Stage, StageChange, Transfer
+from parks.models import Enterprise, Organization, Park
+
+# Organisations that count as branches for the alerts (as for 三会一课 compliance).
+BRANCH_KINDS = (Organization.Kind.BRANCH, Organization.Kind.JOINT_BRANCH, Organization.Kind.GENERAL_BRANCH)
+OWN_BRANCH_MIN_FULL = 3
+BRANCH_MAX_MEMBERS = 50
+COMMITTEE_MIN_FULL = 7
+INACTIVE_DAYS = 60
+PARTY_STAGES = (Stage.PROBATIONARY, Stage.FULL)
+
+# code → (label, severity), in the order the dashboard lists them.
+KINDS = {
+    "enterprise_without_branch": (gettext_lazy("Enterprise with 3+ full members but no own branch"), "danger"),
+    "branch_too_big": (gettext_lazy("Branch with more than 50 members"), "warning"),
+    "committee_needed": (gettext_lazy("Branch with 7+ full members and no committee meeting"), "warning"),
+    "no_secretary": (gettext_lazy("Branch without a secretary"), "danger"),
+    "term_expired": (gettext_lazy("Term of office expired"), "danger"),
+    "term_ending": (gettext_lazy("Term of office ends within 90 days"), "warning"),
+    "inactive_branch": (gettext_lazy("No activity held for 60 days"), "warning"),
+    "probation_due": (gettext_lazy("Probation ended: confirmation due"), "warning"),
+    "transfer_overdue": (gettext_lazy("Overdue transfer"), "danger"),
+    "request_overdue": (gettext_lazy("Overdue service request"), "danger"),
+    "lapse_risk": (gettext_lazy("Lapse risk: no attendance and no dues for six months"), "warning"),
+}
+
+
+@dataclass(frozen=True)
+class Alert:
+    code: str
+    subject: str
+    detail: str
+    url: str | None = None
+    where: str = ""  # the branch or park the row belongs to
+
+    @property
+    def label(self):
+        return KINDS[self.code][0]
+
+    @property
+    def severity(self):
+        return KINDS[self.code][1]
+
+
+@dataclass
+class AlertGroup:
+    code: str
+    items: list = field(default_factory=list)
+
+    @property
+    def label(self):
+        return KINDS[self.code][0]
+
+    @property
+    def severity(self):
+        return KINDS[self.code][1]
+
+    @property
+    def count(self):
+        return len(self.items)
+
+
+# --- what a dashboard scope covers -----------------------------------------------------------------
+
+
+def scope_organizations(user, scope):
+    """The organisations of a statistics scope (district, park, or an organisation and its
+    sub-units) that ``user`` may see."""
+    queryset = Organization.objects.visible_to(user)
+    if scope.kind == "district":
+        return queryset.filter(district_id=scope.id)
+    if scope.kind == "park":
+        return queryset.filter(park_id=scope.id)
+    return queryset.filter(pk__in=Organization.objects.with_descendants({scope.id}))
+
+
+def scope_parks(user, scope):
+    queryset = Park.objects.visible_to(user)
+    if scope.kind == "district":
+        return queryset.filter(district_id=scope.id)
+    if scope.kind == "park":
+        return queryset.filter(pk=scope.id)
+    return queryset.filter(pk__in=Organization.objects.filter(pk=scope.id).values("park"))
+
+
+def scope_enterprises(user, scope):
+    queryset = Enterprise.objects.visible_to(user)
+    if scope.kind == "district":
+        return queryset.filter(park__district_id=scope.id)
+    if scope.kind == "park":
+        return queryset.filter(park_id=scope.id)
+    tree = Organization.objects.with_descendants({scope.id})
+    return queryset.filter(
+        pk__in=Organization.enterprises.through.objects.filter(organization_id__in=tree).values("enterprise_id")
+    )
+
+
+def scope_requests(user, scope):
+    from services.models import ServiceRequest
+
+    queryset = ServiceRequest.objects.visible_to(user)
+    if scope.kind == "district":
+        return queryset.filter(park__district_id=scope.id)
+    if scope.kind == "park":
+        return queryset.filter(park_id=scope.id)
+    return queryset.filter(enterprise__in=scope_enterprises(user, scope).values("pk"))
+
+
+def scope_transfers(user, scope):
+    """Transfers out of or into the scope's organisations."""
+    from members.selectors import transfer_queryset
+
+    ids = scope_organizations(user, scope).values("pk")
+    visible = Transfer.objects.visible_to(user).values("pk")
+    return transfer_queryset().filter(pk__in=visible).filter(Q(from_organization__in=ids) | Q(to_organization__in=ids))
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+
+def organization_url(user, organization) -> str:
+    """Where a branch links to: its workspace for those who act for it, else its dashboard."""
+    from members.actions import may_act_for
+
+    if organization.kind in Organization.BRANCH_KINDS and may_act_for(user, organization):
+        return reverse("members:branch", args=[organization.pk])
+    return reverse("dashboard", args=["organization", organization.pk])
+
+
+def member_url(user, member) -> str | None:
+    from members.actions import may_act_for
+
+    if may_act_for(user, member.organization):
+        return reverse("members:member_lifecycle", args=[member.pk])
+    return None
+
+
+# --- the rules ------------------------------------------------------------------------------------
+
+
+class _Context:
+    """What several rules share, loaded once: the scope's organisations and their member counts."""
+
+    def __init__(self, user, scope, today):
+        self.user, self.scope, self.today = user, scope, today
+        self.organizations = list(scope_organizations(user, scope).select_related("park").order_by("name", "pk"))
+        self.by_id = {org.pk: org for org in self.organizations}
+        self.branches = [org for org in self.organizations if org.kind in BRANCH_KINDS]
+        # A party group's members and activities count for the branch above it.
+        self.counted_for = {org.pk: org.pk for org in self.organizations}
+        for org in self.organizations:
+            if org.kind == Organization.Kind.GROUP and org.parent_id in self.by_id:
+                self.counted_for[org.pk] = org.parent_id
+        self._counts = None
+
+    @property
+    def counts(self):
+        """{branch id: {stage: active members}} with party groups rolled up into their branch."""
+        if self._counts is None:
+            counts = defaultdict(lambda: defaultdict(int))
+            rows = (
+                Member.objects.filter(organization__in=list(self.by_id), status=Member.Status.ACTIVE)
+                .order_by()
+                .values_list("organization_id", "stage")
+                .annotate(n=Count("pk"))
+            )
+            for org_id, stage, n in rows:
+                counts[self.counted_for[org_id]][stage] += n
+            self._counts = counts
+        return self._counts
+
+    def org_alert(self, code, org, detail):
+        return Alert(code, org.name, detail, organization_url(self.user, org), str(org.park or ""))
+
+
+def _enterprise_without_branch(ctx):
+    enterprises = scope_enterprises(ctx.user, ctx.scope)
+    full = dict(
+        Member.objects.filter(employer__in=enterprises.values("pk"), status=Member.Status.ACTIVE, stage=Stage.FULL)
+        .order_by()
+        .values_list("employer_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=OWN_BRANCH_MIN_FULL)
+    )
+    if not full:
+        return []
+    from stats.statistics import _own_organization_ids
+
+    own = set(
+        Organization.enterprises.through.objects.filter(
+            enterprise_id__in=list(full), organization_id__in=_own_organization_ids()
+        ).values_list("enterprise_id", flat=True)
+    )
+    rows = []
+    for enterprise in Enterprise.objects.filter(pk__in=list(full)).select_related("park").order_by("name"):
+        if enterprise.pk in own:
+            continue
+        detail = _("%(n)d full members; no organisation of its own.") % {"n": full[enterprise.pk]}
+        rows.append(Alert("enterprise_without_branch", enterprise.name, detail, None, str(enterprise.park)))
+    return rows
+
+
+def _branch_size(ctx):
+    rows = []
+    for org in ctx.branches:
+        stages = ctx.counts.get(org.pk, {})
+        members = sum(stages.get(s, 0) for s in PARTY_STAGES)
+        if members > BRANCH_MAX_MEMBERS:
+            detail = _("%(n)d party members; a branch should have at most %(max)d.") % {
+                "n": members,
+                "max": BRANCH_MAX_MEMBERS,
+            }
+            rows.append(ctx.org_alert("branch_too_big", org, detail))
+    return rows
+
+
+def _committee_needed(ctx):
+    from activities.models import Activity, Kind
+
+    big = [org for org in ctx.branches if ctx.counts.get(org.pk, {}).get(Stage.FULL, 0) >= COMMITTEE_MIN_FULL]
+    if not big:
+        return []
+    since = timezone.make_aware(datetime.datetime.combine(ctx.today - datetime.timedelta(days=365), datetime.time()))
+    big_ids = {org.pk for org in big}
+    hosts = big_ids | {pk for pk, branch in ctx.counted_for.items() if branch in big_ids}
+    held = {
+        ctx.counted_for.get(host_id, host_id)
+        for host_id in Activity.objects.held()
+        .filter(kind=Kind.COMMITTEE_MEETING, starts_at__gte=since, host_id__in=hosts)
+        .values_list("host_id", flat=True)
+        .distinct()
+    }
+    rows = []
+    for org in big:
+        if org.pk in held:
+            continue
+        detail = _("%(n)d full members: a branch committee should be elected.") % {"n": ctx.counts[org.pk][Stage.FULL]}
+        rows.append(ctx.org_alert("committee_needed", org, detail))
+    return rows
+
+
+def _secretary_and_term(ctx):
+    rows = []
+    for org in ctx.branches:
+        if org.secretary_id is None:
+            rows.append(ctx.org_alert("no_secretary", org, _("No secretary is recorded.")))
+        status = org.term_status(ctx.today)
+        if status == "expired":
+            detail = _("The term ended on %(date)s.") % {"date": org.term_end.isoformat()}
+            rows.append(ctx.org_alert("term_expired", org, detail))
+        elif status == "ending":
+            detail = _("The term ends on %(date)s.") % {"date": org.term_end.isoformat()}
+            rows.append(ctx.org_alert("term_ending", org, detail))
+    return rows
+
+
+def _inactive_branches(ctx):
+    from activities.models import Activity
+
+    if not ctx.branches:
+        return []
+    last = {}
+    hosted = (
+        Activity.objects.held()
+        .filter(host_id__in=list(ctx.counted_for))
+        .order_by()
+        .values_list("host_id")
+        .annotate(last=Max("starts_at"))
+    )
+    for host_id, when in hosted:
+        branch = ctx.counted_for[host_id]
+        last[branch] = max(last.get(branch, when), when)
+    co_hosted = (
+        Activity.co_hosts.through.objects.filter(
+            organization_id__in=[org.pk for org in ctx.branches], activity__status=Activity.Status.HELD
+        )
+        .order_by()
+        .values_list("organization_id")
+        .annotate(last=Max("activity__starts_at"))
+    )
+    for org_id, when in co_hosted:
+        last[org_id] = max(last.get(org_id, when), when)
+    cutoff = ctx.today - datetime.timedelta(days=INACTIVE_DAYS)
+    rows = []
+    for org in ctx.branches:
+        when = last.get(org.pk)
+        day = timezone.localdate(when) if when else None
+        if day is not None and day >= cutoff:
+            continue
+        if org.founded_on and org.founded_on > cutoff:
+            continue  # a new branch has not had 60 days yet
+        if day is None:
+            detail = _("No activity has been held.")
+        else:
+            detail = _("Last activity held on %(date)s.") % {"date": day.isoformat()}
+        rows.append(ctx.org_alert("inactive_branch", org, detail))
+    return rows
+
+
+def _probation_due(ctx):
+    from members.actions import add_months, probation_ends_on
+
+    members = (
+        Member.objects.filter(
+            organization__in=list(ctx.by_id),
+            status=Member.Status.ACTIVE,
+            stage=Stage.PROBATIONARY,
+            probationary_on__lte=add_months(ctx.today, -12),
+        )
+        .select_related("organization", "organization__park")
+        .prefetch_related(
+            Prefetch("stage_changes", queryset=StageChange.objects.filter(kind=StageChange.Kind.EXTENSION))
+        )
+        .order_by("probationary_on", "name", "pk")
+    )
+    rows = []
+    for member in members:
+        ends = probation_ends_on(member)
+        if ends is None or ends > ctx.today:
+            continue
+        detail = _("Probation ended on %(date)s.") % {"date": ends.isoformat()}
+        rows.append(Alert("probation_due", member.name, detail, member_url(ctx.user, member), member.organization.name))
+    return rows
+
+
+def _transfers_overdue(ctx):
+    from members.selectors import transfer_due_on
+
+    rows = []
+    for transfer in scope_transfers(ctx.user, ctx.scope).filter(status__in=Transfer.OPEN_STATUSES).order_by("pk"):
+        due = transfer_due_on(transfer)
+        if due is None or due >= ctx.today:
+            continue
+        detail = _("%(status)s; due on %(date)s (%(from)s → %(to)s).") % {
+            "status": transfer.get_status_display(),
+            "date": due.isoformat(),
+            "from": transfer.from_display,
+            "to": transfer.to_display,
+        }
+        url = reverse("members:transfer_detail", args=[transfer.pk])
+        rows.append(Alert("transfer_overdue", transfer.member.name, detail, url, transfer.from_display))
+    return rows
+
+
+def _requests_overdue(ctx):
+    requests = (
+        scope_requests(ctx.user, ctx.scope)
+        .overdue(ctx.today)
+        .select_related("park", "enterprise")
+        .order_by("due_on", "pk")
+    )
+    rows = []
+    for request in requests:
+        detail = _("%(status)s; due on %(date)s.") % {
+            "status": request.get_status_display(),
+            "date": request.due_on.isoformat(),
+        }
+        url = reverse("services:request_detail", args=[request.pk])
+        rows.append(Alert("request_overdue", str(request), detail, url, request.park.name))
+    return rows
+
+
+def lapse_risk_members(organization_ids, *, today):
+    """Full members of these organisations with no attendance and no dues paid for six months:
+    the lapse-risk flag of ``members.selectors.branch_dues`` (DESIGN §3), as one query.
+
+    ``branch_dues`` computes the flag member by member with the arrears beside it; over a district
+    it sends the ids of 100 000 members back to the database twice. The same conditions here run
+    as NOT EXISTS subqueries; a test holds the two to the same members.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from activities.models import Activity, Attendance
+    from members.actions import add_months
+    from members.models import DuesPayment
+    from members.selectors import LAPSE_MONTHS
+
+    since = add_months(today, -LAPSE_MONTHS)
+    paid = DuesPayment.objects.filter(member=OuterRef("pk"), paid_on__gte=since, amount_paid__gt=0)
+    attended = Attendance.objects.filter(
+        member=OuterRef("pk"),
+        status=Attendance.Status.PRESENT,
+        activity__status=Activity.Status.HELD,
+        activity__starts_at__date__gte=since,
+    )
+    return (
+        Member.objects.filter(organization__in=organization_ids, status=Member.Status.ACTIVE, stage=Stage.FULL)
+        .exclude(Exists(paid))
+        .exclude(Exists(attended))
+        .select_related("organization")
+        .order_by("organization__name", "name", "pk")
+    )
+
+
+def _lapse_risk(ctx):
+    rows = []
+    for member in lapse_risk_members(list(ctx.by_id), today=ctx.today):
+        detail = _("No attendance and no dues paid for six months.")
+        rows.append(Alert("lapse_risk", member.name, detail, member_url(ctx.user, member), member.organization.name))
+    return rows
+
+
+RULES = (
+    _enterprise_without_branch,
+    _branch_size,
+    _committee_needed,
+    _secretary_and_term,
+    _inactive_branches,
+    _probation_due,
+    _transfers_overdue,
+    _requests_overdue,
+    _lapse_risk,
+)
+
+
+def alerts_for(user, scope, *, today: datetime.date | None = None) -> list[AlertGroup]:
+    """Every alert in the scope that the user may see, grouped by kind in the order of ``KINDS``;
+    kinds with no alert are left out."""
+    ctx = _Context(user, scope, today or timezone.localdate())
+    groups = {code: AlertGroup(code) for code in KINDS}
+    for rule in RULES:
+        for alert in rule(ctx):
+            groups[alert.code].items.append(alert)
+    return [group for group in groups.values() if group.items]
+
+
+def alerts_of_kind(user, scope, code, *, today=None) -> list[Alert]:
+    for group in alerts_for(user, scope, today=today):
+        if group.code == code:
+            return group.items
+    return []

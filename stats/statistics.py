@@ -1,0 +1,648 @@
+"""The one definition of every statistical figure (DESIGN §7), for dashboards, reports and the API.
+
+``figures(scope, period)`` returns a JSON-serialisable dict; ``live=True`` computes the activity
+figures from the raw Activity / Attendance tables, the default reads the ``OrganizationMonth``
+summary (activities/summaries.py); both go through the same aggregation and give the same dict.
+Definitions, and which figures are stock and which flow: docs/statistics.md.
+"""
+
+import datetime
+import statistics as pystats
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncQuarter, TruncYear
+from django.utils import timezone
+
+from activities.models import Activity, Kind, OrganizationMonth
+from core.periods import day_start, periods_in_year
+from core.scope import scope_for
+from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
+from parks.models import District, Enterprise, Organization, Park, add_years
+from services.models import ServiceRequest, Wish
+
+SCOPE_KINDS = ("district", "park", "organization")
+PERIOD_KINDS = ("month", "quarter", "year")
+AGE_BANDS = ("18-35", "36-45", "46-60", "61+")
+# Party members proper: what "an enterprise with members" counts.
+PARTY_STAGES = (Stage.PROBATIONARY, Stage.FULL)
+# What the own-organisation test treats as the enterprise's own organisation.
+OWN_FORMATIONS = (Organization.Formation.SINGLE,)
+MEMBER_CACHE_SECONDS = 6 * 3600  # a safety net: the key changes with the data anyway
+
+
+def _rate(numerator, denominator):
+    return None if not denominator else round(numerator / denominator, 4)
+
+
+def _float(value):
+    return round(float(value or 0), 4)
+
+
+# --- scope ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatScope:
+    """What the figures are about: a district, a park, or an organisation with its sub-units."""
+
+    kind: str
+    id: int
+
+    def __post_init__(self):
+        if self.kind not in SCOPE_KINDS:
+            raise ValueError(f"unknown scope kind {self.kind!r}")
+
+    @classmethod
+    def of(cls, obj) -> "StatScope":
+        for model, kind in ((District, "district"), (Park, "park"), (Organization, "organization")):
+            if isinstance(obj, model):
+                return cls(kind, obj.pk)
+        raise TypeError(f"no statistics scope for {type(obj).__name__}")
+
+    @property
+    def model(self):
+        return {"district": District, "park": Park, "organization": Organization}[self.kind]
+
+    @cached_property
+    def _object(self):
+        return self.model.objects.filter(pk=self.id).values("pk", "name").first() or {"name": ""}
+
+    def name(self) -> str:
+        return self._object["name"]
+
+    @cached_property
+    def organization_ids(self) -> frozenset:
+        """The organisation and everything below it (organisation scopes only)."""
+        return frozenset(Organization.objects.with_descendants({self.id}))
+
+    def organizations_q(self, prefix: str = "") -> Q:
+        """A condition on Organization (through ``prefix``, e.g. "host__") selecting the scope."""
+        if self.kind == "district":
+            return Q(**{f"{prefix}district_id": self.id})
+        if self.kind == "park":
+            return Q(**{f"{prefix}park_id": self.id})
+        # "host__" → "host_id__in": the foreign key itself, without a join.
+        lookup = f"{prefix[:-2]}_id__in" if prefix else "pk__in"
+        return Q(**{lookup: self.organization_ids})
+
+    def organizations(self):
+        return Organization.objects.filter(self.organizations_q())
+
+    def visible_to(self, user) -> bool:
+        """Superusers see every scope; an official their districts and what is in them; a park
+        administrator their parks and the organisations in them; a secretary their organisations
+        (and sub-units)."""
+        scope = scope_for(user)
+        if scope.superuser:
+            return True
+        if self.kind == "district":
+            return self.id in scope.district_ids
+        if self.kind == "park":
+            return self.id in scope.park_ids or (
+                bool(scope.district_ids)
+                and Park.objects.filter(pk=self.id, district_id__in=scope.district_ids).exists()
+            )
+        if self.id in scope.org_ids:
+            return True
+        if not (scope.park_ids or scope.district_ids):
+            return False
+        return Organization.objects.filter(
+            Q(park_id__in=scope.park_ids) | Q(district_id__in=scope.district_ids), pk=self.id
+        ).exists()
+
+
+# --- period ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatPeriod:
+    """A calendar month, quarter or year, from its first day (``end`` is the day after it)."""
+
+    kind: str
+    start: datetime.date
+
+    def __post_init__(self):
+        if self.kind not in PERIOD_KINDS:
+            raise ValueError(f"unknown period kind {self.kind!r}")
+        first = self.containing(self.kind, self.start, _check=False)
+        if first != self.start:
+            raise ValueError(f"{self.start} does not start a {self.kind}")
+
+    @staticmethod
+    def containing(kind, day, _check=True):
+        if kind == "month":
+            start = day.replace(day=1)
+        elif kind == "quarter":
+            start = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        elif kind == "year":
+            start = datetime.date(day.year, 1, 1)
+        else:
+            raise ValueError(f"unknown period kind {kind!r}")
+        return StatPeriod(kind, start) if _check else start
+
+    @classmethod
+    def current(cls, kind, today=None) -> "StatPeriod":
+        return cls.containing(kind, today or timezone.localdate())
+
+    @property
+    def months(self) -> int:
+        return {"month": 1, "quarter": 3, "year": 12}[self.kind]
+
+    @property
+    def end(self) -> datetime.date:
+        months = self.start.month - 1 + self.months
+        return datetime.date(self.start.year + months // 12, months % 12 + 1, 1)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return str(self.start.year)
+
+    def previous(self) -> "StatPeriod":
+        return self.containing(self.kind, self.start - datetime.timedelta(days=1))
+
+    @classmethod
+    def parse(cls, value: str) -> "StatPeriod":
+        """'2026', '2026-Q2' or '2026-04'; ValueError otherwise."""
+        value = (value or "").strip()
+        try:
+            if len(value) == 4 and value.isdigit():
+                return cls("year", datetime.date(int(value), 1, 1))
+            if len(value) == 7 and value[4:6].upper() == "-Q" and value[6] in "1234" and value[:4].isdigit():
+                return cls("quarter", datetime.date(int(value[:4]), 3 * int(value[6]) - 2, 1))
+            if len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
+                return cls("month", datetime.date(int(value[:4]), int(value[5:]), 1))
+        except (TypeError, ValueError):
+            pass
+        raise ValueError(f"not a period: {value!r}")
+
+    def as_dict(self):
+        return {"kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat(), "label": self.label}
+
+
+def reference_day(period: StatPeriod, today=None) -> datetime.date:
+    """The day stock figures are taken on: the period's last day, or today if it is not over."""
+    today = today or timezone.localdate()
+    return min(period.end - datetime.timedelta(days=1), today)
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+def figures(scope: StatScope, period: StatPeriod, *, live: bool = False, today=None) -> dict:
+    """Every figure of DESIGN §7 for ``scope`` and ``period``. Stock figures (organisations,
+    enterprises, member totals and breakdowns) are as at the period's end, or today while the period
+    runs; flow figures (new members, transfers, activities, services) count within the period."""
+    today = today or timezone.localdate()
+    return {
+        "scope": {"kind": scope.kind, "id": scope.id, "name": scope.name()},
+        "period": period.as_dict(),
+        "organizations": organization_figures(scope, period),
+        "enterprises": enterprise_figures(scope, period, today=today),
+        "members": member_figures(scope, period, today=today, live=live),
+        "activities": activity_figures(scope, period, live=live, today=today),
+        "services": service_figures(scope, period, today=today),
+    }
+
+
+def organization_figures(scope, period) -> dict:
+    """Organisations in the scope founded before the period ends (or with no founding date)."""
+    rows = (
+        scope.organizations()
+        .filter(Q(founded_on__isnull=True) | Q(founded_on__lt=period.end))
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_kind = dict.fromkeys(Organization.Kind.values, 0)
+    by_kind.update(dict(rows))
+    return {"total": sum(by_kind.values()), "by_kind": by_kind}
+
+
+def _own_organization_ids():
+    """Organisations that count as an enterprise's own: single-enterprise formation, or covering
+    exactly one enterprise."""
+    return (
+        Organization.objects.annotate(covers=Count("enterprises"))
+        .filter(Q(formation__in=OWN_FORMATIONS) | Q(covers=1))
+        .values("pk")
+    )
+
+
+def enterprise_figures(scope, period, *, today=None) -> dict:
+    """Enterprises of the scope present at the period's end; see docs/statistics.md for own/joint."""
+    through = Organization.enterprises.through
+    if scope.kind == "district":
+        enterprises = Enterprise.objects.filter(park__district_id=scope.id)
+    elif scope.kind == "park":
+        enterprises = Enterprise.objects.filter(park_id=scope.id)
+    else:
+        enterprises = Enterprise.objects.filter(
+            pk__in=through.objects.filter(organization_id__in=scope.organization_ids).values("enterprise_id")
+        )
+    enterprises = enterprises.filter(Q(entered_on__isnull=True) | Q(entered_on__lt=period.end))
+    # Uncorrelated IN (subquery) conditions: PostgreSQL hashes each subquery once, where the
+    # correlated EXISTS form re-ran the own-organisation grouping per enterprise (1.5 s at 5 000).
+    covered = Q(pk__in=through.objects.values("enterprise_id"))
+    own = Q(pk__in=through.objects.filter(organization_id__in=_own_organization_ids()).values("enterprise_id"))
+    # ... but a correlated EXISTS for the members, served by the index on Member.employer.
+    enterprises = enterprises.annotate(
+        has_party_members=Exists(
+            Member.objects.filter(employer_id=OuterRef("pk"), status=Member.Status.ACTIVE, stage__in=PARTY_STAGES)
+        )
+    )
+    counts = enterprises.aggregate(
+        total=Count("pk"),
+        with_members=Count("pk", filter=Q(has_party_members=True)),
+        own=Count("pk", filter=own),
+        covered=Count("pk", filter=covered),
+    )
+    total, covered = counts["total"], counts["covered"]
+    return {
+        "total": total,
+        "with_members": counts["with_members"],
+        "own_organization": counts["own"],
+        "joint_organization": covered - counts["own"],
+        "uncovered": total - covered,
+        "coverage_rate": _rate(covered, total),
+    }
+
+
+def _stage_at(end):
+    """The member's stage as at ``end``: the latest stage reached before it (NULL if none yet); a
+    member with no stage date at all is taken at their current stage."""
+    whens = [When(**{f"{STAGE_DATE_FIELD[stage]}__lt": end}, then=Value(stage)) for stage in reversed(STAGE_ORDER)]
+    undated = Q(**{f"{field}__isnull": True for field in STAGE_DATE_FIELD.values()})
+    return Case(*whens, When(undated, then=F("stage")), default=None, output_field=CharField())
+
+
+def _age_band(day):
+    """The age band on ``day``: at least n years old ⇔ born on or before that day n years back."""
+    born_by = {n: add_years(day, -n) for n in (36, 46, 61)}
+    return Case(
+        When(birth_date__gt=born_by[36], then=Value("18-35")),
+        When(birth_date__gt=born_by[46], then=Value("36-45")),
+        When(birth_date__gt=born_by[61], then=Value("46-60")),
+        default=Value("61+"),
+        output_field=CharField(),
+    )
+
+
+def members_version() -> int:
+    """Changes whenever a member record changes: the last row of the members' history (every save,
+    delete and bulk import through simple_history writes one). One index look-up."""
+    return Member.history.model.objects.aggregate(v=Max("pk"))["v"] or 0
+
+
+def _cached(key_parts, compute, *, live):
+    """``compute()``, kept in the cache under the members' version unless ``live``: the member
+    table is read once per change of the data, not once per dashboard view."""
+    if live:
+        return compute()
+    key = "hongfan:stats:" + ":".join(str(part) for part in (*key_parts, members_version()))
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, MEMBER_CACHE_SECONDS)
+    return value
+
+
+def member_figures(scope, period, *, today=None, live=False) -> dict:
+    """Active members of the scope's organisations, by their stage as at the period's end; new
+    members (made probationary) and completed transfers within the period. The member-table part
+    is cached per version of the members' data (``live=True`` reads it afresh)."""
+    day = reference_day(period, today)
+    stock = _cached(
+        ("members", scope.kind, scope.id, period.start, period.end, day),
+        lambda: _member_stock(scope, period, day),
+        live=live,
+    )
+    done = Transfer.objects.filter(
+        status=Transfer.Status.DONE,
+        closed_at__gte=day_start(period.start),
+        closed_at__lt=day_start(period.end),
+    )
+    into = Q(scope.organizations_q("to_organization__"))
+    out_of = Q(scope.organizations_q("from_organization__"))
+    transfers = done.aggregate(
+        transferred_in=Count("pk", filter=into & ~Q(out_of & Q(from_organization__isnull=False))),
+        transferred_out=Count("pk", filter=out_of & ~Q(into & Q(to_organization__isnull=False))),
+    )
+    return {**stock, **transfers}
+
+
+def _member_stock(scope, period, day) -> dict:
+    members = Member.objects.filter(scope.organizations_q("organization__"))
+    by_stage = dict.fromkeys(Stage.values, 0)
+    by_gender = dict.fromkeys(Member.Gender.values, 0)
+    by_age_band = dict.fromkeys(AGE_BANDS, 0)
+    by_education = {**dict.fromkeys(Member.Education.values, 0), "unknown": 0}
+    # One grouped scan: at most stages × genders × bands × education levels rows come back.
+    grouped = (
+        members.filter(status=Member.Status.ACTIVE)
+        .annotate(stage_at=_stage_at(period.end), band=_age_band(day))
+        .exclude(stage_at=None)
+        .values_list("stage_at", "gender", "band", "education")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for stage, gender, band, education, n in grouped:
+        by_stage[stage] += n
+        by_gender[gender] = by_gender.get(gender, 0) + n
+        by_age_band[band] += n
+        by_education[education or "unknown"] = by_education.get(education or "unknown", 0) + n
+    new = members.filter(probationary_on__gte=period.start, probationary_on__lt=period.end).count()
+    return {
+        "total": sum(by_stage.values()),
+        "by_stage": by_stage,
+        "by_gender": by_gender,
+        "by_age_band": by_age_band,
+        "by_education": by_education,
+        "new": new,
+    }
+
+
+def _branches(scope):
+    from activities.selectors import COMPLIANCE_KINDS
+
+    return scope.organizations().filter(kind__in=COMPLIANCE_KINDS)
+
+
+def _activity_rows(scope, period, *, live):
+    """[(organization_id, month, kind, held, compliance_held, present, absent, leave, hours)] of the
+    scope's organisations in the period: from the raw tables (live) or the summary."""
+    if live:
+        from activities.summaries import aggregate
+
+        org_ids = list(scope.organizations().values_list("pk", flat=True))
+        rows = aggregate(organization_ids=org_ids, start=period.start, end=period.end, with_compliance=False)
+        return [(key, values) for key, values in rows.items()]
+    rows = (
+        OrganizationMonth.objects.filter(scope.organizations_q("organization__"))
+        .filter(month__gte=period.start, month__lt=period.end)
+        .values_list("kind")
+        .annotate(
+            held=Sum("held"),
+            present=Sum("present"),
+            absent=Sum("absent"),
+            leave=Sum("leave"),
+            hours=Sum("volunteer_hours"),
+        )
+        .order_by()
+    )
+    return [
+        ((None, None, kind), {"held": h, "present": p, "absent": a, "leave": lv, "volunteer_hours": hrs})
+        for kind, h, p, a, lv, hrs in rows
+    ]
+
+
+def activity_figures(scope, period, *, live=False, today=None) -> dict:
+    """Held activities hosted in the scope within the period, their attendance, and the 三会一课
+    compliance rate of the scope's branches over the rule periods that lie within the period."""
+    by_kind = dict.fromkeys(Kind.values, 0)
+    present = absent = leave = 0
+    hours = Decimal(0)
+    for (_org, _month, kind), values in _activity_rows(scope, period, live=live):
+        by_kind[kind] += values["held"] or 0
+        present += values["present"] or 0
+        absent += values["absent"] or 0
+        leave += values["leave"] or 0
+        hours += values["volunteer_hours"] or Decimal(0)
+    met, elapsed = compliance_cells(scope, period, live=live, today=today)
+    return {
+        "total": sum(by_kind.values()),
+        "by_kind": by_kind,
+        "attendance_person_times": present,
+        "attendance_rate": _rate(present, present + absent + leave),
+        "volunteer_hours": _float(hours),
+        "compliance_rate": _rate(met, elapsed),
+    }
+
+
+def _cells_within(period, rules, year):
+    """(rule, activities.periods.Period) pairs whose rule period lies inside ``period``."""
+    for rule in rules:
+        for cell_period in periods_in_year(year, rule.period):
+            if period.start <= cell_period.start and cell_period.end < period.end:
+                yield rule, cell_period
+
+
+def _as_date(value):
+    """A date from a raw cursor: a date, a datetime (PostgreSQL) or an ISO string (SQLite)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int]:
+    """(cells met, cells elapsed) of the compliance grid of the scope's branches, over the rule
+    periods inside ``period``; live reuses activities.selectors.compliance()."""
+    from activities.models import ComplianceRule
+    from activities.selectors import compliance
+
+    today = today or timezone.localdate()
+    year = period.start.year
+    if live:
+        met = elapsed = 0
+        wanted = {
+            (rule.pk, p.start) for rule, p in _cells_within(period, ComplianceRule.objects.filter(is_active=True), year)
+        }
+        for branch in compliance(_branches(scope), year=year, today=today):
+            for row in branch.rows:
+                for cell in row.cells:
+                    if (row.rule.pk, cell.period.start) in wanted:
+                        met += cell.state == "held"
+                        elapsed += cell.state in ("held", "missing")
+        return met, elapsed
+    rules = list(ComplianceRule.objects.filter(is_active=True).order_by("pk"))
+    cells = list(_cells_within(period, rules, year))
+    if not cells:
+        return 0, 0
+    rule_of = {rule.kind: rule for rule, _p in cells}
+    trunc = {"month": F("month"), "quarter": TruncQuarter("month"), "year": TruncYear("month")}
+    # Per branch, kind and rule period: the activities that count, kept where the minimum is met.
+    met_cells = (
+        OrganizationMonth.objects.filter(
+            organization_id__in=_branches(scope).values("pk"),
+            month__gte=period.start,
+            month__lt=period.end,
+            kind__in=rule_of,
+            compliance_held__gt=0,
+        )
+        .annotate(
+            cell=Case(
+                *(When(kind=kind, then=trunc[rule.period]) for kind, rule in rule_of.items()),
+                output_field=DateField(),
+            ),
+            minimum=Case(
+                *(When(kind=kind, then=Value(rule.minimum_count)) for kind, rule in rule_of.items()),
+                output_field=IntegerField(),
+            ),
+        )
+        .values("organization_id", "kind", "cell", "minimum")
+        .annotate(held=Sum("compliance_held"))
+        .filter(held__gte=F("minimum"))
+        .order_by()
+    )
+    # ... counted per cell by the database: a few dozen rows come back, not one per branch.
+    sql, params = met_cells.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT kind, cell, COUNT(*) FROM ({sql}) met GROUP BY kind, cell", params)
+        met_per_cell = Counter({(kind, _as_date(cell)): n for kind, cell, n in cursor.fetchall()})
+    closed = any(cell_period.end < today for _rule, cell_period in cells)
+    n_branches = _branches(scope).count() if closed else 0
+    met = elapsed = 0
+    for rule, cell_period in cells:
+        cell_met = met_per_cell[rule.kind, cell_period.start]
+        met += cell_met
+        # A closed period counts for every branch; a running one only where already met.
+        elapsed += n_branches if cell_period.end < today else cell_met
+    return met, elapsed
+
+
+def service_figures(scope, period, *, today=None) -> dict:
+    """Service requests of the scope (park/district: by park; organisation: from the enterprises it
+    covers) received and resolved in the period, overdue at its end, and micro-wishes fulfilled."""
+    today = today or timezone.localdate()
+    start, end = day_start(period.start), day_start(period.end)
+    if scope.kind == "district":
+        requests = ServiceRequest.objects.filter(park__district_id=scope.id)
+        wishes = Wish.objects.filter(park__district_id=scope.id)
+    elif scope.kind == "park":
+        requests = ServiceRequest.objects.filter(park_id=scope.id)
+        wishes = Wish.objects.filter(park_id=scope.id)
+    else:
+        requests = ServiceRequest.objects.filter(
+            enterprise__in=Organization.enterprises.through.objects.filter(
+                organization_id__in=scope.organization_ids
+            ).values("enterprise_id")
+        )
+        wishes = Wish.objects.filter(claimed_by__organization_id__in=scope.organization_ids)
+    day = reference_day(period, today)
+    if day == today:
+        overdue = requests.overdue(today=today)
+    else:
+        # Open at the period's end: submitted before, not resolved, closed or rejected by then.
+        overdue = requests.filter(created_at__lt=end, due_on__lt=period.end).exclude(
+            Q(resolved_at__lt=end) | Q(closed_at__lt=end) | Q(status=ServiceRequest.Status.REJECTED)
+        )
+    counts = requests.aggregate(
+        received=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
+        resolved=Count("pk", filter=Q(resolved_at__gte=start, resolved_at__lt=end)),
+    )
+    durations = [
+        (resolved - created).total_seconds() / 86400
+        for created, resolved in requests.filter(resolved_at__gte=start, resolved_at__lt=end).values_list(
+            "created_at", "resolved_at"
+        )
+    ]
+    ratings = requests.filter(closed_at__gte=start, closed_at__lt=end, rating__isnull=False).aggregate(
+        n=Count("pk"), total=Sum("rating")
+    )
+    return {
+        "received": counts["received"],
+        "resolved": counts["resolved"],
+        "overdue": overdue.count(),
+        "median_days_to_resolve": round(pystats.median(durations), 4) if durations else None,
+        "mean_satisfaction": _rate(ratings["total"] or 0, ratings["n"]),
+        "wishes_fulfilled": wishes.filter(
+            status=Wish.Status.FULFILLED, fulfilled_at__gte=start, fulfilled_at__lt=end
+        ).count(),
+    }
+
+
+# --- trends and tables ----------------------------------------------------------------------------
+
+
+def monthly_trend(
+    scope: StatScope, *, months: int = 12, until: datetime.date | None = None, live: bool = False
+) -> list[dict]:
+    """The last ``months`` months up to the month of ``until`` (today), oldest first: new members
+    (made probationary), held activities and attendance person-times. Two queries plus the scope's;
+    the activity figures come from the summary, so the cost does not grow with attendance rows
+    (``live=True`` reads the raw tables instead, for the benchmark and the tests)."""
+    last = (until or timezone.localdate()).replace(day=1)
+    first = last
+    for _ in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    end = StatPeriod("month", last).end
+    series = {}
+    month = first
+    while month < end:
+        series[month] = {"month": f"{month:%Y-%m}", "new_members": 0, "activities": 0, "attendance_person_times": 0}
+        month = StatPeriod("month", month).end
+    if live:
+        from activities.summaries import aggregate
+
+        org_ids = list(scope.organizations().values_list("pk", flat=True))
+        rows = aggregate(organization_ids=org_ids, start=first, end=end, with_compliance=False)
+        monthly = [(month, values["held"], values["present"]) for (_org, month, _kind), values in rows.items()]
+    else:
+        monthly = (
+            OrganizationMonth.objects.filter(scope.organizations_q("organization__"), month__gte=first, month__lt=end)
+            .values_list("month")
+            .annotate(held=Sum("held"), present=Sum("present"))
+            .order_by()
+        )
+    for month, held, present in monthly:
+        series[month]["activities"] += held or 0
+        series[month]["attendance_person_times"] += present or 0
+
+    def new_members():
+        return list(
+            Member.objects.filter(
+                scope.organizations_q("organization__"), probationary_on__gte=first, probationary_on__lt=end
+            )
+            .values_list("probationary_on")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
+    for day, n in _cached(("new", scope.kind, scope.id, first, end), new_members, live=live):
+        series[day.replace(day=1)]["new_members"] += n
+    return list(series.values())
+
+
+def compliance_by_branch(scope: StatScope, *, year: int, today=None) -> list:
+    """activities.selectors.compliance() rows for each branch in the scope, by park and code."""
+    from activities.selectors import compliance
+
+    branches = _branches(scope).select_related("park", "district").order_by("park__name", "code")
+    return compliance(branches, year=year, today=today)
+
+
+def refresh_summaries(*, organization_ids=None, months=None) -> int:
+    """Rebuild the summary rows (all organisations / months when None); the number written."""
+    from activities.summaries import refresh
+
+    return refresh(organization_ids=organization_ids, months=months)
+
+
+def activities_in_scope(scope: StatScope):
+    """The scope's activities (for drill-down from the activity figures)."""
+    return Activity.objects.filter(scope.organizations_q("host__"))
