@@ -58,9 +58,7 @@ class RoleAssignmentAdmin(ScopedAdmin):
     def may_write(self, request, obj):
         if request.user.is_superuser or obj is None:
             return True
-        return (
-            obj.role in PARK_ADMIN_GRANTABLE and assignment_park_id(obj) in scope_for(request.user).park_ids
-        )
+        return obj.role in PARK_ADMIN_GRANTABLE and assignment_park_id(obj) in scope_for(request.user).park_ids
 
     def check_form_scope(self, request, form):
         if request.user.is_superuser:
@@ -73,11 +71,7 @@ class RoleAssignmentAdmin(ScopedAdmin):
         organization = form.cleaned_data.get("organization")
         if role == Role.SERVICE_STAFF and park is not None and park.pk not in park_ids:
             raise ValidationError({"park": _("You may only save records of your own park.")})
-        if (
-            role == Role.BRANCH_SECRETARY
-            and organization is not None
-            and organization.park_id not in park_ids
-        ):
+        if role == Role.BRANCH_SECRETARY and organization is not None and organization.park_id not in park_ids:
             raise ValidationError({"organization": _("You may only save records of your own park.")})
 
 

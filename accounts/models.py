@@ -64,7 +64,11 @@ class RoleAssignment(models.Model):
         "parks.Park", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("park")
     )
     organization = models.ForeignKey(
-        "parks.Organization", models.CASCADE, null=True, blank=True, related_name="+",
+        "parks.Organization",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("organisation"),
     )
     created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
@@ -80,24 +84,31 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 name="role_assignment_scope_matches_role",
                 condition=(
-                    Q(role=Role.DISTRICT_OFFICIAL, district__isnull=False, park__isnull=True,
-                      organization__isnull=True)
-                    | Q(role__in=[Role.PARK_ADMIN, Role.SERVICE_STAFF], district__isnull=True,
-                        park__isnull=False, organization__isnull=True)
-                    | Q(role=Role.BRANCH_SECRETARY, district__isnull=True, park__isnull=True,
-                        organization__isnull=False)
+                    Q(role=Role.DISTRICT_OFFICIAL, district__isnull=False, park__isnull=True, organization__isnull=True)
+                    | Q(
+                        role__in=[Role.PARK_ADMIN, Role.SERVICE_STAFF],
+                        district__isnull=True,
+                        park__isnull=False,
+                        organization__isnull=True,
+                    )
+                    | Q(
+                        role=Role.BRANCH_SECRETARY, district__isnull=True, park__isnull=True, organization__isnull=False
+                    )
                 ),
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "district"], condition=Q(district__isnull=False),
+                fields=["user", "role", "district"],
+                condition=Q(district__isnull=False),
                 name="role_assignment_unique_district",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "park"], condition=Q(park__isnull=False),
+                fields=["user", "role", "park"],
+                condition=Q(park__isnull=False),
                 name="role_assignment_unique_park",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "organization"], condition=Q(organization__isnull=False),
+                fields=["user", "role", "organization"],
+                condition=Q(organization__isnull=False),
                 name="role_assignment_unique_organization",
             ),
         ]
@@ -122,4 +133,3 @@ class RoleAssignment(models.Model):
                 errors[name] = _("Leave this empty for this role.")
         if errors:
             raise ValidationError(errors)
-

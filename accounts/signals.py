@@ -17,9 +17,7 @@ def sync_staff(user_id) -> None:
     user = User.objects.filter(pk=user_id).only("pk", "is_staff", "is_superuser").first()
     if user is None:
         return
-    wanted = (
-        user.is_superuser or RoleAssignment.objects.filter(user_id=user_id, role=Role.PARK_ADMIN).exists()
-    )
+    wanted = user.is_superuser or RoleAssignment.objects.filter(user_id=user_id, role=Role.PARK_ADMIN).exists()
     if user.is_staff != wanted:
         User.objects.filter(pk=user_id).update(is_staff=wanted)
 

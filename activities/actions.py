@@ -206,10 +206,7 @@ def _sync_points(activity, member_ids=None) -> None:
         entry.save()
     changed = {entry.member_id for entry in entries}
     total = (
-        PointEntry.objects.filter(member_id=OuterRef("pk"))
-        .values("member_id")
-        .annotate(s=Sum("points"))
-        .values("s")
+        PointEntry.objects.filter(member_id=OuterRef("pk")).values("member_id").annotate(s=Sum("points")).values("s")
     )
     Member.objects.filter(pk__in=changed).update(points=Coalesce(Subquery(total), Value(0)))
 
@@ -308,9 +305,7 @@ def activity_log(
     if activity.status == Activity.Status.HELD:
         refresh_on_commit(touched(activity))  # the statistics summary (activities/summaries.py)
         if attendance is None:
-            attendance = [
-                AttendanceInput(member_id=m) for m in checklist_members(host).values_list("pk", flat=True)
-            ]
+            attendance = [AttendanceInput(member_id=m) for m in checklist_members(host).values_list("pk", flat=True)]
         _write_attendance(activity, attendance)
         _update_quorum(activity)
         activity.save()
@@ -433,9 +428,7 @@ def _write_attendance(activity, entries, reason=""):
 
 
 @transaction.atomic
-def attendance_record(
-    *, activity: Activity, by, entries: list[AttendanceInput], reason: str = ""
-) -> Activity:
+def attendance_record(*, activity: Activity, by, entries: list[AttendanceInput], reason: str = "") -> Activity:
     """Record (or correct) attendance; the activity becomes held. Members not in ``entries`` keep
     their row. Points follow; after the period has closed a reason is required."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
@@ -443,9 +436,7 @@ def attendance_record(
     if activity.status == Activity.Status.CANCELLED:
         raise ValidationError(_("A cancelled activity cannot be changed."), code="cancelled")
     if activity.starts_at > timezone.now():
-        raise ValidationError(
-            _("Attendance can be recorded once the activity has started."), code="not_started"
-        )
+        raise ValidationError(_("Attendance can be recorded once the activity has started."), code="not_started")
     reason = require_reason_if_closed(activity, reason)
     activity.status = Activity.Status.HELD
     refresh_on_commit(touched(activity))

@@ -33,6 +33,4 @@ def ensure_default_rules() -> None:
     for kind, period, minimum in COMPLIANCE_RULES:
         ComplianceRule.objects.get_or_create(kind=kind, defaults={"period": period, "minimum_count": minimum})
     for kind, points, per_hour in POINT_RULES:
-        PointRule.objects.get_or_create(
-            kind=kind, defaults={"points": points, "points_per_volunteer_hour": per_hour}
-        )
+        PointRule.objects.get_or_create(kind=kind, defaults={"points": points, "points_per_volunteer_hour": per_hour})

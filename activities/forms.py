@@ -40,21 +40,15 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class ActivityForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=Kind.choices, widget=forms.Select(attrs={"class": "form-select"})
-    )
-    title = forms.CharField(
-        label=_("Title"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
-    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
     topic = forms.CharField(
         label=_("Topic"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    starts_at = forms.DateTimeField(
-        label=_("Starts at"), input_formats=DATETIME_FORMATS, widget=DateTimeLocalInput()
-    )
+    starts_at = forms.DateTimeField(label=_("Starts at"), input_formats=DATETIME_FORMATS, widget=DateTimeLocalInput())
     ends_at = forms.DateTimeField(
         label=_("Ends at"), input_formats=DATETIME_FORMATS, required=False, widget=DateTimeLocalInput()
     )
@@ -152,9 +146,7 @@ class FilterForm(forms.Form):
         label=_("Period"),
         regex=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$",
         required=False,
-        widget=forms.TextInput(
-            attrs={"class": "form-control form-control-sm", "placeholder": "2026-Q2 / 2026-05"}
-        ),
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "2026-Q2 / 2026-05"}),
         error_messages={"invalid": _("Use a year (2026), a quarter (2026-Q2) or a month (2026-05).")},
     )
     status = forms.ChoiceField(

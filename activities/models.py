@@ -40,9 +40,7 @@ class ActivityQuerySet(ScopedQuerySet):
         if scope.org_ids:
             # A co-hosting branch sees the joint activity too (it cannot change it).
             conditions |= Q(
-                pk__in=Activity.co_hosts.through.objects.filter(organization_id__in=scope.org_ids).values(
-                    "activity_id"
-                )
+                pk__in=Activity.co_hosts.through.objects.filter(organization_id__in=scope.org_ids).values("activity_id")
             )
         if scope.member_id is not None:
             conditions |= Q(pk__in=Attendance.objects.filter(member_id=scope.member_id).values("activity_id"))
@@ -192,12 +190,8 @@ class Attendance(models.Model):
         ABSENT = "absent", _("absent")
         LEAVE = "leave", _("on leave")
 
-    activity = models.ForeignKey(
-        Activity, models.CASCADE, related_name="attendances", verbose_name=_("activity")
-    )
-    member = models.ForeignKey(
-        "members.Member", models.CASCADE, related_name="attendances", verbose_name=_("member")
-    )
+    activity = models.ForeignKey(Activity, models.CASCADE, related_name="attendances", verbose_name=_("activity"))
+    member = models.ForeignKey("members.Member", models.CASCADE, related_name="attendances", verbose_name=_("member"))
     status = models.CharField(_("attendance"), max_length=10, choices=Status.choices, default=Status.PRESENT)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     late = models.BooleanField(_("arrived late"), default=False)
@@ -287,9 +281,7 @@ class PointEntry(models.Model):
         AWARD = "award", _("attendance")
         REVERSAL = "reversal", _("reversal")
 
-    member = models.ForeignKey(
-        "members.Member", models.CASCADE, related_name="point_entries", verbose_name=_("member")
-    )
+    member = models.ForeignKey("members.Member", models.CASCADE, related_name="point_entries", verbose_name=_("member"))
     activity = models.ForeignKey(
         Activity,
         models.SET_NULL,

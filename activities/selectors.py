@@ -99,11 +99,7 @@ def activity_list(user, *, organization=None, kind="", period="", status=""):
         tree = organization_tree_ids(organization)
         queryset = queryset.filter(
             Q(host_id__in=tree)
-            | Q(
-                pk__in=Activity.co_hosts.through.objects.filter(organization_id__in=tree).values(
-                    "activity_id"
-                )
-            )
+            | Q(pk__in=Activity.co_hosts.through.objects.filter(organization_id__in=tree).values("activity_id"))
         )
     if kind:
         queryset = queryset.filter(kind=kind)
@@ -118,9 +114,7 @@ def activity_list(user, *, organization=None, kind="", period="", status=""):
     return (
         queryset.select_related("host", "room")
         .annotate(
-            present_count=Count(
-                "attendances", filter=Q(attendances__status=Attendance.Status.PRESENT), distinct=True
-            ),
+            present_count=Count("attendances", filter=Q(attendances__status=Attendance.Status.PRESENT), distinct=True),
             attendance_count=Count("attendances", distinct=True),
         )
         .order_by("-starts_at", "-pk")
@@ -161,9 +155,7 @@ def my_point_entries(user):
     if scope.member_id is None:
         return PointEntry.objects.none()
     return (
-        PointEntry.objects.filter(member_id=scope.member_id)
-        .select_related("activity")
-        .order_by("-created_at", "-pk")
+        PointEntry.objects.filter(member_id=scope.member_id).select_related("activity").order_by("-created_at", "-pk")
     )
 
 
@@ -220,9 +212,7 @@ class BranchCompliance:
     @property
     def open_requirements(self):
         """The current periods whose minimum is not yet reached."""
-        return [
-            (row.rule, cell) for row in self.rows for cell in row.cells if cell.state in ("due", "due_soon")
-        ]
+        return [(row.rule, cell) for row in self.rows for cell in row.cells if cell.state in ("due", "due_soon")]
 
     @property
     def rate(self):
@@ -263,9 +253,7 @@ def compliance(organizations, *, year: int, today: datetime.date | None = None) 
         return [BranchCompliance(org, [RuleRow(rule) for rule in rules]) for org in organizations]
     # A party group's activities count for the branch directly above it.
     groups = dict(
-        Organization.objects.filter(parent_id__in=ids, kind=Organization.Kind.GROUP).values_list(
-            "pk", "parent_id"
-        )
+        Organization.objects.filter(parent_id__in=ids, kind=Organization.Kind.GROUP).values_list("pk", "parent_id")
     )
     counted_for = {**{pk: pk for pk in ids}, **groups}
     kinds = [rule.kind for rule in rules]
@@ -342,9 +330,7 @@ def compliance_table(user, *, year: int, sort: str = "rate", today=None):
         compliance_organizations(user)
         .select_related("park", "district")
         .annotate(
-            full_members=Count(
-                "members", filter=Q(members__stage=Stage.FULL, members__status=Member.Status.ACTIVE)
-            )
+            full_members=Count("members", filter=Q(members__stage=Stage.FULL, members__status=Member.Status.ACTIVE))
         )
     )
     rows = compliance(organizations, year=year, today=today)

@@ -215,9 +215,7 @@ def activity_edit(request, pk):
         "minutes": activity.minutes,
         "non_member_count": activity.non_member_count,
     }
-    form = ActivityForm(
-        request.POST or None, request.FILES or None, host=activity.host, editing=True, initial=initial
-    )
+    form = ActivityForm(request.POST or None, request.FILES or None, host=activity.host, editing=True, initial=initial)
     extra_errors = []
     if request.method == "POST" and form.is_valid():
         kwargs = form.action_kwargs()

@@ -68,12 +68,19 @@ def generate():
                 birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=n % 15000)
                 gender = "M" if n % 2 else "F"
                 division = f"3304{(n // 500) % 100:02d}"
-                batch.append(Member(
-                    name=f"党员{n:06d}", gender=gender, birth_date=birth,
-                    id_number=make_id_number(division=division, birth_date=birth, gender=gender,
-                                             sequence=(n // 15000) % 500),
-                    organization=branches[n % BRANCHES], stage="full", full_on=datetime.date(2010, 1, 1),
-                ))
+                batch.append(
+                    Member(
+                        name=f"党员{n:06d}",
+                        gender=gender,
+                        birth_date=birth,
+                        id_number=make_id_number(
+                            division=division, birth_date=birth, gender=gender, sequence=(n // 15000) % 500
+                        ),
+                        organization=branches[n % BRANCHES],
+                        stage="full",
+                        full_on=datetime.date(2010, 1, 1),
+                    )
+                )
                 if len(batch) == 5000:
                     Member.objects.bulk_create(batch)
                     batch.clear()

@@ -275,9 +275,7 @@ def scoped_form(form_class, model_admin, request):
         model_admin.check_form_scope(request, self)
         return cleaned_data
 
-    new_class = type(
-        form_class.__name__, (form_class,), {"clean": clean, "__module__": form_class.__module__}
-    )
+    new_class = type(form_class.__name__, (form_class,), {"clean": clean, "__module__": form_class.__module__})
     return new_class
 
 

@@ -79,4 +79,3 @@ def cards_for(request, scope) -> list[dict]:
         if context is not None:
             cards.append({"template": provider.template, "card": context})
     return cards
-

@@ -15,6 +15,7 @@ def protect(prefix: str, model_label: str, field: str) -> None:
     if (prefix, model_label, field) not in PROTECTED:
         PROTECTED.append((prefix, model_label, field))
 
+
 # Served inline; anything else is sent as a download, so an uploaded HTML or SVG file can never
 # run in the portal's origin.
 INLINE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".pdf"}

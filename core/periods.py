@@ -43,9 +43,7 @@ def period_of(day: datetime.date, kind: str) -> Period:
     if kind == PeriodKind.QUARTER:
         quarter = (day.month - 1) // 3 + 1
         first = 3 * quarter - 2
-        return Period(
-            kind, day.year, quarter, datetime.date(day.year, first, 1), _month_end(day.year, first + 2)
-        )
+        return Period(kind, day.year, quarter, datetime.date(day.year, first, 1), _month_end(day.year, first + 2))
     if kind == PeriodKind.YEAR:
         return Period(kind, day.year, 1, datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31))
     raise ValueError(f"unknown period kind {kind!r}")

@@ -49,8 +49,9 @@ class Scope:
             (self.district_ids, self.park_ids, self.org_ids, self.service_park_ids, self.member_id)
         )
 
-    def q(self, *, district=None, park=None, org=None, member=None, service_park=None, member_org=None,
-          member_park=None):
+    def q(
+        self, *, district=None, park=None, org=None, member=None, service_park=None, member_org=None, member_park=None
+    ):
         """OR together the conditions, one per role the user holds, given lookups per role.
 
         Each argument is the lookup path from the model to the object that role is scoped to, e.g.

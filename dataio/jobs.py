@@ -299,7 +299,6 @@ def confirm_import(*, job: ImportJob, user) -> ImportJob:
 
 def _enqueue(job: ImportJob) -> None:
 
-
     def send():
         result = run_import_job.delay(job.pk)
         # In the embedded mode the task has already run; only record the id of a queued one.

@@ -36,8 +36,17 @@ def seed(*, rng: random.Random, stdout) -> None:
         month = first
         while month <= add_months(this_month, -behind):
             paid_on = min(add_months(month, 1) + datetime.timedelta(days=rng.randrange(0, 10)), today)
-            payments.append(DuesPayment(member=member, month=month, category=category, monthly_pay=pay,
-                                        amount_due=due, amount_paid=due, paid_on=paid_on))
+            payments.append(
+                DuesPayment(
+                    member=member,
+                    month=month,
+                    category=category,
+                    monthly_pay=pay,
+                    amount_due=due,
+                    amount_paid=due,
+                    paid_on=paid_on,
+                )
+            )
             month = add_months(month, 1)
     DuesPayment.objects.bulk_create(payments, batch_size=1000)
     stdout.write(f"members: {len(payments)} dues payments for {len(members)} members")

@@ -510,15 +510,11 @@ class Planner:
             investor_gender = "M" if rng.random() < 0.6 else "F"
             enterprise = EnterpriseSpec(
                 credit_code=code,
-                name=rng.choice(park.name_prefixes)
-                + self.trade_name()
-                + rng.choice(INDUSTRY_SUFFIXES[industry]),
+                name=rng.choice(park.name_prefixes) + self.trade_name() + rng.choice(INDUSTRY_SUFFIXES[industry]),
                 park=key,
                 industry=industry,
                 employee_count=employees,
-                entered_on=datetime.date.fromordinal(
-                    rng.randint(opened, datetime.date(2025, 12, 31).toordinal())
-                ),
+                entered_on=datetime.date.fromordinal(rng.randint(opened, datetime.date(2025, 12, 31).toordinal())),
                 investor_name=self.person_name(investor_gender),
                 investor_is_member=rng.random() < 0.15,
             )
@@ -652,9 +648,7 @@ def build_plan(rng: random.Random, today: datetime.date) -> Plan:
     # 南湖: the industry alliance of 嘉兴电子商务产业园 (行业连建): single-enterprise branches for the
     # larger companies, joint branches for the small ones, a fallback branch for the rest.
     jx_key = key(nanhu, jx)
-    alliance = p.add_org(
-        "330402-01", "嘉兴电子商务产业园电商行业党委", Kind.COMMITTEE, Formation.INDUSTRY, nanhu, jx
-    )
+    alliance = p.add_org("330402-01", "嘉兴电子商务产业园电商行业党委", Kind.COMMITTEE, Formation.INDUSTRY, nanhu, jx)
     covered = set()
     large = sorted(p.by_park[jx_key], key=lambda e: (-e.employee_count, e.credit_code))[:4]
     for index, enterprise in enumerate(large):
@@ -959,9 +953,7 @@ def _ensure_organizations(plan, districts, parks, enterprises, result):
 
 def _ensure_members(plan, orgs, enterprises, result):
     digests = {crypto.digest(m.id_number): m for m in plan.members}
-    existing = set(
-        Member.objects.filter(id_number_digest__in=list(digests)).values_list("id_number_digest", flat=True)
-    )
+    existing = set(Member.objects.filter(id_number_digest__in=list(digests)).values_list("id_number_digest", flat=True))
     missing = [spec for d, spec in digests.items() if d not in existing]
     new_members = [
         Member(
@@ -991,18 +983,14 @@ def _ensure_members(plan, orgs, enterprises, result):
     result.created["stage changes"] += len(
         StageChange.objects.bulk_create(
             [
-                StageChange(
-                    member=member, from_stage=from_stage, to_stage=to_stage, effective_on=day, kind=kind
-                )
+                StageChange(member=member, from_stage=from_stage, to_stage=to_stage, effective_on=day, kind=kind)
                 for member, spec in zip(new_members, missing, strict=True)
                 for from_stage, to_stage, day, kind in spec.stage_changes()
             ],
             batch_size=500,
         )
     )
-    return dict(
-        Member.objects.filter(id_number_digest__in=list(digests)).values_list("id_number_digest", "pk")
-    )
+    return dict(Member.objects.filter(id_number_digest__in=list(digests)).values_list("id_number_digest", "pk"))
 
 
 def _ensure_secretaries(plan, orgs, members):
@@ -1072,14 +1060,10 @@ def _ensure_logins(plan, districts, parks, orgs, members, result):
                 if spec.park
                 else orgs[spec.org_code]
             )
-            RoleAssignment.objects.get_or_create(
-                user=user, role=spec.role, **{ROLE_SCOPE_FIELD[spec.role]: target}
-            )
+            RoleAssignment.objects.get_or_create(user=user, role=spec.role, **{ROLE_SCOPE_FIELD[spec.role]: target})
             scope = str(target)
         if spec.member_id_number:
-            member = Member.objects.select_related("organization").get(
-                pk=members[crypto.digest(spec.member_id_number)]
-            )
+            member = Member.objects.select_related("organization").get(pk=members[crypto.digest(spec.member_id_number)])
             # Link the login to its member record, unless either is already linked elsewhere.
             if member.user_id is None and not Member.objects.filter(user=user).exists():
                 member.user = user
@@ -1118,9 +1102,7 @@ def district_counts() -> list[dict]:
     """Per demo district: parks, enterprises, organisations, branches, members (by stage), rooms."""
     rows = []
     for district in District.objects.filter(code__in=[d.code for d in DISTRICTS]).order_by("code"):
-        stages = Counter(
-            Member.objects.filter(organization__district=district).values_list("stage", flat=True)
-        )
+        stages = Counter(Member.objects.filter(organization__district=district).values_list("stage", flat=True))
         orgs = Organization.objects.filter(district=district)
         rows.append(
             {

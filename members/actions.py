@@ -158,11 +158,7 @@ def transfer_request(
     outside_organization = (outside_organization or "").strip()
     if kind is None:
         kind = Transfer.Kind.INTERNAL if to_organization is not None else Transfer.Kind.OUT
-    member = (
-        Member.objects.select_for_update(of=("self",))
-        .select_related("organization", "user")
-        .get(pk=member.pk)
-    )
+    member = Member.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=member.pk)
     errors = {}
     if not reason:
         errors["reason"] = _("Please give the reason for the transfer.")
@@ -188,9 +184,7 @@ def transfer_request(
         if not outside_organization:
             errors["outside_organization"] = _("Name the organisation the member comes from.")
         if not (outside_letter_number or "").strip():
-            errors["outside_letter_number"] = _(
-                "Give the number of the letter from the outside organisation."
-            )
+            errors["outside_letter_number"] = _("Give the number of the letter from the outside organisation.")
         to_organization = member.organization
         from_organization = None
         allowed = may_act_for(by, to_organization)
@@ -215,9 +209,7 @@ def transfer_request(
                 requested_by=by,
             )
     except IntegrityError as exc:  # a concurrent request won the race for the one open transfer
-        raise ValidationError(
-            _("This member already has an open transfer; finish or cancel it first.")
-        ) from exc
+        raise ValidationError(_("This member already has an open transfer; finish or cancel it first.")) from exc
     _event(transfer, action=TransferEvent.Action.REQUEST, from_status="", by=by, note=reason)
     next_side = to_organization if kind == Transfer.Kind.IN else from_organization
     _notify_transfer(
@@ -268,8 +260,7 @@ def transfer_approve(
         raise ValidationError(_("Only the sending organisation can approve this transfer."))
     if transfer.status != Transfer.Status.REQUESTED:
         raise ValidationError(
-            _("This transfer cannot be approved: it is %(status)s.")
-            % {"status": transfer.get_status_display()}
+            _("This transfer cannot be approved: it is %(status)s.") % {"status": transfer.get_status_display()}
         )
     if transfer.kind == Transfer.Kind.IN:
         raise ValidationError(_("A transfer in from outside is approved by the outside organisation."))
@@ -331,9 +322,7 @@ def transfer_accept(*, transfer: Transfer, by) -> Transfer:
     active. The member must still belong to the sending organisation.
     """
     transfer = _lock_transfer(transfer)
-    acting_side = (
-        transfer.from_organization if transfer.kind == Transfer.Kind.OUT else transfer.to_organization
-    )
+    acting_side = transfer.from_organization if transfer.kind == Transfer.Kind.OUT else transfer.to_organization
     if not may_act_for(by, acting_side):
         raise ValidationError(_("Only the receiving organisation can accept this transfer."))
     expected = Transfer.Status.REQUESTED if transfer.kind == Transfer.Kind.IN else Transfer.Status.APPROVED
@@ -341,8 +330,7 @@ def transfer_accept(*, transfer: Transfer, by) -> Transfer:
         if transfer.status == Transfer.Status.REQUESTED:
             raise ValidationError(_("This transfer has not been approved by the sending organisation yet."))
         raise ValidationError(
-            _("This transfer cannot be accepted: it is %(status)s.")
-            % {"status": transfer.get_status_display()}
+            _("This transfer cannot be accepted: it is %(status)s.") % {"status": transfer.get_status_display()}
         )
     if transfer.letter_expired(today()):
         raise ValidationError(_("The introduction letter has expired; the member must ask for a new one."))
@@ -390,8 +378,7 @@ def transfer_reject(*, transfer: Transfer, by, reason: str) -> Transfer:
         raise ValidationError(_("You may not reject this transfer."))
     if not transfer.is_open:
         raise ValidationError(
-            _("This transfer cannot be rejected: it is %(status)s.")
-            % {"status": transfer.get_status_display()}
+            _("This transfer cannot be rejected: it is %(status)s.") % {"status": transfer.get_status_display()}
         )
     reason = (reason or "").strip()
     if not reason:
@@ -403,9 +390,7 @@ def transfer_reject(*, transfer: Transfer, by, reason: str) -> Transfer:
     transfer.save(update_fields=["status", "rejection_reason", "closed_at"])
     _event(transfer, action=TransferEvent.Action.REJECT, from_status=from_status, by=by, note=reason)
     others = secretaries_of(transfer.from_organization) if from_status == Transfer.Status.APPROVED else []
-    _notify_transfer(
-        transfer, recipients=[transfer.member.user, *others], title=_("The transfer was rejected")
-    )
+    _notify_transfer(transfer, recipients=[transfer.member.user, *others], title=_("The transfer was rejected"))
     return transfer
 
 
@@ -418,8 +403,7 @@ def transfer_cancel(*, transfer: Transfer, by, note: str = "") -> Transfer:
         raise ValidationError(_("You may not cancel this transfer."))
     if not transfer.is_open:
         raise ValidationError(
-            _("This transfer cannot be cancelled: it is %(status)s.")
-            % {"status": transfer.get_status_display()}
+            _("This transfer cannot be cancelled: it is %(status)s.") % {"status": transfer.get_status_display()}
         )
     from_status = transfer.status
     transfer.status = Transfer.Status.CANCELLED
@@ -553,12 +537,8 @@ def stage_advance(*, member: Member, by, effective_on: datetime.date, reason: st
         if not ApplicationTalk.objects.filter(member=member).exists():
             raise ValidationError(_("Record the talk with the applicant first."))
     elif member.stage == Stage.ACTIVIST:
-        if not member.activist_on or effective_on < add_months(
-            member.activist_on, 12 * ACTIVIST_TRAINING_YEARS
-        ):
-            raise ValidationError(
-                _("An activist is trained for at least one year before becoming a candidate.")
-            )
+        if not member.activist_on or effective_on < add_months(member.activist_on, 12 * ACTIVIST_TRAINING_YEARS):
+            raise ValidationError(_("An activist is trained for at least one year before becoming a candidate."))
     elif member.stage == Stage.PROBATIONARY:
         ends = probation_ends_on(member)
         if ends is None or effective_on < ends:
@@ -619,9 +599,7 @@ def probation_extend(*, member: Member, by, until: datetime.date, reason: str) -
 
 
 @transaction.atomic
-def stage_correct(
-    *, member: Member, by, to_stage: str, effective_on: datetime.date, reason: str
-) -> StageChange:
+def stage_correct(*, member: Member, by, to_stage: str, effective_on: datetime.date, reason: str) -> StageChange:
     """Correct a recorded stage (back, or past a stage) with a recorded reason; the dates of later
     stages are cleared."""
     member = _lock_member(member)

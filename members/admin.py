@@ -182,4 +182,6 @@ class StageChangeAdmin(ScopedAdmin):
         if obj.changed_by_id is None:
             obj.changed_by = request.user
         super().save_model(request, obj, form, change)
+
+
 from . import admin_lifecycle  # noqa: E402,F401  (transfers, dues: read-only)

@@ -17,8 +17,16 @@ class TransferEventInline(ReadOnlyMixin, ScopedInline):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdmin):
-    list_display = ("member", "kind", "status", "from_organization", "to_organization",
-                    "outside_organization", "requested_at", "letter_valid_until")
+    list_display = (
+        "member",
+        "kind",
+        "status",
+        "from_organization",
+        "to_organization",
+        "outside_organization",
+        "requested_at",
+        "letter_valid_until",
+    )
     list_filter = ("kind", "status")
     list_select_related = ("member", "from_organization", "to_organization")
     search_fields = ("member__name", "outside_organization", "reason")

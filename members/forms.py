@@ -73,7 +73,8 @@ class TransferInForm(forms.Form):
         label=_("Coming from"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
     )
     outside_letter_number = forms.CharField(
-        label=_("Number of their introduction letter"), max_length=50,
+        label=_("Number of their introduction letter"),
+        max_length=50,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     reason = forms.CharField(
@@ -107,9 +108,7 @@ class LetterVerifyForm(forms.Form):
     number = forms.CharField(
         label=_("Letter number"),
         max_length=20,
-        widget=forms.TextInput(
-            attrs={"class": "form-control", "placeholder": "2026-000123", "autocomplete": "off"}
-        ),
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "2026-000123", "autocomplete": "off"}),
     )
     code = forms.CharField(
         label=_("Verification code"),

@@ -78,7 +78,11 @@ class Member(models.Model):
     Stage = Stage
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="member",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
         verbose_name=_("login"),
     )
     name = models.CharField(_("name"), max_length=50)
@@ -90,7 +94,11 @@ class Member(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[validate_phone])
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
     employer = models.ForeignKey(
-        "parks.Enterprise", models.SET_NULL, null=True, blank=True, related_name="members",
+        "parks.Enterprise",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
         verbose_name=_("employer"),
     )
     organization = models.ForeignKey(
@@ -197,7 +205,11 @@ class StageChange(models.Model):
     effective_on = models.DateField(_("effective on"))
     reason = models.TextField(_("reason"), blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("changed by"),
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
@@ -256,24 +268,40 @@ class Transfer(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INTERNAL)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     from_organization = models.ForeignKey(
-        "parks.Organization", models.PROTECT, null=True, blank=True, related_name="transfers_out",
+        "parks.Organization",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers_out",
         verbose_name=_("sending organisation"),
     )
     to_organization = models.ForeignKey(
-        "parks.Organization", models.PROTECT, null=True, blank=True, related_name="transfers_in",
+        "parks.Organization",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers_in",
         verbose_name=_("receiving organisation"),
     )
     outside_organization = models.CharField(
-        _("outside organisation"), max_length=200, blank=True,
+        _("outside organisation"),
+        max_length=200,
+        blank=True,
         help_text=_("The organisation outside the portal the member comes from or goes to."),
     )
     outside_letter_number = models.CharField(
-        _("outside letter number"), max_length=50, blank=True,
+        _("outside letter number"),
+        max_length=50,
+        blank=True,
         help_text=_("For a transfer in: the number of the letter issued by the outside organisation."),
     )
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
@@ -298,11 +326,13 @@ class Transfer(models.Model):
         ordering = ["-requested_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["member"], condition=models.Q(status__in=["requested", "approved"]),
+                fields=["member"],
+                condition=models.Q(status__in=["requested", "approved"]),
                 name="transfer_one_open_per_member",
             ),
             models.UniqueConstraint(
-                fields=["letter_year", "letter_sequence"], condition=models.Q(letter_sequence__isnull=False),
+                fields=["letter_year", "letter_sequence"],
+                condition=models.Q(letter_sequence__isnull=False),
                 name="transfer_letter_number_unique_per_year",
             ),
         ]
@@ -346,12 +376,14 @@ class TransferEvent(models.Model):
 
     transfer = models.ForeignKey(Transfer, models.CASCADE, related_name="events", verbose_name=_("transfer"))
     action = models.CharField(_("step"), max_length=10, choices=Action.choices)
-    from_status = models.CharField(
-        _("from status"), max_length=10, choices=Transfer.Status.choices, blank=True
-    )
+    from_status = models.CharField(_("from status"), max_length=10, choices=Transfer.Status.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=10, choices=Transfer.Status.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
@@ -389,13 +421,16 @@ class ApplicationTalkQuerySet(ScopedQuerySet):
 class ApplicationTalk(models.Model):
     """The talk a party organisation holds with an applicant (due within a month of applying)."""
 
-    member = models.OneToOneField(Member, models.CASCADE, related_name="application_talk",
-                                  verbose_name=_("applicant"))
+    member = models.OneToOneField(Member, models.CASCADE, related_name="application_talk", verbose_name=_("applicant"))
     held_on = models.DateField(_("held on"))
     held_by = models.CharField(_("talked with by"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("recorded by"),
     )
     history = HistoricalRecords()
@@ -424,15 +459,19 @@ class DuesPayment(models.Model):
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="dues_payments", verbose_name=_("member"))
     month = models.DateField(_("month"), help_text=_("The first day of the month the dues are for."))
-    category = models.CharField(_("category"), max_length=10, choices=Category.choices,
-                                default=Category.EMPLOYED)
-    monthly_pay = models.DecimalField(_("monthly pay after tax"), max_digits=10, decimal_places=2, null=True,
-                                      blank=True)
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices, default=Category.EMPLOYED)
+    monthly_pay = models.DecimalField(
+        _("monthly pay after tax"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     amount_due = models.DecimalField(_("amount due"), max_digits=8, decimal_places=2)
     amount_paid = models.DecimalField(_("amount paid"), max_digits=8, decimal_places=2)
     paid_on = models.DateField(_("paid on"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)

@@ -73,9 +73,7 @@ def transfer_due_on(transfer) -> datetime.date | None:
     from .models import Transfer
 
     if transfer.status == Transfer.Status.REQUESTED:
-        return timezone.localtime(transfer.requested_at).date() + datetime.timedelta(
-            days=TRANSFER_RESPONSE_DAYS
-        )
+        return timezone.localtime(transfer.requested_at).date() + datetime.timedelta(days=TRANSFER_RESPONSE_DAYS)
     if transfer.status == Transfer.Status.APPROVED:
         return transfer.letter_valid_until
     return None
@@ -89,9 +87,7 @@ def transfer_next_step(transfer) -> str:
     if transfer.status == S.REQUESTED and transfer.kind == K.IN:
         return _("Waiting for %(org)s to accept the member.") % {"org": transfer.to_display}
     if transfer.status == S.REQUESTED:
-        return _("Waiting for %(org)s to approve and issue the introduction letter.") % {
-            "org": transfer.from_display
-        }
+        return _("Waiting for %(org)s to approve and issue the introduction letter.") % {"org": transfer.from_display}
     if transfer.status == S.APPROVED and transfer.kind == K.OUT:
         return _("Take the letter to %(org)s before %(date)s; the sending branch confirms the receipt.") % {
             "org": transfer.to_display,
@@ -140,9 +136,7 @@ def transfer_inbox(user, *, today=None):
         mine_from = Q(from_organization__in=scope.org_ids) | Q(from_organization__park__in=scope.park_ids)
         mine_to = Q(to_organization__in=scope.org_ids) | Q(to_organization__park__in=scope.park_ids)
     base = transfer_queryset().filter(status__in=Transfer.OPEN_STATUSES)
-    incoming = base.filter(mine_to).filter(
-        Q(status=S.APPROVED, kind=K.INTERNAL) | Q(status=S.REQUESTED, kind=K.IN)
-    )
+    incoming = base.filter(mine_to).filter(Q(status=S.APPROVED, kind=K.INTERNAL) | Q(status=S.REQUESTED, kind=K.IN))
     outgoing = base.filter(mine_from).filter(Q(status=S.REQUESTED) | Q(status=S.APPROVED, kind=K.OUT))
 
     def rows(queryset):

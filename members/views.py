@@ -74,8 +74,12 @@ def transfer_new(request):
             raise PermissionDenied
     open_transfer = Transfer.objects.filter(member=member).open().first()
     if open_transfer is not None:
-        messages.info(request, _("This member already has a transfer in progress.") if on_behalf
-                      else _("You already have a transfer in progress."))
+        messages.info(
+            request,
+            _("This member already has a transfer in progress.")
+            if on_behalf
+            else _("You already have a transfer in progress."),
+        )
         return redirect("members:transfer_detail", open_transfer.pk)
     form = TransferRequestForm(request.POST or None)
     status = 200
@@ -88,18 +92,18 @@ def transfer_new(request):
                     by=request.user,
                     reason=data["reason"],
                     kind=data["kind"],
-                    to_organization=data["to_organization"]
-                    if data["kind"] == Transfer.Kind.INTERNAL
-                    else None,
-                    outside_organization=data["outside_organization"]
-                    if data["kind"] == Transfer.Kind.OUT
-                    else "",
+                    to_organization=data["to_organization"] if data["kind"] == Transfer.Kind.INTERNAL else None,
+                    outside_organization=data["outside_organization"] if data["kind"] == Transfer.Kind.OUT else "",
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, _("The request was entered; approve it in the transfer inbox.")
-                                 if on_behalf else _("Your request was sent to your branch."))
+                messages.success(
+                    request,
+                    _("The request was entered; approve it in the transfer inbox.")
+                    if on_behalf
+                    else _("Your request was sent to your branch."),
+                )
                 return redirect("members:transfer_detail", transfer.pk)
         status = 400
     chosen = form.data.get("to_organization") if form.is_bound else None
@@ -121,9 +125,7 @@ def transfer_new(request):
 def transfer_in_new(request, member_pk):
     """The receiving branch registers the transfer of a member arriving from outside the portal
     (the member's record is entered first, not yet active); accepting it makes the member active."""
-    member = get_object_or_404(
-        Member.objects.visible_to(request.user).select_related("organization"), pk=member_pk
-    )
+    member = get_object_or_404(Member.objects.visible_to(request.user).select_related("organization"), pk=member_pk)
     if not actions.may_act_for(request.user, member.organization):
         raise PermissionDenied
     form = TransferInForm(request.POST or None)
@@ -189,8 +191,7 @@ def _detail_context(request, transfer, **extra):
         "timeline": selectors.transfer_timeline(transfer),
         "next_step": selectors.transfer_next_step(transfer),
         "can_approve": from_side and transfer.status == S.REQUESTED and transfer.kind != K.IN,
-        "can_accept": accept_side
-        and transfer.status == (S.REQUESTED if transfer.kind == K.IN else S.APPROVED),
+        "can_accept": accept_side and transfer.status == (S.REQUESTED if transfer.kind == K.IN else S.APPROVED),
         "can_reject": transfer.is_open and actions.may_act_for(user, actions._deciding_side(transfer)),
         "can_cancel": transfer.is_open
         and (
@@ -289,9 +290,7 @@ def letter_verify(request):
             form.add_error(None, _("Too many checks from here; please try again in a few minutes."))
             status = 429
         elif form.is_valid():
-            result = selectors.letter_status(
-                number=form.cleaned_data["number"], code=form.cleaned_data["code"]
-            )
+            result = selectors.letter_status(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
         else:
             status = 400
     return render(request, "members/letter_verify.html", {"form": form, "result": result}, status=status)
@@ -305,9 +304,7 @@ def _acting_orgs(user):
     qs = Organization.objects.select_related("park")
     if scope.superuser:
         return qs.filter(kind__in=Organization.BRANCH_KINDS)
-    return qs.filter(pk__in=scope.org_ids) | qs.filter(
-        park__in=scope.park_ids, kind__in=Organization.BRANCH_KINDS
-    )
+    return qs.filter(pk__in=scope.org_ids) | qs.filter(park__in=scope.park_ids, kind__in=Organization.BRANCH_KINDS)
 
 
 @login_required

@@ -17,9 +17,7 @@ from .tasks import send_notification_emails
 @transaction.atomic
 def notification_mark_read(*, notification_id: int, user) -> Notification:
     """Mark one of the user's OWN notifications read; another user's is a 404 (Http404)."""
-    notification = get_object_or_404(
-        Notification.objects.select_for_update().for_user(user), pk=notification_id
-    )
+    notification = get_object_or_404(Notification.objects.select_for_update().for_user(user), pk=notification_id)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])

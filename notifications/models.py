@@ -36,4 +36,3 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
-

@@ -64,9 +64,7 @@ class OrganizationTermFilter(admin.SimpleListFilter):
         if self.value() == "expired":
             return queryset.filter(term_end__lt=today)
         if self.value() == "ending":
-            return queryset.filter(
-                term_end__gte=today, term_end__lte=today + datetime.timedelta(TERM_WARNING_DAYS)
-            )
+            return queryset.filter(term_end__gte=today, term_end__lte=today + datetime.timedelta(TERM_WARNING_DAYS))
         if self.value() == "unknown":
             return queryset.filter(term_end__isnull=True)
         return queryset

@@ -33,7 +33,10 @@ class District(models.Model):
     name = models.CharField(_("name"), max_length=100)
     city = models.CharField(_("city"), max_length=100)
     code = models.CharField(
-        _("division code"), max_length=6, unique=True, validators=[validate_division_code],
+        _("division code"),
+        max_length=6,
+        unique=True,
+        validators=[validate_division_code],
         help_text=_("6-digit administrative division code (GB/T 2260)."),
     )
     history = HistoricalRecords()
@@ -92,8 +95,11 @@ class EnterpriseQuerySet(ScopedQuerySet):
     def scope_filter(self, scope):
         conditions = scope.q(district="park__district", park="park", service_park="park")
         if scope.org_ids:
-            conditions |= Q(pk__in=Organization.enterprises.through.objects.filter(
-                organization_id__in=scope.org_ids).values("enterprise_id"))
+            conditions |= Q(
+                pk__in=Organization.enterprises.through.objects.filter(organization_id__in=scope.org_ids).values(
+                    "enterprise_id"
+                )
+            )
         if scope.member_employer_id is not None:
             conditions |= Q(pk=scope.member_employer_id)
         return conditions
@@ -171,7 +177,9 @@ class Organization(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     code = models.CharField(
-        _("organisation code"), max_length=32, unique=True,
+        _("organisation code"),
+        max_length=32,
+        unique=True,
         help_text=_("The organisation's code in the district's register; used to match rows on import."),
     )
     parent = models.ForeignKey(
@@ -181,7 +189,12 @@ class Organization(models.Model):
     formation = models.CharField(_("formation"), max_length=20, choices=Formation.choices, default=Formation.SINGLE)
     district = models.ForeignKey(District, models.PROTECT, related_name="organizations", verbose_name=_("district"))
     park = models.ForeignKey(
-        Park, models.PROTECT, null=True, blank=True, related_name="organizations", verbose_name=_("park"),
+        Park,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name=_("park"),
         help_text=_("Empty for a committee that spans several parks."),
     )
     enterprises = models.ManyToManyField(

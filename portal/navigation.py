@@ -45,22 +45,40 @@ ITEMS: list[NavItem] = [
     NavItem(_("Dashboard"), "dashboard_home", lambda s: staff_of_park(s) or s.is_official, "speedometer2", "stats"),
     NavItem(_("My transfer"), "members:transfer_mine", lambda s: s.is_member, "arrow-left-right", group="mine"),
     NavItem(_("My party dues"), "members:my_dues", lambda s: s.is_member, "wallet2", group="mine"),
-    NavItem(_("Transfer inbox"), "members:transfer_inbox", lambda s: staff_of_park(s) or s.is_secretary, "inbox",
-            "work"),
-    NavItem(_("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary, "people",
-            "work"),
-    NavItem(_("Activities"), "activities:list", lambda s: staff_of_park(s) or s.is_official or s.org_ids,
-            "calendar-event", "work"),
+    NavItem(
+        _("Transfer inbox"), "members:transfer_inbox", lambda s: staff_of_park(s) or s.is_secretary, "inbox", "work"
+    ),
+    NavItem(
+        _("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary, "people", "work"
+    ),
+    NavItem(
+        _("Activities"),
+        "activities:list",
+        lambda s: staff_of_park(s) or s.is_official or s.org_ids,
+        "calendar-event",
+        "work",
+    ),
     NavItem(_("Compliance calendar"), "activities:calendar", lambda s: s.is_secretary, "calendar-check", "work"),
-    NavItem(_("Compliance per branch"), "activities:compliance", lambda s: staff_of_park(s) or s.is_official,
-            "grid-3x3", "stats"),
+    NavItem(
+        _("Compliance per branch"),
+        "activities:compliance",
+        lambda s: staff_of_park(s) or s.is_official,
+        "grid-3x3",
+        "stats",
+    ),
     NavItem(_("My activities and points"), "activities:mine", lambda s: s.is_member, "star", group="mine"),
-    NavItem(_("Statistics reports"), "reports:list", lambda s: s.superuser or s.is_official or s.is_park_admin,
-            "file-earmark-bar-graph", "stats"),
+    NavItem(
+        _("Statistics reports"),
+        "reports:list",
+        lambda s: s.superuser or s.is_official or s.is_park_admin,
+        "file-earmark-bar-graph",
+        "stats",
+    ),
     NavItem(_("Service centre"), "services:my_requests", lambda s: True, "life-preserver"),
     NavItem(_("API tokens"), "api_tokens", lambda s: True, "key", group="account"),
-    NavItem(_("Import and export"), "imports", lambda s: staff_of_park(s) or s.is_secretary,
-            "file-earmark-spreadsheet"),
+    NavItem(
+        _("Import and export"), "imports", lambda s: staff_of_park(s) or s.is_secretary, "file-earmark-spreadsheet"
+    ),
 ]
 
 

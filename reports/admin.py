@@ -36,6 +36,19 @@ class StatReportRunAdmin(ReadOnlyAdmin):
     list_filter = ("status", "scope_kind", "period_kind")
     date_hierarchy = "queued_at"
     readonly_fields = (
-        "scope_kind", "district", "park", "period_kind", "period_start", "report", "requested_by", "task_id",
-        "status", "attempts", "queued_at", "started_at", "finished_at", "duration", "error",
+        "scope_kind",
+        "district",
+        "park",
+        "period_kind",
+        "period_start",
+        "report",
+        "requested_by",
+        "task_id",
+        "status",
+        "attempts",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "duration",
+        "error",
     )

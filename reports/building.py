@@ -124,7 +124,6 @@ def request_build(*, scope_kind: str, scope_id: int, period, user=None) -> StatR
 
 def _enqueue(run_id: int, task_id: str) -> None:
 
-
     try:
         build_stat_report.apply_async(args=[run_id], task_id=task_id)
     except Exception as exc:  # noqa: BLE001 - the run must say why it never ran

@@ -40,7 +40,11 @@ class StatReport(models.Model):
 
     scope_kind = models.CharField(_("scope kind"), max_length=10, choices=ReportScopeKind.choices)
     district = models.ForeignKey(
-        "parks.District", models.CASCADE, null=True, blank=True, related_name="stat_reports",
+        "parks.District",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="stat_reports",
         verbose_name=_("district"),
     )
     park = models.ForeignKey(
@@ -66,11 +70,13 @@ class StatReport(models.Model):
                 ),
             ),
             models.UniqueConstraint(
-                fields=["district", "period_kind", "period_start"], condition=Q(district__isnull=False),
+                fields=["district", "period_kind", "period_start"],
+                condition=Q(district__isnull=False),
                 name="stat_report_unique_district_period",
             ),
             models.UniqueConstraint(
-                fields=["park", "period_kind", "period_start"], condition=Q(park__isnull=False),
+                fields=["park", "period_kind", "period_start"],
+                condition=Q(park__isnull=False),
                 name="stat_report_unique_park_period",
             ),
         ]
@@ -114,15 +120,20 @@ class StatReportRun(models.Model):
     district = models.ForeignKey(
         "parks.District", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("district")
     )
-    park = models.ForeignKey("parks.Park", models.CASCADE, null=True, blank=True, related_name="+",
-                             verbose_name=_("park"))
+    park = models.ForeignKey(
+        "parks.Park", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("park")
+    )
     period_kind = models.CharField(_("period kind"), max_length=10, choices=ReportPeriodKind.choices)
     period_start = models.DateField(_("period start"))
     report = models.ForeignKey(
         StatReport, models.SET_NULL, null=True, blank=True, related_name="runs", verbose_name=_("report")
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("requested by"),
     )
     task_id = models.CharField(_("task id"), max_length=255, blank=True)
@@ -153,4 +164,3 @@ class StatReportRun(models.Model):
 
     def __str__(self):
         return f"{self.scope_kind}:{self.district_id or self.park_id} {self.period_kind} {self.period_start}"
-

@@ -48,9 +48,7 @@ BOOKING_HORIZON_DAYS = 90
 def park_admins(park_id):
     return list(
         get_user_model()
-        .objects.filter(
-            role_assignments__role=Role.PARK_ADMIN, role_assignments__park_id=park_id, is_active=True
-        )
+        .objects.filter(role_assignments__role=Role.PARK_ADMIN, role_assignments__park_id=park_id, is_active=True)
         .distinct()
     )
 
@@ -60,10 +58,7 @@ def _followers(request):
     users = [request.requester]
     if request.enterprise_id:
         users += [
-            c.user
-            for c in EnterpriseContact.objects.filter(enterprise_id=request.enterprise_id).select_related(
-                "user"
-            )
+            c.user for c in EnterpriseContact.objects.filter(enterprise_id=request.enterprise_id).select_related("user")
         ]
     return users
 
@@ -132,13 +127,9 @@ def request_submit(
         errors["urgency"] = _("Choose an urgency.")
     if not category.is_active:
         errors["category"] = _("This service is not offered at the moment.")
-    member = (
-        Member.objects.filter(user=by).select_related("organization").first() if by.is_authenticated else None
-    )
+    member = Member.objects.filter(user=by).select_related("organization").first() if by.is_authenticated else None
     if enterprise is not None:
-        allowed = rules.is_contact(by, enterprise.pk) or (
-            member is not None and member.employer_id == enterprise.pk
-        )
+        allowed = rules.is_contact(by, enterprise.pk) or (member is not None and member.employer_id == enterprise.pk)
         if not allowed:
             raise PermissionDenied(_("You may only submit requests for an enterprise you represent."))
         park_id = enterprise.park_id
@@ -293,8 +284,7 @@ def request_close(*, request: ServiceRequest, by, rating: int, comment: str = ""
     _record(request, kind=Event.CLOSED, by=by, text=f"{rating}/5 {request.rating_comment}".strip())
     notify(
         recipients=park_admins(request.park_id) + _team_members(request.team_id),
-        title=_("Request closed with a rating of %(rating)s: %(title)s")
-        % {"rating": rating, "title": request.title},
+        title=_("Request closed with a rating of %(rating)s: %(title)s") % {"rating": rating, "title": request.title},
         body=request.rating_comment,
         url=_url(request),
     )
@@ -344,12 +334,9 @@ def request_reopen(*, request: ServiceRequest, by, reason: str) -> ServiceReques
         [RequestStatus.RESOLVED, RequestStatus.CLOSED],
         _("Only a resolved or closed request can be reopened."),
     )
-    if request.resolved_at is None or timezone.now() - request.resolved_at > datetime.timedelta(
-        days=REOPEN_DAYS
-    ):
+    if request.resolved_at is None or timezone.now() - request.resolved_at > datetime.timedelta(days=REOPEN_DAYS):
         raise ValidationError(
-            _("A request can be reopened only within %(days)s days of its resolution.")
-            % {"days": REOPEN_DAYS}
+            _("A request can be reopened only within %(days)s days of its resolution.") % {"days": REOPEN_DAYS}
         )
     reason = (reason or "").strip()
     if not reason:
@@ -383,9 +370,7 @@ def request_comment(*, request: ServiceRequest, by, text: str, attachment=None) 
     _check_attachment(attachment)
     event = _record(request, kind=Event.COMMENT, by=by, text=text, attachment=attachment)
     others = [
-        u
-        for u in _followers(request) + park_admins(request.park_id) + _team_members(request.team_id)
-        if u.pk != by.pk
+        u for u in _followers(request) + park_admins(request.park_id) + _team_members(request.team_id) if u.pk != by.pk
     ]
     notify(
         recipients=others,
@@ -414,9 +399,7 @@ def wish_post(*, by, park: Park, beneficiary: str, need: str) -> Wish:
     if not need:
         errors["need"] = _("Describe the wish.")
     elif _DIGITS.search(need):
-        errors["need"] = _(
-            "Leave out phone, ID or account numbers: the wish is shown to every member of the park."
-        )
+        errors["need"] = _("Leave out phone, ID or account numbers: the wish is shown to every member of the park.")
     if errors:
         raise ValidationError(errors)
     wish = Wish.objects.create(park=park, beneficiary=beneficiary, need=need, posted_by=by)
@@ -435,9 +418,7 @@ def wish_post(*, by, park: Park, beneficiary: str, need: str) -> Wish:
 def wish_claim(*, wish: Wish, by) -> Wish:
     """A member of the wish's park claims an open wish. Exactly one claim wins, even concurrently:
     the row is locked and the update is conditional on the wish still being open."""
-    member = (
-        Member.objects.filter(user=by, status=Member.Status.ACTIVE).select_related("organization").first()
-    )
+    member = Member.objects.filter(user=by, status=Member.Status.ACTIVE).select_related("organization").first()
     if member is None:
         raise PermissionDenied(_("Only party members claim micro-wishes."))
     wish = Wish.objects.select_for_update().get(pk=wish.pk)
@@ -515,9 +496,7 @@ def wish_cancel(*, wish: Wish, by) -> Wish:
 def _may_book(user, room, enterprise):
     if enterprise is not None:
         return enterprise.park_id == room.park_id and rules.is_contact(user, enterprise.pk)
-    member = (
-        Member.objects.filter(user=user, status=Member.Status.ACTIVE).values("organization__park_id").first()
-    )
+    member = Member.objects.filter(user=user, status=Member.Status.ACTIVE).values("organization__park_id").first()
     return member is not None and member["organization__park_id"] == room.park_id
 
 

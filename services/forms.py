@@ -36,9 +36,7 @@ def _ext_validator(allowed):
 
 class RequestSubmitForm(BootstrapForm):
     category = forms.ModelChoiceField(ServiceCategory.objects.none(), label=_("Service"))
-    enterprise = forms.ModelChoiceField(
-        None, label=_("For enterprise"), required=False, empty_label=_("— myself —")
-    )
+    enterprise = forms.ModelChoiceField(None, label=_("For enterprise"), required=False, empty_label=_("— myself —"))
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("What do you need?"), widget=forms.Textarea(attrs={"rows": 5}))
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
@@ -146,9 +144,7 @@ class BookingForm(BootstrapForm):
     end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
     attendees = forms.IntegerField(label=_("Attendees"), min_value=1, max_value=10000, initial=1)
-    enterprise = forms.ModelChoiceField(
-        None, label=_("For enterprise"), required=False, empty_label=_("— myself —")
-    )
+    enterprise = forms.ModelChoiceField(None, label=_("For enterprise"), required=False, empty_label=_("— myself —"))
 
     def __init__(self, *args, enterprises, **kwargs):
         super().__init__(*args, **kwargs)

@@ -128,9 +128,7 @@ class ServiceTeam(models.Model):
         MARKET_REGULATION = "market_regulation", _("market regulation")
         OTHER = "other", _("other")
 
-    park = models.ForeignKey(
-        "parks.Park", models.CASCADE, related_name="service_teams", verbose_name=_("park")
-    )
+    park = models.ForeignKey("parks.Park", models.CASCADE, related_name="service_teams", verbose_name=_("park"))
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
     members = models.ManyToManyField(
@@ -144,9 +142,7 @@ class ServiceTeam(models.Model):
         verbose_name = _("service team")
         verbose_name_plural = _("service teams")
         ordering = ["park", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["park", "name"], name="service_team_unique_name_in_park")
-        ]
+        constraints = [models.UniqueConstraint(fields=["park", "name"], name="service_team_unique_name_in_park")]
 
     def __str__(self):
         return f"{self.park} · {self.name}"
@@ -197,11 +193,7 @@ class ServiceRequestQuerySet(UserScopedQuerySet):
         return scope.q(district="park__district", park="park")
 
     def user_filter(self, user):
-        return (
-            Q(requester=user)
-            | Q(enterprise__in=contact_enterprise_ids(user))
-            | Q(team__in=member_team_ids(user))
-        )
+        return Q(requester=user) | Q(enterprise__in=contact_enterprise_ids(user)) | Q(team__in=member_team_ids(user))
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -227,9 +219,7 @@ class ServiceRequest(models.Model):
     Status = RequestStatus
     Urgency = Urgency
 
-    park = models.ForeignKey(
-        "parks.Park", models.PROTECT, related_name="service_requests", verbose_name=_("park")
-    )
+    park = models.ForeignKey("parks.Park", models.PROTECT, related_name="service_requests", verbose_name=_("park"))
     enterprise = models.ForeignKey(
         "parks.Enterprise",
         models.PROTECT,
@@ -241,9 +231,7 @@ class ServiceRequest(models.Model):
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="service_requests", verbose_name=_("requester")
     )
-    category = models.ForeignKey(
-        ServiceCategory, models.PROTECT, related_name="requests", verbose_name=_("category")
-    )
+    category = models.ForeignKey(ServiceCategory, models.PROTECT, related_name="requests", verbose_name=_("category"))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -322,9 +310,7 @@ class ServiceRequestEvent(models.Model):
         REOPENED = "reopened", _("reopened")
         COMMENT = "comment", _("comment")
 
-    request = models.ForeignKey(
-        ServiceRequest, models.CASCADE, related_name="events", verbose_name=_("request")
-    )
+    request = models.ForeignKey(ServiceRequest, models.CASCADE, related_name="events", verbose_name=_("request"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("by")

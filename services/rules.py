@@ -42,14 +42,11 @@ def request_permissions(user, request) -> dict:
     status = request.status
     return {
         "accept": manager and status == RequestStatus.SUBMITTED,
-        "assign": manager
-        and status in (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED, RequestStatus.ASSIGNED),
-        "reject": manager
-        and status in (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED, RequestStatus.ASSIGNED),
+        "assign": manager and status in (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED, RequestStatus.ASSIGNED),
+        "reject": manager and status in (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED, RequestStatus.ASSIGNED),
         "start": worker and status == RequestStatus.ASSIGNED,
         "resolve": worker and status == RequestStatus.IN_PROGRESS,
         "close": owner and status == RequestStatus.RESOLVED,
         "reopen": owner and status in (RequestStatus.RESOLVED, RequestStatus.CLOSED),
-        "comment": (manager or worker or owner)
-        and (status in OPEN_STATUSES or status == RequestStatus.RESOLVED),
+        "comment": (manager or worker or owner) and (status in OPEN_STATUSES or status == RequestStatus.RESOLVED),
     }

@@ -70,9 +70,7 @@ def team_queue(user, team: ServiceTeam):
 
     qs = _request_list(ServiceRequest.objects.visible_to(user).filter(team=team))
     return qs.annotate(
-        open_rank=Case(
-            When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
-        )
+        open_rank=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
     ).order_by("open_rank", "-is_overdue", "due_on", "pk")
 
 
@@ -94,9 +92,7 @@ def queue_parks(user):
         return Park.objects.all()
     parks = Park.objects.none()
     if scope.park_ids or scope.district_ids:
-        parks = Park.objects.filter(pk__in=scope.park_ids) | Park.objects.filter(
-            district__in=scope.district_ids
-        )
+        parks = Park.objects.filter(pk__in=scope.park_ids) | Park.objects.filter(district__in=scope.district_ids)
     return parks.select_related("district").order_by("district__code", "name")
 
 
@@ -181,6 +177,4 @@ def pending_bookings(user):
 
 
 def my_bookings(user):
-    return (
-        RoomBooking.objects.filter(booked_by=user).select_related("room", "room__park").order_by("-starts_at")
-    )
+    return RoomBooking.objects.filter(booked_by=user).select_related("room", "room__park").order_by("-starts_at")

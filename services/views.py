@@ -179,9 +179,7 @@ def request_step(request, pk, step):
 
 def _queue_form(request, parks):
     park_ids = [p.pk for p in parks]
-    teams = (
-        ServiceTeam.objects.filter(park__in=park_ids).select_related("park").order_by("park__name", "name")
-    )
+    teams = ServiceTeam.objects.filter(park__in=park_ids).select_related("park").order_by("park__name", "name")
     return QueueFilterForm(request.GET or None, parks=parks, categories=selectors.categories(), teams=teams)
 
 
@@ -194,9 +192,7 @@ def queue(request):
     filters = selectors.QueueFilters()
     if form.is_bound:
         if not form.is_valid():
-            return render(
-                request, "services/queue.html", {"form": form, "rows": [], "parks": parks}, status=400
-            )
+            return render(request, "services/queue.html", {"form": form, "rows": [], "parks": parks}, status=400)
         data = form.cleaned_data
         filters = selectors.QueueFilters(
             status=data["status"],
@@ -207,9 +203,7 @@ def queue(request):
         )
     rows = selectors.park_queue(request.user, filters)[:200]
     template = "services/partials/request_rows.html" if request.htmx else "services/queue.html"
-    return render(
-        request, template, {"form": form, "rows": rows, "parks": parks, "show_park": len(parks) > 1}
-    )
+    return render(request, template, {"form": form, "rows": rows, "parks": parks, "show_park": len(parks) > 1})
 
 
 @login_required
@@ -371,9 +365,7 @@ def booking_list(request):
 
 @login_required
 def my_bookings(request):
-    return render(
-        request, "services/my_bookings.html", {"bookings": selectors.my_bookings(request.user)[:200]}
-    )
+    return render(request, "services/my_bookings.html", {"bookings": selectors.my_bookings(request.user)[:200]})
 
 
 @login_required

@@ -486,8 +486,7 @@ def _activities(user, scope, period, today):
 
     start, end = _period_bounds(period)
     return (
-        statistics
-        .activities_in_scope(scope)
+        statistics.activities_in_scope(scope)
         .filter(pk__in=Activity.objects.visible_to(user).values("pk"))
         .filter(status=Activity.Status.HELD, starts_at__gte=start, starts_at__lt=end)
     )

@@ -24,15 +24,16 @@ def _grouped(queryset, *keys) -> dict:
 def _stages(counts: dict, key) -> list[dict]:
     """The members of one scope object by stage, in the order of the development pipeline."""
     return [
-        {"stage": stage, "label": Stage(stage).label, "count": counts.get((key, stage), 0)}
-        for stage in STAGE_ORDER
+        {"stage": stage, "label": Stage(stage).label, "count": counts.get((key, stage), 0)} for stage in STAGE_ORDER
     ]
 
 
 def overall_counts(user) -> dict:
     """The whole portal in figures (superusers)."""
-    members = Member.objects.visible_to(user).filter(status=ACTIVE).aggregate(
-        total=Count("pk"), full=Count("pk", filter=Q(stage=Stage.FULL))
+    members = (
+        Member.objects.visible_to(user)
+        .filter(status=ACTIVE)
+        .aggregate(total=Count("pk"), full=Count("pk", filter=Q(stage=Stage.FULL)))
     )
     return {
         "districts": District.objects.visible_to(user).count(),
@@ -54,7 +55,8 @@ def district_summaries(user, district_ids) -> list[dict]:
     organizations = _grouped(Organization.objects.visible_to(user).filter(district__in=ids), "district")
     members = _grouped(
         Member.objects.visible_to(user).filter(status=ACTIVE, organization__district__in=ids),
-        "organization__district", "stage",
+        "organization__district",
+        "stage",
     )
     members_by_park = _grouped(
         Member.objects.visible_to(user).filter(status=ACTIVE, organization__park__district__in=ids),
@@ -64,18 +66,21 @@ def district_summaries(user, district_ids) -> list[dict]:
     for district in districts:
         own_parks = [
             {"park": p, "enterprises": enterprises.get(p.pk, 0), "members": members_by_park.get(p.pk, 0)}
-            for p in parks if p.district_id == district.pk
+            for p in parks
+            if p.district_id == district.pk
         ]
         stages = _stages(members, district.pk)
-        result.append({
-            "district": district,
-            "parks": own_parks,
-            "park_count": len(own_parks),
-            "enterprises": sum(row["enterprises"] for row in own_parks),
-            "organizations": organizations.get(district.pk, 0),
-            "members": sum(row["count"] for row in stages),
-            "stages": stages,
-        })
+        result.append(
+            {
+                "district": district,
+                "parks": own_parks,
+                "park_count": len(own_parks),
+                "enterprises": sum(row["enterprises"] for row in own_parks),
+                "organizations": organizations.get(district.pk, 0),
+                "members": sum(row["count"] for row in stages),
+                "stages": stages,
+            }
+        )
     return result
 
 
@@ -87,28 +92,30 @@ def park_summaries(user, park_ids) -> list[dict]:
     organizations = _grouped(Organization.objects.visible_to(user).filter(park__in=ids), "park")
     members = _grouped(
         Member.objects.visible_to(user).filter(status=ACTIVE, organization__park__in=ids),
-        "organization__park", "stage",
+        "organization__park",
+        "stage",
     )
     rooms = _grouped(Room.objects.visible_to(user).filter(park__in=ids, is_active=True), "park")
     result = []
     for park in parks:
         stages = _stages(members, park.pk)
-        result.append({
-            "park": park,
-            "enterprises": enterprises.get(park.pk, 0),
-            "organizations": organizations.get(park.pk, 0),
-            "members": sum(row["count"] for row in stages),
-            "stages": stages,
-            "rooms": rooms.get(park.pk, 0),
-        })
+        result.append(
+            {
+                "park": park,
+                "enterprises": enterprises.get(park.pk, 0),
+                "organizations": organizations.get(park.pk, 0),
+                "members": sum(row["count"] for row in stages),
+                "stages": stages,
+                "rooms": rooms.get(park.pk, 0),
+            }
+        )
     return result
 
 
 def organization_summaries(user, org_ids, today=None) -> list[dict]:
     """The secretary's organisations (with sub-units): members by stage and the term status."""
     stage_counts = {
-        stage: Count("members", filter=Q(members__status=ACTIVE, members__stage=stage))
-        for stage in STAGE_ORDER
+        stage: Count("members", filter=Q(members__status=ACTIVE, members__stage=stage)) for stage in STAGE_ORDER
     }
     organizations = (
         Organization.objects.visible_to(user)
@@ -120,13 +127,14 @@ def organization_summaries(user, org_ids, today=None) -> list[dict]:
     result = []
     for org in organizations:
         stages = [
-            {"stage": stage, "label": Stage(stage).label, "count": getattr(org, f"n_{stage}")}
-            for stage in STAGE_ORDER
+            {"stage": stage, "label": Stage(stage).label, "count": getattr(org, f"n_{stage}")} for stage in STAGE_ORDER
         ]
-        result.append({
-            "organization": org,
-            "stages": stages,
-            "members": sum(row["count"] for row in stages),
-            "term_status": org.term_status(today),
-        })
+        result.append(
+            {
+                "organization": org,
+                "stages": stages,
+                "members": sum(row["count"] for row in stages),
+                "term_status": org.term_status(today),
+            }
+        )
     return result

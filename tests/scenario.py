@@ -33,8 +33,7 @@ def build_world():
         name="联合党委A", kind=Organization.Kind.COMMITTEE, park=None, district=w.district_a
     )
     w.branch_a1 = OrganizationFactory(name="支部A1", park=w.park_a1, parent=w.committee)
-    w.group_a1 = OrganizationFactory(name="党小组A1", kind=Organization.Kind.GROUP, park=w.park_a1,
-                                     parent=w.branch_a1)
+    w.group_a1 = OrganizationFactory(name="党小组A1", kind=Organization.Kind.GROUP, park=w.park_a1, parent=w.branch_a1)
     w.branch_a2 = OrganizationFactory(name="支部A2", park=w.park_a2, parent=w.committee)
     w.branch_b = OrganizationFactory(name="支部B", park=w.park_b)
     w.enterprise_a1 = EnterpriseFactory(name="企业A1", park=w.park_a1)
@@ -45,8 +44,7 @@ def build_world():
     w.room_b = RoomFactory(name="会议室B", park=w.park_b)
 
     w.member_user = UserFactory(username="member")
-    w.member_a1 = MemberFactory(name="成员A1", organization=w.branch_a1, user=w.member_user,
-                                employer=w.enterprise_a1)
+    w.member_a1 = MemberFactory(name="成员A1", organization=w.branch_a1, user=w.member_user, employer=w.enterprise_a1)
     w.member_a1_other = MemberFactory(name="成员A1乙", organization=w.branch_a1)
     w.member_group = MemberFactory(name="小组成员", organization=w.group_a1)
     w.member_a2 = MemberFactory(name="成员A2", organization=w.branch_a2, employer=w.enterprise_a2)

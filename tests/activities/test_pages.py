@@ -65,9 +65,7 @@ def test_secretary_logs_an_activity_with_absentees(secretary_client, world):
 
 
 def test_bad_input_gives_400_not_500(secretary_client, world):
-    response = secretary_client.post(
-        reverse("activities:create"), form_data(org=world.branch_a1.pk, title="")
-    )
+    response = secretary_client.post(reverse("activities:create"), form_data(org=world.branch_a1.pk, title=""))
     assert response.status_code == 400
     response = secretary_client.post(
         reverse("activities:create"),
@@ -128,10 +126,7 @@ def test_secretary_cannot_see_or_change_another_branchs_activity(secretary_clien
     pk = other_activity.pk
     assert secretary_client.get(reverse("activities:detail", args=[pk])).status_code == 404
     assert secretary_client.get(reverse("activities:edit", args=[pk])).status_code == 404
-    assert (
-        secretary_client.post(reverse("activities:edit", args=[pk]), form_data(title="hacked")).status_code
-        == 404
-    )
+    assert secretary_client.post(reverse("activities:edit", args=[pk]), form_data(title="hacked")).status_code == 404
     assert (
         secretary_client.post(
             reverse("activities:attendance", args=[pk]), {f"att-{world.member_b.pk}": "absent"}
@@ -185,9 +180,7 @@ def test_admin_is_scoped(client, world, other_activity):
 
 def _make_activities(world, count):
     for i in range(count):
-        activity = ActivityFactory(
-            host=world.branch_a1, starts_at=timezone.now() - datetime.timedelta(days=i + 1)
-        )
+        activity = ActivityFactory(host=world.branch_a1, starts_at=timezone.now() - datetime.timedelta(days=i + 1))
         AttendanceFactory(activity=activity, member=world.member_a1)
         AttendanceFactory(activity=activity, member=world.member_a1_other, status=Attendance.Status.ABSENT)
 
@@ -249,9 +242,7 @@ def test_checklist_row_htmx(secretary_client, world):
     url = reverse("activities:checklist_row", args=[world.member_a1.pk])
     body = secretary_client.get(url, {f"att-{world.member_a1.pk}": "leave"}).content.decode()
     assert f'name="reason-{world.member_a1.pk}"' in body and "required" in body
-    assert (
-        secretary_client.get(reverse("activities:checklist_row", args=[world.member_b.pk])).status_code == 404
-    )
+    assert secretary_client.get(reverse("activities:checklist_row", args=[world.member_b.pk])).status_code == 404
 
 
 def test_demo_seed_is_idempotent(world):
@@ -271,9 +262,7 @@ def test_demo_seed_is_idempotent(world):
     from activities.models import PointEntry
 
     for member in Member.objects.all():
-        assert member.points == (
-            PointEntry.objects.filter(member=member).aggregate(s=Sum("points"))["s"] or 0
-        )
+        assert member.points == (PointEntry.objects.filter(member=member).aggregate(s=Sum("points"))["s"] or 0)
 
 
 def test_home_card_shows_what_the_rules_still_require(secretary_client, world):

@@ -65,9 +65,7 @@ def test_absentees_get_no_points_and_changes_are_reversed_exactly(world, a1_memb
         (-2, "reversal"),
     ]
     # And back to present.
-    actions.attendance_record(
-        activity=activity, by=world.secretary, entries=[AttendanceInput(member_id=present.pk)]
-    )
+    actions.attendance_record(activity=activity, by=world.secretary, entries=[AttendanceInput(member_id=present.pk)])
     present.refresh_from_db()
     assert present.points == 2
 
@@ -101,8 +99,7 @@ def test_party_congress_quorum(world, log, present, quorum):
     members += [MemberFactory(organization=world.branch_a1) for _ in range(2)]
     probationary = MemberFactory(organization=world.branch_a1, stage=Stage.PROBATIONARY, full_on=None)
     entries = [
-        AttendanceInput(member_id=m.pk, status="present" if i < present else "absent")
-        for i, m in enumerate(members)
+        AttendanceInput(member_id=m.pk, status="present" if i < present else "absent") for i, m in enumerate(members)
     ]
     entries.append(AttendanceInput(member_id=probationary.pk))
     activity = log(kind="party_congress", attendance=entries)

@@ -75,8 +75,11 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     assert transfer.status == Transfer.Status.APPROVED and transfer.letter_number
     screenshot(sp, "transfer-2-approved")
     # Approving twice is refused and changes nothing.
-    response = crafted_post(sp, f"/members/transfers/{transfer.pk}/approve/",
-                            {"valid_months": "1", "dues_paid_until": f"{datetime.date.today():%Y-%m}"})
+    response = crafted_post(
+        sp,
+        f"/members/transfers/{transfer.pk}/approve/",
+        {"valid_months": "1", "dues_paid_until": f"{datetime.date.today():%Y-%m}"},
+    )
     assert response.status == 400
     assert Transfer.objects.get(pk=transfer.pk).letter_number == transfer.letter_number
     # The sending secretary may not accept on the receiver's behalf.

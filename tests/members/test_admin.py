@@ -190,9 +190,7 @@ def test_park_admin_adds_member_in_own_park_only(client, world):
 
 def test_crafted_move_to_another_park_is_refused(client, world):
     client.force_login(world.park_admin)
-    response = client.post(
-        change_url(world.member_a1), member_data(world.member_a1, organization=world.branch_a2.pk)
-    )
+    response = client.post(change_url(world.member_a1), member_data(world.member_a1, organization=world.branch_a2.pk))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["organization"]
     world.member_a1.refresh_from_db()

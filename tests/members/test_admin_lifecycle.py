@@ -14,10 +14,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def transfer_and_dues(world):
-    transfer = actions.transfer_request(member=world.member_a1, by=world.member_user, reason="到园区B工作",
-                                        to_organization=world.branch_b)
-    DuesPayment.objects.create(member=world.member_b, month=datetime.date(2026, 1, 1), amount_due=Decimal("10"),
-                               amount_paid=Decimal("10"), paid_on=datetime.date(2026, 2, 1))
+    transfer = actions.transfer_request(
+        member=world.member_a1, by=world.member_user, reason="到园区B工作", to_organization=world.branch_b
+    )
+    DuesPayment.objects.create(
+        member=world.member_b,
+        month=datetime.date(2026, 1, 1),
+        amount_due=Decimal("10"),
+        amount_paid=Decimal("10"),
+        paid_on=datetime.date(2026, 2, 1),
+    )
     return transfer
 
 

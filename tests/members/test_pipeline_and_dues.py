@@ -70,16 +70,10 @@ def test_probation_one_year_extension_at_most_one_year(world):
         actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
     normal_end = actions.add_months(m.probationary_on, 12)
     with pytest.raises(ValidationError, match="one year at most"):
-        actions.probation_extend(
-            member=m, by=world.secretary, until=actions.add_months(normal_end, 13), reason="x"
-        )
+        actions.probation_extend(member=m, by=world.secretary, until=actions.add_months(normal_end, 13), reason="x")
     with pytest.raises(ValidationError):
-        actions.probation_extend(
-            member=m, by=world.secretary, until=actions.add_months(normal_end, 6), reason=""
-        )
-    actions.probation_extend(
-        member=m, by=world.secretary, until=actions.add_months(normal_end, 6), reason="考察"
-    )
+        actions.probation_extend(member=m, by=world.secretary, until=actions.add_months(normal_end, 6), reason="")
+    actions.probation_extend(member=m, by=world.secretary, until=actions.add_months(normal_end, 6), reason="考察")
     assert actions.probation_ends_on(fresh(m)) == actions.add_months(normal_end, 6)
     row = next(r for r in selectors.pipeline_board([world.branch_a1.pk]) if r.member.pk == m.pk)
     assert row.due_on == actions.add_months(normal_end, 6)
@@ -267,9 +261,7 @@ def test_branch_page_and_member_pages(client, world, django_assert_max_num_queri
     response = client.post(url, {"advance-effective_on": TODAY.isoformat()})
     assert response.status_code == 400 and "talk" in response.content.decode()
     assert (
-        client.post(
-            reverse("members:member_act", args=[m.pk, "talk"]), {"talk-held_on": TODAY.isoformat()}
-        ).status_code
+        client.post(reverse("members:member_act", args=[m.pk, "talk"]), {"talk-held_on": TODAY.isoformat()}).status_code
         == 302
     )
     assert client.post(url, {"advance-effective_on": "garbage"}).status_code == 400

@@ -30,9 +30,7 @@ def test_member_requests_by_the_form_and_sees_the_tracker(client, world):
         },
     )
     transfer = Transfer.objects.get()
-    assert response.status_code == 302 and response.url == reverse(
-        "members:transfer_detail", args=[transfer.pk]
-    )
+    assert response.status_code == 302 and response.url == reverse("members:transfer_detail", args=[transfer.pk])
     detail = client.get(response.url).content.decode()
     assert "到园区B工作" in detail and 'id="timeline"' in detail and 'id="next-step"' in detail
     assert "approve-form" not in detail  # the member cannot approve their own transfer
@@ -85,9 +83,7 @@ def test_crafted_posts_out_of_order_duplicate_and_out_of_scope_are_refused(clien
 
 
 def test_acting_on_an_expired_letter_is_refused(client, world, approved):
-    Transfer.objects.filter(pk=approved.pk).update(
-        letter_valid_until=datetime.date.today() - datetime.timedelta(1)
-    )
+    Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=datetime.date.today() - datetime.timedelta(1))
     client.force_login(world.secretary_b)
     response = act(client, approved, "accept")
     assert response.status_code == 400 and "expired" in response.content.decode()
@@ -169,8 +165,12 @@ def test_secretary_enters_a_transfer_for_a_member_of_the_branch(client, world):
 
 def test_nobody_enters_a_transfer_for_a_member_outside_their_branch(client, world):
     Transfer.objects.all().delete()
-    for user, member in ((world.secretary_b, world.member_a1_other), (world.secretary, world.member_b),
-                         (world.member_user, world.member_a1_other), (world.official, world.member_a1_other)):
+    for user, member in (
+        (world.secretary_b, world.member_a1_other),
+        (world.secretary, world.member_b),
+        (world.member_user, world.member_a1_other),
+        (world.official, world.member_a1_other),
+    ):
         client.force_login(user)
         url = reverse("members:transfer_new") + f"?member={member.pk}"
         assert client.get(url).status_code in (403, 404)
@@ -190,8 +190,10 @@ def test_the_receiving_branch_registers_and_accepts_an_arrival_from_outside(clie
     url = reverse("members:transfer_in_new", args=[arriving.pk])
     bad = client.post(url, {"outside_organization": "上海市某区委组织部", "reason": "回乡工作"})
     assert bad.status_code == 400 and not Transfer.objects.exists()
-    response = client.post(url, {"outside_organization": "上海市某区委组织部", "outside_letter_number": "沪组转2026-17",
-                                 "reason": "回乡工作"})
+    response = client.post(
+        url,
+        {"outside_organization": "上海市某区委组织部", "outside_letter_number": "沪组转2026-17", "reason": "回乡工作"},
+    )
     transfer = Transfer.objects.get()
     assert response.status_code == 302 and transfer.kind == "in" and transfer.to_organization == world.branch_a1
     client.post(reverse("members:transfer_act", args=[transfer.pk, "accept"]))

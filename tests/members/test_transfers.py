@@ -37,9 +37,7 @@ def test_full_internal_flow_moves_the_member_and_records_every_step(world, oncom
     assert t.status == Transfer.Status.DONE
     member = Member.objects.get(pk=world.member_a1.pk)
     assert member.organization_id == world.branch_b.pk
-    steps = list(
-        t.events.order_by("at", "pk").values_list("action", "actor__username", "from_status", "to_status")
-    )
+    steps = list(t.events.order_by("at", "pk").values_list("action", "actor__username", "from_status", "to_status"))
     assert steps == [
         ("request", "member", "", "requested"),
         ("approve", "secretary", "requested", "approved"),
@@ -68,9 +66,7 @@ def test_approve_twice_is_refused(world, approved):
 @pytest.mark.parametrize("who", ["secretary_b", "official", "service", "outsider", "member_user"])
 def test_only_the_sending_side_approves(world, requested, who):
     with pytest.raises(ValidationError, match="sending organisation"):
-        actions.transfer_approve(
-            transfer=requested, by=getattr(world, who), dues_paid_until=datetime.date.today()
-        )
+        actions.transfer_approve(transfer=requested, by=getattr(world, who), dues_paid_until=datetime.date.today())
     assert reload(requested).status == Transfer.Status.REQUESTED
 
 
@@ -83,17 +79,13 @@ def test_only_the_receiving_side_accepts(world, approved, who):
 
 def test_park_admin_of_the_sending_park_may_approve(world, requested):
     assert (
-        actions.transfer_approve(
-            transfer=requested, by=world.park_admin, dues_paid_until=datetime.date.today()
-        ).status
+        actions.transfer_approve(transfer=requested, by=world.park_admin, dues_paid_until=datetime.date.today()).status
         == "approved"
     )
 
 
 def test_expired_letter_cannot_be_accepted_and_the_daily_job_expires_it(world, approved, oncommit):
-    Transfer.objects.filter(pk=approved.pk).update(
-        letter_valid_until=datetime.date.today() - datetime.timedelta(1)
-    )
+    Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=datetime.date.today() - datetime.timedelta(1))
     with pytest.raises(ValidationError, match="expired"):
         actions.transfer_accept(transfer=approved, by=world.secretary_b)
     assert reload(approved).status == Transfer.Status.APPROVED
@@ -142,9 +134,7 @@ def test_letter_numbers_run_per_year(world, approved):
     second = actions.transfer_request(
         member=world.member_a1_other, by=world.secretary, to_organization=world.branch_b, reason="x"
     )
-    second = actions.transfer_approve(
-        transfer=second, by=world.secretary, dues_paid_until=datetime.date.today()
-    )
+    second = actions.transfer_approve(transfer=second, by=world.secretary, dues_paid_until=datetime.date.today())
     assert second.letter_number == f"{year}-000002"
     assert len(second.verification_code) == 16
     assert second.verification_code != approved.verification_code

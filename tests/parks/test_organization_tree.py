@@ -11,8 +11,7 @@ from tests.factories import OrganizationFactory, ParkFactory
 def test_an_organisation_cannot_be_moved_below_itself_or_its_descendants():
     root = OrganizationFactory(kind=Organization.Kind.COMMITTEE)
     child = OrganizationFactory(parent=root, park=root.park, district=root.district)
-    grandchild = OrganizationFactory(parent=child, kind=Organization.Kind.GROUP, park=root.park,
-                                     district=root.district)
+    grandchild = OrganizationFactory(parent=child, kind=Organization.Kind.GROUP, park=root.park, district=root.district)
     for new_parent in (root, child, grandchild):
         root.parent = new_parent
         with pytest.raises(ValidationError) as info:

@@ -106,15 +106,11 @@ def test_park_admin_removes_secretary_but_not_park_admins(client, world):
 def test_role_assignment_changelist_queries_do_not_grow(client, world):
     client.force_login(world.park_admin)
     for i in range(3):
-        RoleAssignment.objects.create(
-            user=UserFactory(username=f"s{i}"), role=Role.SERVICE_STAFF, park=world.park_a1
-        )
+        RoleAssignment.objects.create(user=UserFactory(username=f"s{i}"), role=Role.SERVICE_STAFF, park=world.park_a1)
     with CaptureQueriesContext(connection) as first:
         assert client.get(reverse(ROLES)).status_code == 200
     for i in range(3, 28):
-        RoleAssignment.objects.create(
-            user=UserFactory(username=f"s{i}"), role=Role.SERVICE_STAFF, park=world.park_a1
-        )
+        RoleAssignment.objects.create(user=UserFactory(username=f"s{i}"), role=Role.SERVICE_STAFF, park=world.park_a1)
     with CaptureQueriesContext(connection) as second:
         assert client.get(reverse(ROLES)).status_code == 200
     assert len(second.captured_queries) == len(first.captured_queries)
@@ -150,9 +146,7 @@ def test_is_staff_follows_park_admin_assignments(world):
 def test_is_staff_when_superuser_grants_park_admin_in_the_admin(client, world):
     client.force_login(world.superuser)
     user = UserFactory(username="futureadmin")
-    response = client.post(
-        reverse(ADD_ROLE), {"user": user.pk, "role": Role.PARK_ADMIN, "park": world.park_b.pk}
-    )
+    response = client.post(reverse(ADD_ROLE), {"user": user.pk, "role": Role.PARK_ADMIN, "park": world.park_b.pk})
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.is_staff

@@ -62,7 +62,5 @@ def test_admin_login_is_throttled_too(client):
     UserFactory(username="boss", is_staff=True, is_superuser=True)
     for _ in range(5):
         client.post(reverse("admin:login"), {"username": "boss", "password": "wrong"}, REMOTE_ADDR=IP_1)
-    response = client.post(
-        reverse("admin:login"), {"username": "boss", "password": PASSWORD}, REMOTE_ADDR=IP_1
-    )
+    response = client.post(reverse("admin:login"), {"username": "boss", "password": PASSWORD}, REMOTE_ADDR=IP_1)
     assert response.status_code == 429

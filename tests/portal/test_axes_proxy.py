@@ -14,8 +14,10 @@ def attempt(client, password, forwarded_for):
     # What nginx sends with one proxy: the client's forged header, then the address it saw.
     client.logout()
     return client.post(
-        reverse("login"), {"username": "usery", "password": password},
-        REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for,
+        reverse("login"),
+        {"username": "usery", "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
     )
 
 

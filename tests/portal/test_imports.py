@@ -280,6 +280,7 @@ def test_unconfirmed_files_are_forgotten_after_some_days(client, world, settings
 
     from django.utils import timezone
     from django_celery_beat.models import PeriodicTask
+
     from dataio.tasks import forget_stale_import_files
 
     assert PeriodicTask.objects.filter(task="portal.tasks.forget_stale_import_files").exists()

@@ -6,18 +6,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from activities.models import ActivityFile
 from tests.activities.factories import ActivityFactory
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-       b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+    b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 @pytest.fixture
 def files(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     activity = ActivityFactory(host=world.branch_a1)
-    photo = ActivityFile.objects.create(activity=activity, kind="photo", name="合影.png", size=len(PNG),
-                                        file=SimpleUploadedFile("photo.png", PNG))
-    html = ActivityFile.objects.create(activity=activity, kind="attachment", name="x.html", size=9,
-                                       file=SimpleUploadedFile("x.html", b"<script>"))
+    photo = ActivityFile.objects.create(
+        activity=activity, kind="photo", name="合影.png", size=len(PNG), file=SimpleUploadedFile("photo.png", PNG)
+    )
+    html = ActivityFile.objects.create(
+        activity=activity, kind="attachment", name="x.html", size=9, file=SimpleUploadedFile("x.html", b"<script>")
+    )
     return photo, html
 
 

@@ -18,8 +18,10 @@ def _fast_passwords(settings):
 
 
 def make(user, n=1, **kwargs):
-    return [Notification.objects.create(recipient=user, title=kwargs.get("title", f"通知{i}"),
-                                        url=kwargs.get("url", "")) for i in range(n)]
+    return [
+        Notification.objects.create(recipient=user, title=kwargs.get("title", f"通知{i}"), url=kwargs.get("url", ""))
+        for i in range(n)
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -27,8 +29,7 @@ def test_notify_writes_one_row_per_recipient_only_after_commit_and_sends_email()
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     no_mail = UserFactory(username="carol", email="")
     with transaction.atomic():
-        notify(recipients=[alice, bob, alice, None, no_mail], title="转接待审批", body="请处理",
-               url="/members/")
+        notify(recipients=[alice, bob, alice, None, no_mail], title="转接待审批", body="请处理", url="/members/")
         assert Notification.objects.count() == 0  # not before the commit
         assert len(mail.outbox) == 0
     recipients = sorted(Notification.objects.values_list("recipient__username", flat=True))
@@ -173,8 +174,8 @@ def test_notification_pages_need_login(client):
 def test_a_retry_after_a_failure_part_way_mails_only_the_rest(monkeypatch):
     from django.core import mail
 
-    from notifications.models import Notification
     from notifications import tasks
+    from notifications.models import Notification
     from tests.factories import UserFactory
 
     users = [UserFactory(email=f"n{i}@example.com") for i in range(3)]

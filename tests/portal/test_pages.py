@@ -88,13 +88,15 @@ def test_password_change(client):
     user = UserFactory(username="alice")
     client.force_login(user)
     assert client.get(reverse("password_change")).status_code == 200
-    bad = client.post(reverse("password_change"), {
-        "old_password": "not-it", "new_password1": "Red-Sail-2027!", "new_password2": "Red-Sail-2027!"
-    })
+    bad = client.post(
+        reverse("password_change"),
+        {"old_password": "not-it", "new_password1": "Red-Sail-2027!", "new_password2": "Red-Sail-2027!"},
+    )
     assert bad.status_code == 200 and b"is-invalid" in bad.content
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "Red-Sail-2027!", "new_password2": "Red-Sail-2027!"
-    })
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "Red-Sail-2027!", "new_password2": "Red-Sail-2027!"},
+    )
     assert response.status_code == 302 and response.url == reverse("password_change_done")
     assert client.get(response.url).status_code == 200
     user.refresh_from_db()
@@ -152,8 +154,13 @@ def test_home_for_superuser_shows_overall_counts(client, world):
     response = client.get(reverse("home"))
     (card,) = card_data(response, "card_superuser.html")
     counts = card["counts"]
-    assert (counts["districts"], counts["parks"], counts["enterprises"], counts["organizations"],
-            counts["members"]) == (2, 3, 3, 5, 5)
+    assert (
+        counts["districts"],
+        counts["parks"],
+        counts["enterprises"],
+        counts["organizations"],
+        counts["members"],
+    ) == (2, 3, 3, 5, 5)
     html = response.content.decode()
     assert stat(html, "parks") == [3]
     assert 'href="/admin/"' in html
@@ -197,8 +204,14 @@ def test_home_for_secretary_shows_members_by_stage_and_term(client, world):
     world.branch_a1.term_start = datetime.date(1997, 1, 1)
     world.branch_a1.term_end = datetime.date(2000, 1, 1)
     world.branch_a1.save()
-    MemberFactory(organization=world.branch_a1, stage=Stage.APPLICANT, activist_on=None, candidate_on=None,
-                  probationary_on=None, full_on=None)
+    MemberFactory(
+        organization=world.branch_a1,
+        stage=Stage.APPLICANT,
+        activist_on=None,
+        candidate_on=None,
+        probationary_on=None,
+        full_on=None,
+    )
     client.force_login(world.secretary)
     response = client.get(reverse("home"))
     (card,) = card_data(response, "card_organization.html")
@@ -277,9 +290,7 @@ def _grow(world, n=6):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "who", ["superuser", "official", "park_admin", "secretary", "service", "member_user"]
-)
+@pytest.mark.parametrize("who", ["superuser", "official", "park_admin", "secretary", "service", "member_user"])
 def test_home_query_count_does_not_grow_with_the_data(client, world, who, django_assert_max_num_queries):
     user = getattr(world, who)
     before = _home_queries(client, user)

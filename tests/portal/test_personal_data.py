@@ -35,8 +35,9 @@ def test_the_database_holds_no_plaintext_id_number_in_the_table_or_its_history()
 def test_id_numbers_are_unique_and_searchable_through_the_digest():
     member = MemberFactory()
     assert list(Member.objects.by_id_number(member.id_number.lower())) == [member]
-    duplicate = MemberFactory.build(id_number=member.id_number, organization=member.organization,
-                                    birth_date=member.birth_date, gender=member.gender)
+    duplicate = MemberFactory.build(
+        id_number=member.id_number, organization=member.organization, birth_date=member.birth_date, gender=member.gender
+    )
     with pytest.raises(ValidationError) as info:
         duplicate.full_clean()
     assert "id_number" in info.value.error_dict

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
-from reports.tasks import build_periodic_reports, build_stat_report
 
 from reports import building as reports
 from reports.models import StatReport, StatReportRun
+from reports.tasks import build_periodic_reports, build_stat_report
 from stats import statistics
 from tests.factories import MemberFactory
 

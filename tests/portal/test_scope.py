@@ -9,8 +9,17 @@ from core.scope import scope_for
 from members.models import Member, StageChange
 from parks.models import District, Enterprise, Organization, Park, Room
 
-ROLES = ["superuser", "official", "park_admin", "secretary", "service", "member_user", "official_b",
-         "secretary_b", "outsider"]
+ROLES = [
+    "superuser",
+    "official",
+    "park_admin",
+    "secretary",
+    "service",
+    "member_user",
+    "official_b",
+    "secretary_b",
+    "outsider",
+]
 
 EXPECTED = {
     District: {
@@ -95,8 +104,7 @@ def test_each_role_sees_exactly_its_rows(world, model, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_stage_changes_follow_the_members(world, role):
     for name in ["member_a1", "member_a1_other", "member_group", "member_a2", "member_b"]:
-        StageChange.objects.create(member=getattr(world, name), to_stage="full",
-                                   effective_on=datetime.date(2020, 1, 1))
+        StageChange.objects.create(member=getattr(world, name), to_stage="full", effective_on=datetime.date(2020, 1, 1))
     user = getattr(world, role)
     expected = {getattr(world, name).pk for name in EXPECTED[Member][role]}
     assert set(StageChange.objects.visible_to(user).values_list("member_id", flat=True)) == expected
@@ -106,7 +114,9 @@ def test_role_assignments(world):
     everyone_in_a = {world.official.pk, world.park_admin.pk, world.secretary.pk, world.service.pk}
     assert {a.user_id for a in RoleAssignment.objects.visible_to(world.official)} == everyone_in_a
     assert {a.user_id for a in RoleAssignment.objects.visible_to(world.park_admin)} == {
-        world.park_admin.pk, world.secretary.pk, world.service.pk
+        world.park_admin.pk,
+        world.secretary.pk,
+        world.service.pk,
     }
     assert {a.user_id for a in RoleAssignment.objects.visible_to(world.secretary)} == {world.secretary.pk}
     assert not RoleAssignment.objects.visible_to(world.outsider).exists()

@@ -7,7 +7,6 @@ modules never see the demo data.
 import datetime
 import hashlib
 import random
-import sys
 import types
 from collections import Counter
 from io import StringIO
@@ -105,15 +104,13 @@ def data_digest():
             "term_end",
             "secretary__phone",
         ),
-        *Organization.enterprises.through.objects.order_by(
+        *Organization.enterprises.through.objects.order_by("organization__code", "enterprise__credit_code").values_list(
             "organization__code", "enterprise__credit_code"
-        ).values_list("organization__code", "enterprise__credit_code"),
+        ),
         *Room.objects.order_by("park__name", "name").values_list("park__name", "name", "capacity"),
         *get_user_model()
         .objects.order_by("username")
-        .values_list(
-            "username", "first_name", "last_name", "email", "is_staff", "is_superuser", "member__phone"
-        ),
+        .values_list("username", "first_name", "last_name", "email", "is_staff", "is_superuser", "member__phone"),
         *RoleAssignment.objects.order_by("user__username", "role").values_list(
             "user__username", "role", "district__code", "park__name", "organization__code"
         ),
@@ -141,9 +138,7 @@ def data_digest():
         )
         for m in Member.objects.select_related("employer", "organization")
     )
-    changes = sorted(
-        StageChange.objects.values_list("member__phone", "kind", "from_stage", "to_stage", "effective_on")
-    )
+    changes = sorted(StageChange.objects.values_list("member__phone", "kind", "from_stage", "to_stage", "effective_on"))
     return hashlib.sha256(repr((rows, members, changes)).encode()).hexdigest()
 
 
@@ -196,9 +191,7 @@ def test_districts_parks_and_committees(seeded, db):
     assert len(single) >= 3 and all(covered[b.name] == 1 for b in single)
 
     # Industries are spread; most enterprises are small.
-    industries = Counter(
-        Enterprise.objects.filter(park__district__code="330402").values_list("industry", flat=True)
-    )
+    industries = Counter(Enterprise.objects.filter(park__district__code="330402").values_list("industry", flat=True))
     assert set(industries) == set(Enterprise.Industry.values)
     small = Enterprise.objects.filter(park__district__code="330402", employee_count__range=(2, 30)).count()
     assert small > 263 * 0.7

@@ -35,9 +35,7 @@ def run(code_or_args, **variables):
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     env.update(variables)
     args = ["-c", code_or_args] if isinstance(code_or_args, str) else code_or_args
-    return subprocess.run(
-        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
 
 
 SETUP = "import django; django.setup()"

@@ -22,9 +22,7 @@ from core.validators import (
     validate_phone,
 )
 
-divisions = st.builds(
-    lambda p, rest: p + f"{rest:04d}", st.sampled_from(sorted(PROVINCES)), st.integers(0, 9999)
-)
+divisions = st.builds(lambda p, rest: p + f"{rest:04d}", st.sampled_from(sorted(PROVINCES)), st.integers(0, 9999))
 births = st.dates(min_value=datetime.date(1920, 1, 1), max_value=datetime.date(2008, 12, 31))
 genders = st.sampled_from(["M", "F"])
 
@@ -32,16 +30,19 @@ genders = st.sampled_from(["M", "F"])
 @st.composite
 def id_numbers(draw):
     birth, gender = draw(births), draw(genders)
-    number = make_id_number(division=draw(divisions), birth_date=birth, gender=gender,
-                            sequence=draw(st.integers(0, 499)))
+    number = make_id_number(
+        division=draw(divisions), birth_date=birth, gender=gender, sequence=draw(st.integers(0, 499))
+    )
     return number, birth, gender
 
 
 @st.composite
 def credit_codes(draw):
     return make_credit_code(
-        division=draw(divisions), sequence=draw(st.integers(0, 31**9 - 1)),
-        authority=draw(st.sampled_from("159Y")), kind=draw(st.sampled_from("123")),
+        division=draw(divisions),
+        sequence=draw(st.integers(0, 31**9 - 1)),
+        authority=draw(st.sampled_from("159Y")),
+        kind=draw(st.sampled_from("123")),
     )
 
 
@@ -56,7 +57,7 @@ def test_generated_id_numbers_are_valid_and_carry_birth_date_and_gender(case):
 @given(id_numbers(), st.integers(0, 17), st.sampled_from("0123456789X"))
 def test_any_single_character_change_of_an_id_number_is_rejected(case, position, char):
     number = case[0]
-    mutated = number[:position] + char + number[position + 1:]
+    mutated = number[:position] + char + number[position + 1 :]
     if mutated == number:
         return
     with pytest.raises(ValidationError):
@@ -70,7 +71,7 @@ def test_swapping_two_adjacent_different_characters_of_an_id_number_is_rejected(
     if a == b:
         return
     with pytest.raises(ValidationError):
-        validate_id_number(number[:position] + b + a + number[position + 2:])
+        validate_id_number(number[:position] + b + a + number[position + 2 :])
 
 
 @given(id_numbers(), st.integers(1, 400))
@@ -89,8 +90,18 @@ def test_a_gender_that_disagrees_with_the_id_number_is_rejected(case):
     assert "gender" in info.value.error_dict
 
 
-@pytest.mark.parametrize("bad", ["", "33040219900101123", "3304021990010112345", "33040219901301123X",
-                                 "990402199001011234", "33040219900230123X", "abcdefghijklmnopqr"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "33040219900101123",
+        "3304021990010112345",
+        "33040219901301123X",
+        "990402199001011234",
+        "33040219900230123X",
+        "abcdefghijklmnopqr",
+    ],
+)
 def test_malformed_id_numbers_are_rejected(bad):
     with pytest.raises(ValidationError):
         validate_id_number(bad)
@@ -109,7 +120,7 @@ def test_generated_credit_codes_are_valid(code):
 
 @given(credit_codes(), st.integers(0, 17), st.sampled_from(USCC_CHARSET))
 def test_any_single_character_change_of_a_credit_code_is_rejected(code, position, char):
-    mutated = code[:position] + char + code[position + 1:]
+    mutated = code[:position] + char + code[position + 1 :]
     if mutated == code:
         return
     with pytest.raises(ValidationError):
@@ -122,13 +133,13 @@ def test_swapping_two_adjacent_characters_of_a_credit_code_is_rejected(code, pos
     if a == b:
         return
     with pytest.raises(ValidationError):
-        validate_credit_code(code[:position] + b + a + code[position + 2:])
+        validate_credit_code(code[:position] + b + a + code[position + 2 :])
 
 
 @given(credit_codes(), st.sampled_from("IOSVZ"), st.integers(0, 17))
 def test_letters_outside_the_credit_code_alphabet_are_rejected(code, letter, position):
     with pytest.raises(ValidationError):
-        validate_credit_code(code[:position] + letter + code[position + 1:])
+        validate_credit_code(code[:position] + letter + code[position + 1 :])
 
 
 @pytest.mark.parametrize("code", ["914403001922038216", "9144030071526726XG"])
@@ -137,8 +148,7 @@ def test_published_credit_codes_of_large_companies_are_valid(code):
     validate_credit_code(code)
 
 
-phones = st.builds(lambda second, rest: f"1{second}{rest:09d}", st.sampled_from("3456789"),
-                   st.integers(0, 10**9 - 1))
+phones = st.builds(lambda second, rest: f"1{second}{rest:09d}", st.sampled_from("3456789"), st.integers(0, 10**9 - 1))
 
 
 @given(phones)

@@ -26,7 +26,9 @@ def test_park_admin_manages_own_teams(client, svc):
     client.force_login(w.park_admin)
     page = client.get(reverse("admin:services_serviceteam_changelist")).content.decode()
     assert w.finance.name in page and w.team_b.name not in page
-    response = client.post(reverse("admin:services_serviceteam_add"),
-                           {"park": w.park_b.pk, "name": "越权团队", "kind": "legal", "is_active": "on"})
+    response = client.post(
+        reverse("admin:services_serviceteam_add"),
+        {"park": w.park_b.pk, "name": "越权团队", "kind": "legal", "is_active": "on"},
+    )
     assert response.status_code == 200  # the form refuses another park
     assert not w.park_b.service_teams.filter(name="越权团队").exists()

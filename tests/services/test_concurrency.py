@@ -52,8 +52,9 @@ def test_two_members_claim_one_wish(world):
     MemberFactory(user=other, organization=w.branch_a1)
     for _ in range(3):
         Wish.objects.filter(pk=wish.pk).update(status="open", claimed_by=None, claimed_at=None)
-        outcomes = race(lambda: actions.wish_claim(wish=wish, by=w.member_user),
-                        lambda: actions.wish_claim(wish=wish, by=other))
+        outcomes = race(
+            lambda: actions.wish_claim(wish=wish, by=w.member_user), lambda: actions.wish_claim(wish=wish, by=other)
+        )
         winners = [o for o in outcomes if isinstance(o, Wish)]
         losers = [o for o in outcomes if isinstance(o, ValidationError)]
         assert len(winners) == 1 and len(losers) == 1, outcomes
@@ -64,10 +65,13 @@ def test_two_overlapping_bookings_confirmed_at_once(world):
     w = world
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
     first = RoomBookingFactory(room=w.room_a1, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
-    second = RoomBookingFactory(room=w.room_a1, starts_at=start + datetime.timedelta(hours=1),
-                                ends_at=start + datetime.timedelta(hours=3))
-    outcomes = race(lambda: actions.booking_confirm(booking=first, by=w.park_admin),
-                    lambda: actions.booking_confirm(booking=second, by=w.park_admin))
+    second = RoomBookingFactory(
+        room=w.room_a1, starts_at=start + datetime.timedelta(hours=1), ends_at=start + datetime.timedelta(hours=3)
+    )
+    outcomes = race(
+        lambda: actions.booking_confirm(booking=first, by=w.park_admin),
+        lambda: actions.booking_confirm(booking=second, by=w.park_admin),
+    )
     assert sum(isinstance(o, RoomBooking) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, ValidationError) for o in outcomes) == 1, outcomes
     assert RoomBooking.objects.confirmed().count() == 1
@@ -76,14 +80,20 @@ def test_two_overlapping_bookings_confirmed_at_once(world):
 def test_the_database_refuses_overlapping_confirmed_bookings(world):
     w = world
     start = timezone.now() + datetime.timedelta(days=1)
-    RoomBookingFactory(room=w.room_a1, starts_at=start, ends_at=start + datetime.timedelta(hours=2),
-                       status="confirmed")
+    RoomBookingFactory(room=w.room_a1, starts_at=start, ends_at=start + datetime.timedelta(hours=2), status="confirmed")
     # Back to back and other rooms are fine; pending ones may overlap.
-    RoomBookingFactory(room=w.room_a1, starts_at=start + datetime.timedelta(hours=2),
-                       ends_at=start + datetime.timedelta(hours=3), status="confirmed")
-    RoomBookingFactory(room=w.room_b, starts_at=start, ends_at=start + datetime.timedelta(hours=2),
-                       status="confirmed")
+    RoomBookingFactory(
+        room=w.room_a1,
+        starts_at=start + datetime.timedelta(hours=2),
+        ends_at=start + datetime.timedelta(hours=3),
+        status="confirmed",
+    )
+    RoomBookingFactory(room=w.room_b, starts_at=start, ends_at=start + datetime.timedelta(hours=2), status="confirmed")
     RoomBookingFactory(room=w.room_a1, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
     with pytest.raises(IntegrityError), transaction.atomic():
-        RoomBookingFactory(room=w.room_a1, starts_at=start + datetime.timedelta(minutes=30),
-                           ends_at=start + datetime.timedelta(hours=1), status="confirmed")
+        RoomBookingFactory(
+            room=w.room_a1,
+            starts_at=start + datetime.timedelta(minutes=30),
+            ends_at=start + datetime.timedelta(hours=1),
+            status="confirmed",
+        )

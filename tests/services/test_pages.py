@@ -22,16 +22,40 @@ def test_submit_page_creates_a_request_and_rejects_bad_input(client, svc):
     login(client, w.contact)
     url = reverse("services:request_new")
     assert client.get(url).status_code == 200
-    response = client.post(url, {"category": category().pk, "enterprise": w.enterprise_a1.pk, "title": "",
-                                 "description": "x", "urgency": "nonsense"})
+    response = client.post(
+        url,
+        {
+            "category": category().pk,
+            "enterprise": w.enterprise_a1.pk,
+            "title": "",
+            "description": "x",
+            "urgency": "nonsense",
+        },
+    )
     assert response.status_code == 400
     assert not ServiceRequest.objects.exists()
     # An enterprise the user does not represent is not a valid choice.
-    response = client.post(url, {"category": category().pk, "enterprise": w.enterprise_b.pk, "title": "t",
-                                 "description": "d", "urgency": "normal"})
+    response = client.post(
+        url,
+        {
+            "category": category().pk,
+            "enterprise": w.enterprise_b.pk,
+            "title": "t",
+            "description": "d",
+            "urgency": "normal",
+        },
+    )
     assert response.status_code == 400
-    response = client.post(url, {"category": category().pk, "enterprise": w.enterprise_a1.pk, "title": "融资",
-                                 "description": "需要贷款", "urgency": "normal"})
+    response = client.post(
+        url,
+        {
+            "category": category().pk,
+            "enterprise": w.enterprise_a1.pk,
+            "title": "融资",
+            "description": "需要贷款",
+            "urgency": "normal",
+        },
+    )
     req = ServiceRequest.objects.get()
     assert response.status_code == 302 and response.url == reverse("services:request_detail", args=[req.pk])
     assert client.get(reverse("services:my_requests")).content.decode().count("融资") >= 1
@@ -43,8 +67,9 @@ def test_outsider_cannot_submit(client, svc):
 
 def test_request_page_and_steps(client, svc):
     w = svc
-    req = actions.request_submit(by=w.contact, category=category(), title="融资", description="d",
-                                 enterprise=w.enterprise_a1)
+    req = actions.request_submit(
+        by=w.contact, category=category(), title="融资", description="d", enterprise=w.enterprise_a1
+    )
     detail = reverse("services:request_detail", args=[req.pk])
     step = lambda name: reverse("services:request_step", args=[req.pk, name])  # noqa: E731
     assert login(client, w.contact_b).get(detail).status_code == 404  # another park's contact
@@ -73,8 +98,9 @@ def test_queue_overdue_first_filters_and_constant_queries(client, svc, django_as
     w = svc
     today = timezone.localdate()
     fresh = ServiceRequestFactory(enterprise=w.enterprise_a1, due_on=today + datetime.timedelta(days=1))
-    late = ServiceRequestFactory(enterprise=w.enterprise_a1, due_on=today - datetime.timedelta(days=2),
-                                 team=w.finance, status="assigned")
+    late = ServiceRequestFactory(
+        enterprise=w.enterprise_a1, due_on=today - datetime.timedelta(days=2), team=w.finance, status="assigned"
+    )
     ServiceRequestFactory(enterprise=w.enterprise_b, due_on=today - datetime.timedelta(days=5))  # park B
     login(client, w.park_admin)
     url = reverse("services:queue")
@@ -107,8 +133,9 @@ def test_queue_overdue_first_filters_and_constant_queries(client, svc, django_as
 
 def test_team_queue_and_my_requests_constant_queries(client, svc, django_assert_max_num_queries):
     w = svc
-    ServiceRequestFactory.create_batch(2, enterprise=w.enterprise_a1, requester=w.contact, team=w.finance,
-                                       status="assigned")
+    ServiceRequestFactory.create_batch(
+        2, enterprise=w.enterprise_a1, requester=w.contact, team=w.finance, status="assigned"
+    )
     team_url = reverse("services:team_queue", args=[w.finance.pk])
     mine_url = reverse("services:my_requests")
     login(client, w.service)
@@ -120,8 +147,9 @@ def test_team_queue_and_my_requests_constant_queries(client, svc, django_assert_
     login(client, w.contact)
     with CaptureQueriesContext(connection) as mine_ctx:
         assert client.get(mine_url).status_code == 200
-    ServiceRequestFactory.create_batch(12, enterprise=w.enterprise_a1, requester=w.contact, team=w.finance,
-                                       status="assigned")
+    ServiceRequestFactory.create_batch(
+        12, enterprise=w.enterprise_a1, requester=w.contact, team=w.finance, status="assigned"
+    )
     with django_assert_max_num_queries(len(mine_ctx)):
         client.get(mine_url)
     login(client, w.service)

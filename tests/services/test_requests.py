@@ -16,8 +16,12 @@ pytestmark = pytest.mark.django_db
 def submit(w, by=None, **kwargs):
     kwargs.setdefault("enterprise", w.enterprise_a1)
     return actions.request_submit(
-        by=by or w.contact, category=category("ecommerce-policy"), title="融资需求",
-        description="需要一笔流动资金贷款", urgency="high", **kwargs,
+        by=by or w.contact,
+        category=category("ecommerce-policy"),
+        title="融资需求",
+        description="需要一笔流动资金贷款",
+        urgency="high",
+        **kwargs,
     )
 
 
@@ -77,8 +81,9 @@ def test_only_contacts_and_members_submit_for_an_enterprise(svc, who):
 
 def test_submit_validates_input(svc):
     with pytest.raises(ValidationError) as exc:
-        actions.request_submit(by=svc.contact, category=category(), title=" ", description="", urgency="x",
-                               enterprise=svc.enterprise_a1)
+        actions.request_submit(
+            by=svc.contact, category=category(), title=" ", description="", urgency="x", enterprise=svc.enterprise_a1
+        )
     assert set(exc.value.error_dict) == {"title", "description", "urgency"}
 
 
@@ -161,12 +166,12 @@ def test_comment_with_attachment_goes_on_the_timeline(svc):
 
     w = svc
     req = submit(w)
-    event = actions.request_comment(request=req, by=w.contact, text="补充材料",
-                                    attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.4 test"))
+    event = actions.request_comment(
+        request=req, by=w.contact, text="补充材料", attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.4 test")
+    )
     assert event.attachment.name.endswith(".pdf")
     with pytest.raises(ValidationError):
-        actions.request_comment(request=req, by=w.contact, text="x",
-                                attachment=SimpleUploadedFile("a.exe", b"MZ"))
+        actions.request_comment(request=req, by=w.contact, text="x", attachment=SimpleUploadedFile("a.exe", b"MZ"))
     with pytest.raises(PermissionDenied):
         actions.request_comment(request=req, by=w.official, text="x")
 
@@ -175,8 +180,9 @@ def test_overdue_flag(svc):
     w = svc
     today = timezone.localdate()
     late = ServiceRequestFactory(enterprise=w.enterprise_a1, due_on=today - datetime.timedelta(days=1))
-    ServiceRequestFactory(enterprise=w.enterprise_a1, due_on=today - datetime.timedelta(days=1),
-                          status=RequestStatus.RESOLVED)
+    ServiceRequestFactory(
+        enterprise=w.enterprise_a1, due_on=today - datetime.timedelta(days=1), status=RequestStatus.RESOLVED
+    )
     ServiceRequestFactory(enterprise=w.enterprise_a1, due_on=today)
     assert list(ServiceRequest.objects.overdue()) == [late]
     flags = dict(ServiceRequest.objects.with_overdue().values_list("pk", "is_overdue"))

@@ -14,14 +14,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rows(svc):
     w = svc
-    w.req_contact = ServiceRequestFactory(enterprise=w.enterprise_a1, requester=w.contact, team=w.finance,
-                                          status="assigned")
+    w.req_contact = ServiceRequestFactory(
+        enterprise=w.enterprise_a1, requester=w.contact, team=w.finance, status="assigned"
+    )
     w.req_member = ServiceRequestFactory(enterprise=None, park=w.park_a1, requester=w.member_user)
     w.req_a2 = ServiceRequestFactory(enterprise=w.enterprise_a2)
     w.req_b = ServiceRequestFactory(enterprise=w.enterprise_b, requester=w.contact_b, team=w.team_b)
     for req in (w.req_contact, w.req_member, w.req_a2, w.req_b):
-        ServiceRequestEvent.objects.create(request=req, kind="submitted", actor=req.requester,
-                                           status_after=req.status)
+        ServiceRequestEvent.objects.create(request=req, kind="submitted", actor=req.requester, status_after=req.status)
     w.wish_a1 = WishFactory(park=w.park_a1)
     w.wish_b = WishFactory(park=w.park_b)
     w.booking_a1 = RoomBookingFactory(room=w.room_a1, booked_by=w.member_user)

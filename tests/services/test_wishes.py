@@ -19,8 +19,9 @@ def test_post_claim_fulfil(svc, django_capture_on_commit_callbacks):
         wish = actions.wish_claim(wish=wish, by=w.member_user)
     assert wish.status == Wish.Status.CLAIMED and wish.claimed_by == w.member_a1
     assert Notification.objects.filter(recipient=w.park_admin, title__contains=w.member_a1.name).exists()
-    wish = actions.wish_fulfil(wish=wish, by=w.member_user, note="已送到",
-                               photo=SimpleUploadedFile("p.jpg", b"\xff\xd8\xff fake"))
+    wish = actions.wish_fulfil(
+        wish=wish, by=w.member_user, note="已送到", photo=SimpleUploadedFile("p.jpg", b"\xff\xd8\xff fake")
+    )
     assert wish.status == Wish.Status.FULFILLED and wish.photo.name.endswith(".jpg")
 
 
@@ -29,8 +30,7 @@ def test_post_refusals(svc):
     with pytest.raises(PermissionDenied):
         actions.wish_post(by=w.park_admin, park=w.park_b, beneficiary="小红", need="书包")
     with pytest.raises(ValidationError) as exc:
-        actions.wish_post(by=w.park_admin, park=w.park_a1, beneficiary="王小红13800001111",
-                          need="联系电话 13800001111")
+        actions.wish_post(by=w.park_admin, park=w.park_a1, beneficiary="王小红13800001111", need="联系电话 13800001111")
     assert set(exc.value.error_dict) == {"beneficiary", "need"}
 
 
