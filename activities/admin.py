@@ -12,7 +12,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ADD, CHANGE, VIEW, ReadOnlyAdmin, ScopedAdmin, ScopedInline
-from core.resources import ResourceAdminMixin
+from core.admin_import import ResourceAdminMixin
 
 from . import actions
 from .models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule

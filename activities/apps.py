@@ -7,7 +7,11 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Organisation life")
 
     def ready(self):
-        from core import cards, media
+        from core import cards, importing, media
+
+        from .resources import AttendanceResource
+
+        importing.register(AttendanceResource)
 
         cards.register("activities.home.branch_requirements", "activities/partials/home_card.html", order=45)
         media.protect("activities/", "activities.ActivityFile", "file")

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.periods import PeriodKind
 from core.querysets import ScopedQuerySet
 
 
@@ -26,12 +27,6 @@ class Kind(models.TextChoices):
     VOLUNTEER = "volunteer", _("volunteer service")
     MASS_ACTIVITY = "mass_activity", _("mass-organisation activity")
     OTHER = "other", _("other")
-
-
-class PeriodKind(models.TextChoices):
-    MONTH = "month", _("month")
-    QUARTER = "quarter", _("quarter")
-    YEAR = "year", _("year")
 
 
 class ActivityQuerySet(ScopedQuerySet):

@@ -19,22 +19,24 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.personal import may_see_full_id_number
 from core.resources import (
     LOOKUP_CHUNK,
     ChoiceParser,
     Column,
     ImportResource,
     error_pairs,
+    id_number_cell,
     parse_bool,
     parse_code,
     parse_datetime,
     parse_decimal,
+    parse_id_cell,
     parse_int,
     parse_text,
 )
 from core.validators import parse_id_number
 from members.models import Member
-from members.resources import _id_number, parse_id_cell
 
 from .models import Activity, Attendance
 
@@ -46,6 +48,7 @@ def _starts_at(resource, attendance):
 
 
 class AttendanceResource(ImportResource):
+    secretary_may_import = True
     kind = "attendance"
     columns = [
         Column(
@@ -82,7 +85,7 @@ class AttendanceResource(ImportResource):
             parse_id_cell,
             None,
             required=True,
-            export=lambda r, a: _id_number(r, a.member),
+            export=lambda r, a: id_number_cell(r, a.member),
             example="330402199001010035",
             aliases=("身份证号码", "公民身份号码"),
         ),
@@ -338,9 +341,7 @@ class AttendanceResource(ImportResource):
     # --- export ---------------------------------------------------------------------------------
 
     def may_see_full_id(self, member) -> bool:
-        from members.selectors import can_view_full_id_number
-
-        return can_view_full_id_number(self.user, member)
+        return may_see_full_id_number(self.user, member)
 
     def optimize_export(self, queryset):
         return queryset.select_related("activity", "activity__host", "member", "member__organization").order_by(

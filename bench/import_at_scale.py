@@ -190,7 +190,7 @@ class Done(Exception):
 
 def check_as_the_pages(path_name, user, data):
     """The import pages' check of a file into ImportRow: now through the row sink, or as before."""
-    from dataio import engine as dataio
+    from core import importing as dataio
     from dataio import jobs as imports
     from dataio.models import ImportJob, ImportRow
 
@@ -247,7 +247,7 @@ def measure(path_name, rows, file_path, user_pk, queue):
     try:
         with transaction.atomic():
             if path_name == "engine":
-                from dataio import engine as dataio
+                from core import importing as dataio
 
                 report = dataio.run_import(
                     kind="members",

@@ -3,9 +3,15 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from activities.models import PeriodKind
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+    YEAR = "year", _("year")
 
 
 @dataclass(frozen=True)

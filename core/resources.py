@@ -27,7 +27,9 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
-from import_export.admin import ImportExportMixin
+
+from .tabular import ImportRefused
+from .validators import mask_id_number, mask_phone, normalize_id_number
 
 BATCH_SIZE = 1000
 LOOKUP_CHUNK = 2000  # ids per IN (...) when loading existing rows by natural key
@@ -280,7 +282,8 @@ def error_pairs(exc: ValidationError, headers: dict) -> list[tuple[str, str]]:
 class ImportResource(resources.ModelResource):
     """Base of the portal's resources; see the module docstring."""
 
-    kind: str = ""  # the key of portal.dataio.KINDS
+    kind: str = ""  # its key in core.importing (registered by its app)
+    secretary_may_import: bool = False  # branch secretaries import it for their organisations (else park admins)
     columns: list[Column] = []
     # Model fields validated with clean_fields() (others are set by the resource itself).
     natural_key: str = ""  # column name of the natural key
@@ -312,8 +315,6 @@ class ImportResource(resources.ModelResource):
 
     def match_headers(self, headers) -> dict[int, Column]:
         """Position → column for the file's header row. Raises ValueError(list of problems)."""
-        from dataio.engine import ImportRefused
-
         by_header = {}
         for column in self.columns:
             for name in column.headers():
@@ -518,117 +519,22 @@ class ImportResource(resources.ModelResource):
             dataset.append(row)
         return dataset
 
-    def import_data(
-        self,
-        dataset,
-        dry_run=False,
-        raise_errors=False,
-        use_transactions=None,
-        collect_failed_rows=False,
-        rollback_on_validation_errors=False,
-        **kwargs,
-    ):
-        """The admin's import: the same engine as the import pages, its report as the library's Result."""
-        from import_export.results import Error, Result, RowResult
 
-        from dataio import engine as dataio
-
-        if kwargs.get("user") is not None:
-            self.user = kwargs["user"]
-        result = Result()
-        headers = [force_str(header) for header in dataset.headers or []]
-        result.diff_headers = headers
-        rows = iter([(1, headers), *((line, list(values)) for line, values in enumerate(dataset, start=2))])
-        try:
-            report = dataio.import_rows(resource=self, kind=self.kind, rows=rows, dry_run=dry_run)
-        except dataio.ImportRefused as refused:
-            result.append_base_error(Error(ValidationError(str(refused))))
-            return result
-        types = {
-            "new": RowResult.IMPORT_TYPE_NEW,
-            "update": RowResult.IMPORT_TYPE_UPDATE,
-            "unchanged": RowResult.IMPORT_TYPE_SKIP,
-        }
-        for row in report.rows:
-            if row.action == "error":
-                errors = {}
-                for name, message in row.errors:
-                    errors.setdefault(name or "__all__", []).append(message)
-                result.append_invalid_row(row.line, row.values, ValidationError(errors))
-                result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
-                continue
-            row_result = RowResult()
-            row_result.import_type = types[row.action]
-            row_result.diff = [row.values.get(header, "") for header in headers]
-            row_result.row_values = row.values
-            result.append_row_result(row_result)
-            result.increment_row_result_total(row_result)
-        result.total_rows = report.total
-        return result
+# --- a member's personal data in a cell ----------------------------------------------------------
 
 
-class ResourceAdminMixin(ImportExportMixin):
-    """Import and export in the admin with the portal's resources: the same scoped look-ups, checks
-    and one-transaction write as the import pages, the same masked, formula-safe exports. Mixed
-    into the existing admins before ``ScopedAdmin`` (e.g. ``class EnterpriseAdmin(ResourceAdminMixin,
-    ScopedAdmin)``)."""
+def id_number_cell(resource, member) -> str:
+    """The member's ID number as exported: in full only where ``resource.may_see_full_id`` allows."""
+    if resource.may_see_full_id(member):
+        return member.id_number
+    return mask_id_number(member.id_number)
 
-    skip_admin_log = True  # every written row has its django-simple-history record
 
-    @property
-    def export_form_class(self):
-        # The columns are the resource's, always all of them: no field picker.
-        from import_export.forms import ExportForm
+def phone_cell(resource, member) -> str:
+    if resource.may_see_full_id(member):
+        return member.phone
+    return mask_phone(member.phone)
 
-        return ExportForm
 
-    @classmethod
-    def _formats(cls):
-        from import_export.formats import base_formats
-
-        from dataio import engine as dataio
-
-        class SafeXLSX(base_formats.XLSX):
-            def create_dataset(self, in_stream):
-                return dataio.read_table(file=in_stream, filename="upload.xlsx")
-
-        class SafeCSV(base_formats.CSV):
-            def get_read_mode(self):
-                return "rb"
-
-            def is_binary(self):
-                return True
-
-            def create_dataset(self, in_stream):
-                return dataio.read_table(file=in_stream, filename="upload.csv")
-
-        return [SafeXLSX, SafeCSV]
-
-    def get_import_formats(self):
-        return self._formats()
-
-    def get_export_formats(self):
-        return self._formats()
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {"user": request.user}
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        from dataio.engine import ImportRefused
-
-        if isinstance(e, ImportRefused):
-            form.add_error("import_file", str(e))
-        else:
-            super().add_data_read_fail_error_to_form(form, e)
-
-    def has_import_permission(self, request):
-        from dataio.jobs import importable_kinds
-
-        kind = self.get_resource_classes(request)[0].kind
-        return kind in importable_kinds(request.user)
-
-    def has_export_permission(self, request):
-        from dataio.jobs import exportable_kinds
-
-        kind = self.get_resource_classes(request)[0].kind
-        return kind in exportable_kinds(request.user)
+def parse_id_cell(value) -> str:
+    return normalize_id_number(parse_text(value))

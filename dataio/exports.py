@@ -2,7 +2,7 @@
 
 GET /imports/export/<kind>/?format=xlsx|csv[&org=<id>][&activity=<id>][&period=2026-04]: the
 rows of ``visible_to(user)``, narrowed by the parameters (an organisation or activity outside the
-scope is an invalid choice: 400), through ``portal.dataio.export_dataset`` (masked ID numbers
+scope is an invalid choice: 400), through ``core.importing.export_dataset`` (masked ID numbers
 unless the user may see them, formula-safe cells).
 """
 

@@ -1,5 +1,5 @@
 """Imports by page: an uploaded spreadsheet becomes an ``ImportJob``, is checked (a dry run of
-``portal.dataio.run_import``), shown row by row, and written only when its uploader confirms.
+``core.importing.run_import``), shown row by row, and written only when its uploader confirms.
 
 The rules live here; the pages (``portal.views_imports``), the Celery task
 (``portal.tasks.run_import_job``) and the admin only call these functions.
@@ -28,16 +28,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.scope import scope_for
+from core import importing, tabular
+from core.tabular import ImportRefused
 from core.validators import PHONE_RE, mask_id_number, mask_phone
-from dataio.models import ImportJob, ImportKind, ImportRow
 
+from .models import ImportJob, ImportKind, ImportRow
 from .tasks import run_import_job
 
 logger = logging.getLogger(__name__)
 
 ALL_KINDS = [kind.value for kind in ImportKind]
-SECRETARY_KINDS = [ImportKind.MEMBERS.value, ImportKind.ATTENDANCE.value, ImportKind.DUES.value]
 FILE_FORMATS = ("xlsx", "csv")
 STATUS = ImportJob.Status
 ID_SHAPE_RE = re.compile(r"^\d{17}[\dXx]$")
@@ -50,32 +50,22 @@ def inline_max_bytes() -> int:
 
 def max_upload_bytes() -> int:
     """The upload cap, the engine's (``HONGFAN_IMPORT_MAX_BYTES``)."""
-    from dataio import engine as dataio
-
-    return dataio.max_bytes()
+    return tabular.max_bytes()
 
 
 # --- Selectors ----------------------------------------------------------------------------------
 
 
 def importable_kinds(user) -> list[str]:
-    """The kinds ``user`` may import: park administrators (and superusers) all of them for their
-    parks; branch secretaries members, attendance and dues for their organisations; nobody else."""
-    scope = scope_for(user)
-    if scope.superuser or scope.is_park_admin:
-        return list(ALL_KINDS)
-    if scope.is_secretary:
-        return list(SECRETARY_KINDS)
-    return []
+    """The kinds ``user`` may import (``core.importing.importable_kinds``), in the pages' order."""
+    allowed = set(importing.importable_kinds(user))
+    return [kind for kind in ALL_KINDS if kind in allowed]
 
 
 def exportable_kinds(user) -> list[str]:
-    """The kinds ``user`` may export: what they may import, and district officials every kind of
-    their districts (read-only). The rows themselves are always those ``visible_to(user)``."""
-    scope = scope_for(user)
-    if scope.is_official:
-        return list(ALL_KINDS)
-    return importable_kinds(user)
+    """The kinds ``user`` may export (``core.importing.exportable_kinds``), in the pages' order."""
+    allowed = set(importing.exportable_kinds(user))
+    return [kind for kind in ALL_KINDS if kind in allowed]
 
 
 def may_use_imports(user) -> bool:
@@ -154,7 +144,7 @@ PENDING_BASE = 1_000_000_000
 
 
 class _RowSink:
-    """The engine's row sink (``dataio.run_import(on_rows=...)``): each chunk's rows stored as
+    """The engine's row sink (``importing.run_import(on_rows=...)``): each chunk's rows stored as
     ImportRow as soon as they are checked, so that memory does not grow with the file.
 
     The preview lists errors first, then the other rows, each in file order (``position``). The
@@ -207,11 +197,9 @@ class _RowSink:
 
 def _check_with_sink(job, *, late_errors=None, progress=None):
     """A dry run of the job's file whose rows go to ImportRow chunk by chunk; (report, sink)."""
-    from dataio import engine as dataio
-
     sink = _RowSink(job, late_errors=late_errors)
     with job.file.open("rb") as handle:
-        report = dataio.run_import(
+        report = importing.run_import(
             kind=job.kind,
             user=job.user,
             file=handle,
@@ -348,8 +336,6 @@ class _Progress:
 
 
 def _run(job_id: int, *, dry_run: bool) -> ImportJob:
-    from dataio import engine as dataio
-
     progress = _Progress(job_id)
     progress.cache.set(progress.key, (0, 0), timeout=6 * 3600)
     with transaction.atomic():
@@ -366,7 +352,7 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
                 # Rows go nowhere while writing (a written file shows only its counts); a write
                 # that finds errors is checked again below to show them.
                 with job.file.open("rb") as handle:
-                    report = dataio.run_import(
+                    report = importing.run_import(
                         kind=job.kind,
                         user=job.user,
                         file=handle,
@@ -376,7 +362,7 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
                         keep_rows=0,
                         on_rows=_discard,
                     )
-        except dataio.ImportRefused as refused:
+        except ImportRefused as refused:
             if dry_run:
                 ImportRow.objects.filter(job=job).delete()  # a partly stored preview
             job.status = STATUS.REFUSED
@@ -458,17 +444,15 @@ def _forget_file(job_id) -> None:
 
 
 def export_file(*, kind: str, user, file_format: str = "xlsx", queryset=None) -> bytes:
-    """An export of ``kind`` in the user's scope (masked, formula-safe: ``dataio.export_dataset``).
+    """An export of ``kind`` in the user's scope (masked, formula-safe: ``core.importing.export_dataset``).
 
     ValidationError for a kind the user may not export or an unknown format.
     """
-    from dataio import engine as dataio
-
     if kind not in exportable_kinds(user):
         raise ValidationError({"kind": _("You may not export this kind of data.")})
     if file_format not in FILE_FORMATS:
         raise ValidationError({"format": _("Choose xlsx or csv.")})
-    return dataio.export_dataset(kind=kind, user=user, queryset=queryset, file_format=file_format)
+    return importing.export_dataset(kind=kind, user=user, queryset=queryset, file_format=file_format)
 
 
 def export_queryset(*, kind: str, user, organization=None, activity=None, period: str = ""):

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core import importing
 from dataio import jobs as imports
-from dataio.models import ImportJob, ImportKind
+
+from .models import ImportJob, ImportKind
 
 ROWS_PER_PAGE = 100
 ACTION_LABELS = {
@@ -96,11 +98,9 @@ def import_index(request):
 @require_GET
 def import_template(request, kind, file_format):
     """The empty template of a kind: Chinese headers and one example row."""
-    from dataio import engine as dataio
-
     if kind not in imports.importable_kinds(request.user) or file_format not in imports.FILE_FORMATS:
         raise Http404
-    content = dataio.template_file(kind=kind, file_format=file_format)
+    content = importing.template_file(kind=kind, file_format=file_format)
     return download(content, filename=f"hongfan-{kind}-template.{file_format}", file_format=file_format)
 
 

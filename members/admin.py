@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from core.admin import ALL_PERMISSIONS, ScopedAdmin, ScopedInline, ScopedRelatedFieldListFilter
-from core.resources import ResourceAdminMixin
+from core.admin_import import ResourceAdminMixin
 from core.validators import mask_id_number, mask_phone
 
 from .models import STAGE_DATE_FIELD, Member, StageChange

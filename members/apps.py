@@ -7,9 +7,12 @@ class MembersConfig(AppConfig):
     verbose_name = _("Party members")
 
     def ready(self):
-        from core import cards, scope
+        from core import cards, importing, scope
 
         from .models import member_scope
+        from .resources import DuesPaymentResource, MemberResource
 
         scope.register_builder(member_scope, order=30)
+        importing.register(MemberResource)
+        importing.register(DuesPaymentResource)
         cards.register("members.home.member_card", "portal/partials/card_member.html", order=60)

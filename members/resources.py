@@ -1,4 +1,4 @@
-"""Import/export of party members and of their dues (portal/dataio.py drives them).
+"""Import/export of party members and of their dues (``core.importing`` drives them).
 
 A member's natural key is the resident ID number, looked up through its keyed digest
 (``Member.id_number_digest``): the number itself is stored encrypted and cannot be searched.
@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.personal import may_see_full_id_number
 from core.resources import (
     BATCH_SIZE,
     LOOKUP_CHUNK,
@@ -27,14 +28,17 @@ from core.resources import (
     Column,
     ImportResource,
     error_pairs,
+    id_number_cell,
     parse_code,
     parse_date,
     parse_decimal,
+    parse_id_cell,
     parse_month,
     parse_text,
+    phone_cell,
 )
 from core.scope import scope_for
-from core.validators import mask_id_number, mask_phone, normalize_id_number, normalize_phone, parse_id_number
+from core.validators import mask_id_number, normalize_phone, parse_id_number
 
 from .models import STAGE_DATE_FIELD, STAGE_ORDER, DuesPayment, Member, Stage, StageChange
 
@@ -80,29 +84,12 @@ class OrganizationLookup:
         return pk
 
 
-def _id_number(resource, member):
-    if resource.may_see_full_id(member):
-        return member.id_number
-    return mask_id_number(member.id_number)
-
-
-def _phone(resource, member):
-    if resource.may_see_full_id(member):
-        return member.phone
-    return mask_phone(member.phone)
-
-
 def _org_code(resource, obj):
     return obj.organization.code if obj.organization_id else ""
 
 
 def _employer_code(resource, member):
     return member.employer.credit_code if member.employer_id else ""
-
-
-def parse_id_cell(value):
-    text = parse_text(value)
-    return normalize_id_number(text)
 
 
 def _stage_columns():
@@ -126,6 +113,7 @@ def _stage_columns():
 
 
 class MemberResource(ImportResource):
+    secretary_may_import = True
     kind = "members"
     columns = [
         Column("name", _("name"), parse_text, "name", required=True, example="张三"),
@@ -136,7 +124,7 @@ class MemberResource(ImportResource):
             "id_number",
             required=True,
             key=True,
-            export=_id_number,
+            export=id_number_cell,
             example="330402199001010035",
             aliases=("身份证号码", "公民身份号码"),
         ),
@@ -148,7 +136,7 @@ class MemberResource(ImportResource):
             _("mobile phone"),
             parse_text,
             "phone",
-            export=_phone,
+            export=phone_cell,
             example="13800000000",
             aliases=("手机号", "电话"),
         ),
@@ -351,16 +339,14 @@ class MemberResource(ImportResource):
     # --- export ---------------------------------------------------------------------------------
 
     def may_see_full_id(self, member) -> bool:
-        from .selectors import can_view_full_id_number
-
-        return can_view_full_id_number(self.user, member)
+        return may_see_full_id_number(self.user, member)
 
     def optimize_export(self, queryset):
         return queryset.select_related("organization", "employer").order_by("organization__code", "name", "pk")
 
 
 def _member_id(resource, payment):
-    return _id_number(resource, payment.member)
+    return id_number_cell(resource, payment.member)
 
 
 def _member_name(resource, payment):
@@ -371,6 +357,7 @@ class DuesPaymentResource(ImportResource):
     """A month of a member's dues. The amount due is computed by ``members.actions.dues_amount`` from
     the category and the monthly pay, as on the page; the column in exports is for reading only."""
 
+    secretary_may_import = True
     kind = "dues"
 
     columns = [
@@ -536,9 +523,7 @@ class DuesPaymentResource(ImportResource):
         self.members, self.existing = {}, {}
 
     def may_see_full_id(self, member) -> bool:
-        from .selectors import can_view_full_id_number
-
-        return can_view_full_id_number(self.user, member)
+        return may_see_full_id_number(self.user, member)
 
     def optimize_export(self, queryset):
         return queryset.select_related("member", "member__organization").order_by("member__name", "member_id", "month")

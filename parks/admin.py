@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ALL_PERMISSIONS, CHANGE, VIEW, ScopedAdmin, ScopedRelatedFieldListFilter
-from core.resources import ResourceAdminMixin
+from core.admin_import import ResourceAdminMixin
 
 from .models import District, Enterprise, Organization, Park, Room
 from .resources import EnterpriseResource, OrganizationResource

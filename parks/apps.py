@@ -7,8 +7,11 @@ class ParksConfig(AppConfig):
     verbose_name = _("Parks and organisations")
 
     def ready(self):
-        from core import scope
+        from core import importing, scope
 
         from .models import organization_scope
+        from .resources import EnterpriseResource, OrganizationResource
 
         scope.register_builder(organization_scope, order=20)
+        importing.register(EnterpriseResource)
+        importing.register(OrganizationResource)

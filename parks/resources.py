@@ -11,12 +11,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core import crypto
+from core.personal import may_see_full_id_number
 from core.resources import (
     BATCH_SIZE,
     LOOKUP_CHUNK,
     ChoiceParser,
     Column,
     ImportResource,
+    id_number_cell,
     parse_bool,
     parse_code,
     parse_date,
@@ -160,9 +163,7 @@ def _enterprise_codes(resource, obj):
 
 
 def _secretary_id(resource, obj):
-    from members.resources import _id_number
-
-    return _id_number(resource, obj.secretary) if obj.secretary_id else ""
+    return id_number_cell(resource, obj.secretary) if obj.secretary_id else ""
 
 
 SEPARATORS = re.compile(r"[\s,，;；、/]+")
@@ -266,9 +267,6 @@ class OrganizationResource(ImportResource):
         fields = ()
 
     def prepare(self, rows):
-        from core import crypto
-        from members.models import Member
-
         if not self.lookups_loaded:
             self.parks = ParkLookup(self.user)
             self.park_districts = dict(writable_parks(self.user).values_list("pk", "district_id"))
@@ -310,7 +308,7 @@ class OrganizationResource(ImportResource):
                 digests.append(crypto.digest(number))
         self.secretaries = (
             dict(
-                Member.objects.visible_to(self.user)
+                Organization.secretary.field.related_model.objects.visible_to(self.user)
                 .filter(id_number_digest__in=digests)
                 .values_list("id_number_digest", "pk")
             )
@@ -408,8 +406,6 @@ class OrganizationResource(ImportResource):
             number = row.values.get("secretary")
             instance.secretary_id = None
             if number:
-                from core import crypto
-
                 instance.secretary_id = self.secretaries.get(crypto.digest(number))
                 if instance.secretary_id is None:
                     row.errors.append((str(_("secretary")), gettext("No member with this ID number in your scope.")))
@@ -517,6 +513,4 @@ class OrganizationResource(ImportResource):
         )
 
     def may_see_full_id(self, member) -> bool:
-        from members.selectors import can_view_full_id_number
-
-        return can_view_full_id_number(self.user, member)
+        return may_see_full_id_number(self.user, member)

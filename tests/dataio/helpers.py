@@ -5,7 +5,7 @@ import io
 
 import openpyxl
 
-from dataio import engine as dataio
+from core import importing as dataio
 
 
 def xlsx(headers, rows) -> bytes:

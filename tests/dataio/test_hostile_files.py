@@ -10,7 +10,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from dataio.engine import ImportRefused, read_table
+from core.tabular import ImportRefused, read_table
 from members.models import Member
 
 from .helpers import run, xlsx

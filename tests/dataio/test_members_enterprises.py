@@ -213,7 +213,7 @@ def test_enterprises_in_scope(world):
 
 
 def test_missing_and_unknown_columns_are_named(world):
-    from dataio.engine import ImportRefused
+    from core.tabular import ImportRefused
 
     with pytest.raises(ImportRefused) as refused:
         run("enterprises", world.park_admin, xlsx(["企业名称", "颜色"], [["a", "b"]]))
@@ -222,7 +222,7 @@ def test_missing_and_unknown_columns_are_named(world):
 
 
 def test_export_round_trip_changes_nothing(world):
-    from dataio import engine as dataio
+    from core import importing as dataio
 
     data = dataio.export_dataset(kind="members", user=world.superuser)
     sheet = read_xlsx(data)

@@ -4,7 +4,7 @@ report itself bounded, and what the sink writes in a dry run kept when the run i
 import pytest
 from django.db import transaction
 
-from dataio import engine as dataio
+from core import importing as dataio
 from members.models import Member
 from parks.models import District
 

@@ -228,7 +228,7 @@ def test_progress_partial_polls_then_sends_the_page_on(client, world):
 
 
 def test_an_unexpected_engine_error_fails_the_job_not_the_page(client, world, monkeypatch):
-    from dataio import engine as dataio
+    from core import importing as dataio
 
     def broken(**kwargs):
         raise RuntimeError("boom")
@@ -308,7 +308,7 @@ def bad_id(row):
 def test_a_long_file_is_stored_chunk_by_chunk_with_a_bounded_report(client, world, monkeypatch):
     """3 000 rows: the report held in memory keeps no row, every row is stored as ImportRow (errors
     first, then file order, positions 0..n-1 as before) and the preview lists every one."""
-    from dataio import engine as dataio
+    from core import importing as dataio
 
     reports = []
     original = dataio.run_import
@@ -380,7 +380,7 @@ def test_a_write_that_finds_new_errors_shows_every_row_again(client, world, djan
 def test_the_row_sink_numbers_errors_first_and_lays_late_errors_over(world):
     """``_RowSink`` on its own: chunks in file order, errors (and errors only a write finds, passed
     in) numbered first, the other rows after them in file order, 0..n-1 once closed."""
-    from dataio.engine import RowResult
+    from core.importing import RowResult
     from dataio.jobs import _RowSink
 
     job = ImportJob.objects.create(user=world.park_admin, kind="attendance", filename="a.xlsx")
