@@ -13,7 +13,7 @@ one run, it rebuilds the summary and times, over BENCH_RUNS runs each (20 by def
   present;
 * the compliance section of the district dashboard: ``compliance_by_branch`` (2 000 branches)
   and ``portal.dashboards.compliance_section`` (BENCH_COMPLIANCE_RUNS runs, 10 by default);
-* the yearly district report: ``portal.reports.build_report`` (or ``figures`` for the year).
+* the yearly district report: ``portal.report_building.build_report`` (or ``figures`` for the year).
 
 BENCH_SKIP_LIVE=1 leaves out the on-the-fly rows. Prints the median and 95th percentile of each;
 the results are recorded in docs/benchmarks.md.
@@ -342,12 +342,12 @@ def main():
             runs=COMPLIANCE_RUNS)  # fmt: skip
     year = st.StatPeriod.current("year", today=TODAY)
     try:
-        from reports import building as reports
+        from reports import building as report_building
     except ImportError:
         reports = None
     if reports is not None and hasattr(reports, "build_report"):
-        row(f"yearly district report {year.label} (reports.build_report)",
-            lambda: reports.build_report(scope=scope, period=year), runs=5)  # fmt: skip
+        row(f"yearly district report {year.label} (report_building.build_report)",
+            lambda: report_building.build_report(scope=scope, period=year), runs=5)  # fmt: skip
     else:
         row(f"yearly district report {year.label} (figures)", lambda: st.figures(scope, year), runs=5)
     if SKIP_LIVE:

@@ -1,24 +1,19 @@
 """Import jobs in the background. Task names are those of their first home (``portal.tasks``),
-so queued messages and django-celery-beat rows keep working.
-
-Each task imports its work inside the function: the modules that enqueue a task import this one
-(HackSoft's styleguide, "Celery": tasks are thin and call the services lazily)."""
+so queued messages and django-celery-beat rows keep working."""
 
 from celery import shared_task
+
+from .jobs import forget_stale_files, process_job
 
 
 @shared_task(name="portal.tasks.run_import_job", acks_late=True)
 def run_import_job(job_id):
     """Check or write an uploaded spreadsheet (``dataio.jobs.process_job``). Idempotent: a job
     already checked or written is left as it is, so a redelivered task changes nothing."""
-    from .jobs import process_job
-
     process_job(job_id=job_id)
 
 
 @shared_task(name="portal.tasks.forget_stale_import_files", acks_late=True)
 def forget_stale_import_files():
     """From beat, daily: delete the spreadsheets of imports left unconfirmed (``dataio.jobs``)."""
-    from .jobs import forget_stale_files
-
     return forget_stale_files()

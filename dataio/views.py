@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core import importing
+from dataio import actions
 from dataio import jobs as imports
 
 from .models import ImportJob, ImportKind
@@ -73,7 +74,7 @@ def import_index(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                job = imports.start_import(
+                job = actions.start_import(
                     user=request.user, kind=form.cleaned_data["kind"], file=upload, filename=upload.name
                 )
             except ValidationError as error:
@@ -177,7 +178,7 @@ def import_confirm(request, pk):
     """Write a checked file (the second, real run)."""
     job = _job_or_404(request, pk)
     try:
-        job = imports.confirm_import(job=job, user=request.user)
+        job = actions.confirm_import(job=job, user=request.user)
     except ValidationError as error:
         return _render_job(request, job, status=400, problem=" ".join(error.messages))
     return redirect("import_job", pk=job.pk)

@@ -1124,7 +1124,7 @@ def seed_statistics(*, stdout, today: datetime.date | None = None) -> int:
     and build the reports of the last month, quarter and year for every district and park, so
     the dashboards and the reports list show something at once. Idempotent, as the reports are."""
     from parks.models import District, Park
-    from reports import building as reports
+    from reports import building as report_building
     from stats import statistics
 
     statistics.refresh_summaries()
@@ -1132,7 +1132,7 @@ def seed_statistics(*, stdout, today: datetime.date | None = None) -> int:
     for kind in ("month", "quarter", "year"):
         period = statistics.StatPeriod.current(kind, today=today).previous()
         for obj in [*District.objects.order_by("pk"), *Park.objects.order_by("pk")]:
-            reports.build_report(scope=statistics.StatScope.of(obj), period=period)
+            report_building.build_report(scope=statistics.StatScope.of(obj), period=period)
             built += 1
     stdout.write(_("Statistics: summary refreshed, %(n)d reports built.") % {"n": built})
     return built

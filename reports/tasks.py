@@ -1,9 +1,6 @@
 """Statistics reports in the background. Task names are those of their first home
 (``portal.tasks``), so queued messages and django-celery-beat rows keep working.
 
-Each task imports its work inside the function: the modules that enqueue a task import this one
-(HackSoft's styleguide, "Celery": tasks are thin and call the services lazily).
-
 A build is idempotent (one report per scope and period, replaced), so acks_late redelivery and
 retries are safe. Transient failures (database, network) are retried with exponential backoff;
 anything else fails the run at once with its error recorded. The time limits stay below the
@@ -11,9 +8,17 @@ broker's visibility timeout (settings.CELERY_BROKER_TRANSPORT_OPTIONS), else Red
 still-running job to a second worker.
 """
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from .building import execute_run, periodic_runs
+from .models import StatReportRun
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -30,14 +35,30 @@ from django.db import DatabaseError
 )
 def build_stat_report(self, run_id):
     """Build the statistics report of a StatReportRun (``reports.building.execute_run``)."""
-    from .building import execute_run
-
     execute_run(run_id=run_id, task_id=self.request.id or "")
 
 
 @shared_task(name="portal.tasks.build_periodic_reports", acks_late=True)
 def build_periodic_reports(period_kind="month"):
     """From beat: one build per district and per park for the period of this kind just ended."""
-    from .building import request_periodic_builds
+    runs = periodic_runs(period_kind=period_kind)
+    for run in runs:
+        enqueue(run)
+    return len(runs)
 
-    return len(request_periodic_builds(period_kind=period_kind))
+
+def enqueue(run: StatReportRun) -> None:
+    """Send the run's build to the workers once the current transaction commits."""
+    transaction.on_commit(lambda: _send(run.pk, run.task_id))
+
+
+def _send(run_id: int, task_id: str) -> None:
+    try:
+        build_stat_report.apply_async(args=[run_id], task_id=task_id)
+    except Exception as exc:  # noqa: BLE001 - the run must say why it never ran
+        # Eagerly (no broker) the task has recorded its own failure already; with a broker this is
+        # the broker being unreachable.
+        logger.exception("could not enqueue statistics report run %s", run_id)
+        StatReportRun.objects.filter(pk=run_id, status=StatReportRun.Status.QUEUED).update(
+            status=StatReportRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"
+        )

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.scope import scope_for
 from parks.models import District, Park
-from reports import building as reports
 from reports.models import ReportPeriodKind, StatReport, StatReportRun
 from stats import statistics
+
+from . import actions, building, excel, selectors
 
 REPORTS_PER_PAGE = 30
 
@@ -79,7 +80,7 @@ class BuildForm(forms.Form):
         except ValueError:
             raise forms.ValidationError(_("Enter a month (2026-04), a quarter (2026-Q2) or a year (2026).")) from None
         try:
-            reports.check_period(period)
+            building.check_period(period)
         except ValidationError as exc:
             raise forms.ValidationError(exc.message_dict["period"]) from None
         return period
@@ -98,7 +99,7 @@ def report_list(request):
             criteria = filters.cleaned_data
         else:
             status = 400
-    queryset = reports.reports_visible_to(request.user, period_kind=criteria.get("period_kind") or None)
+    queryset = selectors.reports_visible_to(request.user, period_kind=criteria.get("period_kind") or None)
     if criteria.get("scope"):
         kind, pk = _split_scope(criteria["scope"])
         queryset = queryset.filter(**{f"{kind}_id": pk, "scope_kind": kind})
@@ -137,7 +138,7 @@ def report_build(request):
     form = BuildForm(request.POST, user=request.user)
     if not form.is_valid():
         filters = ReportFilterForm(user=request.user)
-        page = Paginator(reports.reports_visible_to(request.user), REPORTS_PER_PAGE).get_page(1)
+        page = Paginator(selectors.reports_visible_to(request.user), REPORTS_PER_PAGE).get_page(1)
         return render(
             request,
             "portal/reports/report_list.html",
@@ -145,7 +146,7 @@ def report_build(request):
             status=400,
         )
     kind, pk = _split_scope(form.cleaned_data["scope"])
-    run = reports.request_build(scope_kind=kind, scope_id=pk, period=form.cleaned_data["period"], user=request.user)
+    run = actions.request_build(scope_kind=kind, scope_id=pk, period=form.cleaned_data["period"], user=request.user)
     _after_request(request, run)
     if run.report_id:
         return redirect("reports:detail", pk=run.report_id)
@@ -156,7 +157,7 @@ def _report_or_404(request, pk):
     if not _may_use_reports(request.user):
         raise PermissionDenied
     try:
-        return reports.report_for(request.user, pk)
+        return selectors.report_for(request.user, pk)
     except StatReport.DoesNotExist:
         raise Http404(_("No such report.")) from None
 
@@ -165,18 +166,18 @@ def _report_or_404(request, pk):
 @require_GET
 def report_detail(request, pk):
     report = _report_or_404(request, pk)
-    previous = reports.previous_report(report)
-    runs = list(reports.runs_of(report))
+    previous = selectors.previous_report(report)
+    runs = list(selectors.runs_of(report))
     return render(
         request,
         "portal/reports/report_detail.html",
         {
             "report": report,
             "previous": previous,
-            "sections": reports.comparison(report, previous),
+            "sections": excel.comparison(report, previous),
             "runs": runs,
             "last_run": runs[0] if runs else None,
-            "may_rebuild": reports.may_build(request.user, scope_kind=report.scope_kind, scope_id=report.scope_id),
+            "may_rebuild": building.may_build(request.user, scope_kind=report.scope_kind, scope_id=report.scope_id),
         },
     )
 
@@ -185,9 +186,9 @@ def report_detail(request, pk):
 @require_GET
 def report_excel(request, pk):
     report = _report_or_404(request, pk)
-    content = reports.report_excel(report)
+    content = excel.report_excel(report)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{reports.report_filename(report)}"'
+    response["Content-Disposition"] = f'attachment; filename="{excel.report_filename(report)}"'
     return response
 
 
@@ -195,8 +196,8 @@ def report_excel(request, pk):
 @require_POST
 def report_rebuild(request, pk):
     report = _report_or_404(request, pk)
-    run = reports.request_build(
-        scope_kind=report.scope_kind, scope_id=report.scope_id, period=reports.period_of(report), user=request.user
+    run = actions.request_build(
+        scope_kind=report.scope_kind, scope_id=report.scope_id, period=building.period_of(report), user=request.user
     )
     _after_request(request, run)
     return redirect("reports:detail", pk=report.pk)

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from accounts.models import Role
-from reports import building as reports
+from reports import building as report_building
 from stats import statistics
 from tests.factories import (
     DistrictFactory,
@@ -32,10 +32,10 @@ def district(transactional_db):
         MemberFactory(name=name, organization=branch)
     assign(UserFactory(username="official"), Role.DISTRICT_OFFICIAL, district)
     scope = statistics.StatScope.of(district)
-    reports.build_report(scope=scope, period=statistics.StatPeriod.parse("2026-09"))
+    report_building.build_report(scope=scope, period=statistics.StatPeriod.parse("2026-09"))
     MemberFactory(name="刘洋", organization=branch)
-    report = reports.build_report(scope=scope, period=statistics.StatPeriod.parse("2026-10"))
-    reports.build_report(scope=statistics.StatScope.of(park), period=statistics.StatPeriod.parse("2026-10"))
+    report = report_building.build_report(scope=scope, period=statistics.StatPeriod.parse("2026-10"))
+    report_building.build_report(scope=statistics.StatScope.of(park), period=statistics.StatPeriod.parse("2026-10"))
     return report
 
 

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from activities.models import Activity, Attendance
-from core.codes import make_credit_code
 from core import importing as dataio
+from core.codes import make_credit_code
 from members.models import DuesPayment
 from parks.models import Organization
 

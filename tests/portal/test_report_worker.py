@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from portal.celery import app
-from reports import building as reports
+from reports import actions as report_actions
 from reports.models import StatReport, StatReportRun
 from stats import statistics
 
@@ -40,7 +40,7 @@ def wait_until_done(run, seconds=60):
 def test_the_worker_builds_a_report_and_building_twice_leaves_one(worker, world):
     assert app.conf.task_always_eager is False and app.conf.broker_url.startswith("redis://")
     with transaction.atomic():
-        first = reports.request_build(
+        first = report_actions.request_build(
             scope_kind="district", scope_id=world.district_a.pk, period=PERIOD, user=world.official
         )
         time.sleep(0.5)
@@ -54,7 +54,9 @@ def test_the_worker_builds_a_report_and_building_twice_leaves_one(worker, world)
     assert report.data["members"]["total"] == 4
     generated = report.generated_at
 
-    second = wait_until_done(reports.request_build(scope_kind="district", scope_id=world.district_a.pk, period=PERIOD))
+    second = wait_until_done(
+        report_actions.request_build(scope_kind="district", scope_id=world.district_a.pk, period=PERIOD)
+    )
     assert second.status == StatReportRun.Status.SUCCESS, second.error
     assert StatReport.objects.count() == 1
     report.refresh_from_db()

@@ -10,7 +10,10 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from reports import building as reports
+from reports import actions as report_actions
+from reports import building as report_building
+from reports import excel as report_excel
+from reports import selectors as report_selectors
 from reports.models import StatReport, StatReportRun
 from reports.tasks import build_periodic_reports, build_stat_report
 from stats import statistics
@@ -27,7 +30,7 @@ def district_scope(world):
 
 
 def build(world, period=APRIL, scope=None):
-    return reports.build_report(scope=scope or district_scope(world), period=period)
+    return report_building.build_report(scope=scope or district_scope(world), period=period)
 
 
 # -- building --------------------------------------------------------------------------------------
@@ -74,7 +77,7 @@ def test_one_report_per_scope_and_period_is_a_database_rule(world):
 
 def test_organisation_scopes_have_no_reports(world):
     with pytest.raises(ValueError):
-        reports.build_report(scope=statistics.StatScope.of(world.branch_a1), period=APRIL)
+        report_building.build_report(scope=statistics.StatScope.of(world.branch_a1), period=APRIL)
 
 
 # -- runs and the task -----------------------------------------------------------------------------
@@ -84,7 +87,7 @@ def test_a_run_is_enqueued_only_after_commit_and_records_success_and_duration(
     world, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = reports.request_build(scope_kind="district", scope_id=world.district_a.pk, period=APRIL)
+        run = report_actions.request_build(scope_kind="district", scope_id=world.district_a.pk, period=APRIL)
     assert run.status == StatReportRun.Status.QUEUED and run.task_id
     assert not StatReport.objects.exists()  # nothing ran before the commit
     assert len(callbacks) == 1
@@ -102,7 +105,7 @@ def test_a_rolled_back_request_enqueues_nothing(world, django_capture_on_commit_
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
-            reports.request_build(scope_kind="district", scope_id=world.district_a.pk, period=APRIL)
+            report_actions.request_build(scope_kind="district", scope_id=world.district_a.pk, period=APRIL)
             raise RuntimeError("the surrounding action failed")
     assert callbacks == [] and not StatReportRun.objects.exists() and not StatReport.objects.exists()
 
@@ -177,7 +180,7 @@ def test_the_periodic_job_builds_every_district_and_park_for_the_period_just_end
 ):
     for _twice in range(2):  # beat twice, or a redelivery: still one report per scope and period
         with django_capture_on_commit_callbacks(execute=True):
-            runs = reports.request_periodic_builds(period_kind="quarter", today=datetime.date(2026, 7, 1))
+            runs = report_actions.request_periodic_builds(period_kind="quarter", today=datetime.date(2026, 7, 1))
         assert len(runs) == 2 + 3  # districts A and B, parks A1, A2 and B
     assert StatReport.objects.count() == 5
     assert set(StatReport.objects.values_list("period_kind", "period_start")) == {
@@ -218,14 +221,14 @@ def built(world):
     out = {}
     for name, obj in (("a", world.district_a), ("a1", world.park_a1), ("a2", world.park_a2), ("b", world.district_b)):
         scope = statistics.StatScope.of(obj)
-        reports.build_report(scope=scope, period=MARCH)
-        out[name] = reports.build_report(scope=scope, period=APRIL)
+        report_building.build_report(scope=scope, period=MARCH)
+        out[name] = report_building.build_report(scope=scope, period=APRIL)
     return out
 
 
 def test_who_sees_which_reports(world, built):
     def seen(user):
-        return {(r.scope_kind, r.district_id or r.park_id) for r in reports.reports_visible_to(user)}
+        return {(r.scope_kind, r.district_id or r.park_id) for r in report_selectors.reports_visible_to(user)}
 
     a, a1, a2, b = world.district_a.pk, world.park_a1.pk, world.park_a2.pk, world.district_b.pk
     assert seen(world.official) == {("district", a), ("park", a1), ("park", a2)}
@@ -273,7 +276,7 @@ def test_the_list_is_scoped_filtered_and_its_query_count_does_not_grow(
     # More reports, same number of queries.
     for period in ("2026-01", "2026-02", "2026-Q1", "2025"):
         for obj in (world.district_a, world.park_a1, world.park_a2):
-            reports.build_report(scope=statistics.StatScope.of(obj), period=statistics.StatPeriod.parse(period))
+            report_building.build_report(scope=statistics.StatScope.of(obj), period=statistics.StatPeriod.parse(period))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 18
@@ -298,7 +301,7 @@ def test_the_report_page_shows_the_figures_beside_the_previous_period(
     client, world, built, django_assert_max_num_queries
 ):
     MemberFactory(organization=world.branch_a1)
-    report = reports.build_report(scope=district_scope(world), period=APRIL)  # 5 members now, 4 in March
+    report = report_building.build_report(scope=district_scope(world), period=APRIL)  # 5 members now, 4 in March
     client.force_login(world.official)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("reports:detail", args=[report.pk]))
@@ -325,7 +328,7 @@ def test_rates_are_shown_as_percentages(world):
         data={"enterprises": {"total": 4, "coverage_rate": 0.75}, "activities": {"attendance_rate": None}},
     )
     previous = StatReport(data={"enterprises": {"total": 2, "coverage_rate": 0.5}})
-    rows = {row.key: row for s in reports.comparison(report, previous) for row in s["rows"]}
+    rows = {row.key: row for s in report_excel.comparison(report, previous) for row in s["rows"]}
     assert rows["enterprises.coverage_rate"].current_display == "75.0%"
     assert rows["enterprises.coverage_rate"].change_display == "+25.0 pp"
     assert rows["activities.attendance_rate"].current_display == "—"
@@ -339,7 +342,7 @@ def test_the_excel_download_has_chinese_headers_and_numeric_cells(client, world,
     from openpyxl import load_workbook
 
     MemberFactory(organization=world.branch_a1)
-    report = reports.build_report(scope=district_scope(world), period=APRIL)
+    report = report_building.build_report(scope=district_scope(world), period=APRIL)
     client.force_login(world.official)
     response = client.get(reverse("reports:excel", args=[report.pk]))
     assert response.status_code == 200
@@ -368,7 +371,7 @@ def test_excel_text_cannot_become_a_formula(world):
     world.district_a.name = '=HYPERLINK("http://evil","x")'
     world.district_a.save()
     report = build(world)
-    book = load_workbook(io.BytesIO(reports.report_excel(report)))
+    book = load_workbook(io.BytesIO(report_excel.report_excel(report)))
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
@@ -447,10 +450,12 @@ def test_a_park_admin_may_not_build_the_district_report(world):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        reports.request_build(scope_kind="district", scope_id=world.district_a.pk, period=APRIL, user=world.park_admin)
-    assert reports.may_build(world.official, scope_kind="park", scope_id=world.park_a2.pk)
-    assert not reports.may_build(world.official, scope_kind="park", scope_id=world.park_b.pk)
-    assert not reports.may_build(world.secretary, scope_kind="park", scope_id=world.park_a1.pk)
+        report_actions.request_build(
+            scope_kind="district", scope_id=world.district_a.pk, period=APRIL, user=world.park_admin
+        )
+    assert report_building.may_build(world.official, scope_kind="park", scope_id=world.park_a2.pk)
+    assert not report_building.may_build(world.official, scope_kind="park", scope_id=world.park_b.pk)
+    assert not report_building.may_build(world.secretary, scope_kind="park", scope_id=world.park_a1.pk)
 
 
 # -- menu and back office --------------------------------------------------------------------------
@@ -469,7 +474,7 @@ def test_the_back_office_shows_reports_read_only(client, world, built):
     response = client.get(reverse("admin:reports_statreport_change", args=[built["a"].pk]))
     assert response.status_code == 200 and "南湖区" in response.content.decode()
     assert client.get(reverse("admin:reports_statreport_add")).status_code == 403
-    reports.request_build(scope_kind="park", scope_id=world.park_a1.pk, period=APRIL)
+    report_actions.request_build(scope_kind="park", scope_id=world.park_a1.pk, period=APRIL)
     assert client.get(reverse("admin:reports_statreportrun_changelist")).status_code == 200
     client.force_login(world.park_admin)
     response = client.get(reverse("admin:reports_statreport_changelist"))
@@ -495,7 +500,7 @@ def test_rows_follow_the_contract_order_whatever_order_the_database_keeps(world)
         generated_at=timezone.now(),
         data=shuffled,
     )
-    sections = reports.comparison(report, None)
+    sections = report_excel.comparison(report, None)
     assert [s["key"] for s in sections] == ["organizations", "enterprises", "members", "activities", "services"]
     members = [row.key for row in sections[2]["rows"]]
     assert members[:3] == ["members.total", "members.by_stage", "members.by_stage.applicant"]
@@ -507,7 +512,7 @@ def test_rows_follow_the_contract_order_whatever_order_the_database_keeps(world)
 
 def test_breakdown_headings_and_keys_without_a_choice(world):
     report = build(world)
-    rows = {row.key: row for s in reports.comparison(report, None) for row in s["rows"]}
+    rows = {row.key: row for s in report_excel.comparison(report, None) for row in s["rows"]}
     assert rows["members.by_stage"].is_heading and not rows["members.total"].is_heading
     assert rows["members.by_education.unknown"].label == "not recorded"
     # A figure that is None (no request resolved) is a row, not a heading.
@@ -521,7 +526,7 @@ def test_a_period_that_has_not_begun_is_refused(client, world):
 
     next_year = str(timezone.localdate().year + 1)
     with pytest.raises(ValidationError) as refused:
-        reports.request_build(
+        report_actions.request_build(
             scope_kind="district", scope_id=world.district_a.pk, period=statistics.StatPeriod.parse(next_year)
         )
     assert "period" in refused.value.message_dict
