@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -17,8 +18,9 @@ from core.admin import (
 )
 from core.scope import scope_for
 
-from .models import Role, RoleAssignment
-from .selectors import PARK_ADMIN_GRANTABLE, assignment_park_id, grantable_users
+from .actions import role_grant, role_revoke
+from .models import RoleAssignment
+from .selectors import PARK_ADMIN_GRANTABLE, assignment_park_id, grant_errors, grantable_users
 
 User = get_user_model()
 
@@ -61,18 +63,37 @@ class RoleAssignmentAdmin(ScopedAdmin):
         return obj.role in PARK_ADMIN_GRANTABLE and assignment_park_id(obj) in scope_for(request.user).park_ids
 
     def check_form_scope(self, request, form):
-        if request.user.is_superuser:
+        errors = grant_errors(
+            request.user,
+            role=form.cleaned_data.get("role"),
+            park=form.cleaned_data.get("park"),
+            organization=form.cleaned_data.get("organization"),
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    # Writes go through the actions (the form has been checked against the same rules).
+    def save_model(self, request, obj, form, change):
+        if change:  # only superusers edit (park administrators remove and assign again)
+            super().save_model(request, obj, form, change)
             return
-        role = form.cleaned_data.get("role")
-        if role and role not in PARK_ADMIN_GRANTABLE:
-            raise ValidationError({"role": _("You may only assign branch secretaries and service staff.")})
-        park_ids = scope_for(request.user).park_ids
-        park = form.cleaned_data.get("park")
-        organization = form.cleaned_data.get("organization")
-        if role == Role.SERVICE_STAFF and park is not None and park.pk not in park_ids:
-            raise ValidationError({"park": _("You may only save records of your own park.")})
-        if role == Role.BRANCH_SECRETARY and organization is not None and organization.park_id not in park_ids:
-            raise ValidationError({"organization": _("You may only save records of your own park.")})
+        granted = role_grant(
+            by=request.user,
+            user=obj.user,
+            role=obj.role,
+            district=obj.district,
+            park=obj.park,
+            organization=obj.organization,
+        )
+        obj.pk = granted.pk
+
+    def delete_model(self, request, obj):
+        role_revoke(by=request.user, assignment=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():  # all of them or none
+            for assignment in queryset:
+                role_revoke(by=request.user, assignment=assignment)
 
 
 class RoleAssignmentInline(ScopedInline):

@@ -1,7 +1,10 @@
-"""Reads of roles: which roles a park administrator may hand out, to whom, over which park."""
+"""The rules of handing out roles: which roles a park administrator may grant or revoke, to whom,
+over which park. A superuser grants any role to anyone. ``accounts.actions`` enforces them; the
+back office and the API use them to offer only what will be accepted."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.scope import scope_for
 
@@ -38,3 +41,26 @@ def grantable_users(user):
         .distinct()
         .order_by("username")
     )
+
+
+def grant_errors(by, *, role, park=None, organization=None) -> dict:
+    """Why ``by`` may not grant ``role`` over this park or organisation: ``{field: message}``,
+    empty when they may."""
+    scope = scope_for(by)
+    if scope.superuser:
+        return {}
+    if role not in PARK_ADMIN_GRANTABLE or not scope.park_ids:
+        return {"role": _("You may only assign branch secretaries and service staff.")}
+    if role == Role.SERVICE_STAFF and park is not None and park.pk not in scope.park_ids:
+        return {"park": _("You may only save records of your own park.")}
+    if role == Role.BRANCH_SECRETARY and organization is not None and organization.park_id not in scope.park_ids:
+        return {"organization": _("You may only save records of your own park.")}
+    return {}
+
+
+def may_revoke(by, assignment) -> bool:
+    """A superuser any assignment; a park administrator those they could have granted."""
+    scope = scope_for(by)
+    if scope.superuser:
+        return True
+    return assignment.role in PARK_ADMIN_GRANTABLE and assignment_park_id(assignment) in scope.park_ids

@@ -14,8 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import ScopedViewSetMixin, is_superuser
-from core.scope import forget_scope, scope_for
+from core.scope import scope_for
 
+from ..actions import role_grant, role_revoke
 from ..models import RoleAssignment
 from ..selectors import PARK_ADMIN_GRANTABLE, assignment_park_id
 from .serializers import MeSerializer, RoleAssignmentSerializer
@@ -46,12 +47,11 @@ class RoleAssignmentViewSet(
             return True
         return obj.role in PARK_ADMIN_GRANTABLE and assignment_park_id(obj) in scope_for(user).park_ids
 
-    def perform_create(self, serializer):
-        super().perform_create(serializer)
-        forget_scope(serializer.instance.user)
+    def create_object(self, serializer):
+        serializer.instance = role_grant(by=self.request.user, **serializer.validated_data)
 
     def destroy_object(self, instance):
-        instance.delete()
+        role_revoke(by=self.request.user, assignment=instance)
 
 
 class UserViewSet(viewsets.GenericViewSet):
