@@ -6,6 +6,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from core.admin import (
     ADD,
@@ -18,7 +20,7 @@ from core.admin import (
 )
 from core.scope import scope_for
 
-from .actions import role_grant, role_revoke
+from .actions import role_grant, role_revoke, token_revoke
 from .models import RoleAssignment
 from .selectors import PARK_ADMIN_GRANTABLE, assignment_park_id, grant_errors, grantable_users
 
@@ -134,3 +136,38 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._superuser(request)
+
+
+# API tokens: created by their owner on the token page only (the key is shown to them once); the
+# back office lists who has one and revokes it, through the same action as the page.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(DRFTokenAdmin):
+    list_display = ("user", "key_hint", "created")
+    fields = ("user", "key_hint", "created")
+    readonly_fields = fields
+
+    @admin.display(description=_("key"))
+    def key_hint(self, obj):
+        return f"…{obj.key[-4:]}"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def delete_model(self, request, obj):
+        token_revoke(user=obj.user)

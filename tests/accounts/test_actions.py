@@ -70,3 +70,22 @@ def test_a_park_administrator_revokes_only_what_they_could_grant(world):
     role_revoke(by=world.park_admin, assignment=own)
     assert not RoleAssignment.objects.filter(pk=own.pk).exists()
     assert RoleAssignment.objects.filter(pk=other.pk).exists()
+
+
+def test_the_back_office_lists_tokens_without_their_keys_and_revokes_through_the_action(client, world):
+    from django.urls import reverse
+    from rest_framework.authtoken.models import Token
+
+    from accounts.actions import token_create
+
+    token = token_create(user=world.secretary)
+    client.force_login(world.superuser)
+    page = client.get(reverse("admin:authtoken_tokenproxy_changelist")).content.decode()
+    assert "secretary" in page
+    assert token.key not in page
+    assert client.get(reverse("admin:authtoken_tokenproxy_add")).status_code == 403
+    url = reverse("admin:authtoken_tokenproxy_delete", args=[world.secretary.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Token.objects.filter(user=world.secretary).exists()
+    client.force_login(world.park_admin)
+    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 403
