@@ -64,8 +64,11 @@ test-api-fuzz: install
 ci:
 	CI=true bash .ci/run
 
+# ruff (lint and format), the layer contract of docs/architecture.md, and migrations in step.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
