@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from demo import seed as demo
+from demo import summary
 
 
 class Command(BaseCommand):
@@ -18,4 +19,4 @@ class Command(BaseCommand):
         result = demo.seed_core()
         hooks = demo.run_app_hooks(stdout=self.stdout, logins=result.logins)
         demo.seed_statistics(stdout=self.stdout)
-        demo.print_summary(stdout=self.stdout, result=result, hooks=hooks, seconds=time.monotonic() - started)
+        summary.print_summary(stdout=self.stdout, result=result, hooks=hooks, seconds=time.monotonic() - started)
