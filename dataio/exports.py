@@ -14,8 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from activities.models import Activity
+from activities.selectors import parse_period
 from dataio import jobs as imports
 from dataio.views import download
+from parks.models import Organization
 
 
 class ExportForm(forms.Form):
@@ -25,16 +28,11 @@ class ExportForm(forms.Form):
     period = forms.CharField(required=False, max_length=7, label=_("period"))
 
     def __init__(self, *args, user, **kwargs):
-        from activities.models import Activity
-        from parks.models import Organization
-
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = Organization.objects.visible_to(user)
         self.fields["activity"].queryset = Activity.objects.visible_to(user)
 
     def clean_period(self):
-        from activities.selectors import parse_period
-
         value = self.cleaned_data["period"].strip()
         if value and parse_period(value) is None:
             raise ValidationError(_("Give a year (2026), a quarter (2026-Q2) or a month (2026-04)."))

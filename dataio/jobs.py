@@ -27,9 +27,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Attendance
+from activities.selectors import parse_period
 from core import importing, tabular
+from core.periods import day_start
 from core.tabular import ImportRefused
 from core.validators import PHONE_RE, mask_id_number, mask_phone
+from members.models import DuesPayment, Member
+from parks.models import Enterprise, Organization
 
 from .models import ImportJob, ImportKind, ImportRow
 
@@ -379,12 +384,6 @@ def export_queryset(*, kind: str, user, organization=None, activity=None, period
     The organisation and activity passed in come from the user's visible rows (the export form).
     """
     import datetime
-
-    from activities.models import Attendance
-    from activities.selectors import parse_period
-    from core.periods import day_start
-    from members.models import DuesPayment, Member
-    from parks.models import Enterprise, Organization
 
     if organization is None and activity is None and not period:
         return None

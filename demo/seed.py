@@ -35,6 +35,8 @@ from demo import services as demo_services
 from demo.plan import build_plan
 from members.models import Member, Stage, StageChange
 from parks.models import District, Enterprise, Organization, Park, Room
+from reports import building as report_building
+from stats import statistics
 
 __all__ = ["DEMO_PASSWORD", "SEED", "Result", "build_plan", "run_app_hooks", "seed_core", "seed_statistics"]
 
@@ -327,9 +329,6 @@ def seed_statistics(*, stdout, today: datetime.date | None = None) -> int:
     """Fill the statistics summary from the demo activities (the app hooks write them in bulk)
     and build the reports of the last month, quarter and year for every district and park, so
     the dashboards and the reports list show something at once. Idempotent, as the reports are."""
-    from parks.models import District, Park
-    from reports import building as report_building
-    from stats import statistics
 
     statistics.refresh_summaries()
     built = 0

@@ -8,6 +8,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from activities.models import Kind as ActivityKind
+from members.models import Member, Stage
+from parks.models import Organization
 from stats import statistics
 
 from .models import ReportPeriodKind, ReportScopeKind, StatReport
@@ -91,9 +94,6 @@ RATES = {"coverage_rate", "attendance_rate", "compliance_rate"}
 
 def _choice_labels() -> dict:
     """Display names of the choice codes used as keys of the by_* breakdowns, per section."""
-    from activities.models import Kind as ActivityKind
-    from members.models import Member, Stage
-    from parks.models import Organization
 
     return {
         ("organizations", "by_kind"): dict(Organization.Kind.choices),
