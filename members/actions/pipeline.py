@@ -43,20 +43,26 @@ def _check_pipeline_actor(member, by):
         raise ValidationError(_("Only the member's branch can change their stage."))
 
 
-def _stage_step(member: Member, step: str, *, by, guard=None, check=None, **kwargs) -> StageChange:
-    """Take a step of STAGE_STEPS on ``member`` (locked, with its organisation); the step's
-    StageChange (kind, date, reason) is recorded from ``kwargs`` and returned."""
+def _stage_step(
+    member: Member, step: str, *, by, kind: str, effective_on: datetime.date, reason: str, guard=None, **kwargs
+) -> StageChange:
+    """Take a step of STAGE_STEPS on ``member`` (locked, with its organisation) for its branch;
+    the StageChange of ``kind`` (date, reason, who) is the timeline entry, returned."""
 
-    def guard_all(locked):
+    def branch(locked):
         _check_pipeline_actor(locked, by)
         if guard is not None:
             guard(locked)
 
-    entry = {"kind": kwargs.pop("kind"), "effective_on": kwargs.pop("effective_on"), "reason": kwargs.pop("reason")}
-
     def record(locked, from_stage):
         return StageChange.objects.create(
-            member=locked, from_stage=from_stage, to_stage=locked.stage, changed_by=by, **entry
+            member=locked,
+            kind=kind,
+            from_stage=from_stage,
+            to_stage=locked.stage,
+            effective_on=effective_on,
+            reason=reason,
+            changed_by=by,
         )
 
     done = transition(
@@ -64,8 +70,7 @@ def _stage_step(member: Member, step: str, *, by, guard=None, check=None, **kwar
         STAGE_STEPS[step],
         queryset=Member.objects.select_related("organization"),
         state_field="stage",
-        guard=guard_all,
-        check=check,
+        guard=branch,
         record=record,
         **kwargs,
     )
