@@ -11,7 +11,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from core.admin import ALL_PERMISSIONS, ScopedAdmin, ScopedInline, ScopedRelatedFieldListFilter
+from core.admin import (
+    ALL_PERMISSIONS,
+    ReadOnlyAdmin,
+    ReadOnlyMixin,
+    ScopedAdmin,
+    ScopedInline,
+    ScopedRelatedFieldListFilter,
+)
 from core.admin_import import ResourceAdminMixin
 from core.validators import mask_id_number, mask_phone
 
@@ -34,11 +41,13 @@ class MaskedHistoryHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class StageChangeInline(ScopedInline):
+class StageChangeInline(ReadOnlyMixin, ScopedInline):
+    """The member's stage history, read-only: a stage changes through members.actions (stage_advance,
+    probation_extend, stage_correct: their pages and API), which check the rules and record who did it."""
+
     model = StageChange
     fields = ("kind", "from_stage", "to_stage", "effective_on", "reason", "changed_by", "created_at")
-    readonly_fields = ("changed_by", "created_at")
-    park_admin_permissions = ALL_PERMISSIONS  # and only where the parent member may be written
+    readonly_fields = fields
     ordering = ("effective_on", "pk")
 
     def get_queryset(self, request):
@@ -134,8 +143,6 @@ class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for instance in instances:
-            if isinstance(instance, StageChange) and instance.changed_by_id is None:
-                instance.changed_by = request.user
             instance._history_user = request.user
             instance.save()
         for obj in formset.deleted_objects:
@@ -144,7 +151,9 @@ class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(ScopedAdmin):
+class StageChangeAdmin(ReadOnlyAdmin):
+    """Stage changes are written only by members.actions (as the inline above): read-only here."""
+
     list_display = (
         "member",
         "park",
@@ -170,18 +179,12 @@ class StageChangeAdmin(ScopedAdmin):
         "changed_by",
         "created_at",
     )
-    readonly_fields = ("changed_by", "created_at")
-    park_admin_permissions = ALL_PERMISSIONS
+    readonly_fields = fields
     scope_park_path = "member__organization__park"
 
     @admin.display(description=_("park"), ordering="member__organization__park__name")
     def park(self, obj):
         return obj.member.organization.park or "—"
-
-    def save_model(self, request, obj, form, change):
-        if obj.changed_by_id is None:
-            obj.changed_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 from . import admin_lifecycle  # noqa: E402,F401  (transfers, dues: read-only)

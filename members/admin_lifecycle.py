@@ -1,4 +1,4 @@
-"""Back office for the member lifecycle: read-only, since every step goes through members/actions.py
+"""Back office for the member lifecycle: read-only, since every step goes through members.actions
 (the pages), which checks the rules, writes the timeline and notifies the next actor."""
 
 from django.contrib import admin

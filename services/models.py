@@ -1,6 +1,6 @@
 """The party-mass service centre (党群服务中心): service requests, micro-wishes and room bookings.
 
-Scope rules: each model's ``visible_to(user)``. Besides the roles of ``portal.scope`` they know two
+Scope rules: each model's ``visible_to(user)``. Besides the roles of ``core.scope`` they know two
 relations of a user that only this app defines: an enterprise contact (EnterpriseContact) and
 membership of a service team (ServiceTeam.members).
 """

@@ -1,11 +1,64 @@
-"""Who may do what in the service centre: small predicates used by actions and by templates.
+"""The service centre's workflows as tables (which step from which state) and who may take them:
+small predicates used by actions and by templates.
 
-Actions enforce them; pages only use them to decide which buttons to show.
+Actions enforce them (every step goes through core.transitions); pages only use them to decide
+which buttons to show.
 """
 
-from core.scope import scope_for
+from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STATUSES, EnterpriseContact, RequestStatus, ServiceTeam
+from core.scope import scope_for
+from core.transitions import Step
+
+from .models import OPEN_STATUSES, EnterpriseContact, RequestStatus, RoomBooking, ServiceTeam, Wish
+
+_R = RequestStatus
+_WAITING = {_R.SUBMITTED, _R.ACCEPTED, _R.ASSIGNED}  # not yet being worked on
+
+# A service request: the park's administrators accept, assign (or reassign) and reject it, the
+# assigned team starts and resolves it, the requester closes it with a rating or reopens it.
+REQUEST_STEPS = {
+    "accept": Step(from_={_R.SUBMITTED}, to=_R.ACCEPTED, refused=_("Only a submitted request can be accepted.")),
+    "assign": Step(
+        from_=_WAITING, to=_R.ASSIGNED, refused=_("Only a submitted, accepted or assigned request can be assigned.")
+    ),
+    "start": Step(from_={_R.ASSIGNED}, to=_R.IN_PROGRESS, refused=_("Only an assigned request can be started.")),
+    "resolve": Step(from_={_R.IN_PROGRESS}, to=_R.RESOLVED, refused=_("Only a request in progress can be resolved.")),
+    "close": Step(from_={_R.RESOLVED}, to=_R.CLOSED, refused=_("Only a resolved request can be closed.")),
+    "reject": Step(
+        from_=_WAITING, to=_R.REJECTED, refused=_("A request in progress, resolved or closed cannot be rejected.")
+    ),
+    # back to its team, or to the park's queue if it had none
+    "reopen": Step(
+        from_={_R.RESOLVED, _R.CLOSED},
+        to=lambda request: _R.ASSIGNED if request.team_id else _R.ACCEPTED,
+        refused=_("Only a resolved or closed request can be reopened."),
+    ),
+}
+
+# A micro-wish: posted open, claimed by one member, fulfilled by them, or withdrawn before that.
+WISH_STEPS = {
+    "claim": Step(
+        from_={Wish.Status.OPEN}, to=Wish.Status.CLAIMED, refused=_("This micro-wish has already been claimed.")
+    ),
+    "fulfil": Step(
+        from_={Wish.Status.CLAIMED}, to=Wish.Status.FULFILLED, refused=_("Only a claimed wish can be fulfilled.")
+    ),
+    "cancel": Step(
+        from_={Wish.Status.OPEN, Wish.Status.CLAIMED},
+        to=Wish.Status.CANCELLED,
+        refused=_("Only an open or claimed wish can be withdrawn."),
+    ),
+}
+
+_B = RoomBooking.Status
+
+# A room booking: asked for (pending), confirmed or declined by the park, cancelled before it begins.
+BOOKING_STEPS = {
+    "confirm": Step(from_={_B.PENDING}, to=_B.CONFIRMED, refused=_("Only a pending booking can be confirmed.")),
+    "decline": Step(from_={_B.PENDING}, to=_B.DECLINED, refused=_("Only a pending booking can be declined.")),
+    "cancel": Step(from_={_B.PENDING, _B.CONFIRMED}, to=_B.CANCELLED, refused=_("This booking is no longer active.")),
+}
 
 
 def manages_park(user, park_id) -> bool:
@@ -41,12 +94,12 @@ def request_permissions(user, request) -> dict:
     owner = owns_request(user, request)
     status = request.status
     return {
-        "accept": manager and status == RequestStatus.SUBMITTED,
-        "assign": manager and status in (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED, RequestStatus.ASSIGNED),
-        "reject": manager and status in (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED, RequestStatus.ASSIGNED),
-        "start": worker and status == RequestStatus.ASSIGNED,
-        "resolve": worker and status == RequestStatus.IN_PROGRESS,
-        "close": owner and status == RequestStatus.RESOLVED,
-        "reopen": owner and status in (RequestStatus.RESOLVED, RequestStatus.CLOSED),
+        "accept": manager and REQUEST_STEPS["accept"].allows(status),
+        "assign": manager and REQUEST_STEPS["assign"].allows(status),
+        "reject": manager and REQUEST_STEPS["reject"].allows(status),
+        "start": worker and REQUEST_STEPS["start"].allows(status),
+        "resolve": worker and REQUEST_STEPS["resolve"].allows(status),
+        "close": owner and REQUEST_STEPS["close"].allows(status),
+        "reopen": owner and REQUEST_STEPS["reopen"].allows(status),
         "comment": (manager or worker or owner) and (status in OPEN_STATUSES or status == RequestStatus.RESOLVED),
     }

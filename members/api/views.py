@@ -3,7 +3,7 @@
 Writes follow the pages and the back office: a member is created and edited by whoever acts for
 their organisation (members.actions.may_act_for: its secretaries, the park's administrators,
 superusers) and deleted by the park's administrators; the development steps, transfers, dues and
-talks are each one call to members/actions.py, which checks the actor and the rules (a refusal is
+talks are each one call to members.actions, which checks the actor and the rules (a refusal is
 a 400 with the reason). StageChange and TransferEvent are read-only records written by those
 actions. LetterSequence is not exposed: it is the internal counter behind letter numbers.
 """

@@ -1,4 +1,4 @@
-"""Serializers of the service-centre API. They parse and present; the rules are in services/actions.py.
+"""Serializers of the service-centre API. They parse and present; the rules are in services.actions.
 
 No status field is writable: every change of state is a workflow step (an action endpoint) whose
 body is described by one of the ``*StepSerializer`` classes below.

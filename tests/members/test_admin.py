@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.contrib import admin
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -248,7 +250,8 @@ def test_stage_change_inline_and_admin_are_scoped(client, world):
     response = client.get(reverse("admin:members_stagechange_changelist"))
     assert response.status_code == 200
     assert [s.member.name for s in response.context["cl"].result_list] == ["成员A1"]
-    # Adding one through the member's inline records who did it.
+    # Stage changes are written by members.actions only: the park administrator corrects a stage
+    # through stage_correct (its page and API); the inline and the stand-alone admin are read-only.
     data = member_data(world.member_a1)
     data.update(
         {
@@ -271,22 +274,35 @@ def test_stage_change_inline_and_admin_are_scoped(client, world):
     )
     response = client.post(change_url(world.member_a1), data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
-    added = world.member_a1.stage_changes.get(kind="correction")
-    assert added.changed_by == world.park_admin
-    # A crafted POST to the stand-alone admin for another park's member is refused.
+    assert not world.member_a1.stage_changes.filter(kind="correction").exists()  # the inline row was ignored
+    stage_admin = admin.site._registry[StageChange]
+    request = RequestFactory().get("/")
+    request.user = world.park_admin
+    row = world.member_a1.stage_changes.get()
+    assert stage_admin.has_view_permission(request, row)
+    assert not stage_admin.has_add_permission(request)
+    assert not stage_admin.has_change_permission(request, row)
+    assert not stage_admin.has_delete_permission(request, row)
+    # A crafted POST to the stand-alone admin is refused, for the park's own member and another's.
+    for member in (world.member_a1, world.member_b):
+        response = client.post(
+            reverse("admin:members_stagechange_add"),
+            {
+                "member": member.pk,
+                "kind": "correction",
+                "from_stage": "full",
+                "to_stage": "full",
+                "effective_on": "2020-01-01",
+                "reason": "x",
+            },
+        )
+        assert response.status_code == 403
     response = client.post(
-        reverse("admin:members_stagechange_add"),
-        {
-            "member": world.member_b.pk,
-            "kind": "correction",
-            "from_stage": "full",
-            "to_stage": "full",
-            "effective_on": "2020-01-01",
-            "reason": "x",
-        },
+        reverse("admin:members_stagechange_change", args=[row.pk]),
+        {"member": row.member_id, "kind": "correction", "to_stage": "full", "effective_on": "2020-01-01"},
     )
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors["member"]
+    assert response.status_code == 403
+    assert StageChange.objects.count() == 2
 
 
 # -- query counts ----------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Dues: the amount from the official brackets, and the secretary's record of a month's payment."""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from notifications.actions import notify
+
+from ..models import DuesPayment, Member, Stage
+from .common import add_months, first_of_month, lock_member, may_act_for, today
+
+CENT = Decimal("0.01")
+REDUCED_DUES = Decimal("0.20")
+# (upper bound of monthly pay after tax, rate); None = no upper bound.
+DUES_BRACKETS = {
+    DuesPayment.Category.EMPLOYED: [
+        (Decimal(3000), Decimal("0.005")),
+        (Decimal(5000), Decimal("0.01")),
+        (Decimal(10000), Decimal("0.015")),
+        (None, Decimal("0.02")),
+    ],
+    DuesPayment.Category.RETIRED: [(Decimal(5000), Decimal("0.005")), (None, Decimal("0.01"))],
+}
+
+
+def dues_amount(*, category: str, monthly_pay: Decimal | None) -> Decimal:
+    """The monthly dues from the official brackets (DESIGN §3): the whole pay at its bracket's rate;
+    students, the unemployed and low-income members pay 0.20 yuan."""
+    if category == DuesPayment.Category.REDUCED:
+        return REDUCED_DUES
+    if category not in DUES_BRACKETS:
+        raise ValidationError({"category": _("Unknown dues category.")})
+    if monthly_pay is None or monthly_pay < 0:
+        raise ValidationError({"monthly_pay": _("Give the monthly pay after tax.")})
+    for upper, rate in DUES_BRACKETS[category]:
+        if upper is None or monthly_pay <= upper:
+            return (monthly_pay * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@transaction.atomic
+def dues_record_payment(
+    *,
+    member: Member,
+    by,
+    month: datetime.date,
+    category: str,
+    monthly_pay: Decimal | None,
+    amount_paid: Decimal,
+    paid_on: datetime.date,
+) -> DuesPayment:
+    """The secretary records a month's dues. The amount due is computed, never typed; one row per
+    member and month (recording the month again corrects it)."""
+    member = lock_member(member)
+    if not may_act_for(by, member.organization):
+        raise ValidationError(_("Only the member's branch records their dues."))
+    if member.stage not in (Stage.PROBATIONARY, Stage.FULL):
+        raise ValidationError(_("Dues are paid by probationary and full members."))
+    month = first_of_month(month)
+    if month > first_of_month(add_months(today(), 12)):
+        raise ValidationError({"month": _("Dues cannot be recorded that far ahead.")})
+    if paid_on > today():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    if amount_paid is None or amount_paid < 0:
+        raise ValidationError({"amount_paid": _("Give the amount paid.")})
+    due = dues_amount(category=category, monthly_pay=monthly_pay)
+    payment, _created = DuesPayment.objects.update_or_create(
+        member=member,
+        month=month,
+        defaults={
+            "category": category,
+            "monthly_pay": monthly_pay,
+            "amount_due": due,
+            "amount_paid": amount_paid,
+            "paid_on": paid_on,
+            "recorded_by": by,
+        },
+    )
+    notify(
+        recipients=[member.user],
+        title=_("Dues recorded for %(month)s") % {"month": f"{month:%Y-%m}"},
+        url=reverse("members:my_dues"),
+    )
+    return payment
