@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .jobs import FILE_FORMATS, STATUS, importable_kinds, inline_max_bytes, max_upload_bytes, process_job
-from .models import ImportJob
+from core.transitions import transition
+
+from .jobs import FILE_FORMATS, importable_kinds, inline_max_bytes, max_upload_bytes, process_job
+from .models import IMPORT_STEPS, ImportJob
 from .tasks import run_import_job
 
 
@@ -63,23 +65,27 @@ def confirm_import(*, job: ImportJob, user) -> ImportJob:
     otherwise ValidationError. The data may have changed since the check: the write run then finds
     the errors, writes nothing, and the job shows them as a new check.
     """
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+
+    def guard(locked):
         if locked.user_id != user.pk:
             raise ValidationError(_("Only the person who uploaded the file confirms it."), code="owner")
-        if locked.status != STATUS.CHECKED:
-            raise ValidationError(_("This file is not waiting for confirmation."), code="state")
+
+    def check(locked):
         if not locked.file:
             raise ValidationError(_("The file is no longer kept; upload it again."), code="gone")
         if not locked.may_confirm:
             raise ValidationError(_("The file has errors; nothing will be written."), code="errors")
         if locked.kind not in importable_kinds(user):
             raise ValidationError(_("You may not import this kind of data."), code="kind")
-        locked.status = STATUS.COMMITTING
-        locked.confirmed_at = timezone.now()
-        locked.progress_done = 0
-        locked.error = ""
-        locked.save(update_fields=["status", "confirmed_at", "progress_done", "error"])
+
+    with transaction.atomic():
+        locked = transition(
+            job,
+            IMPORT_STEPS["confirm"],
+            guard=guard,
+            check=check,
+            changes=lambda locked: {"confirmed_at": timezone.now(), "progress_done": 0, "error": ""},
+        ).obj
         if locked.file and locked.file.size > inline_max_bytes():
             _enqueue(locked)
             return locked

@@ -36,7 +36,7 @@ from core.validators import PHONE_RE, mask_id_number, mask_phone
 from members.models import DuesPayment, Member
 from parks.models import Enterprise, Organization
 
-from .models import ImportJob, ImportKind, ImportRow
+from .models import IMPORT_STEPS, ImportJob, ImportKind, ImportRow
 
 logger = logging.getLogger(__name__)
 
@@ -261,8 +261,8 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
     progress.cache.set(progress.key, (0, 0), timeout=6 * 3600)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("user").get(pk=job_id)
-        wanted = (STATUS.QUEUED, STATUS.CHECKING) if dry_run else (STATUS.COMMITTING,)
-        if job.status not in wanted:  # done by an earlier run of the same task
+        step = IMPORT_STEPS["check" if dry_run else "write"]
+        if not step.allows(job.status):  # done by an earlier run of the same task
             return job
         now = timezone.now()
         try:

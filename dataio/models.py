@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import ScopedQuerySet
+from core.transitions import Step
 
 
 class ImportKind(models.TextChoices):
@@ -134,3 +135,21 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"{self.job_id} · {self.line} · {self.action}"
+
+
+# The import workflow as one table (``core.transitions``): the uploader's confirmation goes through
+# ``transition`` (``dataio.actions.confirm_import``); the worker's steps (``dataio.jobs._run``) hold
+# the row lock for the whole check or write, so they read their from-states here and set the
+# outcome themselves: checked or refused after a check, written or checked again after a write.
+_S = ImportJob.Status
+IMPORT_STEPS = {
+    "check": Step(from_={_S.QUEUED, _S.CHECKING}, to=_S.CHECKED),
+    "refuse": Step(from_={_S.QUEUED, _S.CHECKING, _S.COMMITTING}, to=_S.REFUSED),
+    "confirm": Step(
+        from_={_S.CHECKED},
+        to=_S.COMMITTING,
+        refused=_("This file is not waiting for confirmation."),
+    ),
+    "write": Step(from_={_S.COMMITTING}, to=_S.COMMITTED),
+    "fail": Step(from_={_S.QUEUED, _S.CHECKING, _S.CHECKED, _S.COMMITTING}, to=_S.FAILED),
+}
