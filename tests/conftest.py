@@ -3,14 +3,6 @@ from django.core.cache import cache
 from django.utils import translation
 
 
-def pytest_configure(config):
-    from django.conf import settings
-
-    # Hashing a password with the production hasher costs most of a second on this machine; the
-    # tests create dozens of users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` (row locks, exclusion constraints) run in the PostgreSQL pass only,
     and tests marked `celery_worker` only with CELERY_TEST_BROKER set (CI's Celery step).

@@ -34,9 +34,3 @@ def approved(world, requested):
 
 def reload(transfer) -> Transfer:
     return Transfer.objects.get(pk=transfer.pk)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The world's logins are hashed per test; the production hasher is slow by design.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
