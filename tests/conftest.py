@@ -1,6 +1,36 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# CI runs on a loaded two-core machine where a generated example can take longer than Hypothesis
+# allows (its too_slow health check and 200 ms deadline failed a fresh clone's `make test`): there,
+# slowness is no failure. HYPOTHESIS_PROFILE chooses a profile; CI=true means "ci".
+hypothesis_settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_in_ci = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci else "default"))
+
+TEST_ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_configure(config):
+    """With --reuse-db (`make test` outside CI), SQLite's test database is a file in test-artifacts/,
+    kept and migrated forward between runs instead of created in memory each time; pytest-django
+    adds a suffix per xdist worker. `--create-db` starts it afresh."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if (
+        config.getoption("reuse_db")
+        and database["ENGINE"] == "django.db.backends.sqlite3"
+        and not database.get("TEST", {}).get("NAME")
+    ):
+        TEST_ARTIFACTS.mkdir(exist_ok=True)
+        database.setdefault("TEST", {})["NAME"] = str(TEST_ARTIFACTS / "test-db.sqlite3")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -9,8 +39,6 @@ def pytest_collection_modifyitems(config, items):
 
     They are deselected, not skipped, elsewhere: CI runs every one of them in its own pass.
     """
-    import os
-
     from django.db import connection
 
     def excluded(item):
