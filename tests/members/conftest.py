@@ -1,6 +1,5 @@
-import datetime
-
 import pytest
+from django.utils import timezone
 
 from members import actions
 from members.models import Transfer
@@ -28,7 +27,7 @@ def requested(world):
 @pytest.fixture
 def approved(world, requested):
     return actions.transfer_approve(
-        transfer=requested, by=world.secretary, valid_months=1, dues_paid_until=datetime.date.today()
+        transfer=requested, by=world.secretary, valid_months=1, dues_paid_until=timezone.localdate()
     )
 
 
