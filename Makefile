@@ -35,15 +35,18 @@ run: seed
 
 # Tests. `make test` is the whole suite on SQLite (browser tests skip without Chromium, except with
 # CI=true); PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="tests/parks -x"`.
+# Outside CI the migrated test database is kept between runs (--reuse-db; SQLite's in
+# test-artifacts/); PYTEST_ARGS=--create-db starts it afresh. CI (CI=true) always creates it fresh.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/hongfan
 CELERY_TEST_BROKER ?= redis://127.0.0.1:6379/15
+REUSE_DB := $(if $(filter true 1 yes,$(CI)),,--reuse-db)
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(REUSE_DB) $(PYTEST_ARGS)
 
 # The whole suite on PostgreSQL (DATABASE_URL, default $(PG_URL)); pytest-django creates test_<name>.
 test-postgres: install
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(REUSE_DB) $(PYTEST_ARGS)
 
 test-browser: install
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)

@@ -6,12 +6,12 @@ from django.utils import timezone
 from activities import actions
 from tests.factories import MemberFactory
 
+from .factories import earlier_today
+
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    # Hashing the world's passwords with PBKDF2 dominates these tests' time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def log(world):
             "host": world.branch_a1,
             "kind": "committee_meeting",
             "title": "支委会",
-            "starts_at": timezone.now() - datetime.timedelta(hours=1),
+            "starts_at": earlier_today(hours=1),
         }
         values.update(kwargs)
         return actions.activity_log(**values)

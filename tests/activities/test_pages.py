@@ -9,7 +9,7 @@ from PIL import Image
 
 from activities.models import Activity, ActivityFile, Attendance
 
-from .factories import ActivityFactory, AttendanceFactory
+from .factories import ActivityFactory, AttendanceFactory, earlier_today
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def form_data(**extra):
         "org": "",
         "kind": "committee_meeting",
         "title": "支委会",
-        "starts_at": (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "starts_at": timezone.localtime(earlier_today(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         "non_member_count": "0",
     }
     data.update(extra)

@@ -102,12 +102,11 @@ def test_party_congress_quorum(world, log, present, quorum):
         AttendanceInput(member_id=m.pk, status="present" if i < present else "absent") for i, m in enumerate(members)
     ]
     entries.append(AttendanceInput(member_id=probationary.pk))
-    activity = log(kind="party_congress", attendance=entries)
+    activity = log(kind="party_congress", starts_at=local(2025, 6, 10), attendance=entries)
     assert activity.voting_members == 5
     assert activity.voting_present == present
     assert activity.quorum_met is quorum
-    today = timezone.localdate()
-    branch = selectors.compliance([world.branch_a1], year=today.year, today=today)[0]
+    branch = selectors.compliance([world.branch_a1], year=2025, today=datetime.date(2025, 12, 31))[0]
     row = next(r for r in branch.rows if r.rule.kind == "party_congress")
     cell = next(c for c in row.cells if c.period.contains(local_day(activity.starts_at)))
     assert (cell.state == "held") is quorum
@@ -148,9 +147,8 @@ def test_cell_states_due_soon_and_upcoming(world, log):
 
 
 def test_party_group_meeting_counts_for_its_branch(world, log):
-    log(host=world.group_a1, kind="group_meeting", attendance=[])
-    today = timezone.localdate()
-    branch = selectors.compliance([world.branch_a1], year=today.year, today=today)[0]
+    log(host=world.group_a1, kind="group_meeting", starts_at=local(2025, 6, 10), attendance=[])
+    branch = selectors.compliance([world.branch_a1], year=2025, today=datetime.date(2025, 12, 31))[0]
     row = next(r for r in branch.rows if r.rule.kind == "group_meeting")
     assert any(c.state == "held" for c in row.cells)
 

@@ -1,5 +1,7 @@
 import datetime
 
+from django.utils import timezone
+
 from core.codes import make_id_number
 from members import actions
 from members.models import ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer, TransferEvent
@@ -8,7 +10,7 @@ from tests.factories import MemberFactory
 
 from .base import APIViewTestCases
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def applicant(org, **extra):

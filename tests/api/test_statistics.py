@@ -1,14 +1,12 @@
 """/api/v1/statistics/: the figures, the trend and the compliance of a scope, as portal.statistics
 computes them; 404 outside the user's scope, 400 for a bad parameter, described in the schema."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from stats import statistics
-from tests.activities.factories import ActivityFactory, AttendanceFactory
+from tests.activities.factories import ActivityFactory, AttendanceFactory, earlier_today
 
 from .conftest import token_client
 
@@ -21,7 +19,7 @@ def endpoint(name, kind, obj):
 
 @pytest.fixture
 def activity(world):
-    activity = ActivityFactory(host=world.branch_a1, starts_at=timezone.now() - datetime.timedelta(hours=3))
+    activity = ActivityFactory(host=world.branch_a1, starts_at=earlier_today(hours=3))
     for member in (world.member_a1, world.member_a1_other):
         AttendanceFactory(activity=activity, member=member)
     statistics.refresh_summaries()
@@ -127,7 +125,7 @@ def test_query_count_does_not_grow(world, django_assert_max_num_queries):
         for _ in range(n):
             branch = OrganizationFactory(park=world.park_a1)
             members = [MemberFactory(organization=branch) for _ in range(3)]
-            activity = ActivityFactory(host=branch, starts_at=timezone.now() - datetime.timedelta(hours=5))
+            activity = ActivityFactory(host=branch, starts_at=earlier_today(hours=5))
             for member in members:
                 AttendanceFactory(activity=activity, member=member)
         statistics.refresh_summaries()

@@ -6,8 +6,7 @@ from .conftest import DESKTOP, PHONE, login, screenshot
 
 
 @pytest.fixture
-def world_committed(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def world_committed(transactional_db):
     from tests.scenario import build_world
 
     return build_world()

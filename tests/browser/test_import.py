@@ -14,7 +14,6 @@ HEADERS = ["姓名", "身份证号", "性别", "出生日期", "所在党组织"
 
 @pytest.fixture
 def world_committed(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     from tests.scenario import build_world
 

@@ -16,8 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def people(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def people():
     district = DistrictFactory(name="桐乡市", code="330483")
     park_from = ParkFactory(name="乌镇互联网产业园", district=district)
     park_to = ParkFactory(name="嘉兴电子商务产业园", district=DistrictFactory(name="南湖区", code="330402"))

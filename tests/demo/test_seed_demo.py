@@ -18,7 +18,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import F
-from django.test import RequestFactory, override_settings
+from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import RoleAssignment
@@ -27,8 +27,6 @@ from demo import seed as demo
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, StageChange
 from parks.models import District, Enterprise, Organization, Park, Room, add_years
 
-# The slow password hasher is not what these tests are about.
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 USERNAMES = [
     "admin", "official", "parkadmin", "secretary", "service", "member",
     "official2", "parkadmin2", "secretary2", "member2",
@@ -37,17 +35,12 @@ USERNAMES = [
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+    with django_db_blocker.unblock():
         with transaction.atomic():
             out = StringIO()
             call_command("seed_demo", stdout=out)
             yield SimpleNamespace(output=out.getvalue())
             transaction.set_rollback(True)
-
-
-@pytest.fixture
-def fast_hashers(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def org(code_or_name):
@@ -340,7 +333,7 @@ def test_each_login_has_its_intended_scope(seeded, db):
 # -- idempotent and deterministic ------------------------------------------------------------------
 
 
-def test_running_again_changes_nothing(seeded, db, fast_hashers, django_assert_max_num_queries):
+def test_running_again_changes_nothing(seeded, db, django_assert_max_num_queries):
     before, digest = counts(), data_digest()
     call_command("seed_demo", stdout=StringIO())
     assert counts() == before
@@ -352,7 +345,7 @@ def test_running_again_changes_nothing(seeded, db, fast_hashers, django_assert_m
     assert data_digest() == digest
 
 
-def test_two_fresh_databases_get_the_same_data(seeded, db, fast_hashers, django_assert_max_num_queries):
+def test_two_fresh_databases_get_the_same_data(seeded, db, django_assert_max_num_queries):
     wipe_database()
     assert counts()["Member"] == 0
     with django_assert_max_num_queries(220):

@@ -1,6 +1,5 @@
-import datetime
-
 import pytest
+from django.utils import timezone
 
 from members import actions
 from members.models import Transfer
@@ -28,15 +27,9 @@ def requested(world):
 @pytest.fixture
 def approved(world, requested):
     return actions.transfer_approve(
-        transfer=requested, by=world.secretary, valid_months=1, dues_paid_until=datetime.date.today()
+        transfer=requested, by=world.secretary, valid_months=1, dues_paid_until=timezone.localdate()
     )
 
 
 def reload(transfer) -> Transfer:
     return Transfer.objects.get(pk=transfer.pk)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The world's logins are hashed per test; the production hasher is slow by design.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:members_member_changelist"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def change_url(member):
     return reverse("admin:members_member_change", args=[member.pk])
 

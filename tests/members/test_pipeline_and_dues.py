@@ -11,7 +11,7 @@ from members.models import DuesPayment, Member, Stage, StageChange
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 D = datetime.timedelta
 
 

@@ -4,12 +4,12 @@ Real concurrency needs real row locks, so this runs on PostgreSQL (CI's PostgreS
 SQLite.
 """
 
-import datetime
 import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import timezone
 
 from accounts.models import Role
 from members import actions
@@ -54,7 +54,7 @@ def test_two_secretaries_approving_at_once_make_one_transition(world):
     )
     results, errors = race(
         lambda user: actions.transfer_approve(
-            transfer=Transfer(pk=transfer.pk), by=user, dues_paid_until=datetime.date.today()
+            transfer=Transfer(pk=transfer.pk), by=user, dues_paid_until=timezone.localdate()
         ),
         [world.secretary, second_secretary],
     )
@@ -70,7 +70,7 @@ def test_two_secretaries_accepting_at_once_make_one_transition(world):
     transfer = actions.transfer_request(
         member=world.member_a1, by=world.member_user, to_organization=world.branch_b, reason="换工作"
     )
-    actions.transfer_approve(transfer=transfer, by=world.secretary, dues_paid_until=datetime.date.today())
+    actions.transfer_approve(transfer=transfer, by=world.secretary, dues_paid_until=timezone.localdate())
     results, errors = race(
         lambda user: actions.transfer_accept(transfer=Transfer(pk=transfer.pk), by=user),
         [world.secretary_b, second_secretary],
@@ -89,7 +89,7 @@ def test_concurrent_approvals_of_different_transfers_get_distinct_letter_numbers
     )
     results, errors = race(
         lambda pk: actions.transfer_approve(
-            transfer=Transfer(pk=pk), by=world.secretary, dues_paid_until=datetime.date.today()
+            transfer=Transfer(pk=pk), by=world.secretary, dues_paid_until=timezone.localdate()
         ),
         [first.pk, second.pk],
     )

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from members import actions
 from members.models import Member, Transfer
@@ -83,7 +84,7 @@ def test_crafted_posts_out_of_order_duplicate_and_out_of_scope_are_refused(clien
 
 
 def test_acting_on_an_expired_letter_is_refused(client, world, approved):
-    Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=datetime.date.today() - datetime.timedelta(1))
+    Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=timezone.localdate() - datetime.timedelta(1))
     client.force_login(world.secretary_b)
     response = act(client, approved, "accept")
     assert response.status_code == 400 and "expired" in response.content.decode()

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from members import actions, selectors
 from members.models import Member, Transfer, TransferEvent
@@ -58,7 +59,7 @@ def test_accept_before_approve_is_refused_and_changes_nothing(world, requested):
 def test_approve_twice_is_refused(world, approved):
     number = approved.letter_number
     with pytest.raises(ValidationError, match="cannot be approved"):
-        actions.transfer_approve(transfer=approved, by=world.secretary, dues_paid_until=datetime.date.today())
+        actions.transfer_approve(transfer=approved, by=world.secretary, dues_paid_until=timezone.localdate())
     assert reload(approved).letter_number == number
     assert approved.events.filter(action=TransferEvent.Action.APPROVE).count() == 1
 
@@ -66,7 +67,7 @@ def test_approve_twice_is_refused(world, approved):
 @pytest.mark.parametrize("who", ["secretary_b", "official", "service", "outsider", "member_user"])
 def test_only_the_sending_side_approves(world, requested, who):
     with pytest.raises(ValidationError, match="sending organisation"):
-        actions.transfer_approve(transfer=requested, by=getattr(world, who), dues_paid_until=datetime.date.today())
+        actions.transfer_approve(transfer=requested, by=getattr(world, who), dues_paid_until=timezone.localdate())
     assert reload(requested).status == Transfer.Status.REQUESTED
 
 
@@ -79,13 +80,13 @@ def test_only_the_receiving_side_accepts(world, approved, who):
 
 def test_park_admin_of_the_sending_park_may_approve(world, requested):
     assert (
-        actions.transfer_approve(transfer=requested, by=world.park_admin, dues_paid_until=datetime.date.today()).status
+        actions.transfer_approve(transfer=requested, by=world.park_admin, dues_paid_until=timezone.localdate()).status
         == "approved"
     )
 
 
 def test_expired_letter_cannot_be_accepted_and_the_daily_job_expires_it(world, approved, oncommit):
-    Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=datetime.date.today() - datetime.timedelta(1))
+    Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=timezone.localdate() - datetime.timedelta(1))
     with pytest.raises(ValidationError, match="expired"):
         actions.transfer_accept(transfer=approved, by=world.secretary_b)
     assert reload(approved).status == Transfer.Status.APPROVED
@@ -104,7 +105,7 @@ def test_expired_letter_cannot_be_accepted_and_the_daily_job_expires_it(world, a
 
 
 def test_a_letter_still_valid_today_is_not_expired(world, approved):
-    Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=datetime.date.today())
+    Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=timezone.localdate())
     assert actions.expire_overdue_letters() == 0
     assert reload(approved).status == Transfer.Status.APPROVED
 
@@ -129,12 +130,12 @@ def test_one_open_transfer_per_member(world, requested):
 
 
 def test_letter_numbers_run_per_year(world, approved):
-    year = datetime.date.today().year
+    year = timezone.localdate().year
     assert approved.letter_number == f"{year}-000001"
     second = actions.transfer_request(
         member=world.member_a1_other, by=world.secretary, to_organization=world.branch_b, reason="x"
     )
-    second = actions.transfer_approve(transfer=second, by=world.secretary, dues_paid_until=datetime.date.today())
+    second = actions.transfer_approve(transfer=second, by=world.secretary, dues_paid_until=timezone.localdate())
     assert second.letter_number == f"{year}-000002"
     assert len(second.verification_code) == 16
     assert second.verification_code != approved.verification_code
@@ -144,7 +145,7 @@ def test_letter_numbers_run_per_year(world, approved):
 def test_letter_validity_is_one_to_three_months(world, requested, months):
     with pytest.raises(ValidationError):
         actions.transfer_approve(
-            transfer=requested, by=world.secretary, valid_months=months, dues_paid_until=datetime.date.today()
+            transfer=requested, by=world.secretary, valid_months=months, dues_paid_until=timezone.localdate()
         )
     assert reload(requested).status == Transfer.Status.REQUESTED
 
@@ -185,7 +186,7 @@ def test_transfer_out_ends_with_the_member_transferred_out(world):
         reason="回原籍",
     )
     assert t.kind == Transfer.Kind.OUT and t.to_organization is None
-    t = actions.transfer_approve(transfer=t, by=world.secretary, dues_paid_until=datetime.date.today())
+    t = actions.transfer_approve(transfer=t, by=world.secretary, dues_paid_until=timezone.localdate())
     t = actions.transfer_accept(transfer=t, by=world.secretary)  # the receipt came back
     member = Member.objects.get(pk=world.member_a1.pk)
     assert member.status == Member.Status.TRANSFERRED_OUT and t.status == Transfer.Status.DONE
@@ -208,7 +209,7 @@ def test_transfer_in_from_outside(world):
         reason="入职",
     )
     with pytest.raises(ValidationError):
-        actions.transfer_approve(transfer=t, by=world.secretary_b, dues_paid_until=datetime.date.today())
+        actions.transfer_approve(transfer=t, by=world.secretary_b, dues_paid_until=timezone.localdate())
     t = actions.transfer_accept(transfer=t, by=world.secretary_b)
     assert Member.objects.get(pk=newcomer.pk).status == Member.Status.ACTIVE
 

@@ -11,12 +11,6 @@ from notifications.models import Notification
 from tests.factories import UserFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
 def make(user, n=1, **kwargs):
     return [
         Notification.objects.create(recipient=user, title=kwargs.get("title", f"通知{i}"), url=kwargs.get("url", ""))

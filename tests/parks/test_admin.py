@@ -14,12 +14,6 @@ from tests.factories import EnterpriseFactory, OrganizationFactory, RoomFactory,
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The world's users are hashed with PBKDF2 otherwise: seconds per test on a busy machine.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def changelist(model):
     return reverse(f"admin:parks_{model}_changelist")
 

@@ -18,11 +18,6 @@ ROLES = "admin:accounts_roleassignment_changelist"
 ADD_ROLE = "admin:accounts_roleassignment_add"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def text(response):
     return response.content.decode()
 

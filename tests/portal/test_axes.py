@@ -11,11 +11,6 @@ PASSWORD = "Hongfan@2026"
 IP_1, IP_2 = "10.0.0.1", "10.0.0.2"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def attempt(client, username, password, ip):
     client.logout()
     return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip)

@@ -23,11 +23,6 @@ from tests.factories import (
 PASSWORD = "Hongfan@2026"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def stat(html: str, key: str) -> list[int]:
     """All figures shown with data-stat="key"."""
     return [int(n) for n in re.findall(rf'data-stat="{key}">(\d+)<', html)]

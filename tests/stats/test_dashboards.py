@@ -14,7 +14,7 @@ from activities.models import Activity, Attendance
 from members.models import Member, Stage, Transfer
 from services.models import ServiceRequest
 from stats import dashboards, statistics
-from tests.activities.factories import ActivityFactory, AttendanceFactory
+from tests.activities.factories import ActivityFactory, AttendanceFactory, earlier_today
 from tests.factories import EnterpriseFactory, MemberFactory, OrganizationFactory
 from tests.services.factories import ServiceRequestFactory
 
@@ -50,7 +50,7 @@ def data(world, *, branches=1, park=None, today=None):
             full_on=None,
             probationary_on=today - datetime.timedelta(days=400),
         )
-        activity = ActivityFactory(host=branch, starts_at=timezone.now() - datetime.timedelta(hours=3))
+        activity = ActivityFactory(host=branch, starts_at=earlier_today(hours=3))
         for member in members:
             AttendanceFactory(activity=activity, member=member)
         request = ServiceRequestFactory(enterprise=enterprise, requester=world.member_user)
