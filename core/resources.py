@@ -481,10 +481,7 @@ class ImportResource(resources.ModelResource):
         return [self.header_of(column) for column in self.columns]
 
     def export_cell(self, column: Column, obj):
-        if column.export is not None:
-            value = column.export(self, obj)
-        else:
-            value = getattr(obj, column.attribute)
+        value = column.export(self, obj) if column.export is not None else getattr(obj, column.attribute)
         if isinstance(column.parse, ChoiceParser):
             value = column.parse.render(value)
         elif isinstance(value, bool):

@@ -9,6 +9,7 @@ A refused file raises ``ImportRefused`` with a message for the user.
 """
 
 import codecs
+import contextlib
 import csv
 import io
 import zipfile
@@ -57,10 +58,8 @@ def read_bytes(file) -> bytes:
         if size is not None and size > limit:
             raise _too_big(limit)
         if hasattr(file, "seek"):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 file.seek(0)
-            except (OSError, ValueError):
-                pass
         data = file.read(limit + 1)
     if len(data) > limit:
         raise _too_big(limit)

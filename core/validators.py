@@ -10,6 +10,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
@@ -47,7 +48,7 @@ def parse_id_number(value: str) -> tuple[datetime.date, str]:
         birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise ValidationError(_("The ID number does not contain a valid birth date."), code="birth") from None
-    if birth.year < 1900 or birth > datetime.date.today():
+    if birth.year < 1900 or birth > timezone.localdate():
         raise ValidationError(_("The ID number does not contain a valid birth date."), code="birth")
     if id_number_check_char(value[:17]) != value[17]:
         raise ValidationError(_("The check digit of the ID number is wrong."), code="check")

@@ -297,10 +297,7 @@ def _ensure_logins(plan, districts, parks, orgs, members, result):
                 member._change_reason = CHANGE_REASON
                 member.save(update_fields=["user"])
             scope = scope or str(member.organization)
-        if spec.role:
-            role = str(Role(spec.role).label)
-        else:
-            role = _("superuser") if spec.superuser else _("full member")
+        role = str(Role(spec.role).label) if spec.role else _("superuser") if spec.superuser else _("full member")
         result.logins.append((spec.username, role, scope))
 
 

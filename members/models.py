@@ -1,8 +1,7 @@
-import datetime
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -148,7 +147,7 @@ class Member(models.Model):
         return getattr(self, STAGE_DATE_FIELD[stage or self.stage])
 
     def age(self, today=None):
-        today = today or datetime.date.today()
+        today = today or timezone.localdate()
         b = self.birth_date
         return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
 
@@ -354,7 +353,7 @@ class Transfer(models.Model):
         return str(self.to_organization) if self.to_organization_id else self.outside_organization
 
     def letter_expired(self, today=None):
-        today = today or datetime.date.today()
+        today = today or timezone.localdate()
         return bool(self.letter_valid_until and self.letter_valid_until < today)
 
 

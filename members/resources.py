@@ -11,11 +11,11 @@ organisation (that is a transfer) nor change their stage (that is a step of the 
 pipeline): such rows are errors that point to the page that does it.
 """
 
-import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -316,7 +316,7 @@ class MemberResource(ImportResource):
             member.id_number_digest = crypto.digest(member.id_number)
         super().write(new, changed)
         if new:
-            today = datetime.date.today()
+            today = timezone.localdate()
             StageChange.objects.bulk_create(
                 [
                     StageChange(

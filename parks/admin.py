@@ -1,6 +1,7 @@
 """Back office of parks, enterprises, organisations and rooms (scope and roles: portal.admin_base)."""
 
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ALL_PERMISSIONS, CHANGE, VIEW, ScopedAdmin, ScopedRelatedFieldListFilter
@@ -60,7 +61,7 @@ class OrganizationTermFilter(admin.SimpleListFilter):
 
         from .models import TERM_WARNING_DAYS
 
-        today = datetime.date.today()
+        today = timezone.localdate()
         if self.value() == "expired":
             return queryset.filter(term_end__lt=today)
         if self.value() == "ending":

@@ -3,6 +3,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -251,7 +252,7 @@ class Organization(models.Model):
 
     def term_status(self, today=None):
         """'ok', 'ending' (within 90 days), 'expired' or 'unknown'."""
-        today = today or datetime.date.today()
+        today = today or timezone.localdate()
         if not self.term_end:
             return "unknown"
         if self.term_end < today:

@@ -22,7 +22,7 @@ def a1_members(world):
 
 
 def local(year, month, day, hour=10, minute=0):
-    return timezone.make_aware(datetime.datetime(year, month, day, hour, minute))
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 @pytest.fixture

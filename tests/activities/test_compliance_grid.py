@@ -118,7 +118,9 @@ def test_grid_equals_the_reference_construction(world):
 def test_grid_queries_do_not_grow_with_branches(world, django_assert_max_num_queries):
     branches = [OrganizationFactory(park=world.park_a1, parent=world.committee) for _ in range(20)]
     for branch in branches:
-        ActivityFactory(host=branch, starts_at=timezone.make_aware(datetime.datetime(2025, 6, 10, 10)))
+        ActivityFactory(
+            host=branch, starts_at=datetime.datetime(2025, 6, 10, 10, tzinfo=timezone.get_current_timezone())
+        )
     with django_assert_max_num_queries(4):
         rows = selectors.compliance(branches, year=2025, today=datetime.date(2025, 12, 31))
     assert len(rows) == 20

@@ -59,9 +59,11 @@ def test_secretary_logs_an_activity_with_absentees(secretary_client, world):
     }
     world.member_a1.refresh_from_db()
     world.member_group.refresh_from_db()
-    assert world.member_a1.points == 0 and world.member_group.points == 2
+    assert world.member_a1.points == 0
+    assert world.member_group.points == 2
     page = secretary_client.get(activity.get_absolute_url())
-    assert page.status_code == 200 and "支委会" in page.content.decode()
+    assert page.status_code == 200
+    assert "支委会" in page.content.decode()
 
 
 def test_bad_input_gives_400_not_500(secretary_client, world):
@@ -140,7 +142,8 @@ def test_secretary_cannot_see_or_change_another_branchs_activity(secretary_clien
     response = secretary_client.post(reverse("activities:create"), form_data(org=world.branch_b.pk))
     assert response.status_code == 404
     other_activity.refresh_from_db()
-    assert other_activity.title == "支部B的会" and other_activity.status == "held"
+    assert other_activity.title == "支部B的会"
+    assert other_activity.status == "held"
     assert Activity.objects.count() == 1
 
 
@@ -170,7 +173,8 @@ def test_admin_is_scoped(client, world, other_activity):
     response = client.get(reverse("admin:activities_activity_changelist"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "园区A1的会" in body and "支部B的会" not in body
+    assert "园区A1的会" in body
+    assert "支部B的会" not in body
     assert client.get(reverse("admin:activities_activity_change", args=[other_activity.pk])).status_code in (
         302,
         404,
@@ -215,7 +219,9 @@ def test_compliance_table_is_scoped_and_sortable(client, world):
     response = client.get(reverse("activities:compliance"), {"sort": "-rate"})
     assert response.status_code == 200
     body = response.content.decode()
-    assert "支部A1" in body and "支部A2" in body and "支部B" not in body
+    assert "支部A1" in body
+    assert "支部A2" in body
+    assert "支部B" not in body
     rows = response.context["rows"]
     assert [r.organization.name for r in rows][0] == "支部A1"
     ascending = client.get(reverse("activities:compliance"), {"sort": "rate"}).context["rows"]
@@ -241,7 +247,8 @@ def test_member_pages(client, world):
 def test_checklist_row_htmx(secretary_client, world):
     url = reverse("activities:checklist_row", args=[world.member_a1.pk])
     body = secretary_client.get(url, {f"att-{world.member_a1.pk}": "leave"}).content.decode()
-    assert f'name="reason-{world.member_a1.pk}"' in body and "required" in body
+    assert f'name="reason-{world.member_a1.pk}"' in body
+    assert "required" in body
     assert secretary_client.get(reverse("activities:checklist_row", args=[world.member_b.pk])).status_code == 404
 
 

@@ -47,7 +47,8 @@ def test_absentees_get_no_points_and_changes_are_reversed_exactly(world, a1_memb
     )
     absent.refresh_from_db()
     leave.refresh_from_db()
-    assert absent.points == 0 and leave.points == 0
+    assert absent.points == 0
+    assert leave.points == 0
     present = a1_members[2]
     present.refresh_from_db()
     assert present.points == 2
@@ -90,7 +91,7 @@ def test_leave_needs_a_reason(world, a1_members, log):
     assert not Activity.objects.exists()
 
 
-@pytest.mark.parametrize("present, quorum", [(2, False), (3, True)])
+@pytest.mark.parametrize(("present", "quorum"), [(2, False), (3, True)])
 def test_party_congress_quorum(world, log, present, quorum):
     # Five full members in the branch (and its party group), one probationary who does not vote.
     from tests.factories import MemberFactory
@@ -132,7 +133,8 @@ def test_calendar_counts_activity_in_its_local_month(world, log):
     states = {cell.period.index: cell.state for cell in row.cells}
     assert states[3] == "missing"
     assert states[4] == "held"
-    assert branch.rate is not None and branch.met >= 1
+    assert branch.rate is not None
+    assert branch.met >= 1
 
 
 def test_cell_states_due_soon_and_upcoming(world, log):
@@ -140,7 +142,9 @@ def test_cell_states_due_soon_and_upcoming(world, log):
     branch = selectors.compliance([world.branch_a1], year=2026, today=today)[0]
     row = next(r for r in branch.rows if r.rule.kind == "committee_meeting")
     states = {cell.period.index: cell.state for cell in row.cells}
-    assert states[4] == "missing" and states[5] == "due_soon" and states[6] == "upcoming"
+    assert states[4] == "missing"
+    assert states[5] == "due_soon"
+    assert states[6] == "upcoming"
     early = selectors.compliance([world.branch_a1], year=2026, today=datetime.date(2026, 5, 2))[0]
     row = next(r for r in early.rows if r.rule.kind == "committee_meeting")
     assert row.cells[4].state == "due"

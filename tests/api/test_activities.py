@@ -152,7 +152,8 @@ class TestAttendances(Eager, APIViewTestCases.ReadOnly):
         own = self.visible(world)
         other = AttendanceFactory(activity=activity_a1(world), member=world.member_a1_other)
         ids = self.ids(api(world.member_user).get(self.list_url()))
-        assert own.pk in ids and other.pk not in ids
+        assert own.pk in ids
+        assert other.pk not in ids
 
 
 class TestActivityFiles(Eager, APIViewTestCases.GetObject, APIViewTestCases.ListObjects, APIViewTestCases.QueryCount):
@@ -190,7 +191,8 @@ class TestActivityFiles(Eager, APIViewTestCases.GetObject, APIViewTestCases.List
         response = self.upload(api(world.secretary), activity_a1(world))
         assert response.status_code == 201, response.content
         body = response.json()
-        assert body["activity"] == activity_a1(world).pk and body["kind"] == "photo"
+        assert body["activity"] == activity_a1(world).pk
+        assert body["kind"] == "photo"
         assert body["url"].startswith("/media/activities/")
         assert ActivityFile.objects.filter(pk=body["id"], activity=activity_a1(world)).exists()
 
@@ -353,7 +355,8 @@ def test_log_an_activity_with_attendance(world, api):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "held"
-    assert body["attendance_count"] == 2 and body["present_count"] == 1
+    assert body["attendance_count"] == 2
+    assert body["present_count"] == 1
     activity = Activity.objects.get(pk=body["id"])
     assert activity.created_by == world.secretary
     rows = {a.member_id: a.status for a in activity.attendances.all()}
@@ -418,17 +421,20 @@ def test_attendance_bad_input_is_400_with_field_errors(world, api):
         {"entries": [{"member": world.member_a1.pk, "status": "x"}]},
         format="json",
     )
-    assert bad_status.status_code == 400 and "entries" in bad_status.json()
+    assert bad_status.status_code == 400
+    assert "entries" in bad_status.json()
     outsider = client.post(
         url("activity-attendance", activity), {"entries": [{"member": world.member_b.pk}]}, format="json"
     )
-    assert outsider.status_code == 400 and "attendance" in outsider.json()
+    assert outsider.status_code == 400
+    assert "attendance" in outsider.json()
     leave = client.post(
         url("activity-attendance", activity),
         {"entries": [{"member": world.member_a1.pk, "status": "leave"}]},
         format="json",
     )
-    assert leave.status_code == 400 and "attendance" in leave.json()
+    assert leave.status_code == 400
+    assert "attendance" in leave.json()
     hours = client.post(
         url("activity-attendance", activity),
         {"entries": [{"member": world.member_a1.pk, "volunteer_hours": "99"}]},
@@ -466,11 +472,14 @@ def test_update_bad_input_is_400(world, api):
         {"ends_at": (activity.starts_at - datetime.timedelta(hours=1)).isoformat()},
         format="json",
     )
-    assert response.status_code == 400 and "ends_at" in response.json()
+    assert response.status_code == 400
+    assert "ends_at" in response.json()
     response = client.patch(url("activity-detail", activity), {"co_hosts": [world.branch_a1.pk]}, format="json")
-    assert response.status_code == 400 and "co_hosts" in response.json()
+    assert response.status_code == 400
+    assert "co_hosts" in response.json()
     response = client.patch(url("activity-detail", activity), {"kind": "dance"}, format="json")
-    assert response.status_code == 400 and "kind" in response.json()
+    assert response.status_code == 400
+    assert "kind" in response.json()
 
 
 def test_create_bad_input_is_400(world, api):
@@ -482,7 +491,8 @@ def test_create_bad_input_is_400(world, api):
     # A host outside the secretary's branch is not a valid choice.
     data = {"host": world.branch_b.pk, "kind": "committee_meeting", "title": "x", "starts_at": past()}
     response = client.post(url("activity-list"), data, format="json")
-    assert response.status_code == 400 and "host" in response.json()
+    assert response.status_code == 400
+    assert "host" in response.json()
 
 
 def test_checklist(world, api):
@@ -512,7 +522,8 @@ def test_another_branch_cannot_read_or_change_activities_or_attendance(world, ap
     assert client.get(url("attendance-detail", attendance)).status_code == 404
     assert client.get(url("attendance-list", activity=activity.pk)).json()["count"] == 0
     activity.refresh_from_db()
-    assert activity.title == "支委会A1" and activity.status == Activity.Status.HELD
+    assert activity.title == "支委会A1"
+    assert activity.status == Activity.Status.HELD
     assert Attendance.objects.filter(activity=activity).count() == 1
 
 
@@ -569,7 +580,9 @@ def test_co_host_and_room_as_on_the_page(world, api):
     }
     response = api(world.secretary).post(url("activity-list"), data, format="json")
     assert response.status_code == 201, response.content
-    assert response.json()["co_hosts"] == [sibling.pk] and response.json()["room"] == room.pk
+    assert response.json()["co_hosts"] == [sibling.pk]
+    assert response.json()["room"] == room.pk
     # A branch of another district is no choice at all.
     response = api(world.secretary).post(url("activity-list"), {**data, "co_hosts": [world.branch_b.pk]}, format="json")
-    assert response.status_code == 400 and "co_hosts" in response.json()
+    assert response.status_code == 400
+    assert "co_hosts" in response.json()

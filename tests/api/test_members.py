@@ -67,10 +67,12 @@ class TestMembers(APIViewTestCases.Full):
     def test_id_number_masked_unless_permitted(self, world, api):
         member = world.member_a1_other
         body = api(world.secretary).get(self.detail_url(member)).json()
-        assert body["id_number"] == member.id_number_masked and body["id_number_masked"] is True
+        assert body["id_number"] == member.id_number_masked
+        assert body["id_number_masked"] is True
         assert body["phone"] == member.phone_masked
         body = api(world.park_admin).get(self.detail_url(member)).json()
-        assert body["id_number"] == member.id_number and body["id_number_masked"] is False
+        assert body["id_number"] == member.id_number
+        assert body["id_number_masked"] is False
         own = api(world.member_user).get(self.detail_url(world.member_a1)).json()
         assert own["id_number"] == world.member_a1.id_number
         listed = api(world.official).get(self.list_url()).json()["results"]
@@ -81,7 +83,8 @@ class TestMembers(APIViewTestCases.Full):
         data = self.create_data(world)
         bad = dict(data, id_number=data["id_number"][:-1] + ("0" if data["id_number"][-1] != "0" else "1"))
         response = client.post(self.list_url(), bad, format="json")
-        assert response.status_code == 400 and "id_number" in response.json()
+        assert response.status_code == 400
+        assert "id_number" in response.json()
         duplicate = dict(data, id_number=world.member_b.id_number)
         response = client.post(self.list_url(), duplicate, format="json")
         assert response.status_code == 400
@@ -134,7 +137,8 @@ class TestMembers(APIViewTestCases.Full):
         url = self.detail_url(world.member_a1_other) + "correct-stage/"
         body = {"to_stage": "probationary", "effective_on": "2016-09-01", "reason": ""}
         response = api(world.park_admin).post(url, body, format="json")
-        assert response.status_code == 400 and "reason" in response.json()
+        assert response.status_code == 400
+        assert "reason" in response.json()
 
     def test_filters(self, world, api):
         client = api(world.official)
@@ -216,10 +220,13 @@ class TestTransfers(
             )
         assert response.status_code == 200, response.content
         body = response.json()
-        assert body["status"] == "approved" and body["letter_number"] and body["verification_code"]
+        assert body["status"] == "approved"
+        assert body["letter_number"]
+        assert body["verification_code"]
         # The receiving side sees the letter, but not its verification code.
         seen = api(world.secretary_b).get(url).json()
-        assert seen["letter_number"] == body["letter_number"] and seen["verification_code"] is None
+        assert seen["letter_number"] == body["letter_number"]
+        assert seen["verification_code"] is None
         response = api(world.secretary_b).post(url + "accept/")
         assert response.status_code == 200, response.content
         assert response.json()["status"] == "done"
@@ -237,9 +244,11 @@ class TestTransfers(
         url = self.detail_url(transfer)
         assert api(world.secretary).patch(url, {"status": "done"}, format="json").status_code == 405
         response = api(world.secretary).post(url + "reject/", {"reason": ""}, format="json")
-        assert response.status_code == 400 and "reason" in response.json()
+        assert response.status_code == 400
+        assert "reason" in response.json()
         response = api(world.secretary).post(url + "reject/", {"reason": "材料不全"}, format="json")
-        assert response.status_code == 200 and response.json()["status"] == "rejected"
+        assert response.status_code == 200
+        assert response.json()["status"] == "rejected"
 
     def test_cancel_by_member_and_second_open_refused(self, world, api):
         client = api(world.member_user)
@@ -315,7 +324,8 @@ class TestApplicationTalks(
     def test_talk_for_other_branch_is_400(self, world, api):
         body = {"member": applicant(world.branch_b).pk, "held_on": TODAY.isoformat()}
         response = api(world.secretary).post(self.list_url(), body, format="json")
-        assert response.status_code == 400 and "member" in response.json()
+        assert response.status_code == 400
+        assert "member" in response.json()
 
 
 class TestDuesPayments(
@@ -367,7 +377,8 @@ class TestDuesPayments(
     def test_future_payment_is_400(self, world, api):
         data = dict(self.create_data(world), paid_on=(TODAY + datetime.timedelta(days=3)).isoformat())
         response = api(world.secretary).post(self.list_url(), data, format="json")
-        assert response.status_code == 400 and "paid_on" in response.json()
+        assert response.status_code == 400
+        assert "paid_on" in response.json()
 
 
 def test_letter_verify_is_public(world, api):

@@ -97,7 +97,8 @@ class TestNotifications(APIViewTestCases.ReadOnly):
         notification = self.visible(world)
         other = Notification.objects.create(recipient=world.secretary, title="second")
         response = client.post(self.detail_url(notification) + "mark-read/")
-        assert response.status_code == 200 and response.json()["read"] is True
+        assert response.status_code == 200
+        assert response.json()["read"] is True
         assert client.get(self.list_url(read_at__isnull="true")).json()["count"] == 1
         response = client.post(self.list_url() + "mark-all-read/")
         assert response.json() == {"marked": 1}
@@ -135,7 +136,9 @@ def test_docs_served_locally(world, client):
         response = client.get(url)
         assert response.status_code == 200
         html = response.content.decode()
-        assert "cdn" not in html.lower() and "unpkg" not in html and "jsdelivr" not in html
+        assert "cdn" not in html.lower()
+        assert "unpkg" not in html
+        assert "jsdelivr" not in html
     assert client.get("/api/v1/schema/").status_code == 200
 
 
@@ -159,11 +162,13 @@ def test_token_page_creates_shows_once_and_revokes(world, client):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api_client.get("/api/v1/users/me/").json()["username"] == "secretary"
     again = client.get("/accounts/tokens/").content.decode()
-    assert key not in again and key[-4:] in again
+    assert key not in again
+    assert key[-4:] in again
     # Replacing it invalidates the old key.
     response = client.post("/accounts/tokens/", {"action": "create"})
     new_key = Token.objects.get(user=user).key
-    assert new_key != key and new_key in response.content.decode()
+    assert new_key != key
+    assert new_key in response.content.decode()
     assert api_client.get("/api/v1/users/me/").status_code == 401
     response = client.post("/accounts/tokens/", {"action": "revoke"}, follow=True)
     assert not Token.objects.filter(user=user).exists()
@@ -179,7 +184,8 @@ def test_token_page_in_menu_for_everyone(world, client):
 
 def test_token_page_needs_login(client):
     response = client.get("/accounts/tokens/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_token_is_per_user(world, client):

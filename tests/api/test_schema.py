@@ -68,4 +68,5 @@ def test_errors_are_described(schema):
 
 def test_security_schemes(schema):
     schemes = schema["components"]["securitySchemes"]
-    assert "tokenAuth" in schemes and "cookieAuth" in schemes
+    assert "tokenAuth" in schemes
+    assert "cookieAuth" in schemes

@@ -110,7 +110,8 @@ class TestServiceCategories(APIViewTestCases.Full):
 
     def test_duplicate_code_is_400(self, world, api):
         response = api(world.superuser).post(self.list_url(), {"code": category().code, "name": "x"})
-        assert response.status_code == 400 and "code" in response.json()
+        assert response.status_code == 400
+        assert "code" in response.json()
 
 
 class TestEnterpriseContacts(Eager, APIViewTestCases.Full):
@@ -181,7 +182,8 @@ class TestServiceTeams(Eager, APIViewTestCases.Full):
     def test_another_park_is_refused(self, world, api):
         data = {"park": world.park_a2.pk, "name": "x", "kind": "tax"}
         response = api(world.park_admin).post(self.list_url(), data, format="json")
-        assert response.status_code == 400 and "park" in response.json()
+        assert response.status_code == 400
+        assert "park" in response.json()
 
     def test_team_member_sees_the_team(self, world, api):
         assert self.visible(world).pk in self.ids(api(world.service).get(self.list_url()))
@@ -296,12 +298,14 @@ class TestWishes(
     def test_personal_numbers_are_refused(self, world, api):
         data = {"park": world.park_a1.pk, "beneficiary": "小红", "need": "请打电话 13812345678"}
         response = api(world.park_admin).post(self.list_url(), data, format="json")
-        assert response.status_code == 400 and "need" in response.json()
+        assert response.status_code == 400
+        assert "need" in response.json()
 
     def test_another_park_is_not_a_choice(self, world, api):
         data = {"park": world.park_b.pk, "beneficiary": "小红", "need": "书包"}
         response = api(world.park_admin).post(self.list_url(), data, format="json")
-        assert response.status_code == 400 and "park" in response.json()
+        assert response.status_code == 400
+        assert "park" in response.json()
 
 
 class TestRoomBookings(
@@ -363,7 +367,8 @@ def test_request_workflow_through_the_api(svc, api, django_capture_on_commit_cal
         )
     assert response.status_code == 201, response.content
     req = ServiceRequest.objects.get(pk=response.json()["id"])
-    assert req.park == w.park_a1 and req.requester == w.contact
+    assert req.park == w.park_a1
+    assert req.requester == w.contact
     assert Notification.objects.filter(recipient=w.park_admin).count() == 1
 
     def step(user, name, data=None):
@@ -378,7 +383,8 @@ def test_request_workflow_through_the_api(svc, api, django_capture_on_commit_cal
     assert step(w.service, "start").json()["status"] == "in_progress"
     assert step(w.service, "resolve", {"note": "已对接银行"}).json()["status"] == "resolved"
     closed = step(w.contact, "close", {"rating": 5, "comment": "很满意"}).json()
-    assert closed["status"] == "closed" and closed["rating"] == 5
+    assert closed["status"] == "closed"
+    assert closed["rating"] == 5
     kinds = list(req.events.values_list("kind", flat=True))
     assert kinds == ["submitted", "accepted", "assigned", "started", "resolved", "closed"]
     assert all(e.actor_id for e in req.events.all())
@@ -396,12 +402,15 @@ def test_request_steps_refused(svc, api):  # noqa: F811
     req = ServiceRequestFactory(enterprise=w.enterprise_a1, requester=w.contact)
     # A rule of the workflow: 400 with the field at fault.
     response = api(w.park_admin).post(url("servicerequest-reject", req), {"reason": ""}, format="json")
-    assert response.status_code == 400 and "reason" in response.json()
+    assert response.status_code == 400
+    assert "reason" in response.json()
     response = api(w.park_admin).post(url("servicerequest-assign", req), {"team": w.team_b.pk}, format="json")
-    assert response.status_code == 400 and "team" in response.json()  # another park's team is no choice
+    assert response.status_code == 400
+    assert "team" in response.json()
     assert api(w.park_admin).post(url("servicerequest-start", req)).status_code == 403  # not in the team
     response = api(w.contact).post(url("servicerequest-close", req), {"rating": 9}, format="json")
-    assert response.status_code == 400 and "rating" in response.json()
+    assert response.status_code == 400
+    assert "rating" in response.json()
     assert api(w.park_admin).post(url("servicerequest-resolve", req), {}, format="json").status_code == 400
     # Who may not take the step at all: 403; who cannot see the request: 404.
     assert api(w.official).post(url("servicerequest-accept", req)).status_code == 403
@@ -409,10 +418,12 @@ def test_request_steps_refused(svc, api):  # noqa: F811
     assert api(w.park_admin_b).post(url("servicerequest-accept", req)).status_code == 404
     assert api(w.secretary_b).get(url("servicerequest-detail", req)).status_code == 404
     req.refresh_from_db()
-    assert req.status == "submitted" and req.events.count() == 0
+    assert req.status == "submitted"
+    assert req.events.count() == 0
     # Rejected with a reason.
     response = api(w.park_admin).post(url("servicerequest-reject", req), {"reason": "不属于受理范围"}, format="json")
-    assert response.status_code == 200 and response.json()["reject_reason"] == "不属于受理范围"
+    assert response.status_code == 200
+    assert response.json()["reject_reason"] == "不属于受理范围"
     assert req.events.get().kind == "rejected"
 
 
@@ -421,9 +432,11 @@ def test_submit_refusals(svc, api):  # noqa: F811
     data = {"category": category().pk, "title": "t", "description": "d"}
     assert api(w.outsider).post(url("servicerequest-list"), data, format="json").status_code == 403
     response = api(w.contact).post(url("servicerequest-list"), {**data, "enterprise": w.enterprise_b.pk}, format="json")
-    assert response.status_code == 400 and "enterprise" in response.json()
+    assert response.status_code == 400
+    assert "enterprise" in response.json()
     response = api(w.member_user).post(url("servicerequest-list"), {**data, "urgency": "now"}, format="json")
-    assert response.status_code == 400 and "urgency" in response.json()
+    assert response.status_code == 400
+    assert "urgency" in response.json()
 
 
 def test_comment_with_attachment(svc, api, django_capture_on_commit_callbacks):  # noqa: F811
@@ -435,7 +448,8 @@ def test_comment_with_attachment(svc, api, django_capture_on_commit_callbacks): 
             url("servicerequest-comment", req), {"text": "补充材料", "attachment": upload}, format="multipart"
         )
     assert response.status_code == 201, response.content
-    assert response.json()["kind"] == "comment" and response.json()["attachment_url"].startswith("/media/")
+    assert response.json()["kind"] == "comment"
+    assert response.json()["attachment_url"].startswith("/media/")
     assert Notification.objects.filter(recipient=w.park_admin, title__contains=req.title).exists()
     assert api(w.contact).post(url("servicerequest-comment", req), {}, format="json").status_code == 400
 
@@ -453,12 +467,14 @@ def test_wish_workflow(svc, api, django_capture_on_commit_callbacks):  # noqa: F
     assert api(w.contact_b).post(url("wish-claim", wish)).status_code == 404
     assert api(w.park_admin).post(url("wish-claim", wish)).status_code == 403
     response = api(w.member_user).post(url("wish-claim", wish))
-    assert response.status_code == 200 and response.json()["status"] == "claimed"
+    assert response.status_code == 200
+    assert response.json()["status"] == "claimed"
     assert response.json()["claimed_by"] == w.member_a1.pk
     assert api(w.member_user).post(url("wish-claim", wish)).status_code in (400, 404)
     assert api(w.member_user).post(url("wish-fulfil", wish), {"note": ""}, format="json").status_code == 400
     response = api(w.member_user).post(url("wish-fulfil", wish), {"note": "已送到"}, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "fulfilled"
+    assert response.status_code == 200
+    assert response.json()["status"] == "fulfilled"
     assert api(w.park_admin).post(url("wish-cancel", wish)).status_code == 400  # fulfilled already
     other = WishFactory(park=w.park_a1)
     assert api(w.official).post(url("wish-cancel", other)).status_code == 403
@@ -474,7 +490,8 @@ def test_booking_workflow_and_overlap(svc, api, django_capture_on_commit_callbac
         "purpose": "支部学习",
     }
     first = api(w.member_user).post(url("roombooking-list"), data, format="json")
-    assert first.status_code == 201 and first.json()["status"] == "pending"
+    assert first.status_code == 201
+    assert first.json()["status"] == "pending"
     booking = RoomBooking.objects.get(pk=first.json()["id"])
     # A second pending one for the same slot is allowed until one is confirmed.
     second = RoomBooking.objects.get(
@@ -485,23 +502,27 @@ def test_booking_workflow_and_overlap(svc, api, django_capture_on_commit_callbac
     assert api(w.member_user).post(url("roombooking-confirm", booking)).status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
         response = api(w.park_admin).post(url("roombooking-confirm", booking))
-    assert response.status_code == 200 and response.json()["status"] == "confirmed"
+    assert response.status_code == 200
+    assert response.json()["status"] == "confirmed"
     assert Notification.objects.filter(recipient=w.member_user, title__contains=w.room_a1.name).exists()
     # Now the slot is taken: a new request is a 400 on starts_at, confirming the other one a 400.
     overlap = {**data, "starts_at": tomorrow(10).isoformat(), "ends_at": tomorrow(12).isoformat()}
     response = api(w.member_user).post(url("roombooking-list"), overlap, format="json")
-    assert response.status_code == 400 and "starts_at" in response.json()
+    assert response.status_code == 400
+    assert "starts_at" in response.json()
     response = api(w.park_admin).post(url("roombooking-confirm", second))
     assert response.status_code == 400
     assert RoomBooking.objects.filter(status="confirmed").count() == 1
     # Decline needs a reason; then the requester's cancel.
     response = api(w.park_admin).post(url("roombooking-decline", second), {"reason": ""}, format="json")
-    assert response.status_code == 400 and "reason" in response.json()
+    assert response.status_code == 400
+    assert "reason" in response.json()
     response = api(w.park_admin).post(url("roombooking-decline", second), {"reason": "时段已满"}, format="json")
     assert response.json()["status"] == "declined"
     assert api(w.contact_b).post(url("roombooking-cancel", booking)).status_code == 404
     response = api(w.member_user).post(url("roombooking-cancel", booking))
-    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
 
 
 def test_booking_bad_input(svc, api):  # noqa: F811
@@ -509,11 +530,14 @@ def test_booking_bad_input(svc, api):  # noqa: F811
     client = api(w.member_user)
     data = {"room": w.room_a1.pk, "starts_at": tomorrow(11).isoformat(), "ends_at": tomorrow(9).isoformat()}
     response = client.post(url("roombooking-list"), {**data, "purpose": "x"}, format="json")
-    assert response.status_code == 400 and "ends_at" in response.json()
+    assert response.status_code == 400
+    assert "ends_at" in response.json()
     response = client.post(url("roombooking-list"), {**data, "purpose": ""}, format="json")
-    assert response.status_code == 400 and "purpose" in response.json()
+    assert response.status_code == 400
+    assert "purpose" in response.json()
     response = client.post(url("roombooking-list"), {**data, "room": w.room_b.pk, "purpose": "x"}, format="json")
-    assert response.status_code == 400 and "room" in response.json()
+    assert response.status_code == 400
+    assert "room" in response.json()
     outsider = UserFactory()
     response = api(outsider).post(
         url("roombooking-list"),
@@ -525,7 +549,8 @@ def test_booking_bad_input(svc, api):  # noqa: F811
         },
         format="json",
     )
-    assert response.status_code == 400 and "room" in response.json()  # a room the outsider cannot book
+    assert response.status_code == 400
+    assert "room" in response.json()
 
 
 @pytest.mark.postgres
@@ -556,7 +581,8 @@ def test_status_in_a_body_is_ignored(svc, api):  # noqa: F811
     data = {"category": category().pk, "title": "t", "description": "d", "status": "closed", "rating": 5}
     response = api(w.member_user).post(url("servicerequest-list"), data, format="json")
     assert response.status_code == 201
-    assert response.json()["status"] == "submitted" and response.json()["rating"] is None
+    assert response.json()["status"] == "submitted"
+    assert response.json()["rating"] is None
 
 
 def test_decline_and_withdraw_notify_as_on_the_pages(svc, api, django_capture_on_commit_callbacks):  # noqa: F811
@@ -564,7 +590,8 @@ def test_decline_and_withdraw_notify_as_on_the_pages(svc, api, django_capture_on
     booking = RoomBookingFactory(room=w.room_a1, booked_by=w.member_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = api(w.park_admin).post(url("roombooking-decline", booking), {"reason": "装修"}, format="json")
-    assert response.status_code == 200 and response.json()["decline_reason"] == "装修"
+    assert response.status_code == 200
+    assert response.json()["decline_reason"] == "装修"
     assert Notification.objects.filter(recipient=w.member_user, body="装修").exists()
     wish = WishFactory(park=w.park_a1, status="claimed", claimed_by=w.member_a1)
     with django_capture_on_commit_callbacks(execute=True):

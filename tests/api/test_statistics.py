@@ -97,7 +97,8 @@ def test_trend(world, activity):
     response = token_client(world.park_admin).get(endpoint("trend", "park", world.park_a1), {"months": 6})
     assert response.status_code == 200
     assert response.json() == statistics.monthly_trend(scope, months=6)
-    assert len(response.json()) == 6 and response.json()[-1]["activities"] == 1
+    assert len(response.json()) == 6
+    assert response.json()[-1]["activities"] == 1
 
 
 def test_compliance(world, activity):
@@ -109,7 +110,8 @@ def test_compliance(world, activity):
     expected = statistics.compliance_by_branch(statistics.StatScope.of(world.district_a), year=year)
     assert [row["met"] for row in rows] == [branch.met for branch in expected]
     committee = next(rule for rule in rows[0]["rules"] if rule["kind"] == "committee_meeting")
-    assert len(committee["cells"]) == 12 and committee["met"] >= 1
+    assert len(committee["cells"]) == 12
+    assert committee["met"] >= 1
 
 
 def test_query_count_does_not_grow(world, django_assert_max_num_queries):
@@ -150,7 +152,8 @@ def test_schema_describes_the_bodies(world):
     figures = paths["/api/v1/statistics/{kind}/{id}/"]["get"]
     assert figures["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/StatFigures")
     assert {p["name"] for p in figures["parameters"]} >= {"kind", "id", "period"}
-    assert "404" in figures["responses"] and "400" in figures["responses"]
+    assert "404" in figures["responses"]
+    assert "400" in figures["responses"]
     members = schema["components"]["schemas"]["StatMemberFigures"]["properties"]
     assert {"total", "by_stage", "new", "transferred_in"} <= set(members)
     assert "/api/v1/statistics/{kind}/{id}/trend/" in paths

@@ -51,7 +51,9 @@ def test_official_reads_rebuilds_and_downloads_a_report(new_page, district):
     page.click(f'[data-report="{district.pk}"] a')
     page.wait_for_load_state("networkidle")
     total = page.locator('[data-figure="members.total"] td')
-    assert total.nth(1).inner_text() == "4" and total.nth(2).inner_text() == "3" and total.nth(3).inner_text() == "+1"
+    assert total.nth(1).inner_text() == "4"
+    assert total.nth(2).inner_text() == "3"
+    assert total.nth(3).inner_text() == "+1"
     screenshot(page, "report-detail")
 
     page.click("#rebuild-now")
@@ -63,7 +65,8 @@ def test_official_reads_rebuilds_and_downloads_a_report(new_page, district):
         page.click("#download-excel")
     download = download_info.value
     assert download.suggested_filename.endswith("2026-10.xlsx")
-    book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+    with open(download.path(), "rb") as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
     assert [c.value for c in book["党员"][1]] == ["指标", "本期", "上期", "变化"]
 
 

@@ -84,6 +84,8 @@ def test_financing_request_from_submission_to_rating(new_page, park):
     screenshot(page, "services-4-closed-phone")
 
     request.refresh_from_db()
-    assert request.status == "closed" and request.rating == 5 and request.team == park["finance"]
+    assert request.status == "closed"
+    assert request.rating == 5
+    assert request.team == park["finance"]
     assert Notification.objects.filter(recipient__username="service").exists()
     assert Notification.objects.filter(recipient__username="contact").count() == 3  # assigned, started, resolved

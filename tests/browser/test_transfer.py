@@ -1,9 +1,8 @@
 """Acceptance (issue 4): a member of one branch moves to a branch of another park, step by step in the
 browser; out-of-order and duplicate steps are refused with a clear message and change nothing."""
 
-import datetime
-
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role
 from members.models import Member, Transfer
@@ -58,7 +57,8 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     rp.goto(f"/members/transfers/{transfer.pk}/")
     assert rp.locator("form[action$='/accept/']").count() == 0  # the page offers no such step
     response = crafted_post(rp, f"/members/transfers/{transfer.pk}/accept/")
-    assert response.status == 400 and "approved" in response.text()
+    assert response.status == 400
+    assert "approved" in response.text()
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.REQUESTED
 
     # 3. The sending secretary finds it in the inbox and approves.
@@ -67,17 +67,18 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     sp.goto("/members/transfers/inbox/")
     sp.locator("#inbox-outgoing a", has_text="张三").click()
     sp.select_option("select[name=valid_months]", "2")
-    sp.fill("input[name=dues_paid_until]", f"{datetime.date.today():%Y-%m}")
+    sp.fill("input[name=dues_paid_until]", f"{timezone.localdate():%Y-%m}")
     sp.click("#approve-form button[type=submit]")
     sp.wait_for_selector(".alert-success")
     transfer.refresh_from_db()
-    assert transfer.status == Transfer.Status.APPROVED and transfer.letter_number
+    assert transfer.status == Transfer.Status.APPROVED
+    assert transfer.letter_number
     screenshot(sp, "transfer-2-approved")
     # Approving twice is refused and changes nothing.
     response = crafted_post(
         sp,
         f"/members/transfers/{transfer.pk}/approve/",
-        {"valid_months": "1", "dues_paid_until": f"{datetime.date.today():%Y-%m}"},
+        {"valid_months": "1", "dues_paid_until": f"{timezone.localdate():%Y-%m}"},
     )
     assert response.status == 400
     assert Transfer.objects.get(pk=transfer.pk).letter_number == transfer.letter_number
@@ -110,7 +111,8 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     anonymous.fill("input[name=code]", code)
     anonymous.click("#verify-form button[type=submit]")
     result = anonymous.locator("#verify-result").inner_text()
-    assert "张三" not in anonymous.content() and "支部" not in result
+    assert "张三" not in anonymous.content()
+    assert "支部" not in result
     screenshot(anonymous, "transfer-5-verify")
 
     # 7. A step on a finished transfer is refused.

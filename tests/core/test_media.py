@@ -43,7 +43,8 @@ def test_other_branches_and_districts_get_404(client, world, files):
 
 def test_anonymous_users_are_sent_to_log_in(client, files):
     response = client.get(files[0].file.url)
-    assert response.status_code == 302 and "/accounts/login/" in response.url
+    assert response.status_code == 302
+    assert "/accounts/login/" in response.url
 
 
 def test_active_content_is_downloaded_never_rendered(client, world, files):

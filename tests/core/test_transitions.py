@@ -61,19 +61,20 @@ def test_a_step_from_a_wrong_state_is_refused_and_writes_nothing(
     transfer, recipient, django_capture_on_commit_callbacks
 ):
     calls = []
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(ValidationError) as refused:
-            transition(
-                transfer,
-                STEPS["accept"],
-                changes=lambda obj: calls.append("changes") or {"closed_at": timezone.now()},
-                record=record_event(TransferEvent.Action.ACCEPT),
-                notify=notify_user(recipient),
-            )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ValidationError) as refused:
+        transition(
+            transfer,
+            STEPS["accept"],
+            changes=lambda obj: calls.append("changes") or {"closed_at": timezone.now()},
+            record=record_event(TransferEvent.Action.ACCEPT),
+            notify=notify_user(recipient),
+        )
     assert refused.value.messages == ["Not approved yet."]  # the message for that state
-    assert calls == [] and callbacks == []
+    assert calls == []
+    assert callbacks == []
     transfer.refresh_from_db()
-    assert transfer.status == S.REQUESTED and transfer.closed_at is None
+    assert transfer.status == S.REQUESTED
+    assert transfer.closed_at is None
     assert not TransferEvent.objects.exists()
     assert not Notification.objects.exists()
 
@@ -117,8 +118,10 @@ def test_a_right_step_writes_the_state_its_fields_and_exactly_one_event(transfer
             record=record_event(TransferEvent.Action.APPROVE, by=by, note="letter"),
             notify=notify_user(recipient),
         )
-    assert isinstance(done, Done) and done.from_state == S.REQUESTED
-    assert done.obj.status == S.APPROVED and done.event.to_status == S.APPROVED
+    assert isinstance(done, Done)
+    assert done.from_state == S.REQUESTED
+    assert done.obj.status == S.APPROVED
+    assert done.event.to_status == S.APPROVED
     transfer.refresh_from_db()
     assert (transfer.status, transfer.letter_number, transfer.reason) == (S.APPROVED, "2026-000001", "换工作")
     event = TransferEvent.objects.get()
@@ -132,7 +135,9 @@ def test_a_right_step_writes_the_state_its_fields_and_exactly_one_event(transfer
     assert event == done.event
     updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "members_transfer"')]
     assert len(updates) == 1
-    assert '"status"' in updates[0] and '"letter_number"' in updates[0] and '"reason"' not in updates[0]
+    assert '"status"' in updates[0]
+    assert '"letter_number"' in updates[0]
+    assert '"reason"' not in updates[0]
 
 
 def test_the_target_may_come_from_the_row_or_the_action(transfer):
@@ -158,7 +163,8 @@ def test_notifications_are_sent_only_after_commit(transfer, recipient, django_ca
             notify=notify_user(recipient, "approved"),
         )
         assert not Notification.objects.exists()  # not inside the transaction
-    assert len(callbacks) == 1 and not Notification.objects.exists()
+    assert len(callbacks) == 1
+    assert not Notification.objects.exists()
     callbacks[0]()  # the commit
     assert list(Notification.objects.values_list("recipient", "title")) == [(recipient.pk, "approved")]
 
@@ -168,11 +174,12 @@ def test_a_refusal_after_the_notify_call_sends_nothing(transfer, recipient, djan
         notify_user(recipient)(obj, from_state)
         raise ValidationError("late refusal")
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(ValidationError):
-            transition(transfer, STEPS["approve"], record=record_event("approve"), notify=notify_then_fail)
-    assert callbacks == [] and not Notification.objects.exists()
-    assert not TransferEvent.objects.exists() and Transfer.objects.get().status == S.REQUESTED
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ValidationError):
+        transition(transfer, STEPS["approve"], record=record_event("approve"), notify=notify_then_fail)
+    assert callbacks == []
+    assert not Notification.objects.exists()
+    assert not TransferEvent.objects.exists()
+    assert Transfer.objects.get().status == S.REQUESTED
 
 
 def test_begin_creates_records_and_notifies(recipient, django_capture_on_commit_callbacks):
@@ -184,8 +191,10 @@ def test_begin_creates_records_and_notifies(recipient, django_capture_on_commit_
             record=record_event(TransferEvent.Action.REQUEST),
             notify=notify_user(recipient),
         )
-    assert done.obj.status == S.REQUESTED and done.from_state == ""
-    assert TransferEvent.objects.get().from_status == "" and Notification.objects.count() == 1
+    assert done.obj.status == S.REQUESTED
+    assert done.from_state == ""
+    assert TransferEvent.objects.get().from_status == ""
+    assert Notification.objects.count() == 1
 
 
 @pytest.mark.postgres
@@ -218,7 +227,8 @@ def test_two_concurrent_steps_make_exactly_one_transition(recipient):
         t.start()
     for t in threads:
         t.join(30)
-    assert len(results) == 1 and len(errors) == 1
+    assert len(results) == 1
+    assert len(errors) == 1
     assert errors[0].messages == ["This transfer cannot be approved: it is letter issued."]
     assert TransferEvent.objects.filter(transfer=transfer).count() == 1
     assert Transfer.objects.get(pk=transfer.pk).status == S.APPROVED

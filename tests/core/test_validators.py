@@ -173,7 +173,7 @@ def test_masks():
     assert mask_phone("13812345678") == "138****5678"
 
 
-@pytest.mark.parametrize("code,ok", [("330402", True), ("530111", True), ("990000", False), ("33040", False)])
+@pytest.mark.parametrize(("code", "ok"), [("330402", True), ("530111", True), ("990000", False), ("33040", False)])
 def test_division_codes(code, ok):
     if ok:
         validate_division_code(code)

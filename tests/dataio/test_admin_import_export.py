@@ -42,7 +42,8 @@ def test_admin_import_members_scoped_then_confirmed(client, world):
 
     response = _import(client, "admin:members_member_import", xlsx(MEMBER_HEADERS, rows[:1]))
     result = response.context["result"]
-    assert not result.has_validation_errors() and not result.has_errors()
+    assert not result.has_validation_errors()
+    assert not result.has_errors()
     assert Member.objects.count() == 5  # the dry run wrote nothing
     response = _confirm(client, "admin:members_member_import", response)
     assert response.status_code == 302, response.content[:2000]

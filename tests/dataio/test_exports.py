@@ -34,11 +34,13 @@ def test_members_export_is_scoped_and_masked_by_role(client, world):
     client.force_login(world.secretary)
     rows = sheet(client.get(reverse("export", args=["members"])))
     masked = {row[0]: row[id_column] for row in rows[1:]}
-    assert masked["成员A1"] == world.member_a1.id_number_masked and "成员B" not in masked
+    assert masked["成员A1"] == world.member_a1.id_number_masked
+    assert "成员B" not in masked
 
     client.force_login(world.official)
     rows = sheet(client.get(reverse("export", args=["members"])))
-    assert "成员A2" in names(rows) and "成员B" not in names(rows)
+    assert "成员A2" in names(rows)
+    assert "成员B" not in names(rows)
     assert {row[id_column] for row in rows[1:]} == {
         m.id_number_masked for m in (world.member_a1, world.member_a1_other, world.member_group, world.member_a2)
     }
@@ -54,7 +56,9 @@ def test_cells_cannot_smuggle_formulas_and_numbers_stay_numbers(client, world):
     response = client.get(reverse("export", args=["enterprises"]), {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
-    assert "'=HYPERLINK" in text and "\n=" not in text and ",=" not in text
+    assert "'=HYPERLINK" in text
+    assert "\n=" not in text
+    assert ",=" not in text
 
 
 def test_narrowed_to_an_organisation_in_scope_only(client, world):
@@ -62,7 +66,8 @@ def test_narrowed_to_an_organisation_in_scope_only(client, world):
     rows = sheet(client.get(reverse("export", args=["members"]), {"org": world.group_a1.pk}))
     assert names(rows) == {"小组成员"}
     response = client.get(reverse("export", args=["members"]), {"org": world.branch_b.pk})
-    assert response.status_code == 400 and "org" in response.json()
+    assert response.status_code == 400
+    assert "org" in response.json()
     assert client.get(reverse("export", args=["dues"]), {"period": "2026-13"}).status_code == 400
     assert client.get(reverse("export", args=["members"]), {"format": "pdf"}).status_code == 400
 
@@ -94,14 +99,16 @@ def test_list_pages_offer_the_exports(client, world):
     assert f"{reverse('export', args=['members'])}?org={world.branch_a1.pk}" in page
     assert f"{reverse('export', args=['dues'])}?org={world.branch_a1.pk}" in page
     page = client.get(reverse("imports")).content.decode()
-    assert 'data-export="members"' in page and 'data-export="enterprises"' not in page
+    assert 'data-export="members"' in page
+    assert 'data-export="enterprises"' not in page
 
 
 def test_csv_round_trip_headers(client, world):
     client.force_login(world.park_admin)
     response = client.get(reverse("export", args=["members"]), {"format": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "姓名" and len(rows) == 4
+    assert rows[0][0] == "姓名"
+    assert len(rows) == 4
 
 
 def test_dues_narrowed_to_a_period(client, world):
@@ -132,7 +139,8 @@ def test_activity_pages_offer_the_attendance_export(client, world):
     page = client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
     assert f"{reverse('export', args=['attendance'])}?activity={activity.pk}" in page
     page = client.get(reverse("activities:list"), {"period": "2026-04"}).content.decode()
-    assert 'id="export-attendance"' in page and "period=2026-04" in page
+    assert 'id="export-attendance"' in page
+    assert "period=2026-04" in page
     client.force_login(world.member_user)
     assert 'id="export-attendance"' not in client.get(reverse("activities:list")).content.decode()
 

@@ -60,27 +60,33 @@ def test_dry_run_preview_then_confirm_writes(client, world, django_capture_on_co
     client.force_login(world.park_admin)
     response = upload(client, "members", xlsx(rows))
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response.url == reverse("import_job", args=[job.pk])
-    assert job.status == "checked" and Member.objects.count() == before
+    assert response.status_code == 302
+    assert response.url == reverse("import_job", args=[job.pk])
+    assert job.status == "checked"
+    assert Member.objects.count() == before
 
     page = client.get(response.url).content.decode()
-    assert 'id="confirm-import"' in page and page.count('data-action="new"') == 3
+    assert 'id="confirm-import"' in page
+    assert page.count('data-action="new"') == 3
     assert "导入党员1" in page
     # The stored report and the page keep ID numbers masked.
     stored = str(list(ImportRow.objects.filter(job=job).values("values", "errors")))
-    assert rows[0][1] not in page and rows[0][1] not in stored
+    assert rows[0][1] not in page
+    assert rows[0][1] not in stored
     assert rows[0][1][:6] + "********" + rows[0][1][-4:] in page
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("import_confirm", args=[job.pk]))
     job.refresh_from_db()
-    assert job.status == "committed" and job.result_report["counts"]["new"] == 3
+    assert job.status == "committed"
+    assert job.result_report["counts"]["new"] == 3
     assert Member.objects.count() == before + 3
     assert Member.objects.by_id_number(rows[2][1]).get().organization == world.branch_a1
     assert not job.file  # the spreadsheet, with its plain ID numbers, is not kept
     assert not ImportRow.objects.filter(job=job).exists()  # nor the preview
     page = client.get(response.url).content.decode()
-    assert "The file has been written." in page and 'id="confirm-import"' not in page
+    assert "The file has been written." in page
+    assert 'id="confirm-import"' not in page
     # Confirmed twice: refused, nothing written twice.
     assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 400
     assert Member.objects.count() == before + 3
@@ -93,18 +99,22 @@ def test_a_file_with_errors_has_no_confirm_and_writes_nothing(client, world):
     client.force_login(world.secretary)
     upload(client, "members", xlsx(rows))
     job = ImportJob.objects.get()
-    assert job.status == "checked" and job.error_count == 1
+    assert job.status == "checked"
+    assert job.error_count == 1
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
-    assert 'id="confirm-import"' not in page and "Nothing will be written" in page
+    assert 'id="confirm-import"' not in page
+    assert "Nothing will be written" in page
     assert page.index('data-action="error"') < page.index('data-action="new"')  # errors first
     error_row = ImportRow.objects.get(job=job, action="error")
     assert error_row.position == 0  # errors first
-    assert error_row.errors[0][0] and error_row.errors[0][0] in page  # the field at fault is named
+    assert error_row.errors[0][0]
+    assert error_row.errors[0][0] in page
     assert rows[2][1] not in page  # a mistyped ID number is masked too
     errors_only = client.get(reverse("import_job", args=[job.pk]), {"action": "error"}).content.decode()
     assert errors_only.count("data-action=") == 1
     response = client.post(reverse("import_confirm", args=[job.pk]))
-    assert response.status_code == 400 and "nothing will be written" in response.content.decode()
+    assert response.status_code == 400
+    assert "nothing will be written" in response.content.decode()
     assert Member.objects.count() == before
 
 
@@ -115,14 +125,16 @@ def test_a_refused_file_shows_its_reason_on_the_form(client, world):
     assert 'id="file-error"' in response.content.decode()
     assert ImportJob.objects.get().status == "refused"
     response = upload(client, "members", b"not a spreadsheet at all", name="members.pdf")
-    assert response.status_code == 400 and "Upload an Excel (.xlsx) or CSV (.csv) file." in response.content.decode()
+    assert response.status_code == 400
+    assert "Upload an Excel (.xlsx) or CSV (.csv) file." in response.content.decode()
 
 
 def test_a_file_over_the_cap_is_refused_with_a_message(client, world, settings):
     settings.HONGFAN_IMPORT_MAX_BYTES = 1000
     client.force_login(world.park_admin)
     response = upload(client, "members", xlsx([member_row(i, world.branch_a1.code) for i in range(50)]))
-    assert response.status_code == 400 and "The file is larger than" in response.content.decode()
+    assert response.status_code == 400
+    assert "The file is larger than" in response.content.decode()
     assert not ImportJob.objects.exists()
 
 
@@ -168,10 +180,13 @@ def test_rows_outside_the_scope_are_errors(client, world):
 def test_the_template_has_chinese_headers_and_an_example(client, world):
     client.force_login(world.secretary)
     response = client.get(reverse("import_template", args=["members", "xlsx"]))
-    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert "姓名" in rows[0] and "身份证号" in rows[0] and len(rows) == 2
+    assert "姓名" in rows[0]
+    assert "身份证号" in rows[0]
+    assert len(rows) == 2
     response = client.get(reverse("import_template", args=["members", "csv"]))
     assert response.content.decode("utf-8-sig").startswith("姓名")
 
@@ -193,8 +208,10 @@ def test_large_files_go_through_the_task_with_progress(client, world, settings, 
     finally:
         cache.set = original
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and job.task_id
-    assert job.status == "checked" and (job.progress_done, job.progress_total) == (5, 5)
+    assert response.status_code == 302
+    assert job.task_id
+    assert job.status == "checked"
+    assert (job.progress_done, job.progress_total) == (5, 5)
     assert (5, 5) in seen  # the live progress went through the cache
     assert cache.get(imports.progress_key(job.pk)) is None  # and is gone once the job moved on
 
@@ -207,7 +224,8 @@ def test_large_files_go_through_the_task_with_progress(client, world, settings, 
 
     run_import_job(job.pk)  # redelivered after a lost worker: nothing happens twice
     job.refresh_from_db()
-    assert job.status == "committed" and Member.objects.count() == count
+    assert job.status == "committed"
+    assert Member.objects.count() == count
 
 
 def test_progress_partial_polls_then_sends_the_page_on(client, world):
@@ -219,9 +237,11 @@ def test_progress_partial_polls_then_sends_the_page_on(client, world):
     cache.set(progress_key(job.pk), (40, 100))
     client.force_login(world.park_admin)
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
-    assert 'hx-trigger="every 1s"' in page and "40 of 100 rows" in page
+    assert 'hx-trigger="every 1s"' in page
+    assert "40 of 100 rows" in page
     response = client.get(reverse("import_job_progress", args=[job.pk]))
-    assert "40 of 100 rows" in response.content.decode() and 'aria-valuenow="40"' in response.content.decode()
+    assert "40 of 100 rows" in response.content.decode()
+    assert 'aria-valuenow="40"' in response.content.decode()
     ImportJob.objects.filter(pk=job.pk).update(status="checked", dry_run_report={"total": 0, "counts": {}})
     response = client.get(reverse("import_job_progress", args=[job.pk]))
     assert response["HX-Redirect"] == reverse("import_job", args=[job.pk])
@@ -237,7 +257,8 @@ def test_an_unexpected_engine_error_fails_the_job_not_the_page(client, world, mo
     client.force_login(world.park_admin)
     response = upload(client, "members", xlsx([member_row(1, world.branch_a1.code)]))
     job = ImportJob.objects.get()
-    assert job.status == "failed" and "nothing was written" in job.error
+    assert job.status == "failed"
+    assert "nothing was written" in job.error
     assert "nothing was written" in client.get(response.url).content.decode()
 
 
@@ -261,7 +282,8 @@ def test_the_back_office_shows_jobs_read_only(client, world):
     ImportJob.objects.create(user=world.superuser, kind="members", filename="root.csv", status="checked")
     client.force_login(world.park_admin)
     page = client.get(reverse("admin:dataio_importjob_changelist")).content.decode()
-    assert "mine.csv" in page and "root.csv" not in page
+    assert "mine.csv" in page
+    assert "root.csv" not in page
     assert client.get(reverse("admin:dataio_importjob_change", args=[mine.pk])).status_code == 200
     assert client.post(reverse("admin:dataio_importjob_delete", args=[mine.pk]), {"post": "yes"}).status_code == 403
     client.force_login(world.superuser)
@@ -289,14 +311,18 @@ def test_unconfirmed_files_are_forgotten_after_some_days(client, world, settings
     upload(client, "members", xlsx([member_row(1, world.branch_a1.code)]))
     job = ImportJob.objects.get()
     path = job.file.path
-    assert forget_stale_import_files() == 0 and job.file
+    assert forget_stale_import_files() == 0
+    assert job.file
     ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
     assert forget_stale_import_files() == 1
     job.refresh_from_db()
-    assert not job.file and not os.path.exists(path) and job.status == "checked"
+    assert not job.file
+    assert not os.path.exists(path)
+    assert job.status == "checked"
     assert not ImportRow.objects.filter(job=job).exists()
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
-    assert 'id="confirm-import"' not in page and "no longer kept" in page
+    assert 'id="confirm-import"' not in page
+    assert "no longer kept" in page
     assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 400
 
 
@@ -327,9 +353,12 @@ def test_a_long_file_is_stored_chunk_by_chunk_with_a_bounded_report(client, worl
     client.force_login(world.park_admin)
     response = upload(client, "members", xlsx(rows))
     job = ImportJob.objects.get()
-    assert job.status == "checked" and job.dry_run_report["total"] == 3000 and job.error_count == 3
+    assert job.status == "checked"
+    assert job.dry_run_report["total"] == 3000
+    assert job.error_count == 3
     assert Member.objects.count() == before
-    assert len(reports) == 1 and len(reports[0].rows) <= 10  # bounded, not one per row
+    assert len(reports) == 1
+    assert len(reports[0].rows) <= 10
 
     stored = list(ImportRow.objects.filter(job=job).order_by("position").values_list("position", "line", "action"))
     assert [position for position, _line, _action in stored] == list(range(3000))
@@ -341,9 +370,11 @@ def test_a_long_file_is_stored_chunk_by_chunk_with_a_bounded_report(client, worl
 
     first = client.get(response.url).content.decode()
     assert first.index('data-action="error"') < first.index('data-action="new"')
-    assert first.count('data-action="error"') == 3 and first.count("data-line=") == 100
+    assert first.count('data-action="error"') == 3
+    assert first.count("data-line=") == 100
     last = client.get(response.url, {"page": 30}).content.decode()
-    assert last.count("data-line=") == 100 and 'data-line="3000"' in last
+    assert last.count("data-line=") == 100
+    assert 'data-line="3000"' in last
     errors_only = client.get(response.url, {"action": "error"}).content.decode()
     assert errors_only.count("data-action=") == 3
 
@@ -359,16 +390,19 @@ def test_a_write_that_finds_new_errors_shows_every_row_again(client, world, djan
     client.force_login(world.park_admin)
     upload(client, "members", xlsx(rows))
     job = ImportJob.objects.get()
-    assert job.status == "checked" and job.may_confirm
+    assert job.status == "checked"
+    assert job.may_confirm
     before = Member.objects.count()
     # Meanwhile a branch the file names is given another code: every other row now misses it.
     Organization.objects.filter(pk=world.branch_a1.pk).update(code="GONE-A1")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("import_confirm", args=[job.pk]))
     job.refresh_from_db()
-    assert job.status == "checked" and "changed since the check" in job.error
+    assert job.status == "checked"
+    assert "changed since the check" in job.error
     assert Member.objects.count() == before
-    assert job.error_count == 600 and not job.may_confirm
+    assert job.error_count == 600
+    assert not job.may_confirm
     stored = list(ImportRow.objects.filter(job=job).order_by("position").values_list("position", "line", "action"))
     assert [position for position, _line, _action in stored] == list(range(1200))
     assert [(line, action) for _position, line, action in stored[:600]] == [(n, "error") for n in range(2, 1202, 2)]

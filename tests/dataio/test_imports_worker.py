@@ -49,7 +49,9 @@ def test_a_large_import_is_checked_and_written_by_the_worker(worker, client, set
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert "import-progress" in page or "confirm-import" in page  # polling, or already done
     job = wait_for(job, "checked")
-    assert job.task_id and job.progress_total == 40 and Member.objects.count() == before
+    assert job.task_id
+    assert job.progress_total == 40
+    assert Member.objects.count() == before
     client.post(reverse("import_confirm", args=[job.pk]))
     job = wait_for(job, "committed")
     assert Member.objects.count() == before + 40

@@ -28,7 +28,8 @@ def test_members_new_then_unchanged_then_update(world):
     assert report.committed, report.rows
     assert report.counts["new"] == 3
     member = Member.objects.by_id_number(rows[0][1]).get()
-    assert member.organization == world.branch_a1 and member.stage == "applicant"
+    assert member.organization == world.branch_a1
+    assert member.stage == "applicant"
     assert member.birth_date == datetime.date(1985, 1, 1)
     assert StageChange.objects.filter(member=member, kind="initial").exists()
     assert member.history.count() == 1
@@ -38,7 +39,8 @@ def test_members_new_then_unchanged_then_update(world):
 
     rows[1][0] = "改名党员"
     third = run("members", world.secretary, xlsx(MEMBER_HEADERS, rows))
-    assert third.counts["update"] == 1 and third.counts["unchanged"] == 2
+    assert third.counts["update"] == 1
+    assert third.counts["unchanged"] == 2
     changed = Member.objects.by_id_number(rows[1][1]).get()
     assert changed.name == "改名党员"
     # bulk_update keeps the digest, so the number is still found.
@@ -49,7 +51,8 @@ def test_members_new_then_unchanged_then_update(world):
 def test_dry_run_writes_nothing(world):
     rows = [member_row(i, world.branch_a1.code) for i in range(3)]
     report = run("members", world.secretary, xlsx(MEMBER_HEADERS, rows), dry_run=True)
-    assert report.counts["new"] == 3 and not report.committed
+    assert report.counts["new"] == 3
+    assert not report.committed
     assert Member.objects.count() == 5
 
 
@@ -59,7 +62,8 @@ def test_any_error_writes_nothing_and_every_bad_row_is_reported(world):
     rows[3][3] = "1970-01-01"  # birth date disagrees with the ID number
     report = run("members", world.secretary, xlsx(MEMBER_HEADERS, rows))
     assert not report.committed
-    assert report.counts["error"] == 2 and report.counts["new"] == 3
+    assert report.counts["error"] == 2
+    assert report.counts["new"] == 3
     errors = {row.line: row.errors for row in report.rows if row.action == "error"}
     assert set(errors) == {3, 5}  # spreadsheet line numbers (header is line 1)
     assert any(field == "ID number" for field, _message in errors[3])
@@ -73,7 +77,8 @@ def test_duplicate_rows_in_one_file(world):
     report = run("members", world.secretary, xlsx(MEMBER_HEADERS, rows))
     assert not report.committed
     [bad] = [row for row in report.rows if row.action == "error"]
-    assert bad.line == 5 and "line 2" in bad.errors[0][1]
+    assert bad.line == 5
+    assert "line 2" in bad.errors[0][1]
 
 
 def test_foreign_keys_resolved_in_scope_only(world):
@@ -126,7 +131,8 @@ def test_import_does_not_move_or_promote(world):
     ]
     report = run("members", world.superuser, xlsx(MEMBER_HEADERS, [row]))
     messages = " ".join(message for _field, message in report.rows[0].errors)
-    assert "transfer" in messages and "development steps" in messages
+    assert "transfer" in messages
+    assert "development steps" in messages
 
 
 def test_stage_dates_checked(world):
@@ -154,7 +160,8 @@ def test_query_count_does_not_grow_with_rows(world, django_assert_num_queries):
         del world.secretary._hongfan_scope
         with CaptureQueriesContext(connection) as queries:
             report = run("members", world.secretary, data)
-        assert report.committed and report.counts["new"] == size
+        assert report.committed
+        assert report.counts["new"] == size
         # SQLite caps the parameters of one statement, so its bulk INSERTs come in batches of a few
         # dozen rows; PostgreSQL takes BATCH_SIZE rows per INSERT.
         batched = connection.vendor == "sqlite"
@@ -204,7 +211,8 @@ def test_enterprises_in_scope(world):
     report = run("enterprises", world.park_admin, xlsx(ENTERPRISE_HEADERS, rows[:1]))
     assert report.committed
     enterprise = Enterprise.objects.get(credit_code=code)
-    assert enterprise.industry == "logistics" and enterprise.employee_count == 30
+    assert enterprise.industry == "logistics"
+    assert enterprise.employee_count == 30
     assert run("enterprises", world.park_admin, xlsx(ENTERPRISE_HEADERS, rows[:1])).counts["unchanged"] == 1
     # Another park's enterprise by its credit code: refused, not moved.
     row = ["企业B", world.enterprise_b.credit_code, world.park_a1.name, "物流", 3]
@@ -218,7 +226,8 @@ def test_missing_and_unknown_columns_are_named(world):
     with pytest.raises(ImportRefused) as refused:
         run("enterprises", world.park_admin, xlsx(["企业名称", "颜色"], [["a", "b"]]))
     message = str(refused.value)
-    assert "unified social credit code" in message and "颜色" in message
+    assert "unified social credit code" in message
+    assert "颜色" in message
 
 
 def test_export_round_trip_changes_nothing(world):

@@ -37,7 +37,9 @@ def test_the_sink_gets_every_row_by_chunk_and_the_report_keeps_none(world):
     lines = [row.line for chunk in chunks for row in chunk]
     assert lines == list(range(2, 2502))  # file order, the header on line 1
     assert [row.line for chunk in chunks for row in chunk if row.action == "error"] == [12, 2402]
-    assert report.rows == [] and report.total == 2500 and report.counts["error"] == 2
+    assert report.rows == []
+    assert report.total == 2500
+    assert report.counts["error"] == 2
     # keep_rows with a sink: only the first rows, whatever their result.
     kept = run(
         "members",
@@ -68,7 +70,8 @@ def test_what_the_sink_writes_in_a_dry_run_survives_its_rollback(world):
             keep_rows=0,
             on_rows=sink,
         )
-        assert not report.committed and report.counts["new"] == 1500
+        assert not report.committed
+        assert report.counts["new"] == 1500
         assert District.objects.filter(name__startswith="sink ").count() == 2
     assert District.objects.filter(name__startswith="sink ").count() == 2
     assert Member.objects.count() == before  # the dry run wrote no member
@@ -87,8 +90,10 @@ def test_a_write_run_with_a_sink_still_writes_all_or_nothing(world):
         keep_rows=0,
         on_rows=seen.append,
     )
-    assert not report.committed and Member.objects.count() == before
-    assert sum(len(chunk) for chunk in seen) == 1200 and report.rows == []
+    assert not report.committed
+    assert Member.objects.count() == before
+    assert sum(len(chunk) for chunk in seen) == 1200
+    assert report.rows == []
     rows = rows_with_errors(world, 1200)
     report = dataio.run_import(
         kind="members",
@@ -99,4 +104,5 @@ def test_a_write_run_with_a_sink_still_writes_all_or_nothing(world):
         keep_rows=0,
         on_rows=lambda rows: None,
     )
-    assert report.committed and Member.objects.count() == before + 1200
+    assert report.committed
+    assert Member.objects.count() == before + 1200

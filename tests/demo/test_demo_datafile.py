@@ -82,8 +82,10 @@ def test_the_shipped_file():
         "濮院时尚电商园",
     ]
     wuzhen = data.district("330483").park("乌镇互联网产业园")
-    assert wuzhen.kind == Park.Kind.INTERNET_TOWN and wuzhen.opened_on == datetime.date(2015, 12, 1)
-    assert wuzhen.rooms[0].name == "党员活动室" and wuzhen.rooms[0].capacity == 30
+    assert wuzhen.kind == Park.Kind.INTERNET_TOWN
+    assert wuzhen.opened_on == datetime.date(2015, 12, 1)
+    assert wuzhen.rooms[0].name == "党员活动室"
+    assert wuzhen.rooms[0].capacity == 30
     assert [c.code for c in data.committees] == ["330483-01", "330402-01", "530111-01", "330203-01"]
     assert [len(c.branches) for c in data.committees] == [7, 10, 4, 7]
     assert data.committees[1].branches[0].covers == LARGEST
@@ -94,12 +96,15 @@ def test_the_shipped_file():
 def test_a_new_park_gets_its_enterprises_committee_members_and_logins(tmp_path):
     data = read(tmp_path, SMALL)
     plan = build_plan(random.Random(1), datetime.date(2026, 6, 1), data)
-    assert len(plan.enterprises) == 12 and all(e.credit_code[2:8] == "330106" for e in plan.enterprises)
+    assert len(plan.enterprises) == 12
+    assert all(e.credit_code[2:8] == "330106" for e in plan.enterprises)
     codes = [o.code for o in plan.organizations]
     assert codes == ["330106-01", "330106-01-01", "330106-01-02"]
     single = plan.organizations[2]
-    assert single.kind == Organization.Kind.BRANCH and len(single.enterprise_codes) == 1
-    assert single.name.endswith("党支部") and "{enterprise}" not in single.name
+    assert single.kind == Organization.Kind.BRANCH
+    assert len(single.enterprise_codes) == 1
+    assert single.name.endswith("党支部")
+    assert "{enterprise}" not in single.name
     first = [m for m in plan.members if m.org_code == "330106-01-01"]
     assert len(first) == 30  # the committee's total, shared by the one branch without its own number
     secretary = next(login for login in plan.logins if login.username == "secretary")
@@ -111,7 +116,7 @@ def test_a_new_park_gets_its_enterprises_committee_members_and_logins(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "old, new, message",
+    ("old", "new", "message"),
     [
         ('kind = "park"', 'kind = "factory"', "'kind': 'factory' is none of"),
         ("area = 10000", "area = 10000\ncolour = 1", "unknown key(s) colour"),

@@ -35,12 +35,11 @@ USERNAMES = [
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            yield SimpleNamespace(output=out.getvalue())
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        yield SimpleNamespace(output=out.getvalue())
+        transaction.set_rollback(True)
 
 
 def org(code_or_name):
@@ -180,8 +179,10 @@ def test_districts_parks_and_committees(seeded, db):
     covered = {b.name: b.enterprises.count() for b in branches_of(alliance)}
     joint = [b for b in branches_of(alliance) if b.kind == Organization.Kind.JOINT_BRANCH]
     single = [b for b in branches_of(alliance) if b.formation == Organization.Formation.SINGLE]
-    assert len(joint) >= 3 and all(covered[b.name] >= 2 for b in joint)
-    assert len(single) >= 3 and all(covered[b.name] == 1 for b in single)
+    assert len(joint) >= 3
+    assert all(covered[b.name] >= 2 for b in joint)
+    assert len(single) >= 3
+    assert all(covered[b.name] == 1 for b in single)
 
     # Industries are spread; most enterprises are small.
     industries = Counter(Enterprise.objects.filter(park__district__code="330402").values_list("industry", flat=True))
@@ -194,7 +195,8 @@ def test_members_by_district_and_stage(seeded, db):
     per_district = Counter(Member.objects.values_list("organization__district__code", flat=True))
     assert 300 <= per_district["330483"] <= 340
     assert 190 <= per_district["330203"] <= 210
-    assert per_district["330402"] > 50 and per_district["530111"] > 20
+    assert per_district["330402"] > 50
+    assert per_district["530111"] > 20
     assert set(Member.objects.values_list("stage", flat=True)) == set(Stage.values)
     wuzhen = org("乌镇互联网产业园支部")
     in_wuzhen = Member.objects.filter(organization__in=[wuzhen, *wuzhen.children.all()])
@@ -202,7 +204,8 @@ def test_members_by_district_and_stage(seeded, db):
     stages = Counter(Member.objects.values_list("stage", flat=True))
     assert stages[Stage.FULL] > 0.6 * sum(stages.values())
     statuses = Counter(Member.objects.values_list("status", flat=True))
-    assert statuses[Member.Status.FLOWING] > 0 and statuses[Member.Status.TRANSFERRED_OUT] > 0
+    assert statuses[Member.Status.FLOWING] > 0
+    assert statuses[Member.Status.TRANSFERRED_OUT] > 0
     assert statuses[Member.Status.ACTIVE] > 0.9 * sum(statuses.values())
     # A branch normally has at most 50 members.
     sizes = Counter(Member.objects.values_list("organization", flat=True))
@@ -233,7 +236,8 @@ def test_stage_dates_follow_the_rules_and_the_history(seeded, db):
     for member in members:
         dates = {stage: member.stage_date(stage) for stage in STAGE_ORDER}
         reached = STAGE_ORDER[: STAGE_ORDER.index(member.stage) + 1]
-        assert all(dates[s] for s in reached) and not any(dates[s] for s in STAGE_ORDER if s not in reached)
+        assert all(dates[s] for s in reached)
+        assert not any(dates[s] for s in STAGE_ORDER if s not in reached)
         assert all(dates[s] <= today for s in reached)
         assert dates[Stage.APPLICANT] >= add_years(member.birth_date, 18)
         if dates[Stage.CANDIDATE]:
@@ -255,7 +259,8 @@ def test_organisations_are_complete(seeded, db):
     for unit in units:
         # The secretary is an active full member of the unit itself.
         assert unit.secretary.organization_id == unit.pk, unit
-        assert unit.secretary.stage == Stage.FULL and unit.secretary.status == Member.Status.ACTIVE
+        assert unit.secretary.stage == Stage.FULL
+        assert unit.secretary.status == Member.Status.ACTIVE
         assert unit.code.startswith(unit.parent.code)
         assert unit.park.district_id == unit.district_id
         for enterprise in unit.enterprises.all():
@@ -282,7 +287,9 @@ def test_every_login_authenticates(seeded, db):
     for username in USERNAMES:
         user = authenticate(request, username=username, password=demo.DEMO_PASSWORD)
         assert user is not None, username
-        assert user.email == f"{username}@example.com" and user.first_name and user.last_name
+        assert user.email == f"{username}@example.com"
+        assert user.first_name
+        assert user.last_name
     assert get_user_model().objects.get(username="admin").is_superuser
     assert get_user_model().objects.get(username="parkadmin").is_staff
     assert get_user_model().objects.get(username="parkadmin2").is_staff
@@ -301,7 +308,8 @@ def test_each_login_has_its_intended_scope(seeded, db):
 
     member = users["member"]
     assert list(Member.objects.visible_to(member)) == [member.member]
-    assert member.member.organization == wuzhen and member.member.stage == Stage.FULL
+    assert member.member.organization == wuzhen
+    assert member.member.stage == Stage.FULL
 
     official = users["official"]
     assert (
@@ -325,7 +333,9 @@ def test_each_login_has_its_intended_scope(seeded, db):
     assert secretary2.member == branch2.secretary
     assert set(Member.objects.visible_to(secretary2)) == set(branch2.members.all())
     member2 = users["member2"].member
-    assert member2.organization == branch2 and member2.stage == Stage.FULL and member2 != branch2.secretary
+    assert member2.organization == branch2
+    assert member2.stage == Stage.FULL
+    assert member2 != branch2.secretary
 
     assert Member.objects.visible_to(users["admin"]).count() == Member.objects.count()
 

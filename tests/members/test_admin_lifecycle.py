@@ -38,7 +38,8 @@ def test_park_admin_sees_their_parks_rows_only_and_cannot_write(client, world, t
     page = client.get(reverse("admin:members_transfer_changelist")).content.decode()
     assert "成员A1" in page
     detail = client.get(reverse("admin:members_transfer_change", args=[transfer_and_dues.pk]))
-    assert detail.status_code == 200 and "到园区B工作" in detail.content.decode()
+    assert detail.status_code == 200
+    assert "到园区B工作" in detail.content.decode()
     dues = client.get(reverse("admin:members_duespayment_changelist")).content.decode()
     assert "成员B" not in dues
     assert client.get(reverse("admin:members_transfer_add")).status_code == 403

@@ -41,7 +41,8 @@ def test_no_activist_without_the_talk_and_never_under_18(world):
     actions.record_application_talk(member=m, by=world.secretary, held_on=TODAY - D(20))
     change = actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
     assert (change.from_stage, change.to_stage, change.kind) == ("applicant", "activist", "advance")
-    assert fresh(m).stage == Stage.ACTIVIST and fresh(m).activist_on == TODAY
+    assert fresh(m).stage == Stage.ACTIVIST
+    assert fresh(m).activist_on == TODAY
     young = applicant(world, birth_date=TODAY.replace(year=TODAY.year - 17))
     actions.record_application_talk(member=young, by=world.secretary, held_on=TODAY)
     with pytest.raises(ValidationError, match="18"):
@@ -52,7 +53,8 @@ def test_activist_needs_one_year_and_no_stage_is_skipped(world):
     m = applicant(world, stage=Stage.ACTIVIST, activist_on=TODAY - D(300))
     with pytest.raises(ValidationError, match="one year"):
         actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
-    assert fresh(m).stage == Stage.ACTIVIST and not StageChange.objects.filter(member=m).exists()
+    assert fresh(m).stage == Stage.ACTIVIST
+    assert not StageChange.objects.filter(member=m).exists()
     m = applicant(world, stage=Stage.ACTIVIST, activist_on=actions.add_months(TODAY, -13))
     assert actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY).to_stage == Stage.CANDIDATE
 
@@ -88,7 +90,8 @@ def test_confirmation_after_probation(world):
         probationary_on=actions.add_months(TODAY, -12),
     )
     change = actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
-    assert change.to_stage == Stage.FULL and fresh(m).full_on == TODAY
+    assert change.to_stage == Stage.FULL
+    assert fresh(m).full_on == TODAY
     with pytest.raises(ValidationError, match="no further stage"):
         actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
 
@@ -111,7 +114,8 @@ def test_correction_needs_a_reason_and_clears_later_dates(world):
         reason="录入错误",
     )
     m = fresh(m)
-    assert m.stage == Stage.PROBATIONARY and m.full_on is None
+    assert m.stage == Stage.PROBATIONARY
+    assert m.full_on is None
     assert StageChange.objects.get(member=m).kind == StageChange.Kind.CORRECTION
 
 
@@ -128,13 +132,15 @@ def test_pipeline_board_overdue_first(world):
     rows = selectors.pipeline_board([world.branch_a1.pk])
     names = [r.member.name for r in rows]
     assert names.index("迟谈话") < names.index("新申请")
-    assert rows[names.index("迟谈话")].overdue and not rows[names.index("新申请")].overdue
+    assert rows[names.index("迟谈话")].overdue
+    assert not rows[names.index("新申请")].overdue
     assert all(r.member.stage != Stage.FULL for r in rows)
-    assert late and soon
+    assert late
+    assert soon
 
 
 @pytest.mark.parametrize(
-    "category,pay,due",
+    ("category", "pay", "due"),
     [
         ("employed", "3000", "15.00"),
         ("employed", "3000.01", "30.00"),
@@ -170,7 +176,8 @@ def test_recording_dues_and_arrears(world):
         amount_paid=Decimal("120"),
         paid_on=TODAY,
     )
-    assert p.month == three_ago and p.amount_due == Decimal("120.00")
+    assert p.month == three_ago
+    assert p.amount_due == Decimal("120.00")
     # Recording the month again corrects it rather than duplicating it.
     actions.dues_record_payment(
         member=m,
@@ -196,7 +203,8 @@ def test_recording_dues_and_arrears(world):
     # since registration (earlier months were settled on paper).
     Member.objects.filter(pk=m.pk).update(created_at=timezone.now() - datetime.timedelta(days=366))
     rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
-    assert rows[m.pk].paid_through is None and rows[m.pk].months_in_arrears in (11, 12, 13)
+    assert rows[m.pk].paid_through is None
+    assert rows[m.pk].months_in_arrears in (11, 12, 13)
     actions.dues_record_payment(
         member=m,
         by=world.secretary,
@@ -207,7 +215,8 @@ def test_recording_dues_and_arrears(world):
         paid_on=TODAY,
     )
     row = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk]
-    assert row.paid_through == three_ago and row.months_in_arrears == 2
+    assert row.paid_through == three_ago
+    assert row.months_in_arrears == 2
     assert not row.lapse_risk
 
 
@@ -254,12 +263,14 @@ def test_branch_page_and_member_pages(client, world, django_assert_max_num_queri
     client.force_login(world.secretary)
     with django_assert_max_num_queries(18):
         page = client.get(reverse("members:branch", args=[world.branch_a1.pk]))
-    assert page.status_code == 200 and page.content.decode().count("申请人") == 5
+    assert page.status_code == 200
+    assert page.content.decode().count("申请人") == 5
     assert client.get(reverse("members:branch", args=[world.branch_b.pk])).status_code == 404
     m = applicant(world, name="谈话对象")
     url = reverse("members:member_act", args=[m.pk, "advance"])
     response = client.post(url, {"advance-effective_on": TODAY.isoformat()})
-    assert response.status_code == 400 and "talk" in response.content.decode()
+    assert response.status_code == 400
+    assert "talk" in response.content.decode()
     assert (
         client.post(reverse("members:member_act", args=[m.pk, "talk"]), {"talk-held_on": TODAY.isoformat()}).status_code
         == 302
@@ -297,4 +308,5 @@ def test_branch_page_and_member_pages(client, world, django_assert_max_num_queri
     assert client.get(reverse("members:member_lifecycle", args=[m.pk])).status_code == 404
     client.force_login(world.member_user)
     mine = client.get(reverse("members:my_dues"))
-    assert mine.status_code == 200 and "2026-01" in mine.content.decode()
+    assert mine.status_code == 200
+    assert "2026-01" in mine.content.decode()

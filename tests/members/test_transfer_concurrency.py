@@ -58,7 +58,8 @@ def test_two_secretaries_approving_at_once_make_one_transition(world):
         ),
         [world.secretary, second_secretary],
     )
-    assert len(results) == 1 and len(errors) == 1
+    assert len(results) == 1
+    assert len(errors) == 1
     assert "cannot be approved" in errors[0].messages[0]
     assert TransferEvent.objects.filter(transfer=transfer, action="approve").count() == 1
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.APPROVED
@@ -75,7 +76,8 @@ def test_two_secretaries_accepting_at_once_make_one_transition(world):
         lambda user: actions.transfer_accept(transfer=Transfer(pk=transfer.pk), by=user),
         [world.secretary_b, second_secretary],
     )
-    assert len(results) == 1 and len(errors) == 1
+    assert len(results) == 1
+    assert len(errors) == 1
     assert TransferEvent.objects.filter(transfer=transfer, action="accept").count() == 1
     assert Member.objects.get(pk=world.member_a1.pk).organization_id == world.branch_b.pk
 

@@ -31,9 +31,12 @@ def test_member_requests_by_the_form_and_sees_the_tracker(client, world):
         },
     )
     transfer = Transfer.objects.get()
-    assert response.status_code == 302 and response.url == reverse("members:transfer_detail", args=[transfer.pk])
+    assert response.status_code == 302
+    assert response.url == reverse("members:transfer_detail", args=[transfer.pk])
     detail = client.get(response.url).content.decode()
-    assert "到园区B工作" in detail and 'id="timeline"' in detail and 'id="next-step"' in detail
+    assert "到园区B工作" in detail
+    assert 'id="timeline"' in detail
+    assert 'id="next-step"' in detail
     assert "approve-form" not in detail  # the member cannot approve their own transfer
     # A second request goes back to the open one.
     assert client.get(reverse("members:transfer_new")).status_code == 302
@@ -63,7 +66,8 @@ def test_crafted_posts_out_of_order_duplicate_and_out_of_scope_are_refused(clien
     assert reload(requested).status == Transfer.Status.REQUESTED
     # The receiving side may not approve.
     response = act(client, requested, "approve", valid_months=1, dues_paid_until="2026-10")
-    assert response.status_code == 400 and reload(requested).status == Transfer.Status.REQUESTED
+    assert response.status_code == 400
+    assert reload(requested).status == Transfer.Status.REQUESTED
     # Outside anyone's scope: the transfer does not exist for them.
     client.force_login(world.service)
     assert act(client, requested, "approve", valid_months=1, dues_paid_until="2026-10").status_code == 404
@@ -79,7 +83,8 @@ def test_crafted_posts_out_of_order_duplicate_and_out_of_scope_are_refused(clien
     # Approve, then approve again.
     assert act(client, requested, "approve", valid_months=1, dues_paid_until="2026-10").status_code == 302
     response = act(client, requested, "approve", valid_months=1, dues_paid_until="2026-10")
-    assert response.status_code == 400 and "cannot be approved" in response.content.decode()
+    assert response.status_code == 400
+    assert "cannot be approved" in response.content.decode()
     assert reload(requested).events.count() == 2
 
 
@@ -87,7 +92,8 @@ def test_acting_on_an_expired_letter_is_refused(client, world, approved):
     Transfer.objects.filter(pk=approved.pk).update(letter_valid_until=timezone.localdate() - datetime.timedelta(1))
     client.force_login(world.secretary_b)
     response = act(client, approved, "accept")
-    assert response.status_code == 400 and "expired" in response.content.decode()
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
     assert Member.objects.get(pk=world.member_a1.pk).organization_id == world.branch_a1.pk
 
 
@@ -104,16 +110,19 @@ def test_letter_page_and_public_verification(client, world, approved):
     t = reload(approved)
     client.force_login(world.member_user)
     letter = client.get(reverse("members:transfer_letter", args=[t.pk])).content.decode()
-    assert t.letter_number in letter and t.verification_code in letter
+    assert t.letter_number in letter
+    assert t.verification_code in letter
     client.logout()
     url = reverse("members:letter_verify")
     assert client.get(url).status_code == 200
     ok = client.post(url, {"number": t.letter_number, "code": t.verification_code}).content.decode()
-    assert 'id="verify-result"' in ok and "alert-success" in ok
+    assert 'id="verify-result"' in ok
+    assert "alert-success" in ok
     for private in (world.member_a1.name, world.branch_a1.name, world.branch_b.name, t.reason):
         assert private not in ok
     bad = client.post(url, {"number": t.letter_number, "code": "WRONG"}).content.decode()
-    assert "alert-danger" in bad and world.member_a1.name not in bad
+    assert "alert-danger" in bad
+    assert world.member_a1.name not in bad
     assert client.post(url, {"number": "", "code": ""}).status_code == 400
 
 
@@ -125,7 +134,8 @@ def test_letter_page_only_once_issued(client, world, requested):
 def test_verification_is_throttled(client, world):
     url = reverse("members:letter_verify")
     codes = [client.post(url, {"number": "2026-000001", "code": f"{n:016X}"}).status_code for n in range(22)]
-    assert codes[:20] == [200] * 20 and codes[-1] == 429
+    assert codes[:20] == [200] * 20
+    assert codes[-1] == 429
 
 
 def test_inbox_query_count_does_not_grow(client, world, django_assert_max_num_queries):
@@ -137,7 +147,8 @@ def test_inbox_query_count_does_not_grow(client, world, django_assert_max_num_qu
         actions.transfer_request(member=m, by=world.secretary, to_organization=world.branch_b, reason="x")
     with django_assert_max_num_queries(12):
         response = client.get(reverse("members:transfer_inbox"))
-    assert response.status_code == 200 and response.content.decode().count("转出") == 6
+    assert response.status_code == 200
+    assert response.content.decode().count("转出") == 6
     client.force_login(world.member_user)
     assert client.get(reverse("members:transfer_inbox")).status_code == 403
 
@@ -156,11 +167,14 @@ def test_secretary_enters_a_transfer_for_a_member_of_the_branch(client, world):
     client.force_login(world.secretary)
     lifecycle = client.get(reverse("members:member_lifecycle", args=[member.pk])).content.decode()
     url = reverse("members:transfer_new") + f"?member={member.pk}"
-    assert 'id="enter-transfer"' in lifecycle and f'?member={member.pk}"' in lifecycle
+    assert 'id="enter-transfer"' in lifecycle
+    assert f'?member={member.pk}"' in lifecycle
     assert client.get(url).status_code == 200
     response = client.post(url, {"kind": "out", "outside_organization": "上海市某区委组织部", "reason": "随家属迁居"})
     transfer = Transfer.objects.get()
-    assert response.status_code == 302 and transfer.member == member and transfer.kind == "out"
+    assert response.status_code == 302
+    assert transfer.member == member
+    assert transfer.kind == "out"
     assert transfer.events.first().actor == world.secretary
 
 
@@ -190,17 +204,21 @@ def test_the_receiving_branch_registers_and_accepts_an_arrival_from_outside(clie
     assert 'id="enter-transfer-in"' in lifecycle
     url = reverse("members:transfer_in_new", args=[arriving.pk])
     bad = client.post(url, {"outside_organization": "上海市某区委组织部", "reason": "回乡工作"})
-    assert bad.status_code == 400 and not Transfer.objects.exists()
+    assert bad.status_code == 400
+    assert not Transfer.objects.exists()
     response = client.post(
         url,
         {"outside_organization": "上海市某区委组织部", "outside_letter_number": "沪组转2026-17", "reason": "回乡工作"},
     )
     transfer = Transfer.objects.get()
-    assert response.status_code == 302 and transfer.kind == "in" and transfer.to_organization == world.branch_a1
+    assert response.status_code == 302
+    assert transfer.kind == "in"
+    assert transfer.to_organization == world.branch_a1
     client.post(reverse("members:transfer_act", args=[transfer.pk, "accept"]))
     arriving.refresh_from_db()
     transfer.refresh_from_db()
-    assert transfer.status == Transfer.Status.DONE and arriving.status == Member.Status.ACTIVE
+    assert transfer.status == Transfer.Status.DONE
+    assert arriving.status == Member.Status.ACTIVE
 
 
 def test_another_branch_cannot_register_an_arrival_for_this_member(client, world):

@@ -173,7 +173,8 @@ def test_reject_needs_a_reason_and_the_deciding_side(world, requested, approved)
     with pytest.raises(ValidationError, match="may not reject"):
         actions.transfer_reject(transfer=approved, by=world.secretary, reason="no")  # now the receiver's turn
     t = actions.transfer_reject(transfer=approved, by=world.secretary_b, reason="不在本园区工作")
-    assert t.status == Transfer.Status.REJECTED and t.rejection_reason == "不在本园区工作"
+    assert t.status == Transfer.Status.REJECTED
+    assert t.rejection_reason == "不在本园区工作"
     with pytest.raises(ValidationError, match="cannot be cancelled"):
         actions.transfer_cancel(transfer=t, by=world.member_user)
 
@@ -185,11 +186,13 @@ def test_transfer_out_ends_with_the_member_transferred_out(world):
         outside_organization="杭州市某街道党工委",
         reason="回原籍",
     )
-    assert t.kind == Transfer.Kind.OUT and t.to_organization is None
+    assert t.kind == Transfer.Kind.OUT
+    assert t.to_organization is None
     t = actions.transfer_approve(transfer=t, by=world.secretary, dues_paid_until=timezone.localdate())
     t = actions.transfer_accept(transfer=t, by=world.secretary)  # the receipt came back
     member = Member.objects.get(pk=world.member_a1.pk)
-    assert member.status == Member.Status.TRANSFERRED_OUT and t.status == Transfer.Status.DONE
+    assert member.status == Member.Status.TRANSFERRED_OUT
+    assert t.status == Transfer.Status.DONE
 
 
 def test_transfer_in_from_outside(world):
@@ -224,7 +227,8 @@ def test_inbox_overdue_first(world):
     Transfer.objects.filter(pk=old.pk).update(requested_at=old.requested_at - datetime.timedelta(days=10))
     inbox = selectors.transfer_inbox(world.secretary)
     assert [r.transfer.pk for r in inbox["outgoing"]] == [old.pk, new.pk]
-    assert inbox["outgoing"][0].overdue and not inbox["outgoing"][1].overdue
+    assert inbox["outgoing"][0].overdue
+    assert not inbox["outgoing"][1].overdue
     assert inbox["incoming"] == []
     assert selectors.transfer_inbox(world.secretary_b)["outgoing"] == []
 

@@ -35,9 +35,14 @@ def test_notify_writes_one_row_per_recipient_only_after_commit_and_sends_email()
 @pytest.mark.django_db(transaction=True)
 def test_notify_in_a_rolled_back_transaction_writes_nothing():
     alice = UserFactory(username="alice")
-    with pytest.raises(RuntimeError), transaction.atomic():
-        notify(recipients=[alice], title="x")
-        raise RuntimeError
+
+    def failing_action():
+        with transaction.atomic():
+            notify(recipients=[alice], title="x")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        failing_action()
     assert Notification.objects.count() == 0
     assert mail.outbox == []
 
@@ -54,7 +59,8 @@ def test_bell_shows_the_unread_count(client):
     assert 'data-count="3"' in html
     client.force_login(UserFactory(username="dave"))
     html = client.get(reverse("home")).content.decode()
-    assert 'id="notification-bell"' in html and "data-count=" not in html
+    assert 'id="notification-bell"' in html
+    assert "data-count=" not in html
 
 
 @pytest.mark.django_db
@@ -100,7 +106,8 @@ def test_mark_read_redirects_to_a_local_url(client):
     (n,) = make(alice, url="/members/transfers/7/")
     client.force_login(alice)
     response = client.post(reverse("notification_read", args=[n.pk]))
-    assert response.status_code == 302 and response.url == "/members/transfers/7/"
+    assert response.status_code == 302
+    assert response.url == "/members/transfers/7/"
     n.refresh_from_db()
     assert n.read_at is not None
     first_read = n.read_at
@@ -118,7 +125,8 @@ def test_mark_read_never_redirects_off_site(client, url):
     (n,) = make(alice, url=url)
     client.force_login(alice)
     response = client.post(reverse("notification_read", args=[n.pk]))
-    assert response.status_code == 302 and response.url == reverse("notifications")
+    assert response.status_code == 302
+    assert response.url == reverse("notifications")
 
 
 @pytest.mark.django_db
@@ -152,7 +160,8 @@ def test_mark_all_read(client):
     make(bob, 2)
     client.force_login(alice)
     response = client.post(reverse("notifications_read_all"))
-    assert response.status_code == 302 and response.url == reverse("notifications")
+    assert response.status_code == 302
+    assert response.url == reverse("notifications")
     assert Notification.objects.filter(recipient=alice, read_at__isnull=True).count() == 0
     assert Notification.objects.filter(recipient=bob, read_at__isnull=True).count() == 2
     assert client.get(reverse("notifications_read_all")).status_code == 405
@@ -161,7 +170,8 @@ def test_mark_all_read(client):
 @pytest.mark.django_db
 def test_notification_pages_need_login(client):
     response = client.get(reverse("notifications"))
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
 
 
 @pytest.mark.django_db

@@ -30,7 +30,7 @@ def text(response):
 
 
 @pytest.mark.parametrize(
-    "model, mine, others",
+    ("model", "mine", "others"),
     [
         ("district", ["南湖区"], ["海曙区"]),
         ("park", ["园区A1"], ["园区A2", "园区B"]),

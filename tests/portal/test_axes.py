@@ -39,11 +39,13 @@ def test_five_failures_lock_the_pair_only(client, settings):
 
     # The same user from another address is not locked.
     response = attempt(client, "userx", PASSWORD, IP_2)
-    assert logged_in(response) and response.wsgi_request.user == x
+    assert logged_in(response)
+    assert response.wsgi_request.user == x
 
     # Another user from the first address is not locked either.
     response = attempt(client, "usery", PASSWORD, IP_1)
-    assert logged_in(response) and response.wsgi_request.user.username == "usery"
+    assert logged_in(response)
+    assert response.wsgi_request.user.username == "usery"
 
 
 def test_four_failures_do_not_lock(client):

@@ -30,7 +30,8 @@ def test_a_guesser_behind_the_proxy_locks_only_their_own_address(client, setting
     assert not locked.wsgi_request.user.is_authenticated
     # The owner of the account, through the same proxy from another address, still gets in.
     owner = attempt(client, "Hongfan@2026", "198.51.100.20")
-    assert owner.status_code == 302 and owner.wsgi_request.user.is_authenticated
+    assert owner.status_code == 302
+    assert owner.wsgi_request.user.is_authenticated
 
 
 def test_without_the_proxy_setting_a_forged_header_changes_nothing(client, settings):

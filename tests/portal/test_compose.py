@@ -57,7 +57,8 @@ def test_no_secret_is_hard_coded(compose):
     for match in re.finditer(r"(\w*(?:PASSWORD|SECRET|KEY|TOKEN)\w*)\s*[=:]\s*(\S+)", text, re.IGNORECASE):
         value = match.group(2).strip("\"'")
         assert value.startswith("$"), f"hard-coded secret in docker-compose.yml: {match.group(0)}"
-    assert "redis://" not in text and "postgres://" not in text
+    assert "redis://" not in text
+    assert "postgres://" not in text
 
 
 def test_app_services_share_one_image_and_run_their_role(compose):
@@ -81,7 +82,8 @@ def test_exactly_one_beat(compose):
     entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text(encoding="utf-8")
     # A worker with an embedded beat (-B / --beat) would be a second scheduler.
     worker_line = next(line for line in entrypoint.splitlines() if "celery -A portal worker" in line)
-    assert " -B" not in worker_line and "--beat" not in worker_line
+    assert " -B" not in worker_line
+    assert "--beat" not in worker_line
 
 
 def test_every_service_has_a_healthcheck(compose):
@@ -146,11 +148,13 @@ def test_deploy_doc_tells_to_replace_the_placeholders():
 def test_dockerfile():
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     froms = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
-    assert froms[0].startswith("node:") and froms[-1] == "python:3.11-slim"
+    assert froms[0].startswith("node:")
+    assert froms[-1] == "python:3.11-slim"
     for step in ("npm ci", "scripts/vendor-assets.sh", "pip install .", "collectstatic --noinput"):
         assert step in text, step
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
-    assert users and users[-1] not in {"root", "0"}
+    assert users
+    assert users[-1] not in {"root", "0"}
     assert re.search(r'^ENTRYPOINT \["/app/docker/entrypoint.sh"\]', text, re.MULTILINE)
 
 

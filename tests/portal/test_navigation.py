@@ -9,7 +9,8 @@ def test_a_members_own_pages_are_gathered_in_the_me_menu(client, world):
     response = client.get(reverse("home"))
     mine = [item["url_name"] for item in response.context["nav_mine"]]
     main = [item["url_name"] for item in response.context["nav_items"]]
-    assert "members:transfer_mine" in mine and "activities:mine" in mine
+    assert "members:transfer_mine" in mine
+    assert "activities:mine" in mine
     assert not set(mine) & set(main)
     assert 'id="menu-mine"' in response.content.decode()
 
@@ -30,7 +31,8 @@ def test_a_park_administrators_menu_groups_statistics_and_party_affairs(client, 
     ]  # fmt: skip
     assert "activities:list" in [item["url_name"] for item in entries["work"]["items"]]
     html = response.content.decode()
-    assert 'id="menu-stats"' in html and 'id="menu-work"' in html
+    assert 'id="menu-stats"' in html
+    assert 'id="menu-work"' in html
     # API tokens sit in the user menu, for every user.
     assert 'href="/accounts/tokens/"' in html
 
@@ -40,5 +42,7 @@ def test_a_group_with_one_item_is_a_plain_link(client, world):
     response = client.get(reverse("activities:list"))
     entries = response.context["nav_entries"]
     activities = [entry for entry in entries if entry.get("url_name") == "activities:list"]
-    assert activities and activities[0]["kind"] == "link" and activities[0]["active"]
+    assert activities
+    assert activities[0]["kind"] == "link"
+    assert activities[0]["active"]
     assert 'id="menu-work"' not in response.content.decode()

@@ -40,7 +40,8 @@ def test_login_page_renders_and_login_redirects_home(client):
     UserFactory(username="alice")
     page = client.get(reverse("login"))
     assert page.status_code == 200
-    assert b'name="username"' in page.content and b'name="password"' in page.content
+    assert b'name="username"' in page.content
+    assert b'name="password"' in page.content
     response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
     assert response.url == reverse("home")
@@ -71,7 +72,8 @@ def test_logout_is_a_post_and_redirects_to_login(client):
     assert client.get(reverse("logout")).status_code == 405  # never a GET link
     assert "_auth_user_id" in client.session
     response = client.post(reverse("logout"))
-    assert response.status_code == 302 and response.url == reverse("login")
+    assert response.status_code == 302
+    assert response.url == reverse("login")
     assert "_auth_user_id" not in client.session
     login_page = client.get(response.url)
     assert [m.level_tag for m in login_page.context["messages"]] == ["info"]
@@ -87,12 +89,14 @@ def test_password_change(client):
         reverse("password_change"),
         {"old_password": "not-it", "new_password1": "Red-Sail-2027!", "new_password2": "Red-Sail-2027!"},
     )
-    assert bad.status_code == 200 and b"is-invalid" in bad.content
+    assert bad.status_code == 200
+    assert b"is-invalid" in bad.content
     response = client.post(
         reverse("password_change"),
         {"old_password": PASSWORD, "new_password1": "Red-Sail-2027!", "new_password2": "Red-Sail-2027!"},
     )
-    assert response.status_code == 302 and response.url == reverse("password_change_done")
+    assert response.status_code == 302
+    assert response.url == reverse("password_change_done")
     assert client.get(response.url).status_code == 200
     user.refresh_from_db()
     assert user.check_password("Red-Sail-2027!")
@@ -108,7 +112,8 @@ def test_base_layout_has_assets_csrf_header_and_menu(client, world):
     html = response.content.decode()
     assert "vendor/bootstrap/bootstrap.min.css" in html
     assert "vendor/bootstrap-icons/bootstrap-icons.min.css" in html
-    assert "vendor/htmx.min.js" in html and "css/portal.css" in html
+    assert "vendor/htmx.min.js" in html
+    assert "css/portal.css" in html
     assert re.search(r"<body[^>]*hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
     # The menu from nav_items, the home item highlighted; the back office for a park administrator.
     assert re.search(r'class="nav-link active" href="/"', html)
@@ -124,7 +129,8 @@ def test_language_switch_to_english(client, world):
     client.force_login(world.member_user)
     assert '<html lang="zh-hans">' in client.get(reverse("home")).content.decode()
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert response.status_code == 302 and response.url == "/"
+    assert response.status_code == 302
+    assert response.url == "/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     html = client.get(reverse("home")).content.decode()
     assert '<html lang="en">' in html
@@ -137,7 +143,8 @@ def test_language_switch_to_english(client, world):
 def test_language_switch_form_is_in_the_layout_for_anonymous_users_too(client):
     html = client.get(reverse("login")).content.decode()
     assert 'action="/i18n/setlang/" method="post"' in html
-    assert 'name="language" value="en"' in html and 'name="language" value="zh-hans"' in html
+    assert 'name="language" value="en"' in html
+    assert 'name="language" value="zh-hans"' in html
 
 
 # --- home per role -------------------------------------------------------------------------------
@@ -171,8 +178,10 @@ def test_home_for_district_official(client, world):
     assert (row["park_count"], row["enterprises"], row["organizations"], row["members"]) == (2, 2, 4, 4)
     assert {s["stage"]: s["count"] for s in row["stages"]}[Stage.FULL] == 4
     html = response.content.decode()
-    assert stat(html, "parks") == [2] and stat(html, "members") == [4]
-    assert "园区A1" in html and "园区A2" in html
+    assert stat(html, "parks") == [2]
+    assert stat(html, "members") == [4]
+    assert "园区A1" in html
+    assert "园区A2" in html
     for foreign in ("园区B", "海曙区", "支部B", "企业B", "成员B"):
         assert foreign not in html
 
@@ -186,7 +195,8 @@ def test_home_for_park_admin_links_to_filtered_back_office(client, world):
     assert row["park"] == world.park_a1
     assert (row["enterprises"], row["organizations"], row["members"], row["rooms"]) == (1, 2, 3, 1)
     html = response.content.decode()
-    assert stat(html, "rooms") == [1] and stat(html, "members") == [3]
+    assert stat(html, "rooms") == [1]
+    assert stat(html, "members") == [3]
     for foreign in ("园区A2", "园区B", "支部A2", "企业A2"):
         assert foreign not in html
     # Links into the back office are filtered to the park, when the admin has the model.
@@ -213,7 +223,8 @@ def test_home_for_secretary_shows_members_by_stage_and_term(client, world):
     rows = {row["organization"].name: row for row in card["organizations"]}
     assert set(rows) == {"支部A1", "党小组A1"}
     stages = {s["stage"]: s["count"] for s in rows["支部A1"]["stages"]}
-    assert stages[Stage.FULL] == 2 and stages[Stage.APPLICANT] == 1
+    assert stages[Stage.FULL] == 2
+    assert stages[Stage.APPLICANT] == 1
     assert rows["支部A1"]["term_status"] == "expired"
     assert rows["党小组A1"]["members"] == 1
     html = response.content.decode()
@@ -240,10 +251,12 @@ def test_home_for_member_shows_masked_profile(client, world):
     (card,) = card_data(response, "card_member.html")
     assert card["member"] == world.member_a1
     html = response.content.decode()
-    assert "成员A1" in html and "支部A1" in html
+    assert "成员A1" in html
+    assert "支部A1" in html
     assert world.member_a1.id_number not in html
     assert world.member_a1.phone not in html
-    assert world.member_a1.id_number_masked in html and world.member_a1.phone_masked in html
+    assert world.member_a1.id_number_masked in html
+    assert world.member_a1.phone_masked in html
     assert stat(html, "points") == [17]
     assert "2017-09-01" in html  # full member since
     # A member sees no other role's cards.
@@ -258,7 +271,8 @@ def test_user_without_role_sees_the_friendly_page(client, world):
     assert "portal/no_role.html" in [t.name for t in response.templates]
     html = response.content.decode()
     assert 'id="no-role"' in html
-    assert "支部" not in html and "园区" not in html
+    assert "支部" not in html
+    assert "园区" not in html
 
 
 def _home_queries(client, user):
@@ -316,11 +330,13 @@ def test_403_page_uses_the_layout(rf, world):
     request.user = world.member_user
     response = permission_denied(request, PermissionDenied())
     assert response.status_code == 403
-    assert b"hf-navbar" in response.content and b"403" in response.content
+    assert b"hf-navbar" in response.content
+    assert b"403" in response.content
 
 
 def test_500_page_renders_without_context_processors():
     from django.template import loader
 
     html = loader.get_template("500.html").render({})
-    assert "500" in html and "<html" in html
+    assert "500" in html
+    assert "<html" in html

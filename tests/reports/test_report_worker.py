@@ -38,7 +38,8 @@ def wait_until_done(run, seconds=60):
 
 
 def test_the_worker_builds_a_report_and_building_twice_leaves_one(worker, world):
-    assert app.conf.task_always_eager is False and app.conf.broker_url.startswith("redis://")
+    assert app.conf.task_always_eager is False
+    assert app.conf.broker_url.startswith("redis://")
     with transaction.atomic():
         first = report_actions.request_build(
             scope_kind="district", scope_id=world.district_a.pk, period=PERIOD, user=world.official
@@ -48,9 +49,12 @@ def test_the_worker_builds_a_report_and_building_twice_leaves_one(worker, world)
         assert StatReportRun.objects.get(pk=first.pk).status == StatReportRun.Status.QUEUED
     first = wait_until_done(first)
     assert first.status == StatReportRun.Status.SUCCESS, first.error
-    assert first.attempts == 1 and first.duration is not None and first.task_id
+    assert first.attempts == 1
+    assert first.duration is not None
+    assert first.task_id
     report = StatReport.objects.get()
-    assert report.district == world.district_a and report.period_label == "2026-Q1"
+    assert report.district == world.district_a
+    assert report.period_label == "2026-Q1"
     assert report.data["members"]["total"] == 4
     generated = report.generated_at
 
@@ -60,7 +64,8 @@ def test_the_worker_builds_a_report_and_building_twice_leaves_one(worker, world)
     assert second.status == StatReportRun.Status.SUCCESS, second.error
     assert StatReport.objects.count() == 1
     report.refresh_from_db()
-    assert report.generated_at > generated and second.report_id == report.pk
+    assert report.generated_at > generated
+    assert second.report_id == report.pk
 
 
 def test_the_periodic_job_fans_out_through_the_worker(worker, world):

@@ -51,9 +51,12 @@ def test_building_twice_leaves_one_report_with_the_new_figures(world):
 
 def test_the_report_holds_exactly_the_figures_of_the_statistics_module(world):
     report = build(world, scope=statistics.StatScope.of(world.park_a1))
-    assert report.scope_kind == "park" and report.park == world.park_a1 and report.district is None
+    assert report.scope_kind == "park"
+    assert report.park == world.park_a1
+    assert report.district is None
     assert report.data == json.loads(json.dumps(statistics.figures(statistics.StatScope.of(world.park_a1), APRIL)))
-    assert report.period_label == "2026-04" and report.period_kind == "month"
+    assert report.period_label == "2026-04"
+    assert report.period_kind == "month"
 
 
 def test_one_report_per_scope_and_period_is_a_database_rule(world):
@@ -88,26 +91,36 @@ def test_a_run_is_enqueued_only_after_commit_and_records_success_and_duration(
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run = report_actions.request_build(scope_kind="district", scope_id=world.district_a.pk, period=APRIL)
-    assert run.status == StatReportRun.Status.QUEUED and run.task_id
+    assert run.status == StatReportRun.Status.QUEUED
+    assert run.task_id
     assert not StatReport.objects.exists()  # nothing ran before the commit
     assert len(callbacks) == 1
     callbacks[0]()  # the commit: eagerly, the task runs here
     run.refresh_from_db()
     assert run.status == StatReportRun.Status.SUCCESS
-    assert run.attempts == 1 and run.error == ""
+    assert run.attempts == 1
+    assert run.error == ""
     assert run.report == StatReport.objects.get()
-    assert run.started_at and run.finished_at and run.finished_at >= run.started_at
-    assert run.duration is not None and run.duration >= datetime.timedelta(0)
+    assert run.started_at
+    assert run.finished_at
+    assert run.finished_at >= run.started_at
+    assert run.duration is not None
+    assert run.duration >= datetime.timedelta(0)
 
 
 def test_a_rolled_back_request_enqueues_nothing(world, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def failing_action():
+        with transaction.atomic():
             report_actions.request_build(scope_kind="district", scope_id=world.district_a.pk, period=APRIL)
             raise RuntimeError("the surrounding action failed")
-    assert callbacks == [] and not StatReportRun.objects.exists() and not StatReport.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        failing_action()
+    assert callbacks == []
+    assert not StatReportRun.objects.exists()
+    assert not StatReport.objects.exists()
 
 
 def _queued_run(world):
@@ -133,8 +146,11 @@ def test_a_transient_failure_is_retried_and_the_run_recovers(world, monkeypatch)
     assert result.state == "SUCCESS"
     assert seen == [("running", 1), ("running", 2)]
     run.refresh_from_db()
-    assert run.status == StatReportRun.Status.SUCCESS and run.attempts == 2 and run.error == ""
-    assert StatReport.objects.count() == 1 and run.report_id == StatReport.objects.get().pk
+    assert run.status == StatReportRun.Status.SUCCESS
+    assert run.attempts == 2
+    assert run.error == ""
+    assert StatReport.objects.count() == 1
+    assert run.report_id == StatReport.objects.get().pk
 
 
 def test_a_failure_that_persists_fails_the_run(world, monkeypatch):
@@ -145,13 +161,16 @@ def test_a_failure_that_persists_fails_the_run(world, monkeypatch):
     run = _queued_run(world)
     # Applied eagerly with errors propagating (the embedded mode), the retry is raised at once
     # instead of run; a worker would retry up to max_retries with backoff.
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(Exception, match="server closed the connection") as raised:
         build_stat_report.apply(args=[run.pk])
     assert "server closed the connection" in str(raised.value)
     run.refresh_from_db()
-    assert run.status == StatReportRun.Status.FAILED and run.attempts == 1
+    assert run.status == StatReportRun.Status.FAILED
+    assert run.attempts == 1
     assert "OperationalError: server closed the connection" in run.error
-    assert run.duration is not None and run.finished_at and not StatReport.objects.exists()
+    assert run.duration is not None
+    assert run.finished_at
+    assert not StatReport.objects.exists()
 
 
 def test_a_programming_error_fails_at_once_without_retry(world, monkeypatch):
@@ -163,16 +182,19 @@ def test_a_programming_error_fails_at_once_without_retry(world, monkeypatch):
     result = build_stat_report.apply(args=[run.pk], throw=False)
     assert result.state == "FAILURE"
     run.refresh_from_db()
-    assert run.status == StatReportRun.Status.FAILED and "KeyError" in run.error
+    assert run.status == StatReportRun.Status.FAILED
+    assert "KeyError" in run.error
 
 
 def test_task_options_for_production():
     assert build_stat_report.acks_late is True
-    assert build_stat_report.max_retries == 3 and build_stat_report.retry_backoff
+    assert build_stat_report.max_retries == 3
+    assert build_stat_report.retry_backoff
     assert any(issubclass(OperationalError, kind) for kind in build_stat_report.autoretry_for)
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert build_stat_report.soft_time_limit < build_stat_report.time_limit < visibility
-    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1 and settings.CELERY_TASK_ACKS_LATE
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    assert settings.CELERY_TASK_ACKS_LATE
 
 
 def test_the_periodic_job_builds_every_district_and_park_for_the_period_just_ended(
@@ -207,9 +229,11 @@ def test_the_beat_schedule_exists_after_migrate():
             kinds[json.loads(task.kwargs)["period_kind"]] = task
     assert set(kinds) == {"month", "quarter", "year"}
     assert all(t.enabled and str(t.crontab.timezone) == "Asia/Shanghai" for t in kinds.values())
-    assert kinds["month"].crontab.day_of_month == "1" and kinds["month"].crontab.month_of_year == "*"
+    assert kinds["month"].crontab.day_of_month == "1"
+    assert kinds["month"].crontab.month_of_year == "*"
     assert kinds["quarter"].crontab.month_of_year == "1,4,7,10"
-    assert kinds["year"].crontab.month_of_year == "1" and kinds["year"].crontab.day_of_month == "1"
+    assert kinds["year"].crontab.month_of_year == "1"
+    assert kinds["year"].crontab.day_of_month == "1"
 
 
 # -- scope -----------------------------------------------------------------------------------------
@@ -271,7 +295,9 @@ def test_the_list_is_scoped_filtered_and_its_query_count_does_not_grow(
     with django_assert_max_num_queries(12) as few:
         response = client.get(url)
     shown = {r.pk for r in response.context["page"].object_list}
-    assert built["a"].pk in shown and built["a1"].pk in shown and built["b"].pk not in shown
+    assert built["a"].pk in shown
+    assert built["a1"].pk in shown
+    assert built["b"].pk not in shown
     assert len(shown) == 6  # 3 scopes × 2 months
     # More reports, same number of queries.
     for period in ("2026-01", "2026-02", "2026-Q1", "2025"):
@@ -308,14 +334,19 @@ def test_the_report_page_shows_the_figures_beside_the_previous_period(
     assert response.status_code == 200
     assert response.context["previous"] == StatReport.objects.get(district=world.district_a, period_start=MARCH.start)
     rows = {row.key: row for section in response.context["sections"] for row in section["rows"]}
-    assert rows["members.total"].current == 5 and rows["members.total"].previous == 4
-    assert rows["members.total"].change == 1 and rows["members.total"].change_display == "+1"
+    assert rows["members.total"].current == 5
+    assert rows["members.total"].previous == 4
+    assert rows["members.total"].change == 1
+    assert rows["members.total"].change_display == "+1"
     assert rows["members.by_stage.full"].label == "full member"
     assert rows["activities.by_kind.party_congress"].label == "party congress"
     body = response.content.decode()
-    assert 'id="download-excel"' in body and 'id="rebuild-now"' in body
-    assert "2026-03" in body and 'data-figure="members.total"' in body
-    assert "Previous period" in body and "Change" in body
+    assert 'id="download-excel"' in body
+    assert 'id="rebuild-now"' in body
+    assert "2026-03" in body
+    assert 'data-figure="members.total"' in body
+    assert "Previous period" in body
+    assert "Change" in body
 
 
 def test_rates_are_shown_as_percentages(world):
@@ -347,11 +378,14 @@ def test_the_excel_download_has_chinese_headers_and_numeric_cells(client, world,
     response = client.get(reverse("reports:excel", args=[report.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert "attachment" in response["Content-Disposition"] and ".xlsx" in response["Content-Disposition"]
+    assert "attachment" in response["Content-Disposition"]
+    assert ".xlsx" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["报表信息", "组织", "企业", "党员", "活动", "服务"]
     info = {row[0]: row[1] for row in book["报表信息"].iter_rows(min_row=2, values_only=True)}
-    assert info["统计期"] == "2026-04" and info["上期"] == "2026-03" and info["范围"] == "南湖区"
+    assert info["统计期"] == "2026-04"
+    assert info["上期"] == "2026-03"
+    assert info["范围"] == "南湖区"
     sheet = book["党员"]
     assert [c.value for c in sheet[1]] == ["指标", "本期", "上期", "变化"]
     values = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -389,14 +423,18 @@ def test_rebuild_now_enqueues_on_commit_and_shows_the_run(client, world, built, 
     client.force_login(world.park_admin)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(reverse("reports:rebuild", args=[report.pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("reports:detail", args=[report.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reports:detail", args=[report.pk])
     run = StatReportRun.objects.get()
-    assert run.status == "queued" and run.requested_by == world.park_admin and run.park_id == world.park_a1.pk
+    assert run.status == "queued"
+    assert run.requested_by == world.park_admin
+    assert run.park_id == world.park_a1.pk
     assert len(callbacks) == 1
     callbacks[0]()
     run.refresh_from_db()
     report.refresh_from_db()
-    assert run.status == "success" and report.generated_at > before
+    assert run.status == "success"
+    assert report.generated_at > before
     assert StatReport.objects.filter(park=world.park_a1, period_start=APRIL.start).count() == 1
     page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
     assert f'data-run="{run.pk}" data-status="success"' in page
@@ -424,7 +462,8 @@ def test_a_failed_rebuild_is_shown_not_a_500(client, world, built, monkeypatch):
     assert response.status_code == 200
     assert "Building the report failed" in response.content.decode()
     run = StatReportRun.objects.get()
-    assert run.status == "failed" and "database is locked" in run.error
+    assert run.status == "failed"
+    assert "database is locked" in run.error
 
 
 def test_rebuild_is_post_only(client, world, built):
@@ -437,13 +476,16 @@ def test_build_a_report_from_the_list(client, world):
     client.force_login(world.official)
     response = client.post(reverse("reports:build"), {"scope": f"park:{world.park_a2.pk}", "period": "2026-Q1"})
     report = StatReport.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("reports:detail", args=[report.pk])
-    assert report.park == world.park_a2 and report.period_label == "2026-Q1"
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reports:detail", args=[report.pk])
+    assert report.park == world.park_a2
+    assert report.period_label == "2026-Q1"
     # Outside the scope, or a period that is none: 400 with field errors, nothing built.
     response = client.post(reverse("reports:build"), {"scope": f"district:{world.district_b.pk}", "period": "2026-13"})
     assert response.status_code == 400
     assert set(response.context["build_form"].errors) == {"scope", "period"}
-    assert StatReport.objects.count() == 1 and StatReportRun.objects.count() == 1
+    assert StatReport.objects.count() == 1
+    assert StatReportRun.objects.count() == 1
 
 
 def test_a_park_admin_may_not_build_the_district_report(world):
@@ -472,7 +514,8 @@ def test_the_back_office_shows_reports_read_only(client, world, built):
     client.force_login(world.superuser)
     assert client.get(reverse("admin:reports_statreport_changelist")).status_code == 200
     response = client.get(reverse("admin:reports_statreport_change", args=[built["a"].pk]))
-    assert response.status_code == 200 and "南湖区" in response.content.decode()
+    assert response.status_code == 200
+    assert "南湖区" in response.content.decode()
     assert client.get(reverse("admin:reports_statreport_add")).status_code == 403
     report_actions.request_build(scope_kind="park", scope_id=world.park_a1.pk, period=APRIL)
     assert client.get(reverse("admin:reports_statreportrun_changelist")).status_code == 200
@@ -513,7 +556,8 @@ def test_rows_follow_the_contract_order_whatever_order_the_database_keeps(world)
 def test_breakdown_headings_and_keys_without_a_choice(world):
     report = build(world)
     rows = {row.key: row for s in report_excel.comparison(report, None) for row in s["rows"]}
-    assert rows["members.by_stage"].is_heading and not rows["members.total"].is_heading
+    assert rows["members.by_stage"].is_heading
+    assert not rows["members.total"].is_heading
     assert rows["members.by_education.unknown"].label == "not recorded"
     # A figure that is None (no request resolved) is a row, not a heading.
     assert rows["services.median_days_to_resolve"].current is None

@@ -57,7 +57,8 @@ def test_two_members_claim_one_wish(world):
         )
         winners = [o for o in outcomes if isinstance(o, Wish)]
         losers = [o for o in outcomes if isinstance(o, ValidationError)]
-        assert len(winners) == 1 and len(losers) == 1, outcomes
+        assert len(winners) == 1, outcomes
+        assert len(losers) == 1, outcomes
         assert Wish.objects.get(pk=wish.pk).claimed_by_id == winners[0].claimed_by_id
 
 

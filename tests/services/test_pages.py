@@ -57,7 +57,8 @@ def test_submit_page_creates_a_request_and_rejects_bad_input(client, svc):
         },
     )
     req = ServiceRequest.objects.get()
-    assert response.status_code == 302 and response.url == reverse("services:request_detail", args=[req.pk])
+    assert response.status_code == 302
+    assert response.url == reverse("services:request_detail", args=[req.pk])
     assert client.get(reverse("services:my_requests")).content.decode().count("融资") >= 1
 
 
@@ -88,7 +89,8 @@ def test_request_page_and_steps(client, svc):
     assert client.post(step("close"), {"rating": "9"}).status_code == 400
     assert client.post(step("close"), {"rating": "5", "comment": "好"}).status_code == 302
     req.refresh_from_db()
-    assert req.status == RequestStatus.CLOSED and req.rating == 5
+    assert req.status == RequestStatus.CLOSED
+    assert req.rating == 5
     assert client.post(step("close"), {"rating": "5"}).status_code == 400  # already closed
     page = client.get(detail).content.decode()
     assert page.count("timeline-") == 6
@@ -113,7 +115,8 @@ def test_queue_overdue_first_filters_and_constant_queries(client, svc, django_as
     assert client.get(url, {"team": w.team_b.pk}).status_code == 400  # not a choice here
     assert client.get(url, {"status": "bogus"}).status_code == 400
     partial = client.get(url, headers={"HX-Request": "true"})
-    assert b"<html" not in partial.content and b"request-rows" in partial.content
+    assert b"<html" not in partial.content
+    assert b"request-rows" in partial.content
 
     def count_queries():
         from django.db import connection
@@ -168,7 +171,9 @@ def test_wish_pages(client, svc):
     other = WishFactory(park=w.park_b)
     login(client, w.member_user)
     page = client.get(url).content.decode()
-    assert "书包" in page and other.need not in page and page.count("data-wish=") == 1
+    assert "书包" in page
+    assert other.need not in page
+    assert page.count("data-wish=") == 1
     wish = w.park_a1.wishes.get()
     assert client.post(reverse("services:wish_step", args=[wish.pk, "claim"])).status_code == 302
     wish.refresh_from_db()

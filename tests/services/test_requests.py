@@ -43,7 +43,8 @@ def test_full_workflow_records_every_step_and_notifies(svc, django_capture_on_co
         actions.request_start(request=req, by=w.service)
         actions.request_resolve(request=req, by=w.service, note="已对接银行")
         req = actions.request_close(request=req, by=w.contact, rating=5, comment="很满意")
-    assert req.status == RequestStatus.CLOSED and req.rating == 5
+    assert req.status == RequestStatus.CLOSED
+    assert req.rating == 5
     kinds = list(req.events.values_list("kind", flat=True))
     assert kinds == ["submitted", "accepted", "assigned", "started", "resolved", "closed"]
     assert all(e.actor_id for e in req.events.all())
@@ -63,14 +64,17 @@ def test_notifications_wait_for_commit(svc, django_capture_on_commit_callbacks):
 def test_assign_from_submitted_accepts_too(svc):
     w = svc
     req = actions.request_assign(request=submit(w), by=w.park_admin, team=w.finance)
-    assert req.status == RequestStatus.ASSIGNED and req.accepted_at is not None
+    assert req.status == RequestStatus.ASSIGNED
+    assert req.accepted_at is not None
     assert list(req.events.values_list("kind", flat=True)) == ["submitted", "accepted", "assigned"]
 
 
 def test_member_submits_without_enterprise_into_their_park(svc):
     w = svc
     req = actions.request_submit(by=w.member_user, category=category(), title="t", description="d")
-    assert req.park == w.park_a1 and req.enterprise is None and req.urgency == "normal"
+    assert req.park == w.park_a1
+    assert req.enterprise is None
+    assert req.urgency == "normal"
 
 
 @pytest.mark.parametrize("who", ["outsider", "contact_b", "park_admin"])
@@ -132,7 +136,8 @@ def test_reject_needs_a_reason_and_ends_the_request(svc):
     with pytest.raises(ValidationError):
         actions.request_reject(request=req, by=w.park_admin, reason="")
     req = actions.request_reject(request=req, by=w.park_admin, reason="不属于服务范围")
-    assert req.status == RequestStatus.REJECTED and req.reject_reason == "不属于服务范围"
+    assert req.status == RequestStatus.REJECTED
+    assert req.reject_reason == "不属于服务范围"
     with pytest.raises(ValidationError):
         actions.request_accept(request=req, by=w.park_admin)
 
@@ -147,7 +152,9 @@ def test_reopen_within_seven_days_goes_back_to_the_team(svc):
     w = svc
     req = actions.request_close(request=_resolved(w), by=w.contact, rating=2)
     req = actions.request_reopen(request=req, by=w.contact, reason="问题没有解决")
-    assert req.status == RequestStatus.ASSIGNED and req.team == w.finance and req.rating is None
+    assert req.status == RequestStatus.ASSIGNED
+    assert req.team == w.finance
+    assert req.rating is None
     assert req.events.last().kind == ServiceRequestEvent.Kind.REOPENED
 
 
@@ -186,5 +193,6 @@ def test_overdue_flag(svc):
     ServiceRequestFactory(enterprise=w.enterprise_a1, due_on=today)
     assert list(ServiceRequest.objects.overdue()) == [late]
     flags = dict(ServiceRequest.objects.with_overdue().values_list("pk", "is_overdue"))
-    assert sum(flags.values()) == 1 and flags[late.pk]
+    assert sum(flags.values()) == 1
+    assert flags[late.pk]
     assert late.overdue

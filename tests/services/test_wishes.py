@@ -17,12 +17,14 @@ def test_post_claim_fulfil(svc, django_capture_on_commit_callbacks):
     assert Notification.objects.filter(recipient=w.member_user).exists()  # members of the park hear of it
     with django_capture_on_commit_callbacks(execute=True):
         wish = actions.wish_claim(wish=wish, by=w.member_user)
-    assert wish.status == Wish.Status.CLAIMED and wish.claimed_by == w.member_a1
+    assert wish.status == Wish.Status.CLAIMED
+    assert wish.claimed_by == w.member_a1
     assert Notification.objects.filter(recipient=w.park_admin, title__contains=w.member_a1.name).exists()
     wish = actions.wish_fulfil(
         wish=wish, by=w.member_user, note="已送到", photo=SimpleUploadedFile("p.jpg", b"\xff\xd8\xff fake")
     )
-    assert wish.status == Wish.Status.FULFILLED and wish.photo.name.endswith(".jpg")
+    assert wish.status == Wish.Status.FULFILLED
+    assert wish.photo.name.endswith(".jpg")
 
 
 def test_post_refusals(svc):

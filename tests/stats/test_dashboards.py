@@ -106,7 +106,8 @@ def test_access_per_role(client, world, who, kind, target, status):
 
 def test_anonymous_users_log_in_first(client, world):
     response = client.get(url("dashboard", "district", world.district_a))
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_unknown_scope_kind_and_figure_are_not_found(client, world):
@@ -180,7 +181,8 @@ def test_the_figures_shown_are_those_of_the_statistics_module(client, world, per
     assert shown["attendance"] == str(expected["activities"]["attendance_person_times"])
     assert shown["requests"] == str(expected["services"]["received"])
     assert shown["enterprises"] == str(expected["enterprises"]["total"])
-    assert expected["activities"]["total"] == 2 and expected["members"]["new"] >= 2
+    assert expected["activities"]["total"] == 2
+    assert expected["members"]["new"] >= 2
 
 
 def test_trend_heatmap_and_coverage_come_from_the_module(client, world):
@@ -203,7 +205,9 @@ def test_trend_heatmap_and_coverage_come_from_the_module(client, world):
         figures["enterprises"]["uncovered"],
     ]
     page = response.content.decode()
-    assert 'id="dashboard-data"' in page and "vendor/echarts.min.js" in page and "//cdn" not in page
+    assert 'id="dashboard-data"' in page
+    assert "vendor/echarts.min.js" in page
+    assert "//cdn" not in page
 
 
 def test_heatmap_links_to_the_branch_page_or_its_dashboard(client, world):
@@ -323,7 +327,8 @@ def test_drill_down_is_paginated(client, world):
         response = client.get(url("dashboard_rows", "district", world.district_a, "members") + "?page=2")
     finally:
         views_dashboards.ROWS_PER_PAGE = old
-    assert response.context["page"].number == 2 and len(response.context["links"]) == 2
+    assert response.context["page"].number == 2
+    assert len(response.context["links"]) == 2
 
 
 # --- query counts ---------------------------------------------------------------------------------
@@ -368,7 +373,8 @@ def test_dashboard_selector_is_usable_without_a_request(world):
     scope = statistics.StatScope.of(world.district_a)
     context = dashboards.dashboard(world.official, scope, statistics.StatPeriod.current("year"))
     assert context["scope_name"] == "南湖区"
-    assert Member.objects.count() and Attendance.objects.count() == 0
+    assert Member.objects.count()
+    assert Attendance.objects.count() == 0
 
 
 def test_breadcrumbs_lead_up_to_the_dashboards_the_user_may_open(client, world):
@@ -389,7 +395,8 @@ def test_an_organisation_dashboard_lists_the_organisation_and_its_units(client, 
     rows = {row.name: row for row in response.context["children"]}
     assert set(rows) == {"支部A1", "党小组A1"}
     assert rows["支部A1"].url == reverse("members:branch", args=[world.branch_a1.pk])
-    assert rows["支部A1"].figures["members"] == 2 and rows["党小组A1"].figures["members"] == 1
+    assert rows["支部A1"].figures["members"] == 2
+    assert rows["党小组A1"].figures["members"] == 1
 
 
 @pytest.mark.parametrize("period_kind", ["month", "year"])
@@ -413,4 +420,5 @@ def test_drill_down_by_stage_equals_the_members_by_stage(client, world, period_k
             url("dashboard_rows", "district", world.district_a, f"members_{stage}", period=period.label)
         )
         assert response.context["page"].paginator.count == expected, stage
-    assert by_stage["probationary"] >= 2 and by_stage["applicant"] == 1
+    assert by_stage["probationary"] >= 2
+    assert by_stage["applicant"] == 1

@@ -451,7 +451,8 @@ def test_district_months(w):
     assert (may["activities"]["total"], may["activities"]["attendance_person_times"]) == (2, 3)
     assert may["activities"]["attendance_rate"] == 0.6
     assert may["activities"]["compliance_rate"] == round(2 / 9, 4)
-    assert may["members"]["new"] == 1 and may["members"]["transferred_out"] == 1
+    assert may["members"]["new"] == 1
+    assert may["members"]["transferred_out"] == 1
     june = get(w.d, JUNE)
     assert (june["activities"]["total"], june["activities"]["attendance_rate"]) == (2, 0.75)
     assert june["activities"]["compliance_rate"] == round(1 / 9, 4)
@@ -468,7 +469,8 @@ def test_district_months(w):
     assert april["activities"]["by_kind"]["party_congress"] == 1
     january = get(w.d, StatPeriod.parse("2026-01"))
     assert january["members"]["total"] == 8  # m6 applied in February
-    assert january["activities"]["total"] == 0 and january["activities"]["attendance_rate"] is None
+    assert january["activities"]["total"] == 0
+    assert january["activities"]["attendance_rate"] is None
     assert january["services"]["median_days_to_resolve"] is None
     assert january["services"]["mean_satisfaction"] is None
 
@@ -506,7 +508,8 @@ def test_park_quarter(w):
     }
     p2 = get(w.p2, Q2)
     assert (p2["members"]["transferred_in"], p2["members"]["transferred_out"]) == (1, 1)  # m2 in, m9 out
-    assert p2["services"]["overdue"] == 2 and p2["services"]["wishes_fulfilled"] == 0
+    assert p2["services"]["overdue"] == 2
+    assert p2["services"]["wishes_fulfilled"] == 0
     assert p2["activities"]["volunteer_hours"] == 5.5
 
 
@@ -524,7 +527,8 @@ def test_organization_quarter(w):
         "uncovered": 0,
         "coverage_rate": 1.0,
     }
-    assert f["members"]["total"] == 4 and f["members"]["by_gender"] == {"M": 2, "F": 2}
+    assert f["members"]["total"] == 4
+    assert f["members"]["by_gender"] == {"M": 2, "F": 2}
     assert (f["members"]["transferred_in"], f["members"]["transferred_out"]) == (0, 1)
     # Hosted by B1 or G1: a1, a2 (a4 only co-hosted). One branch: 11 cells, 2 met.
     assert (f["activities"]["total"], f["activities"]["attendance_person_times"]) == (2, 3)
@@ -541,9 +545,12 @@ def test_organization_quarter(w):
 
 def test_other_district_sees_only_its_own(w):
     f = get(w.e, MAY)
-    assert f["activities"]["total"] == 1 and f["activities"]["attendance_person_times"] == 1
-    assert f["members"]["total"] == 1 and f["enterprises"]["own_organization"] == 1
-    assert f["services"]["received"] == 1 and f["services"]["wishes_fulfilled"] == 1
+    assert f["activities"]["total"] == 1
+    assert f["activities"]["attendance_person_times"] == 1
+    assert f["members"]["total"] == 1
+    assert f["enterprises"]["own_organization"] == 1
+    assert f["services"]["received"] == 1
+    assert f["services"]["wishes_fulfilled"] == 1
     assert get(w.e, JUNE)["members"]["transferred_out"] == 1
 
 
@@ -563,7 +570,8 @@ def test_figures_are_json_serialisable(w):
 def test_compliance_matches_the_branch_table(w):
     rows = compliance_by_branch(StatScope.of(w.d), year=2026, today=TODAY)
     assert {row.organization.name for row in rows} == {"B1", "B2", "B3"}
-    assert sum(row.met for row in rows) == 4 and sum(row.elapsed for row in rows) == 67
+    assert sum(row.met for row in rows) == 4
+    assert sum(row.elapsed for row in rows) == 67
     assert [row.organization.name for row in compliance_by_branch(StatScope.of(w.b1), year=2026, today=TODAY)] == ["B1"]
 
 
@@ -589,8 +597,10 @@ def test_refresh_is_idempotent_and_partial(w):
     assert OrganizationMonth.objects.count() == rows
     # B1 in May: its committee meeting and G1's group meeting (compliance only).
     b1_may = {r.kind: r for r in OrganizationMonth.objects.filter(organization=w.b1, month=MAY.start)}
-    assert b1_may["committee_meeting"].held == 1 and b1_may["committee_meeting"].compliance_held == 1
-    assert b1_may["group_meeting"].held == 0 and b1_may["group_meeting"].compliance_held == 1
+    assert b1_may["committee_meeting"].held == 1
+    assert b1_may["committee_meeting"].compliance_held == 1
+    assert b1_may["group_meeting"].held == 0
+    assert b1_may["group_meeting"].compliance_held == 1
     assert (
         b1_may["committee_meeting"].present,
         b1_may["committee_meeting"].absent,
@@ -609,7 +619,8 @@ def test_actions_refresh_the_summary_on_commit(w, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         activity_cancel(activity=w.a1, by=root, reason="wrongly logged")
     may = get(w.d, MAY)
-    assert may["activities"]["total"] == 1 and may["activities"]["attendance_person_times"] == 1
+    assert may["activities"]["total"] == 1
+    assert may["activities"]["attendance_person_times"] == 1
     assert may == get(w.d, MAY, live=True)
 
 
@@ -694,7 +705,8 @@ def test_member_figures_follow_every_change_of_a_member(w):
     w.m6.status = Member.Status.REMOVED
     w.m6.save()
     after = get(w.d, YEAR)
-    assert after["members"]["total"] == 9 and after["members"]["by_stage"]["applicant"] == 0
+    assert after["members"]["total"] == 9
+    assert after["members"]["by_stage"]["applicant"] == 0
     assert after == get(w.d, YEAR, live=True)
     w.m10.delete()
     assert get(w.d, YEAR)["members"]["total"] == 8
