@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.querysets import ScopedQuerySet
+from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
 
 
 class Kind(models.TextChoices):
@@ -35,7 +35,11 @@ class PeriodKind(models.TextChoices):
 
 
 class ActivityQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            # The host's secretaries (and those above it) and its park's administrators; not the
+            # co-hosts, nor an attendee.
+            return scope.q(park="host__park", org="host")
         conditions = scope.q(district="host__district", park="host__park", org="host", member_org="host")
         if scope.org_ids:
             # A co-hosting branch sees the joint activity too (it cannot change it).
@@ -135,7 +139,9 @@ class Activity(models.Model):
 
 
 class ActivityFileQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="activity__host__park", org="activity__host")
         return Q(activity__in=Activity.objects.filter(Activity.objects.scope_filter(scope)).values("pk"))
 
 
@@ -173,7 +179,10 @@ class ActivityFile(models.Model):
 
 
 class AttendanceQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            # Attendance is taken by who changes the activity.
+            return scope.q(park="activity__host__park", org="activity__host")
         return scope.q(
             district="activity__host__district",
             park="activity__host__park",
@@ -216,8 +225,8 @@ class Attendance(models.Model):
 class AnyRoleQuerySet(ScopedQuerySet):
     """Rules are shared reference data: every signed-in role may read them."""
 
-    def scope_filter(self, scope):
-        return Q()
+    def scope_filter(self, scope, action=VIEW):
+        return Q() if action == VIEW else NOTHING  # written by superusers only
 
 
 class ComplianceRule(models.Model):
@@ -262,7 +271,9 @@ class PointRule(models.Model):
 
 
 class PointEntryQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return NOTHING  # a ledger: written by the attendance actions only, never edited
         return scope.q(
             district="member__organization__district",
             park="member__organization__park",
