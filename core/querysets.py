@@ -89,6 +89,23 @@ class ScopedQuerySet(models.QuerySet):
                 raise
             return self.filter(condition, pk=obj.pk).exists()
 
+    def reaches_any(self, user, action=CHANGE) -> bool:
+        """Whether ``user`` holds a role that ``action``'s rule gives rows to (without a query):
+        "may this user create any row at all" before the body is read. False when the rule is
+        empty by construction; the rows themselves may still be none."""
+        condition = self.condition_for(user, action)
+        return condition is None or not _empty(condition)
+
+    def targets(self, user, field: str, action=CHANGE):
+        """The rows ``field`` may point to in a new row of this model that ``user`` may reach for
+        ``action``: ``Activity.objects.targets(user, "host")`` is the organisations whose
+        activities the user may log. The rule must look at ``field`` only."""
+        related = self.model._meta.get_field(field).related_model
+        condition = self.condition_for(user, action)
+        if condition is None:
+            return related._default_manager.all()
+        return related._default_manager.filter(rebase(condition, field))
+
     def condition_for(self, user, action=VIEW) -> Q | None:
         """The ``Q`` behind ``visible_to``; None for every row (superusers). Models that give rows
         to the user themself (not through a role) extend it."""
@@ -128,6 +145,42 @@ def evaluate(condition: Q, obj) -> bool:
         if condition.negated:
             result = not result
     return result
+
+
+def _empty(condition) -> bool:
+    """True when ``condition`` matches no row by construction (``pk__in=[]`` and combinations)."""
+    if not isinstance(condition, Q):
+        lookup, value = condition
+        return lookup == "pk__in" and isinstance(value, list | tuple | set | frozenset) and not value
+    if condition.negated:
+        return False
+    if not condition.children:
+        return False  # Q(): every row
+    if condition.connector == Q.AND:
+        return any(_empty(child) for child in condition.children)
+    return all(_empty(child) for child in condition.children)
+
+
+def rebase(condition: Q, field: str) -> Q:
+    """The condition on a model seen from the model ``field`` points to: ``host__park__in`` becomes
+    ``park__in``, ``host__in`` becomes ``pk__in``. A lookup not through ``field`` is a ValueError."""
+    rebased = Q()
+    rebased.connector, rebased.negated = condition.connector, condition.negated
+    for child in condition.children:
+        if isinstance(child, Q):
+            rebased.children.append(rebase(child, field))
+            continue
+        lookup, value = child
+        first, _sep, rest = lookup.partition("__")
+        if lookup == "pk__in" and isinstance(value, list | tuple | set | frozenset) and not value:
+            rebased.children.append(child)  # NOTHING stays nothing
+        elif first != field:
+            raise ValueError(f"{lookup!r} does not go through {field!r}")
+        elif rest in ("", "in", "exact"):
+            rebased.children.append(("pk__" + rest if rest else "pk", value))
+        else:
+            rebased.children.append((rest, value))
+    return rebased
 
 
 def _evaluate_lookup(lookup, expected, obj) -> bool:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, RoleAssignment
-from core.scope import scope_for
+from core.querysets import CHANGE
 from notifications.actions import notify
 from parks.models import Organization
 
@@ -72,12 +72,7 @@ def may_act_for(user, organization) -> bool:
     administrator of its park, or a superuser."""
     if organization is None or user is None or not user.is_authenticated:
         return False
-    scope = scope_for(user)
-    return (
-        scope.superuser
-        or organization.pk in scope.org_ids
-        or (organization.park_id is not None and organization.park_id in scope.park_ids)
-    )
+    return Member.objects.allows(user, Member(organization=organization), CHANGE)  # the members' "change"
 
 
 def is_member_themself(user, member) -> bool:

@@ -3,15 +3,16 @@
 Actions enforce them; pages only use them to decide which buttons to show.
 """
 
+from core.querysets import CHANGE
 from core.scope import scope_for
+from parks.models import Park
 
 from .models import OPEN_STATUSES, EnterpriseContact, RequestStatus, ServiceTeam
 
 
 def manages_park(user, park_id) -> bool:
     """A park administrator of that park (or a superuser)."""
-    scope = scope_for(user)
-    return scope.superuser or park_id in scope.park_ids
+    return Park.objects.allows(user, Park(pk=park_id), CHANGE)
 
 
 def is_contact(user, enterprise_id) -> bool:
