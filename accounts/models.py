@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.querysets import ScopedQuerySet
+from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
 
 
 class Role(models.TextChoices):
@@ -27,7 +27,15 @@ ROLE_SCOPE_FIELD = {
 
 
 class RoleAssignmentQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            # A park administrator removes the secretaries and service staff of their park (what
+            # they may grant, ``accounts.selectors.PARK_ADMIN_GRANTABLE``); nobody else.
+            if not scope.park_ids:
+                return NOTHING
+            return Q(role=Role.SERVICE_STAFF, park__in=scope.park_ids) | Q(
+                role=Role.BRANCH_SECRETARY, organization__park__in=scope.park_ids
+            )
         # Park administrators see who holds roles in their park; everyone sees their own.
         conditions = Q(pk__in=[])
         if scope.park_ids:
@@ -40,10 +48,11 @@ class RoleAssignmentQuerySet(ScopedQuerySet):
             )
         return conditions
 
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        return super().visible_to(user) | self.filter(user=user)
+    def condition_for(self, user, action=VIEW):
+        condition = super().condition_for(user, action)
+        if condition is None or action == CHANGE or not user.is_authenticated:
+            return condition
+        return condition | Q(user=user)  # everyone sees their own roles
 
 
 class RoleAssignment(models.Model):

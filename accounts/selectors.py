@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import CHANGE
 from core.scope import scope_for
 
-from .models import Role
+from .models import Role, RoleAssignment
 
 # The roles a park administrator may hand out, within their own park.
 PARK_ADMIN_GRANTABLE = (Role.BRANCH_SECRETARY, Role.SERVICE_STAFF)
@@ -59,8 +60,6 @@ def grant_errors(by, *, role, park=None, organization=None) -> dict:
 
 
 def may_revoke(by, assignment) -> bool:
-    """A superuser any assignment; a park administrator those they could have granted."""
-    scope = scope_for(by)
-    if scope.superuser:
-        return True
-    return assignment.role in PARK_ADMIN_GRANTABLE and assignment_park_id(assignment) in scope.park_ids
+    """A superuser any assignment; a park administrator those they could have granted (the
+    assignments' "change" scope)."""
+    return RoleAssignment.objects.allows(by, assignment, CHANGE)

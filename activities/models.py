@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.periods import PeriodKind
-from core.querysets import ScopedQuerySet
+from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
 
 
 class Kind(models.TextChoices):
@@ -30,7 +30,11 @@ class Kind(models.TextChoices):
 
 
 class ActivityQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            # The host's secretaries (and those above it) and its park's administrators; not the
+            # co-hosts, nor an attendee.
+            return scope.q(park="host__park", org="host")
         conditions = scope.q(district="host__district", park="host__park", org="host", member_org="host")
         if scope.org_ids:
             # A co-hosting branch sees the joint activity too (it cannot change it).
@@ -130,7 +134,9 @@ class Activity(models.Model):
 
 
 class ActivityFileQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="activity__host__park", org="activity__host")
         return Q(activity__in=Activity.objects.filter(Activity.objects.scope_filter(scope)).values("pk"))
 
 
@@ -168,7 +174,10 @@ class ActivityFile(models.Model):
 
 
 class AttendanceQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            # Attendance is taken by who changes the activity.
+            return scope.q(park="activity__host__park", org="activity__host")
         return scope.q(
             district="activity__host__district",
             park="activity__host__park",
@@ -211,8 +220,8 @@ class Attendance(models.Model):
 class AnyRoleQuerySet(ScopedQuerySet):
     """Rules are shared reference data: every signed-in role may read them."""
 
-    def scope_filter(self, scope):
-        return Q()
+    def scope_filter(self, scope, action=VIEW):
+        return Q() if action == VIEW else NOTHING  # written by superusers only
 
 
 class ComplianceRule(models.Model):
@@ -257,7 +266,9 @@ class PointRule(models.Model):
 
 
 class PointEntryQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return NOTHING  # a ledger: written by the attendance actions only, never edited
         return scope.q(
             district="member__organization__district",
             park="member__organization__park",

@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from core.periods import Period, day_start, period_of, periods_in_year
+from core.querysets import CHANGE
 from core.scope import scope_for
 from members.models import Member, Stage
 from parks.models import Organization
@@ -30,23 +31,18 @@ DUE_SOON_DAYS = 10
 
 def may_manage(user, organization) -> bool:
     """A user may log and change the activities of an organisation they are secretary of (or of one
-    above it), of an organisation in a park they administer, or anything as a superuser."""
-    scope = scope_for(user)
-    if scope.superuser:
-        return True
-    return organization.pk in scope.org_ids or (
-        organization.park_id is not None and organization.park_id in scope.park_ids
-    )
+    above it), of an organisation in a park they administer, or anything as a superuser: the
+    activity's "change" scope (``ActivityQuerySet.scope_filter``), checked without a query."""
+    return Activity.objects.allows(user, Activity(host=organization), CHANGE)
 
 
 def manageable_organizations(user):
-    """The organisations whose activities the user may log, branches first."""
-    scope = scope_for(user)
-    if scope.superuser:
-        queryset = Organization.objects.all()
-    else:
-        queryset = Organization.objects.filter(Q(pk__in=scope.org_ids) | Q(park__in=scope.park_ids))
-    return queryset.exclude(kind=Organization.Kind.COMMITTEE).order_by("park", "code")
+    """The organisations whose activities the user may log (Activity "change"), branches first."""
+    return (
+        Activity.objects.targets(user, "host", CHANGE)
+        .exclude(kind=Organization.Kind.COMMITTEE)
+        .order_by("park", "code")
+    )
 
 
 def compliance_organizations(user):

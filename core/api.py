@@ -236,17 +236,6 @@ def is_superuser(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def administers_park(user, park_id) -> bool:
-    """A superuser, or a park administrator of ``park_id`` (the same rule as the back office's)."""
-    if is_superuser(user):
-        return True
-    return park_id is not None and park_id in scope_for(user).park_ids
-
-
-def is_any_park_admin(user) -> bool:
-    return is_superuser(user) or scope_for(user).is_park_admin
-
-
 # --- viewsets -------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.querysets import ScopedQuerySet
+from core.querysets import NOTHING, VIEW, ScopedQuerySet
 from core.transitions import Step
 
 
@@ -20,14 +20,16 @@ class ImportKind(models.TextChoices):
 
 
 class ImportJobQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
-        # Only the uploader reaches a job; ``visible_to`` adds that for every signed-in user.
-        return Q(pk__in=[])
+    def scope_filter(self, scope, action=VIEW):
+        # Only the uploader reaches (and confirms or cancels) a job; ``condition_for`` adds that
+        # for every signed-in user.
+        return NOTHING
 
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        return super().visible_to(user) | self.filter(user=user)
+    def condition_for(self, user, action=VIEW):
+        condition = super().condition_for(user, action)
+        if condition is None or not user.is_authenticated:
+            return condition
+        return condition | Q(user=user)
 
     def owned_by(self, user):
         """The pages: a job belongs to its uploader, even a superuser reaches only their own."""
@@ -100,14 +102,15 @@ class ImportJob(models.Model):
 
 
 class ImportRowQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
-        return Q(pk__in=[])
+    def scope_filter(self, scope, action=VIEW):
+        return NOTHING
 
-    def visible_to(self, user):
+    def condition_for(self, user, action=VIEW):
         # The rows of a job go with the job: its uploader's (a superuser's back office sees all).
-        if not user.is_authenticated:
-            return self.none()
-        return super().visible_to(user) | self.filter(job__user=user)
+        condition = super().condition_for(user, action)
+        if condition is None or not user.is_authenticated:
+            return condition
+        return condition | Q(job__user=user)
 
 
 class ImportRow(models.Model):

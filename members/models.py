@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from core import crypto
 from core.fields import DigestField, EncryptedCharField
-from core.querysets import ScopedQuerySet
+from core.querysets import CHANGE, VIEW, ScopedQuerySet
 from core.validators import (
     mask_id_number,
     mask_phone,
@@ -40,7 +40,11 @@ STAGE_DATE_FIELD = {
 
 
 class MemberQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            # Who acts for the member's organisation: its secretaries (and those of the units above
+            # it) and its park's administrators.
+            return scope.q(park="organization__park", org="organization")
         return scope.q(
             district="organization__district",
             park="organization__park",
@@ -179,7 +183,9 @@ class Member(models.Model):
 
 
 class StageChangeQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="member__organization__park", org="member__organization")
         return scope.q(
             district="member__organization__district",
             park="member__organization__park",
@@ -228,7 +234,12 @@ class StageChange(models.Model):
 
 
 class TransferQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            # Either side acts on it (each workflow step checks which side, or the member, it needs).
+            return scope.q(park="from_organization__park", org="from_organization") | scope.q(
+                park="to_organization__park", org="to_organization"
+            )
         # Both sides see a transfer: the sending and the receiving organisation's people.
         return scope.q(
             district="from_organization__district",
@@ -358,8 +369,8 @@ class Transfer(models.Model):
 
 
 class TransferEventQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
-        return models.Q(transfer__in=Transfer.objects.filter(Transfer.objects.scope_filter(scope)))
+    def scope_filter(self, scope, action=VIEW):
+        return models.Q(transfer__in=Transfer.objects.filter(Transfer.objects.scope_filter(scope, action)))
 
 
 class TransferEvent(models.Model):
@@ -413,8 +424,8 @@ class LetterSequence(models.Model):
 
 
 class ApplicationTalkQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
-        return StageChange.objects.scope_filter(scope)
+    def scope_filter(self, scope, action=VIEW):
+        return StageChange.objects.scope_filter(scope, action)
 
 
 class ApplicationTalk(models.Model):
@@ -444,8 +455,8 @@ class ApplicationTalk(models.Model):
 
 
 class DuesPaymentQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
-        return StageChange.objects.scope_filter(scope)
+    def scope_filter(self, scope, action=VIEW):
+        return StageChange.objects.scope_filter(scope, action)
 
 
 class DuesPayment(models.Model):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from core.querysets import ScopedQuerySet
+from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
 from core.validators import normalize_credit_code, validate_credit_code, validate_division_code
 
 TERM_YEARS = 3
@@ -16,7 +16,9 @@ TERM_WARNING_DAYS = 90
 
 
 class DistrictQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return NOTHING  # districts are written by superusers only
         return scope.q(
             district="pk",
             park="parks",
@@ -25,9 +27,9 @@ class DistrictQuerySet(ScopedQuerySet):
             member_org="organizations",
         )
 
-    def visible_to(self, user):
+    def visible_to(self, user, action=VIEW):
         # The reverse joins can repeat a district.
-        return super().visible_to(user).distinct()
+        return super().visible_to(user, action).distinct()
 
 
 class District(models.Model):
@@ -53,7 +55,9 @@ class District(models.Model):
 
 
 class ParkQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="pk")  # their own park (never added or deleted but by superusers)
         return scope.q(
             district="district",
             park="pk",
@@ -93,7 +97,9 @@ class Park(models.Model):
 
 
 class EnterpriseQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="park")
         conditions = scope.q(district="park__district", park="park", service_park="park")
         if scope.org_ids:
             conditions |= Q(
@@ -144,7 +150,11 @@ class Enterprise(models.Model):
 
 
 class OrganizationQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            # The organisation's row (name, parent, term); its members and activities are changed
+            # by its secretaries too (Member and Activity "change").
+            return scope.q(park="park")
         return scope.q(district="district", park="park", org="pk", service_park="park", member_org="pk")
 
     def with_descendants(self, root_ids) -> set[int]:
@@ -270,7 +280,9 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
 
 
 class RoomQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="park")
         conditions = scope.q(district="park__district", park="park", service_park="park", member_park="park")
         if scope.org_ids:
             conditions |= Q(park__in=Organization.objects.filter(pk__in=scope.org_ids).values("park"))

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.querysets import ScopedQuerySet
+from core.querysets import NOTHING, VIEW, ScopedQuerySet
 
 
 class ReportScopeKind(models.TextChoices):
@@ -20,7 +20,9 @@ class ReportPeriodKind(models.TextChoices):
 
 
 class StatReportQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action != VIEW:
+            return NOTHING  # built by ``reports.building`` only, never edited
         # Officials: their district's report and those of its parks; park administrators: their
         # parks' reports. Secretaries, service staff and members see no statistics reports.
         conditions = Q(pk__in=[])
@@ -103,8 +105,8 @@ class StatReport(models.Model):
 
 
 class StatReportRunQuerySet(ScopedQuerySet):
-    def scope_filter(self, scope):
-        return StatReportQuerySet.scope_filter(self, scope)
+    def scope_filter(self, scope, action=VIEW):
+        return StatReportQuerySet.scope_filter(self, scope, action)
 
 
 class StatReportRun(models.Model):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from core.querysets import ScopedQuerySet
+from core.querysets import CHANGE, VIEW, ScopedQuerySet, check_action
 from core.scope import scope_for
 
 ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "webp", "doc", "docx", "xls", "xlsx", "txt"]
@@ -33,19 +33,25 @@ def member_team_ids(user):
 
 
 class UserScopedQuerySet(ScopedQuerySet):
-    """``visible_to`` = the role conditions of ``scope_filter`` OR the user's own relations.
+    """``visible_to`` = the role conditions of ``scope_filter`` OR the user's own relations ("view";
+    "change" is the role conditions only).
 
     An enterprise contact or a team member may hold no portal role at all, so the base class's
     "no role, no rows" shortcut does not apply here.
     """
 
-    def visible_to(self, user):
+    def condition_for(self, user, action=VIEW):
+        check_action(action)
         if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
+            return Q(pk__in=[])
         scope = scope_for(user)
         if scope.superuser:
-            return self.all()
-        return self.filter(self.scope_filter(scope) | self.user_filter(user))
+            return None
+        if action == CHANGE:
+            # The park's administrators; the requester, a contact, a team member or a booker take
+            # only the workflow steps that name them (``services.rules``, ``services.actions``).
+            return self.scope_filter(scope, action)
+        return self.scope_filter(scope, action) | self.user_filter(user)
 
     def user_filter(self, user):
         return Q(pk__in=[])
@@ -77,7 +83,9 @@ class ServiceCategory(models.Model):
 
 
 class EnterpriseContactQuerySet(UserScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="enterprise__park")
         return scope.q(district="enterprise__park__district", park="enterprise__park")
 
     def user_filter(self, user):
@@ -111,7 +119,9 @@ class EnterpriseContact(models.Model):
 
 
 class ServiceTeamQuerySet(UserScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="park")
         return scope.q(district="park__district", park="park", service_park="park")
 
     def user_filter(self, user):
@@ -189,7 +199,9 @@ OPEN_STATUSES = (
 
 
 class ServiceRequestQuerySet(UserScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="park")
         return scope.q(district="park__district", park="park")
 
     def user_filter(self, user):
@@ -285,7 +297,9 @@ class ServiceRequest(models.Model):
 
 
 class ServiceRequestEventQuerySet(UserScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="request__park")
         return scope.q(district="request__park__district", park="request__park")
 
     def user_filter(self, user):
@@ -337,9 +351,10 @@ class ServiceRequestEvent(models.Model):
 
 
 class WishQuerySet(UserScopedQuerySet):
-    def scope_filter(self, scope):
-        conditions = scope.q(district="park__district", park="park", member_park="park", member="claimed_by")
-        return conditions
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="park")  # the claimant's steps check the claimant themself
+        return scope.q(district="park__district", park="park", member_park="park", member="claimed_by")
 
     def open(self):
         return self.filter(status=Wish.Status.OPEN)
@@ -406,7 +421,9 @@ class Wish(models.Model):
 
 
 class RoomBookingQuerySet(UserScopedQuerySet):
-    def scope_filter(self, scope):
+    def scope_filter(self, scope, action=VIEW):
+        if action == CHANGE:
+            return scope.q(park="room__park")
         return scope.q(district="room__park__district", park="room__park", member_park="room__park")
 
     def user_filter(self, user):

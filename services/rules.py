@@ -7,8 +7,10 @@ which buttons to show.
 
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import CHANGE
 from core.scope import scope_for
 from core.transitions import Step
+from parks.models import Park
 
 from .models import OPEN_STATUSES, EnterpriseContact, RequestStatus, RoomBooking, ServiceTeam, Wish
 
@@ -63,8 +65,7 @@ BOOKING_STEPS = {
 
 def manages_park(user, park_id) -> bool:
     """A park administrator of that park (or a superuser)."""
-    scope = scope_for(user)
-    return scope.superuser or park_id in scope.park_ids
+    return Park.objects.allows(user, Park(pk=park_id), CHANGE)
 
 
 def is_contact(user, enterprise_id) -> bool:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.querysets import CHANGE
 from core.scope import scope_for
 from parks.models import Park
 
@@ -228,8 +229,8 @@ def team_queue(request, pk):
 
 
 def _admin_parks(user):
-    scope = scope_for(user)
-    return Park.objects.all() if scope.superuser else Park.objects.filter(pk__in=scope.park_ids)
+    """The parks whose micro-wishes the user posts: the parks they may change."""
+    return Park.objects.visible_to(user, CHANGE)
 
 
 @login_required

@@ -13,12 +13,11 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ScopedViewSetMixin, is_superuser
-from core.scope import scope_for
+from core.api import ScopedViewSetMixin
+from core.querysets import CHANGE
 
 from ..actions import role_grant, role_revoke
 from ..models import RoleAssignment
-from ..selectors import PARK_ADMIN_GRANTABLE, assignment_park_id
 from .serializers import MeSerializer, RoleAssignmentSerializer
 
 
@@ -40,12 +39,10 @@ class RoleAssignmentViewSet(
     ordering_fields = ["created_at", "role"]
 
     def may_create(self, user):
-        return is_superuser(user) or scope_for(user).is_park_admin
+        return RoleAssignment.objects.reaches_any(user, CHANGE)
 
     def may_write(self, user, obj):
-        if is_superuser(user):
-            return True
-        return obj.role in PARK_ADMIN_GRANTABLE and assignment_park_id(obj) in scope_for(user).park_ids
+        return RoleAssignment.objects.allows(user, obj, CHANGE)
 
     def create_object(self, serializer):
         serializer.instance = role_grant(by=self.request.user, **serializer.validated_data)

@@ -18,7 +18,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet, django_errors
-from core.scope import scope_for
+from core.querysets import CHANGE
 
 from .. import actions
 from ..models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule
@@ -34,8 +34,7 @@ ERRORS = {
 
 def may_manage_any(user) -> bool:
     """Superusers, secretaries and park administrators log activities; officials and members read."""
-    scope = scope_for(user)
-    return scope.superuser or bool(scope.org_ids) or bool(scope.park_ids)
+    return Activity.objects.reaches_any(user, CHANGE)
 
 
 def _with_counts(queryset):
@@ -95,10 +94,10 @@ class ActivityViewSet(ScopedModelViewSet):
         return may_manage_any(user)
 
     def may_write(self, user, obj):
-        return may_manage(user, obj.host)
+        return Activity.objects.allows(user, obj, CHANGE)
 
     def may_act(self, user, obj, action):
-        return may_manage(user, obj.host)
+        return Activity.objects.allows(user, obj, CHANGE)
 
     def _respond(self, activity, code=status.HTTP_200_OK):
         fresh = _with_counts(Activity.objects.filter(pk=activity.pk)).get()
@@ -205,7 +204,7 @@ class ActivityFileViewSet(ScopedModelViewSet):
         return may_manage_any(user)
 
     def may_write(self, user, obj):
-        return may_manage(user, obj.activity.host)
+        return ActivityFile.objects.allows(user, obj, CHANGE)
 
     def create(self, request, *args, **kwargs):
         body = serializers.ActivityFileUploadSerializer(data=request.data, context=self.get_serializer_context())

@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
-from core.scope import scope_for
+from core.querysets import CHANGE
 
 from ..models import Member
 
@@ -32,12 +32,7 @@ def may_act_for(user, organization) -> bool:
     administrator of its park, or a superuser."""
     if organization is None or user is None or not user.is_authenticated:
         return False
-    scope = scope_for(user)
-    return (
-        scope.superuser
-        or organization.pk in scope.org_ids
-        or (organization.park_id is not None and organization.park_id in scope.park_ids)
-    )
+    return Member.objects.allows(user, Member(organization=organization), CHANGE)  # the members' "change"
 
 
 def is_member_themself(user, member) -> bool:

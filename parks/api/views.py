@@ -6,7 +6,8 @@ organisations and rooms of their park. Districts are written by superusers only;
 reads what their scope shows.
 """
 
-from core.api import ScopedModelViewSet, administers_park, is_any_park_admin
+from core.api import ScopedModelViewSet, is_superuser
+from core.querysets import CHANGE
 from parks.models import District, Enterprise, Organization, Park, Room
 
 from . import filters, serializers
@@ -33,20 +34,20 @@ class ParkViewSet(ScopedModelViewSet):
     ordering_fields = ["name", "opened_on", "area"]
 
     def may_write(self, user, obj):
-        return administers_park(user, obj.pk)
+        return Park.objects.allows(user, obj, CHANGE)
 
     def may_delete(self, user, obj):
-        return administers_park(user, None)  # superusers only
+        return is_superuser(user)
 
 
 class ParkScopedViewSet(ScopedModelViewSet):
     """A model written by the administrators of the row's park."""
 
     def may_create(self, user):
-        return is_any_park_admin(user)
+        return self.queryset.model.objects.reaches_any(user, CHANGE)
 
     def may_write(self, user, obj):
-        return administers_park(user, obj.park_id)
+        return self.queryset.model.objects.allows(user, obj, CHANGE)
 
 
 class EnterpriseViewSet(ParkScopedViewSet):

@@ -16,9 +16,8 @@ from core.api import (
     ScopedCreateReadViewSet,
     ScopedModelViewSet,
     ScopedReadOnlyModelViewSet,
-    administers_park,
-    is_any_park_admin,
 )
+from core.querysets import CHANGE
 
 from .. import actions
 from ..models import (
@@ -91,7 +90,7 @@ class EnterpriseContactViewSet(ScopedModelViewSet):
     ordering = ["enterprise", "user"]
 
     def may_delete(self, user, obj):
-        return administers_park(user, obj.enterprise.park_id)
+        return EnterpriseContact.objects.allows(user, obj, CHANGE)
 
 
 # --- teams ----------------------------------------------------------------------------------------
@@ -116,10 +115,10 @@ class ServiceTeamViewSet(ScopedModelViewSet):
     ordering = ["park", "name"]
 
     def may_create(self, user):
-        return is_any_park_admin(user)
+        return ServiceTeam.objects.reaches_any(user, CHANGE)
 
     def may_write(self, user, obj):
-        return administers_park(user, obj.park_id)
+        return ServiceTeam.objects.allows(user, obj, CHANGE)
 
 
 # --- requests -------------------------------------------------------------------------------------
@@ -299,7 +298,7 @@ class WishViewSet(ScopedCreateReadViewSet):
     ordering = ["-posted_at", "-pk"]
 
     def may_create(self, user):
-        return is_any_park_admin(user)
+        return Wish.objects.reaches_any(user, CHANGE)
 
     def _respond(self, wish, code=status.HTTP_200_OK):
         fresh = Wish.objects.select_related("park", "claimed_by").get(pk=wish.pk)
