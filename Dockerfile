@@ -23,10 +23,11 @@ RUN apt-get update \
     && useradd --system --uid 1000 --gid hongfan --home-dir /app --shell /usr/sbin/nologin hongfan
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them (pyproject lists no packages:
-# `pip install .` installs the dependencies; the code runs from /app).
-COPY pyproject.toml README.md ./
-RUN pip install . && rm -rf build *.egg-info
+# Dependencies first, so that a code change does not reinstall them: the runtime lock, every file
+# checked against its hash (requirements/base.txt, made from pyproject.toml by `make lock`). The
+# project itself is not installed: pyproject lists no packages and the code runs from /app.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --require-hashes -r requirements/base.txt
 
 COPY . .
 COPY --from=assets /build/static/vendor static/vendor

@@ -6,15 +6,37 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets migrate seed lint format messages test-postgres test-browser test-celery ci clean
+.PHONY: run test install lock assets migrate seed lint format messages test-postgres test-browser test-celery ci clean
 
-$(VENV)/.installed: pyproject.toml
+# The dependencies come from the lock, every file checked against its hash; the project itself is then
+# installed without dependencies (editable). A changed lock reinstalls.
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
+	$(PIP) install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed assets
+
+# The Python dependencies, locked with hashes from pyproject.toml by pip-tools (which runs in its own
+# venv, never in .venv): requirements/base.txt (runtime, for the Dockerfile) and requirements/dev.txt
+# (runtime + dev tools, for .venv and CI; the runtime pins of base.txt as they are). Run after editing
+# the dependencies in pyproject.toml: the pins that still fit are kept. Newer releases:
+# `make lock LOCK_ARGS=--upgrade`, or one package: `make lock LOCK_ARGS="--upgrade-package django"`.
+LOCK_VENV := .venv-lock
+LOCK_ARGS ?=
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_ARGS)
+
+$(LOCK_VENV)/.installed:
+	test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip 'pip-tools>=7.4,<8'
+	touch $@
+
+lock: $(LOCK_VENV)/.installed
+	$(PIP_COMPILE) --output-file requirements/base.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements/base.txt --output-file requirements/dev.txt pyproject.toml
 
 # Front-end packages come from the npm registry (package-lock.json) and are served by the portal.
 static/vendor/.installed: package.json package-lock.json scripts/vendor-assets.sh
@@ -87,4 +109,4 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor staticfiles db.sqlite3
+	rm -rf $(VENV) $(LOCK_VENV) node_modules static/vendor staticfiles db.sqlite3
