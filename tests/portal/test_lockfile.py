@@ -120,7 +120,8 @@ def test_makefile_and_dockerfile_install_from_the_locks():
     assert "--require-hashes -r requirements/dev.txt" in recipe
     assert "--no-deps -e ." in recipe
     assert re.search(r"^lock:", makefile, re.MULTILINE)
-    assert "--generate-hashes" in makefile and "--no-emit-index-url" in makefile
+    assert "--generate-hashes" in makefile
+    assert "--no-emit-index-url" in makefile
 
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "pip install --require-hashes -r requirements/base.txt" in dockerfile
