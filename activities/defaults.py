@@ -1,5 +1,7 @@
 """The default rules (DESIGN §3). Migration 0002 creates them; the demo makes sure they exist."""
 
+from .models import ComplianceRule, PointRule
+
 COMPLIANCE_RULES = [
     ("party_congress", "quarter", 1),
     ("committee_meeting", "month", 1),
@@ -28,8 +30,6 @@ POINT_RULES = [
 
 
 def ensure_default_rules() -> None:
-    from .models import ComplianceRule, PointRule
-
     for kind, period, minimum in COMPLIANCE_RULES:
         ComplianceRule.objects.get_or_create(kind=kind, defaults={"period": period, "minimum_count": minimum})
     for kind, points, per_hour in POINT_RULES:

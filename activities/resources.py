@@ -37,8 +37,11 @@ from core.resources import (
 )
 from core.validators import parse_id_number
 from members.models import Member
+from members.resources import writable_organizations
 
+from .actions import AttendanceInput, attendance_record
 from .models import Activity, Attendance
+from .selectors import checklist_members
 
 MAX_VOLUNTEER_HOURS = Decimal("24")
 
@@ -124,8 +127,6 @@ class AttendanceResource(ImportResource):
     # --- look-ups -------------------------------------------------------------------------------
 
     def prepare(self, rows):
-        from members.resources import writable_organizations
-
         if not self.lookups_loaded:
             self.organization_ids = set(writable_organizations(self.user).values_list("pk", flat=True))
             self.eligible = {}  # host id -> set of member ids
@@ -176,7 +177,6 @@ class AttendanceResource(ImportResource):
     def _load_eligible(self, hosts):
         """The members on each host's checklist (activities.selectors.checklist_members): one query
         per host organisation in the file, not per row."""
-        from .selectors import checklist_members
 
         for host in hosts:
             if host.pk not in self.eligible:
@@ -304,8 +304,6 @@ class AttendanceResource(ImportResource):
     # --- writing --------------------------------------------------------------------------------
 
     def write(self, new, changed):
-        from .actions import AttendanceInput
-
         for attendance in [*new, *changed]:
             self.activities[attendance.activity_id] = attendance.activity
             self.lines[attendance.activity_id].append(attendance._import_line)
@@ -325,7 +323,6 @@ class AttendanceResource(ImportResource):
 
     def finish(self):
         """One ``attendance_record`` per activity: the page's own action, with its rules and effects."""
-        from .actions import attendance_record
 
         reason = gettext("Imported from a spreadsheet.")
         errors = {}

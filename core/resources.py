@@ -28,6 +28,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
 
+from core.scope import scope_for
+
 from .tabular import ImportRefused
 from .validators import mask_id_number, mask_phone, normalize_id_number
 
@@ -461,8 +463,6 @@ class ImportResource(resources.ModelResource):
     # --- scope helpers --------------------------------------------------------------------------
 
     def scope(self):
-        from core.scope import scope_for
-
         return scope_for(self.user)
 
     # --- export ---------------------------------------------------------------------------------

@@ -38,8 +38,10 @@ from core.resources import (
     phone_cell,
 )
 from core.scope import scope_for
-from core.validators import mask_id_number, normalize_phone, parse_id_number
+from core.validators import mask_id_number, normalize_phone, parse_id_number, validate_id_number_matches
+from parks.models import Enterprise, Organization
 
+from .actions import add_months, dues_amount, first_of_month, today
 from .models import STAGE_DATE_FIELD, STAGE_ORDER, DuesPayment, Member, Stage, StageChange
 
 
@@ -47,7 +49,6 @@ def writable_organizations(user):
     """The organisations whose members, dues and attendance ``user`` may write: the rule of
     ``members.actions.may_act_for`` as a queryset (secretaries: their units and the units below;
     park administrators: the organisations of their parks; superusers: all)."""
-    from parks.models import Organization
 
     scope = scope_for(user)
     if scope.superuser:
@@ -179,8 +180,6 @@ class MemberResource(ImportResource):
         return crypto.digest(number)
 
     def prepare(self, rows):
-        from parks.models import Enterprise
-
         if not self.lookups_loaded:
             self.organizations = OrganizationLookup(self.user)
             self.employers = (
@@ -290,7 +289,6 @@ class MemberResource(ImportResource):
         """Member.clean() without its per-row duplicate query (the digest table loaded in prepare()
         and the in-file duplicate check stand for it): ID number agreeing with birth date and gender,
         stage dates present and in order."""
-        from core.validators import validate_id_number_matches
 
         errors = {}
         try:
@@ -454,8 +452,6 @@ class DuesPaymentResource(ImportResource):
         return self.existing.get((member.pk, key[1])) if member else None
 
     def build(self, row):
-        from .actions import add_months, first_of_month, today
-
         header = str(_("ID number"))
         member = self.members.get(self.key_of(row)[0])
         if member is None or member.organization_id not in self.organization_ids:
@@ -489,8 +485,6 @@ class DuesPaymentResource(ImportResource):
         return instance, action
 
     def apply(self, instance, row):
-        from .actions import dues_amount
-
         super().apply(instance, row)
         if not instance.category:
             instance.category = DuesPayment.Category.EMPLOYED

@@ -1,9 +1,19 @@
 """Reads of the members app: scoped, with their select_related/prefetch_related."""
 
+import datetime
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import F, Max, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 from core.personal import may_see_full_id_number
 from core.scope import scope_for
+from parks.models import Organization
 
-from .models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage
+from . import actions
+from .models import STAGE_DATE_FIELD, STAGE_ORDER, ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer
 
 
 def can_view_full_id_number(user, member) -> bool:
@@ -12,14 +22,6 @@ def can_view_full_id_number(user, member) -> bool:
 
 
 # --- Lifecycle: transfers, the development pipeline, dues --------------------------------------
-
-import datetime  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-from django.apps import apps  # noqa: E402
-from django.db.models import F, Max, Prefetch, Q  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
 
 # A request waits at most this long for the sending side's decision before it shows as overdue.
 TRANSFER_RESPONSE_DAYS = 7
@@ -31,8 +33,6 @@ def _today():
 
 
 def transfer_queryset():
-    from .models import Transfer
-
     return Transfer.objects.select_related(
         "member",
         "member__organization",
@@ -44,15 +44,12 @@ def transfer_queryset():
 
 
 def transfers_visible_to(user):
-    from .models import Transfer
-
     return transfer_queryset().filter(pk__in=Transfer.objects.visible_to(user).values("pk"))
 
 
 def transfer_due_on(transfer) -> datetime.date | None:
     """When the transfer's next step is due: the sending side's decision a week after the request,
     the receiving side's acceptance before the letter runs out; None once closed."""
-    from .models import Transfer
 
     if transfer.status == Transfer.Status.REQUESTED:
         return timezone.localtime(transfer.requested_at).date() + datetime.timedelta(days=TRANSFER_RESPONSE_DAYS)
@@ -63,7 +60,6 @@ def transfer_due_on(transfer) -> datetime.date | None:
 
 def transfer_next_step(transfer) -> str:
     """What happens next, in words for the member and the secretaries."""
-    from .models import Transfer
 
     S, K = Transfer.Status, Transfer.Kind
     if transfer.status == S.REQUESTED and transfer.kind == K.IN:
@@ -106,8 +102,6 @@ def transfer_inbox(user, *, today=None):
     """The open transfers waiting for ``user``'s organisations: incoming (to accept) and outgoing
     (to approve, or an outgoing letter to confirm), each overdue first, then by due date."""
 
-    from .models import Transfer
-
     today = today or _today()
     scope = scope_for(user)
     S, K = Transfer.Status, Transfer.Kind
@@ -133,7 +127,6 @@ def transfer_inbox(user, *, today=None):
 
 def destination_branches(*, query: str, exclude_org_id=None, limit=20):
     """Branches a member may move to, found by the branch's or the park's name (public names only)."""
-    from parks.models import Organization
 
     query = (query or "").strip()
     if not query:
@@ -152,8 +145,6 @@ def letter_status(*, number: str, code: str, today=None) -> str:
     """'valid', 'used', 'expired', 'withdrawn' or 'unknown' for a letter number and its code; the
     answer says nothing about whom the letter is for."""
     import hmac
-
-    from .models import Transfer
 
     today = today or _today()
     number, code = (number or "").strip(), (code or "").strip().upper()
@@ -188,8 +179,6 @@ class PipelineRow:
 def pipeline_board(organization_ids, *, today=None):
     """The members on the way to full membership in these organisations, with the next due date
     of each (the talk, the earliest candidate date, the end of probation), overdue first."""
-    from . import actions
-    from .models import ApplicationTalk, Member, Stage, StageChange
 
     today = today or _today()
     members = (
@@ -265,8 +254,6 @@ def branch_dues(organization_ids, *, today=None):
     The ledger begins when a member is registered in the portal: with nothing settled, arrears
     count from the later of that month and the start of probation, since earlier months were
     settled on paper before the portal existed."""
-    from . import actions
-    from .models import DuesPayment, Member, Stage
 
     today = today or _today()
     this_month = today.replace(day=1)

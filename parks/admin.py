@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ALL_PERMISSIONS, CHANGE, VIEW, ScopedAdmin, ScopedRelatedFieldListFilter
 from core.admin_import import ResourceAdminMixin
 
-from .models import District, Enterprise, Organization, Park, Room
+from .models import TERM_WARNING_DAYS, District, Enterprise, Organization, Park, Room
 from .resources import EnterpriseResource, OrganizationResource
 
 
@@ -58,8 +58,6 @@ class OrganizationTermFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         import datetime
-
-        from .models import TERM_WARNING_DAYS
 
         today = timezone.localdate()
         if self.value() == "expired":

@@ -26,7 +26,8 @@ from core.resources import (
     parse_int,
     parse_text,
 )
-from core.validators import validate_id_number
+from core.scope import scope_for
+from core.validators import normalize_id_number, validate_id_number
 
 from .models import TERM_YEARS, District, Enterprise, Organization, Park, add_years
 
@@ -34,7 +35,6 @@ from .models import TERM_YEARS, District, Enterprise, Organization, Park, add_ye
 def writable_parks(user):
     """The parks whose enterprises and organisations ``user`` may write: all for a superuser, their
     own for a park administrator, none for anyone else (district officials only read)."""
-    from core.scope import scope_for
 
     scope = scope_for(user)
     if scope.superuser:
@@ -175,8 +175,6 @@ def parse_codes(value) -> list[str]:
 
 
 def parse_id(value) -> str:
-    from core.validators import normalize_id_number
-
     return normalize_id_number(parse_text(value))
 
 

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from core.scope import scope_for
 from parks.models import Enterprise, Park, Room
 
 from .models import (
+    OPEN_STATUSES,
     EnterpriseContact,
     RoomBooking,
     ServiceCategory,
@@ -16,6 +18,7 @@ from .models import (
     ServiceRequestEvent,
     ServiceTeam,
     Wish,
+    contact_enterprise_ids,
 )
 
 
@@ -26,8 +29,6 @@ def _request_list(qs):
 def my_requests(user):
     """Requests the user submitted, or submitted for an enterprise they are a contact of."""
     from django.db.models import Q
-
-    from .models import contact_enterprise_ids
 
     qs = ServiceRequest.objects.filter(Q(requester=user) | Q(enterprise__in=contact_enterprise_ids(user)))
     return _request_list(qs).order_by("-created_at", "-pk")
@@ -66,8 +67,6 @@ def team_queue(user, team: ServiceTeam):
     """The requests assigned to a team, open ones first and overdue first among them."""
     from django.db.models import Case, IntegerField, Value, When
 
-    from .models import OPEN_STATUSES
-
     qs = _request_list(ServiceRequest.objects.visible_to(user).filter(team=team))
     return qs.annotate(
         open_rank=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
@@ -85,7 +84,6 @@ def request_detail(user, pk):
 
 def queue_parks(user):
     """The parks whose queue the user may open (administrators and district officials)."""
-    from core.scope import scope_for
 
     scope = scope_for(user)
     if scope.superuser:
@@ -167,7 +165,6 @@ def room_week(user, room: Room, monday: datetime.date):
 
 def pending_bookings(user):
     """Bookings the user manages (park administrator), pending first, upcoming only."""
-    from core.scope import scope_for
 
     scope = scope_for(user)
     qs = RoomBooking.objects.filter(ends_at__gte=timezone.now())

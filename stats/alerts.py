@@ -31,8 +31,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.models import Member, Stage, StageChange, Transfer
+from activities.models import Activity, Attendance, Kind
+from members.actions import add_months, may_act_for, probation_ends_on
+from members.models import DuesPayment, Member, Stage, StageChange, Transfer
+from members.selectors import LAPSE_MONTHS, transfer_due_on, transfer_queryset
 from parks.models import Enterprise, Organization, Park
+from services.models import ServiceRequest
+from stats.statistics import _own_organization_ids
 
 # Organisations that count as branches for the alerts (as for 三会一课 compliance).
 BRANCH_KINDS = (Organization.Kind.BRANCH, Organization.Kind.JOINT_BRANCH, Organization.Kind.GENERAL_BRANCH)
@@ -129,8 +134,6 @@ def scope_enterprises(user, scope):
 
 
 def scope_requests(user, scope):
-    from services.models import ServiceRequest
-
     queryset = ServiceRequest.objects.visible_to(user)
     if scope.kind == "district":
         return queryset.filter(park__district_id=scope.id)
@@ -141,7 +144,6 @@ def scope_requests(user, scope):
 
 def scope_transfers(user, scope):
     """Transfers out of or into the scope's organisations."""
-    from members.selectors import transfer_queryset
 
     ids = scope_organizations(user, scope).values("pk")
     visible = Transfer.objects.visible_to(user).values("pk")
@@ -153,7 +155,6 @@ def scope_transfers(user, scope):
 
 def organization_url(user, organization) -> str:
     """Where a branch links to: its workspace for those who act for it, else its dashboard."""
-    from members.actions import may_act_for
 
     if organization.kind in Organization.BRANCH_KINDS and may_act_for(user, organization):
         return reverse("members:branch", args=[organization.pk])
@@ -161,8 +162,6 @@ def organization_url(user, organization) -> str:
 
 
 def member_url(user, member) -> str | None:
-    from members.actions import may_act_for
-
     if may_act_for(user, member.organization):
         return reverse("members:member_lifecycle", args=[member.pk])
     return None
@@ -217,7 +216,6 @@ def _enterprise_without_branch(ctx):
     )
     if not full:
         return []
-    from stats.statistics import _own_organization_ids
 
     own = set(
         Organization.enterprises.through.objects.filter(
@@ -248,8 +246,6 @@ def _branch_size(ctx):
 
 
 def _committee_needed(ctx):
-    from activities.models import Activity, Kind
-
     big = [org for org in ctx.branches if ctx.counts.get(org.pk, {}).get(Stage.FULL, 0) >= COMMITTEE_MIN_FULL]
     if not big:
         return []
@@ -288,8 +284,6 @@ def _secretary_and_term(ctx):
 
 
 def _inactive_branches(ctx):
-    from activities.models import Activity
-
     if not ctx.branches:
         return []
     last = {}
@@ -331,8 +325,6 @@ def _inactive_branches(ctx):
 
 
 def _probation_due(ctx):
-    from members.actions import add_months, probation_ends_on
-
     members = (
         Member.objects.filter(
             organization__in=list(ctx.by_id),
@@ -357,8 +349,6 @@ def _probation_due(ctx):
 
 
 def _transfers_overdue(ctx):
-    from members.selectors import transfer_due_on
-
     rows = []
     for transfer in scope_transfers(ctx.user, ctx.scope).filter(status__in=Transfer.OPEN_STATUSES).order_by("pk"):
         due = transfer_due_on(transfer)
@@ -402,11 +392,6 @@ def lapse_risk_members(organization_ids, *, today):
     as NOT EXISTS subqueries; a test holds the two to the same members.
     """
     from django.db.models import Exists, OuterRef
-
-    from activities.models import Activity, Attendance
-    from members.actions import add_months
-    from members.models import DuesPayment
-    from members.selectors import LAPSE_MONTHS
 
     since = add_months(today, -LAPSE_MONTHS)
     paid = DuesPayment.objects.filter(member=OuterRef("pk"), paid_on__gte=since, amount_paid__gt=0)

@@ -16,11 +16,16 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Activity
+from core.periods import day_start
 from core.scope import scope_for
 from members.models import Member, Stage, Transfer
+from members.selectors import transfer_due_on
 from parks.models import District, Organization, Park
+from services.models import OPEN_STATUSES, ServiceRequest
 from stats import alerts, statistics
 from stats.alerts import organization_url, scope_enterprises, scope_organizations, scope_parks, scope_requests
+from stats.selectors import park_summaries
 
 SCOPE_KINDS = ("district", "park", "organization")
 PERIOD_KINDS = (("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year")))
@@ -150,8 +155,6 @@ def headline(figures: dict) -> list[dict]:
 
 def in_flight(user, scope, *, today) -> dict:
     """Transfers and service requests still open, and how many of them are overdue (now)."""
-    from members.selectors import transfer_due_on
-    from services.models import OPEN_STATUSES
 
     open_transfers = list(
         alerts.scope_transfers(user, scope)
@@ -271,9 +274,6 @@ class ChildRow:
 
 
 def district_children(user, scope, compliance_rows) -> list[ChildRow]:
-    from services.models import OPEN_STATUSES
-    from stats.selectors import park_summaries
-
     parks = park_summaries(user, scope_parks(user, scope).values_list("pk", flat=True))
     met, elapsed = defaultdict(int), defaultdict(int)
     for branch in compliance_rows:
@@ -420,8 +420,6 @@ def compliance_section(user, scope, period, *, today=None) -> dict:
 
 
 def _period_bounds(period):
-    from core.periods import day_start
-
     return day_start(period.start), day_start(period.end)
 
 
@@ -482,7 +480,6 @@ def _branches(user, scope, period, today):
 
 def _activities(user, scope, period, today):
     """As ``activities.total``: held activities hosted in the scope within the period."""
-    from activities.models import Activity
 
     start, end = _period_bounds(period)
     return (
@@ -494,8 +491,6 @@ def _activities(user, scope, period, today):
 
 def _requests(which):
     def build(user, scope, period, today):
-        from services.models import OPEN_STATUSES, ServiceRequest
-
         queryset = scope_requests(user, scope)
         start, end = _period_bounds(period)
         if which == "open":
@@ -515,8 +510,6 @@ def _requests(which):
 
 def _transfers(which):
     def build(user, scope, period, today):
-        from members.selectors import transfer_due_on
-
         queryset = alerts.scope_transfers(user, scope).filter(status__in=Transfer.OPEN_STATUSES)
         if which == "overdue":
             return [t for t in queryset.order_by("-requested_at", "-pk") if (d := transfer_due_on(t)) and d < today]

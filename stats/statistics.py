@@ -33,7 +33,9 @@ from django.db.models import (
 from django.db.models.functions import TruncQuarter, TruncYear
 from django.utils import timezone
 
-from activities.models import Activity, Kind, OrganizationMonth
+from activities.models import Activity, ComplianceRule, Kind, OrganizationMonth
+from activities.selectors import COMPLIANCE_KINDS, compliance
+from activities.summaries import refresh
 from core.periods import day_start, periods_in_year
 from core.scope import scope_for
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
@@ -386,8 +388,6 @@ def _member_stock(scope, period, day) -> dict:
 
 
 def _branches(scope):
-    from activities.selectors import COMPLIANCE_KINDS
-
     return scope.organizations().filter(kind__in=COMPLIANCE_KINDS)
 
 
@@ -462,8 +462,6 @@ def _as_date(value):
 def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int]:
     """(cells met, cells elapsed) of the compliance grid of the scope's branches, over the rule
     periods inside ``period``; live reuses activities.selectors.compliance()."""
-    from activities.models import ComplianceRule
-    from activities.selectors import compliance
 
     today = today or timezone.localdate()
     year = period.start.year
@@ -630,7 +628,6 @@ def monthly_trend(
 
 def compliance_by_branch(scope: StatScope, *, year: int, today=None) -> list:
     """activities.selectors.compliance() rows for each branch in the scope, by park and code."""
-    from activities.selectors import compliance
 
     branches = _branches(scope).select_related("park", "district").order_by("park__name", "code")
     return compliance(branches, year=year, today=today)
@@ -638,7 +635,6 @@ def compliance_by_branch(scope: StatScope, *, year: int, today=None) -> list:
 
 def refresh_summaries(*, organization_ids=None, months=None) -> int:
     """Rebuild the summary rows (all organisations / months when None); the number written."""
-    from activities.summaries import refresh
 
     return refresh(organization_ids=organization_ids, months=months)
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from members.actions import may_act_for
 from stats import alerts, dashboards
 
 ROWS_PER_PAGE = 50
@@ -96,7 +97,6 @@ def dashboard_rows(request, kind, pk, figure):
 
 def _row_links(user, kind, rows):
     """One link per row (or None), to the row's existing page where the user may open it."""
-    from members.actions import may_act_for
 
     links = []
     for row in rows:

@@ -15,6 +15,7 @@ from parks.models import Organization, Room
 
 from ..actions import MAX_VOLUNTEER_HOURS, AttendanceInput
 from ..models import Activity, ActivityFile, Attendance, ComplianceRule, Kind, PointEntry, PointRule
+from ..selectors import manageable_organizations
 
 
 class RowsPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -157,8 +158,6 @@ class PointEntrySerializer(serializers.ModelSerializer):
 
 
 def _manageable_hosts(user):
-    from ..selectors import manageable_organizations
-
     return manageable_organizations(user)
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from activities.api.serializers import RowsPrimaryKeyRelatedField
 from core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
+from core.scope import scope_for
 from parks.models import Enterprise, Park, Room
 
 from .. import selectors
@@ -58,8 +59,6 @@ class ServiceTeamSerializer(ModelCleanSerializer):
 
 
 def _managed_parks(user):
-    from core.scope import scope_for
-
     scope = scope_for(user)
     return Park.objects.all() if scope.superuser else Park.objects.filter(pk__in=scope.park_ids)
 
