@@ -7,6 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Portal and roles")
 
     def ready(self):
+        """Registers with the layers below (docs/architecture.md). The imports are here because
+        models and the modules that use them load only once the app registry is ready."""
         from core import scope
 
         from . import signals  # noqa: F401  (keeps is_staff in step with the roles)

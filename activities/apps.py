@@ -7,6 +7,8 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Organisation life")
 
     def ready(self):
+        """Registers with the layers below (docs/architecture.md). The imports are here because
+        models and the modules that use them load only once the app registry is ready."""
         from core import cards, importing, media
 
         from .resources import AttendanceResource

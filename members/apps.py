@@ -7,6 +7,8 @@ class MembersConfig(AppConfig):
     verbose_name = _("Party members")
 
     def ready(self):
+        """Registers with the layers below (docs/architecture.md). The imports are here because
+        models and the modules that use them load only once the app registry is ready."""
         from core import cards, importing, scope
 
         from .models import member_scope

@@ -7,6 +7,8 @@ class ParksConfig(AppConfig):
     verbose_name = _("Parks and organisations")
 
     def ready(self):
+        """Registers with the layers below (docs/architecture.md). The imports are here because
+        models and the modules that use them load only once the app registry is ready."""
         from core import importing, scope
 
         from .models import organization_scope

@@ -56,7 +56,7 @@ def scope_of(obj):
 
 def may_build(user, *, scope_kind: str, scope_id: int) -> bool:
     """Officials for their districts and the parks in them, park administrators for their parks
-    (the statistics scope rule, ``StatScope.visible_to``, limited to districts and parks)."""
+    (the statistics scope rule, ``stats.basis.StatScope.visible_to``, limited to districts and parks)."""
     if scope_kind not in REPORT_SCOPE_KINDS:
         return False
     return statistics.StatScope(kind=scope_kind, id=scope_id).visible_to(user)

@@ -7,6 +7,8 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Party-mass service centre")
 
     def ready(self):
+        """Registers with the layers below (docs/architecture.md). The imports are here because
+        models and the modules that use them load only once the app registry is ready."""
         from core import cards, media
 
         cards.register("services.home.service_centre", "services/partials/home_card.html", order=55)

@@ -7,6 +7,8 @@ class StatsConfig(AppConfig):
     verbose_name = _("Statistics")
 
     def ready(self):
+        """Registers with the layers below (docs/architecture.md). The imports are here because
+        models and the modules that use them load only once the app registry is ready."""
         from . import home
 
         home.register_cards()
