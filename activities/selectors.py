@@ -332,3 +332,8 @@ def compliance_table(user, *, year: int, sort: str = "rate", today=None):
     rows = compliance(organizations, year=year, today=today)
     rows.sort(key=SORT_KEYS[key], reverse=descending)
     return rows, ("-" if descending else "") + key
+
+
+def own_member_points(user):
+    """The user's own member record with its points total (name and points only)."""
+    return Member.objects.only("pk", "name", "points").get(pk=scope_for(user).member_id)

@@ -407,6 +407,6 @@ def my_points(request):
     scope = scope_for(request.user)
     if scope.member_id is None:
         raise PermissionDenied
-    member = Member.objects.only("pk", "name", "points").get(pk=scope.member_id)
+    member = selectors.own_member_points(request.user)
     page = Paginator(selectors.my_point_entries(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "activities/my_points.html", {"member": member, "page": page})

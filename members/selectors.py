@@ -4,7 +4,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Max, Prefetch, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -313,3 +315,29 @@ def stage_dates(member: Member) -> list[dict]:
         if day:
             rows.append({"stage": stage, "label": Stage(stage).label, "date": day})
     return rows
+
+
+# --- the branch's pages --------------------------------------------------------------------------
+
+
+def own_member(user):
+    """The user's own member record, with its organisation and park."""
+    return Member.objects.filter(user=user).select_related("organization", "organization__park").first()
+
+
+def acting_organizations(user):
+    """The organisations whose pipeline and dues the user manages: a secretary's own units, a park
+    administrator's branches; every branch for a superuser."""
+    scope = scope_for(user)
+    qs = Organization.objects.select_related("park")
+    if scope.superuser:
+        return qs.filter(kind__in=Organization.BRANCH_KINDS)
+    return qs.filter(pk__in=scope.org_ids) | qs.filter(park__in=scope.park_ids, kind__in=Organization.BRANCH_KINDS)
+
+
+def managed_member(user, pk):
+    """A member the user sees and acts for (404 outside the scope, PermissionDenied otherwise)."""
+    member = get_object_or_404(Member.objects.visible_to(user).select_related("organization"), pk=pk)
+    if not actions.may_act_for(user, member.organization):
+        raise PermissionDenied
+    return member

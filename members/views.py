@@ -45,10 +45,6 @@ def _add_errors(form, exc: ValidationError):
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _own_member(user):
-    return Member.objects.filter(user=user).select_related("organization", "organization__park").first()
-
-
 # --- member's side --------------------------------------------------------------------------
 
 
@@ -69,7 +65,7 @@ def transfer_new(request):
         if not actions.may_act_for(request.user, member.organization):
             raise PermissionDenied
     else:
-        member = _own_member(request.user)
+        member = selectors.own_member(request.user)
         if member is None:
             raise PermissionDenied
     open_transfer = Transfer.objects.filter(member=member).open().first()
@@ -149,7 +145,7 @@ def transfer_in_new(request, member_pk):
 @require_GET
 def destinations(request):
     """htmx: branches matching the search, to choose the destination."""
-    member = _own_member(request.user)
+    member = selectors.own_member(request.user)
     branches = selectors.destination_branches(
         query=request.GET.get("q", ""), exclude_org_id=member.organization_id if member else None
     )
@@ -163,7 +159,7 @@ def destinations(request):
 @login_required
 def transfer_mine(request):
     """The member's transfers: the current one with its timeline and what happens next."""
-    member = _own_member(request.user)
+    member = selectors.own_member(request.user)
     if member is None:
         raise PermissionDenied
     transfers = selectors.member_transfers(member)
@@ -299,17 +295,9 @@ def letter_verify(request):
 # --- branch: pipeline board, dues -----------------------------------------------------------
 
 
-def _acting_orgs(user):
-    scope = scope_for(user)
-    qs = Organization.objects.select_related("park")
-    if scope.superuser:
-        return qs.filter(kind__in=Organization.BRANCH_KINDS)
-    return qs.filter(pk__in=scope.org_ids) | qs.filter(park__in=scope.park_ids, kind__in=Organization.BRANCH_KINDS)
-
-
 @login_required
 def branch_home(request):
-    org = _acting_orgs(request.user).order_by("pk").first()
+    org = selectors.acting_organizations(request.user).order_by("pk").first()
     if org is None:
         raise PermissionDenied
     return redirect("members:branch", org.pk)
@@ -319,7 +307,7 @@ def branch_home(request):
 @require_GET
 def branch(request, org_pk):
     """The branch's pipeline board and dues arrears."""
-    org = get_object_or_404(_acting_orgs(request.user), pk=org_pk)
+    org = get_object_or_404(selectors.acting_organizations(request.user), pk=org_pk)
     ids = Organization.objects.with_descendants({org.pk})
     return render(
         request,
@@ -328,7 +316,7 @@ def branch(request, org_pk):
             "org": org,
             "pipeline": selectors.pipeline_board(ids),
             "dues": selectors.branch_dues(ids),
-            "other_orgs": _acting_orgs(request.user).exclude(pk=org.pk).order_by("name")[:50],
+            "other_orgs": selectors.acting_organizations(request.user).exclude(pk=org.pk).order_by("name")[:50],
         },
     )
 
@@ -342,18 +330,11 @@ MEMBER_FORMS = {
 }
 
 
-def _managed_member(user, pk):
-    member = get_object_or_404(Member.objects.visible_to(user).select_related("organization"), pk=pk)
-    if not actions.may_act_for(user, member.organization):
-        raise PermissionDenied
-    return member
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_lifecycle(request, pk, step=None):
     """One member's stage history, the pipeline steps and the dues ledger, for their branch."""
-    member = _managed_member(request.user, pk)
+    member = selectors.managed_member(request.user, pk)
     forms = {name: cls(prefix=name) for name, cls in MEMBER_FORMS.items()}
     status, errors = 200, []
     if request.method == "POST":
@@ -398,7 +379,7 @@ def member_lifecycle(request, pk, step=None):
 @login_required
 @require_GET
 def my_dues(request):
-    member = _own_member(request.user)
+    member = selectors.own_member(request.user)
     if member is None:
         raise PermissionDenied
     return render(request, "members/my_dues.html", {"member": member, "dues": selectors.member_dues(member)})

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.scope import scope_for
-from parks.models import District, Park
 from reports.models import ReportPeriodKind, StatReport, StatReportRun
 from stats import statistics
 
@@ -28,18 +26,6 @@ REPORTS_PER_PAGE = 30
 def _may_use_reports(user) -> bool:
     scope = scope_for(user)
     return scope.superuser or scope.is_official or scope.is_park_admin
-
-
-def _scope_choices(user):
-    """("district:3", name) and ("park:5", name) for the districts and parks of the user's reports."""
-    scope = scope_for(user)
-    districts = District.objects.all() if scope.superuser else District.objects.filter(pk__in=scope.district_ids)
-    parks = Park.objects.select_related("district")
-    if not scope.superuser:
-        parks = parks.filter(Q(district__in=scope.district_ids) | Q(pk__in=scope.park_ids))
-    choices = [(f"district:{d.pk}", str(d)) for d in districts.order_by("code")]
-    choices += [(f"park:{p.pk}", f"{p.district.name} · {p.name}") for p in parks.order_by("district__code", "name")]
-    return choices
 
 
 def _split_scope(value):
@@ -55,7 +41,7 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = [("", _("all"))] + _scope_choices(user)
+        self.fields["scope"].choices = [("", _("all"))] + selectors.scope_choices(user)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select form-select-sm"
 
@@ -70,7 +56,7 @@ class BuildForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = _scope_choices(user)
+        self.fields["scope"].choices = selectors.scope_choices(user)
         self.fields["scope"].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["period"].widget.attrs.update({"class": "form-control form-control-sm", "placeholder": "2026-Q2"})
 

@@ -175,3 +175,8 @@ def pending_bookings(user):
 
 def my_bookings(user):
     return RoomBooking.objects.filter(booked_by=user).select_related("room", "room__park").order_by("-starts_at")
+
+
+def teams_of_parks(park_ids):
+    """The service teams of these parks (already within the user's scope), by park and name."""
+    return ServiceTeam.objects.filter(park__in=park_ids).select_related("park").order_by("park__name", "name")

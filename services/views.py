@@ -28,7 +28,7 @@ from .forms import (
     RequestSubmitForm,
     WishForm,
 )
-from .models import RoomBooking, ServiceRequest, ServiceTeam, Wish
+from .models import RoomBooking, ServiceRequest, Wish
 
 
 def _apply_errors(form, exc: ValidationError):
@@ -179,8 +179,7 @@ def request_step(request, pk, step):
 
 
 def _queue_form(request, parks):
-    park_ids = [p.pk for p in parks]
-    teams = ServiceTeam.objects.filter(park__in=park_ids).select_related("park").order_by("park__name", "name")
+    teams = selectors.teams_of_parks([p.pk for p in parks])
     return QueueFilterForm(request.GET or None, parks=parks, categories=selectors.categories(), teams=teams)
 
 
