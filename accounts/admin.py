@@ -18,11 +18,10 @@ from core.admin import (
     ScopedInline,
     ScopedRelatedFieldListFilter,
 )
-from core.scope import scope_for
 
 from .actions import role_grant, role_revoke, token_revoke
 from .models import RoleAssignment
-from .selectors import PARK_ADMIN_GRANTABLE, assignment_park_id, grant_errors, grantable_users
+from .selectors import PARK_ADMIN_GRANTABLE, grant_errors, grantable_users, may_revoke
 
 User = get_user_model()
 
@@ -60,9 +59,7 @@ class RoleAssignmentAdmin(ScopedAdmin):
         return grantable_users(request.user)
 
     def may_write(self, request, obj):
-        if request.user.is_superuser or obj is None:
-            return True
-        return obj.role in PARK_ADMIN_GRANTABLE and assignment_park_id(obj) in scope_for(request.user).park_ids
+        return obj is None or may_revoke(request.user, obj)
 
     def check_form_scope(self, request, form):
         errors = grant_errors(

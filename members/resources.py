@@ -14,13 +14,13 @@ pipeline): such rows are errors that point to the page that does it.
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
 from core.personal import may_see_full_id_number
+from core.querysets import CHANGE
 from core.resources import (
     BATCH_SIZE,
     LOOKUP_CHUNK,
@@ -37,9 +37,8 @@ from core.resources import (
     parse_text,
     phone_cell,
 )
-from core.scope import scope_for
 from core.validators import mask_id_number, normalize_phone, parse_id_number, validate_id_number_matches
-from parks.models import Enterprise, Organization
+from parks.models import Enterprise
 
 from .actions import add_months, dues_amount, first_of_month, today
 from .models import STAGE_DATE_FIELD, STAGE_ORDER, DuesPayment, Member, Stage, StageChange
@@ -49,14 +48,7 @@ def writable_organizations(user):
     """The organisations whose members, dues and attendance ``user`` may write: the rule of
     ``members.actions.may_act_for`` as a queryset (secretaries: their units and the units below;
     park administrators: the organisations of their parks; superusers: all)."""
-
-    scope = scope_for(user)
-    if scope.superuser:
-        return Organization.objects.all()
-    condition = Q(pk__in=scope.org_ids) | Q(park_id__in=scope.park_ids)
-    if not scope.org_ids and not scope.park_ids:
-        return Organization.objects.none()
-    return Organization.objects.filter(condition)
+    return Member.objects.targets(user, "organization", CHANGE)
 
 
 class OrganizationLookup:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import crypto
 from core.personal import may_see_full_id_number
+from core.querysets import CHANGE
 from core.resources import (
     BATCH_SIZE,
     LOOKUP_CHUNK,
@@ -26,7 +27,6 @@ from core.resources import (
     parse_int,
     parse_text,
 )
-from core.scope import scope_for
 from core.validators import normalize_id_number, validate_id_number
 
 from .models import TERM_YEARS, District, Enterprise, Organization, Park, add_years
@@ -35,11 +35,7 @@ from .models import TERM_YEARS, District, Enterprise, Organization, Park, add_ye
 def writable_parks(user):
     """The parks whose enterprises and organisations ``user`` may write: all for a superuser, their
     own for a park administrator, none for anyone else (district officials only read)."""
-
-    scope = scope_for(user)
-    if scope.superuser:
-        return Park.objects.all()
-    return Park.objects.filter(pk__in=scope.park_ids)
+    return Park.objects.visible_to(user, CHANGE)
 
 
 def _park_name(resource, obj):

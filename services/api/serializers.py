@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from activities.api.serializers import RowsPrimaryKeyRelatedField
 from core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
-from core.scope import scope_for
+from core.querysets import CHANGE
 from parks.models import Enterprise, Park, Room
 
 from .. import selectors
@@ -59,8 +59,7 @@ class ServiceTeamSerializer(ModelCleanSerializer):
 
 
 def _managed_parks(user):
-    scope = scope_for(user)
-    return Park.objects.all() if scope.superuser else Park.objects.filter(pk__in=scope.park_ids)
+    return Park.objects.visible_to(user, CHANGE)
 
 
 # --- requests -----------------------------------------------------------------------------------------
