@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from core.periods import Period, day_start, period_of, periods_in_year
+from core.periods import Period, day_start, periods_in_year
 from core.querysets import CHANGE
 from core.scope import scope_for
 from members.models import Member, Stage
@@ -72,20 +72,12 @@ def checklist_members(organization):
 
 
 def parse_period(value: str):
-    """'2026', '2026-Q2' or '2026-04' → (start date, end date), or None when not understood."""
-    value = (value or "").strip()
+    """'2026', '2026-Q2' or '2026-04' → (first day, last day), or None when not understood."""
     try:
-        if len(value) == 4:
-            period = period_of(datetime.date(int(value), 1, 1), PeriodKind.YEAR)
-        elif len(value) == 7 and value[4:6].upper() == "-Q" and value[6] in "1234":
-            period = period_of(datetime.date(int(value[:4]), 3 * int(value[6]) - 2, 1), PeriodKind.QUARTER)
-        elif len(value) == 7 and value[4] == "-":
-            period = period_of(datetime.date(int(value[:4]), int(value[5:7]), 1), PeriodKind.MONTH)
-        else:
-            return None
+        period = Period.parse(value)
     except ValueError:
         return None
-    return period.start, period.end
+    return period.start, period.last_day
 
 
 def activity_list(user, *, organization=None, kind="", period="", status=""):
@@ -227,11 +219,11 @@ _PERIOD_INDEX = {
 def _cell_state(period: Period, count: int, minimum: int, today: datetime.date) -> str:
     if count >= minimum:
         return "held"
-    if period.end < today:
+    if period.last_day < today:
         return "missing"
     if period.start > today:
         return "upcoming"
-    return "due_soon" if (period.end - today).days < DUE_SOON_DAYS else "due"
+    return "due_soon" if (period.last_day - today).days < DUE_SOON_DAYS else "due"
 
 
 def compliance(organizations, *, year: int, today: datetime.date | None = None) -> list[BranchCompliance]:

@@ -314,7 +314,7 @@ def main():
 
     print(f"{'what':<58} {'median ms':>9} {'p95 ms':>9} {'queries':>8}")
     for kind in ("month", "year"):
-        period = st.StatPeriod.current(kind, today=TODAY)
+        period = st.Period.current(kind, today=TODAY)
         for live in (False,) if SKIP_LIVE else (False, True):
 
             def dashboard_figures(period=period, live=live):
@@ -328,7 +328,7 @@ def main():
     except ImportError:
         dashboards = None
     if dashboards is not None and hasattr(dashboards, "dashboard"):
-        period = st.StatPeriod.current("month", today=TODAY)
+        period = st.Period.current("month", today=TODAY)
         row("dashboards.dashboard (district official, month)",
             lambda: dashboards.dashboard(official, scope, period, today=TODAY))  # fmt: skip
     # The dashboard's compliance section (loaded by a request of its own): the rule × period grid
@@ -336,11 +336,11 @@ def main():
     row(f"compliance_by_branch, district, {TODAY.year}",
         lambda: st.compliance_by_branch(scope, year=TODAY.year, today=TODAY), runs=COMPLIANCE_RUNS)  # fmt: skip
     if dashboards is not None and hasattr(dashboards, "compliance_section"):
-        period = st.StatPeriod.current("month", today=TODAY)
+        period = st.Period.current("month", today=TODAY)
         row("dashboards.compliance_section (district official)",
             lambda: dashboards.compliance_section(official, scope, period, today=TODAY),
             runs=COMPLIANCE_RUNS)  # fmt: skip
-    year = st.StatPeriod.current("year", today=TODAY)
+    year = st.Period.current("year", today=TODAY)
     try:
         from reports import building as report_building
     except ImportError:
@@ -357,7 +357,7 @@ def main():
         runs=5)  # fmt: skip
     by_label = {label: (median, p95) for label, median, p95, _ in results}
     for kind in ("month", "year"):
-        label = st.StatPeriod.current(kind, today=TODAY).label
+        label = st.Period.current(kind, today=TODAY).label
         summary = by_label[f"figures + monthly_trend, {label}, summary"]
         live = by_label[f"figures + monthly_trend, {label}, on the fly"]
         print(f"{label}: summary is {live[0] / summary[0]:.1f}× faster (median), p95 {summary[1]:.0f} ms")

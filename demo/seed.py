@@ -330,7 +330,7 @@ def seed_statistics(*, stdout, today: datetime.date | None = None) -> int:
     statistics.refresh_summaries()
     built = 0
     for kind in ("month", "quarter", "year"):
-        period = statistics.StatPeriod.current(kind, today=today).previous()
+        period = statistics.Period.current(kind, today=today).previous()
         for obj in [*District.objects.order_by("pk"), *Park.objects.order_by("pk")]:
             report_building.build_report(scope=statistics.StatScope.of(obj), period=period)
             built += 1

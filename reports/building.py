@@ -44,8 +44,8 @@ def scope_fields(scope_kind: str, scope_id: int) -> dict:
 
 
 def period_of(obj):
-    """The ``StatPeriod`` of a report or a run."""
-    return statistics.StatPeriod(kind=obj.period_kind, start=obj.period_start)
+    """The ``Period`` of a report or a run."""
+    return statistics.Period(kind=obj.period_kind, start=obj.period_start)
 
 
 def scope_of(obj):
@@ -107,7 +107,7 @@ def new_run(*, scope_kind: str, scope_id: int, period, user=None) -> StatReportR
 def periodic_runs(*, period_kind: str, today: datetime.date | None = None) -> list[StatReportRun]:
     """Queued runs for every district and park, for the period of ``period_kind`` just ended."""
     today = today or timezone.localdate()
-    period = statistics.StatPeriod.current(period_kind, today=today).previous()
+    period = statistics.Period.current(period_kind, today=today).previous()
     runs = []
     with transaction.atomic():
         for district_id in District.objects.order_by("pk").values_list("pk", flat=True):

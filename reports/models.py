@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import PeriodKind
 from core.querysets import NOTHING, VIEW, ScopedQuerySet
 
 
@@ -13,10 +14,7 @@ class ReportScopeKind(models.TextChoices):
     PARK = "park", _("park")
 
 
-class ReportPeriodKind(models.TextChoices):
-    MONTH = "month", _("month")
-    QUARTER = "quarter", _("quarter")
-    YEAR = "year", _("year")
+ReportPeriodKind = PeriodKind  # the portal's one period kind (core.periods)
 
 
 class StatReportQuerySet(ScopedQuerySet):

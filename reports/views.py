@@ -62,7 +62,7 @@ class BuildForm(forms.Form):
 
     def clean_period(self):
         try:
-            period = statistics.StatPeriod.parse(self.cleaned_data["period"])
+            period = statistics.Period.parse(self.cleaned_data["period"])
         except ValueError:
             raise forms.ValidationError(_("Enter a month (2026-04), a quarter (2026-Q2) or a year (2026).")) from None
         try:

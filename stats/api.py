@@ -244,7 +244,7 @@ def compliance_rows(branches) -> list[dict]:
                         "cells": [
                             {
                                 "start": cell.period.start,
-                                "end": cell.period.end,
+                                "end": cell.period.last_day,
                                 "state": cell.state,
                                 "count": cell.count,
                                 "below_quorum": cell.below_quorum,

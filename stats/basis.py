@@ -10,11 +10,12 @@ from functools import cached_property
 from django.db.models import Q
 from django.utils import timezone
 
+from core.periods import Period, PeriodKind
 from core.scope import scope_for
 from parks.models import District, Organization, Park
 
 SCOPE_KINDS = ("district", "park", "organization")
-PERIOD_KINDS = ("month", "quarter", "year")
+PERIOD_KINDS = tuple(PeriodKind.values)
 
 
 # --- scope ----------------------------------------------------------------------------------------
@@ -93,76 +94,7 @@ class StatScope:
 # --- period ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StatPeriod:
-    """A calendar month, quarter or year, from its first day (``end`` is the day after it)."""
-
-    kind: str
-    start: datetime.date
-
-    def __post_init__(self):
-        if self.kind not in PERIOD_KINDS:
-            raise ValueError(f"unknown period kind {self.kind!r}")
-        first = self.containing(self.kind, self.start, _check=False)
-        if first != self.start:
-            raise ValueError(f"{self.start} does not start a {self.kind}")
-
-    @staticmethod
-    def containing(kind, day, _check=True):
-        if kind == "month":
-            start = day.replace(day=1)
-        elif kind == "quarter":
-            start = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-        elif kind == "year":
-            start = datetime.date(day.year, 1, 1)
-        else:
-            raise ValueError(f"unknown period kind {kind!r}")
-        return StatPeriod(kind, start) if _check else start
-
-    @classmethod
-    def current(cls, kind, today=None) -> "StatPeriod":
-        return cls.containing(kind, today or timezone.localdate())
-
-    @property
-    def months(self) -> int:
-        return {"month": 1, "quarter": 3, "year": 12}[self.kind]
-
-    @property
-    def end(self) -> datetime.date:
-        months = self.start.month - 1 + self.months
-        return datetime.date(self.start.year + months // 12, months % 12 + 1, 1)
-
-    @property
-    def label(self) -> str:
-        if self.kind == "month":
-            return f"{self.start:%Y-%m}"
-        if self.kind == "quarter":
-            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
-        return str(self.start.year)
-
-    def previous(self) -> "StatPeriod":
-        return self.containing(self.kind, self.start - datetime.timedelta(days=1))
-
-    @classmethod
-    def parse(cls, value: str) -> "StatPeriod":
-        """'2026', '2026-Q2' or '2026-04'; ValueError otherwise."""
-        value = (value or "").strip()
-        try:
-            if len(value) == 4 and value.isdigit():
-                return cls("year", datetime.date(int(value), 1, 1))
-            if len(value) == 7 and value[4:6].upper() == "-Q" and value[6] in "1234" and value[:4].isdigit():
-                return cls("quarter", datetime.date(int(value[:4]), 3 * int(value[6]) - 2, 1))
-            if len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
-                return cls("month", datetime.date(int(value[:4]), int(value[5:]), 1))
-        except (TypeError, ValueError):
-            pass
-        raise ValueError(f"not a period: {value!r}")
-
-    def as_dict(self):
-        return {"kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat(), "label": self.label}
-
-
-def reference_day(period: StatPeriod, today=None) -> datetime.date:
+def reference_day(period: Period, today=None) -> datetime.date:
     """The day stock figures are taken on: the period's last day, or today if it is not over."""
     today = today or timezone.localdate()
     return min(period.end - datetime.timedelta(days=1), today)

@@ -55,10 +55,10 @@ def resolve_scope(user, kind: str, pk: int):
 def parse_period(value: str | None, *, today=None):
     """The period named by ``?period=`` ('2026-04', '2026-Q2', '2026'); the current month when
     empty. Raises ValueError for anything else."""
-    StatPeriod = statistics.StatPeriod
+    Period = statistics.Period
     if not value:
-        return StatPeriod.current("month", today=today)
-    period = StatPeriod.parse(value.strip())
+        return Period.current("month", today=today)
+    period = Period.parse(value.strip())
     if not YEARS[0] <= period.start.year <= YEARS[1]:
         raise ValueError(f"year out of range: {value!r}")  # year 1 or 9999 would overflow the dates
     return period
@@ -88,9 +88,9 @@ def may_use_dashboards(user) -> bool:
 
 
 def period_navigation(period, *, today=None) -> dict:
-    StatPeriod = statistics.StatPeriod
+    Period = statistics.Period
     today = today or timezone.localdate()
-    following = StatPeriod.containing(period.kind, period.end)
+    following = Period.containing(period.kind, period.end)
     return {
         "previous": period.previous().label,
         "next": following.label if following.start <= today else None,
@@ -98,12 +98,12 @@ def period_navigation(period, *, today=None) -> dict:
             {
                 "kind": kind,
                 "label": label,
-                "period": StatPeriod.containing(kind, min(period.start, today)).label,
+                "period": Period.containing(kind, min(period.start, today)).label,
                 "active": kind == period.kind,
             }
             for kind, label in PERIOD_KINDS
         ],
-        "current": StatPeriod.current(period.kind, today=today).label,
+        "current": Period.current(period.kind, today=today).label,
     }
 
 

@@ -39,7 +39,7 @@ from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfe
 from parks.models import Enterprise, Organization, add_years
 from services.models import ServiceRequest, Wish
 
-from .basis import StatPeriod, StatScope, reference_day
+from .basis import Period, StatScope, reference_day
 
 AGE_BANDS = ("18-35", "36-45", "46-60", "61+")
 # Party members proper: what "an enterprise with members" counts.
@@ -60,7 +60,7 @@ def _float(value):
 # --- figures --------------------------------------------------------------------------------------
 
 
-def figures(scope: StatScope, period: StatPeriod, *, live: bool = False, today=None) -> dict:
+def figures(scope: StatScope, period: Period, *, live: bool = False, today=None) -> dict:
     """Every figure of DESIGN §7 for ``scope`` and ``period``. Stock figures (organisations,
     enterprises, member totals and breakdowns) are as at the period's end, or today while the period
     runs; flow figures (new members, transfers, activities, services) count within the period."""
@@ -287,10 +287,10 @@ def activity_figures(scope, period, *, live=False, today=None) -> dict:
 
 
 def _cells_within(period, rules, year):
-    """(rule, activities.periods.Period) pairs whose rule period lies inside ``period``."""
+    """(rule, core.periods.Period) pairs whose rule period lies inside ``period``."""
     for rule in rules:
         for cell_period in periods_in_year(year, rule.period):
-            if period.start <= cell_period.start and cell_period.end < period.end:
+            if period.start <= cell_period.start and cell_period.end <= period.end:
                 yield rule, cell_period
 
 
@@ -356,14 +356,14 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT kind, cell, COUNT(*) FROM ({sql}) met GROUP BY kind, cell", params)
         met_per_cell = Counter({(kind, _as_date(cell)): n for kind, cell, n in cursor.fetchall()})
-    closed = any(cell_period.end < today for _rule, cell_period in cells)
+    closed = any(cell_period.is_closed(today) for _rule, cell_period in cells)
     n_branches = _branches(scope).count() if closed else 0
     met = elapsed = 0
     for rule, cell_period in cells:
         cell_met = met_per_cell[rule.kind, cell_period.start]
         met += cell_met
         # A closed period counts for every branch; a running one only where already met.
-        elapsed += n_branches if cell_period.end < today else cell_met
+        elapsed += n_branches if cell_period.is_closed(today) else cell_met
     return met, elapsed
 
 
@@ -432,12 +432,12 @@ def monthly_trend(
     first = last
     for _ in range(months - 1):
         first = (first - datetime.timedelta(days=1)).replace(day=1)
-    end = StatPeriod("month", last).end
+    end = Period("month", last).end
     series = {}
     month = first
     while month < end:
         series[month] = {"month": f"{month:%Y-%m}", "new_members": 0, "activities": 0, "attendance_person_times": 0}
-        month = StatPeriod("month", month).end
+        month = Period("month", month).end
     if live:
         org_ids = list(scope.organizations().values_list("pk", flat=True))
         rows = aggregate(organization_ids=org_ids, start=first, end=end, with_compliance=False)

@@ -32,7 +32,7 @@ def test_figures_are_those_of_the_module(world, activity, period):
         endpoint("figures", "district", world.district_a), {"period": period} if period else {}
     )
     assert response.status_code == 200
-    expected_period = statistics.StatPeriod.parse(period) if period else statistics.StatPeriod.current("month")
+    expected_period = statistics.Period.parse(period) if period else statistics.Period.current("month")
     expected = statistics.figures(statistics.StatScope.of(world.district_a), expected_period)
     assert response.json() == expected
 

@@ -32,10 +32,10 @@ def district(transactional_db):
         MemberFactory(name=name, organization=branch)
     assign(UserFactory(username="official"), Role.DISTRICT_OFFICIAL, district)
     scope = statistics.StatScope.of(district)
-    report_building.build_report(scope=scope, period=statistics.StatPeriod.parse("2026-09"))
+    report_building.build_report(scope=scope, period=statistics.Period.parse("2026-09"))
     MemberFactory(name="刘洋", organization=branch)
-    report = report_building.build_report(scope=scope, period=statistics.StatPeriod.parse("2026-10"))
-    report_building.build_report(scope=statistics.StatScope.of(park), period=statistics.StatPeriod.parse("2026-10"))
+    report = report_building.build_report(scope=scope, period=statistics.Period.parse("2026-10"))
+    report_building.build_report(scope=statistics.StatScope.of(park), period=statistics.Period.parse("2026-10"))
     return report
 
 

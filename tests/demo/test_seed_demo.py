@@ -409,7 +409,7 @@ def test_the_dashboards_and_reports_have_figures_at_once(seeded, db):
     assert OrganizationMonth.objects.exists()
     district = District.objects.order_by("code").first()
     scope = statistics.StatScope.of(district)
-    period = statistics.StatPeriod.current("year").previous()
+    period = statistics.Period.current("year").previous()
     assert statistics.figures(scope, period) == statistics.figures(scope, period, live=True)
     assert Activity.objects.exists()
     kinds = set(StatReport.objects.values_list("period_kind", flat=True))

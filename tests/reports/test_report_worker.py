@@ -16,7 +16,7 @@ from stats import statistics
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-PERIOD = statistics.StatPeriod.parse("2026-Q1")
+PERIOD = statistics.Period.parse("2026-Q1")
 
 
 @pytest.fixture

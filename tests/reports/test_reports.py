@@ -21,8 +21,8 @@ from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
-APRIL = statistics.StatPeriod.parse("2026-04")
-MARCH = statistics.StatPeriod.parse("2026-03")
+APRIL = statistics.Period.parse("2026-04")
+MARCH = statistics.Period.parse("2026-03")
 
 
 def district_scope(world):
@@ -73,7 +73,7 @@ def test_one_report_per_scope_and_period_is_a_database_rule(world):
         )
     # Other periods, kinds and scopes are other reports.
     build(world, period=MARCH)
-    build(world, period=statistics.StatPeriod.parse("2026-Q2"))
+    build(world, period=statistics.Period.parse("2026-Q2"))
     build(world, scope=statistics.StatScope.of(world.park_a1))
     assert StatReport.objects.count() == 4
 
@@ -213,7 +213,7 @@ def test_the_periodic_job_builds_every_district_and_park_for_the_period_just_end
 
 
 def test_the_periodic_task_takes_the_period_from_today(world, django_capture_on_commit_callbacks):
-    just_ended = statistics.StatPeriod.current("month").previous()
+    just_ended = statistics.Period.current("month").previous()
     with django_capture_on_commit_callbacks(execute=True):
         assert build_periodic_reports.apply(kwargs={"period_kind": "month"}).get() == 5
     assert set(StatReport.objects.values_list("period_kind", "period_start")) == {("month", just_ended.start)}
@@ -302,7 +302,7 @@ def test_the_list_is_scoped_filtered_and_its_query_count_does_not_grow(
     # More reports, same number of queries.
     for period in ("2026-01", "2026-02", "2026-Q1", "2025"):
         for obj in (world.district_a, world.park_a1, world.park_a2):
-            report_building.build_report(scope=statistics.StatScope.of(obj), period=statistics.StatPeriod.parse(period))
+            report_building.build_report(scope=statistics.StatScope.of(obj), period=statistics.Period.parse(period))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 18
@@ -571,7 +571,7 @@ def test_a_period_that_has_not_begun_is_refused(client, world):
     next_year = str(timezone.localdate().year + 1)
     with pytest.raises(ValidationError) as refused:
         report_actions.request_build(
-            scope_kind="district", scope_id=world.district_a.pk, period=statistics.StatPeriod.parse(next_year)
+            scope_kind="district", scope_id=world.district_a.pk, period=statistics.Period.parse(next_year)
         )
     assert "period" in refused.value.message_dict
     client.force_login(world.official)

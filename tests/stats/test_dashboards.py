@@ -153,7 +153,7 @@ def test_a_bad_period_is_a_400_with_the_current_month(client, world):
     response = client.get(url("dashboard", "district", world.district_a, period="2026-13"))
     assert response.status_code == 400
     assert 'id="period-error"' in response.content.decode()
-    assert response.context["period"] == statistics.StatPeriod.current("month")
+    assert response.context["period"] == statistics.Period.current("month")
     response = client.get(url("dashboard_rows", "district", world.district_a, "members", period="junk"))
     assert response.status_code == 400
     for value in ("0001", "9999", "0001-01", "9999-Q4"):
@@ -166,7 +166,7 @@ def test_a_bad_period_is_a_400_with_the_current_month(client, world):
 @pytest.mark.parametrize("period", ["", "month", "quarter", "year"])
 def test_the_figures_shown_are_those_of_the_statistics_module(client, world, period):
     data(world, branches=2)
-    label = statistics.StatPeriod.current(period).label if period else ""
+    label = statistics.Period.current(period).label if period else ""
     client.force_login(world.official)
     response = client.get(url("dashboard", "district", world.district_a, period=label))
     assert response.status_code == 200
@@ -269,7 +269,7 @@ FIGURE_OF = {
 def test_drill_down_rows_are_exactly_those_behind_the_figure(client, world, who, kind, target, period_kind):
     data(world, branches=3)
     data(world, branches=1, park=world.park_b)
-    period = statistics.StatPeriod.current(period_kind)
+    period = statistics.Period.current(period_kind)
     obj = getattr(world, target)
     figures = statistics.figures(statistics.StatScope.of(obj), period)
     client.force_login(getattr(world, who))
@@ -371,7 +371,7 @@ def test_query_count_does_not_grow_with_the_data(
 def test_dashboard_selector_is_usable_without_a_request(world):
     """The bench (bench/stats_at_scale.py) times dashboards.dashboard() directly."""
     scope = statistics.StatScope.of(world.district_a)
-    context = dashboards.dashboard(world.official, scope, statistics.StatPeriod.current("year"))
+    context = dashboards.dashboard(world.official, scope, statistics.Period.current("year"))
     assert context["scope_name"] == "南湖区"
     assert Member.objects.count()
     assert Attendance.objects.count() == 0
@@ -410,7 +410,7 @@ def test_drill_down_by_stage_equals_the_members_by_stage(client, world, period_k
         probationary_on=None,
         full_on=None,
     )
-    period = statistics.StatPeriod.current(period_kind)
+    period = statistics.Period.current(period_kind)
     by_stage = statistics.figures(statistics.StatScope.of(world.district_a), period)["members"]["by_stage"]
     client.force_login(world.official)
     charts = client.get(url("dashboard", "district", world.district_a, period=period.label)).context["charts"]

@@ -19,11 +19,11 @@ from django.utils import timezone
 from accounts.models import Role
 from activities.actions import activity_cancel
 from activities.models import Activity, Attendance, OrganizationMonth
-from core.periods import day_start
+from core.periods import Period, day_start
 from members.models import Member, Stage, Transfer
 from parks.models import Organization
 from services.models import ServiceRequest, Wish
-from stats.statistics import StatPeriod, StatScope, compliance_by_branch, figures, monthly_trend, refresh_summaries
+from stats.statistics import StatScope, compliance_by_branch, figures, monthly_trend, refresh_summaries
 from tests.factories import (
     DistrictFactory,
     EnterpriseFactory,
@@ -36,10 +36,10 @@ from tests.factories import (
 from tests.services.factories import category as service_category
 
 TODAY = datetime.date(2026, 7, 10)
-Q2 = StatPeriod("quarter", datetime.date(2026, 4, 1))
-MAY = StatPeriod("month", datetime.date(2026, 5, 1))
-JUNE = StatPeriod("month", datetime.date(2026, 6, 1))
-YEAR = StatPeriod("year", datetime.date(2026, 1, 1))
+Q2 = Period("quarter", datetime.date(2026, 4, 1))
+MAY = Period("month", datetime.date(2026, 5, 1))
+JUNE = Period("month", datetime.date(2026, 6, 1))
+YEAR = Period("year", datetime.date(2026, 1, 1))
 
 
 def at(day, hour=10, minute=0):
@@ -310,21 +310,21 @@ def get(scope_obj, period, live=False):
 def test_period_labels_bounds_and_parse():
     assert (Q2.label, Q2.end, Q2.previous().label) == ("2026-Q2", datetime.date(2026, 7, 1), "2026-Q1")
     assert (MAY.label, MAY.end, MAY.previous().label) == ("2026-05", datetime.date(2026, 6, 1), "2026-04")
-    assert StatPeriod("month", datetime.date(2026, 1, 1)).previous().label == "2025-12"
-    assert StatPeriod("month", datetime.date(2026, 12, 1)).end == datetime.date(2027, 1, 1)
+    assert Period("month", datetime.date(2026, 1, 1)).previous().label == "2025-12"
+    assert Period("month", datetime.date(2026, 12, 1)).end == datetime.date(2027, 1, 1)
     assert (YEAR.label, YEAR.end, YEAR.previous().label) == ("2026", datetime.date(2027, 1, 1), "2025")
     for period in (Q2, MAY, YEAR):
-        assert StatPeriod.parse(period.label) == period
-    assert StatPeriod.parse("2026-q4").start == datetime.date(2026, 10, 1)
-    assert StatPeriod.current("quarter", today=TODAY) == StatPeriod("quarter", datetime.date(2026, 7, 1))
-    assert StatPeriod.containing("month", datetime.date(2026, 2, 28)).start == datetime.date(2026, 2, 1)
+        assert Period.parse(period.label) == period
+    assert Period.parse("2026-q4").start == datetime.date(2026, 10, 1)
+    assert Period.current("quarter", today=TODAY) == Period("quarter", datetime.date(2026, 7, 1))
+    assert Period.containing("month", datetime.date(2026, 2, 28)).start == datetime.date(2026, 2, 1)
     for bad in ("", "2026-13", "2026-Q5", "26-01", "abcd", "2026-1", None):
         with pytest.raises(ValueError):
-            StatPeriod.parse(bad)
+            Period.parse(bad)
     with pytest.raises(ValueError):
-        StatPeriod("month", datetime.date(2026, 5, 2))
+        Period("month", datetime.date(2026, 5, 2))
     with pytest.raises(ValueError):
-        StatPeriod("week", datetime.date(2026, 5, 4))
+        Period("week", datetime.date(2026, 5, 4))
 
 
 def test_scope_of_name_and_visibility(w):
@@ -457,7 +457,7 @@ def test_district_months(w):
     assert (june["activities"]["total"], june["activities"]["attendance_rate"]) == (2, 0.75)
     assert june["activities"]["compliance_rate"] == round(1 / 9, 4)
     assert june["activities"]["by_kind"]["themed_day"] == 1
-    april = get(w.d, StatPeriod.parse("2026-04"))
+    april = get(w.d, Period.parse("2026-04"))
     # At the end of April m4 was still a candidate and m10 an activist.
     assert april["members"]["by_stage"] == {
         "applicant": 1,
@@ -467,7 +467,7 @@ def test_district_months(w):
         "full": 5,
     }
     assert april["activities"]["by_kind"]["party_congress"] == 1
-    january = get(w.d, StatPeriod.parse("2026-01"))
+    january = get(w.d, Period.parse("2026-01"))
     assert january["members"]["total"] == 8  # m6 applied in February
     assert january["activities"]["total"] == 0
     assert january["activities"]["attendance_rate"] is None
@@ -556,7 +556,7 @@ def test_other_district_sees_only_its_own(w):
 
 def test_live_and_summary_agree(w):
     for obj in (w.d, w.e, w.p1, w.p2, w.b1, w.g1, w.b2, w.b3):
-        for period in (YEAR, Q2, MAY, JUNE, StatPeriod.parse("2026-07"), StatPeriod.parse("2025")):
+        for period in (YEAR, Q2, MAY, JUNE, Period.parse("2026-07"), Period.parse("2025")):
             assert get(obj, period) == get(obj, period, live=True), (obj, period.label)
 
 

@@ -4,7 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stats.statistics import StatPeriod, refresh_summaries
+from core.periods import Period
+from stats.statistics import refresh_summaries
 
 
 class Command(BaseCommand):
@@ -23,13 +24,13 @@ class Command(BaseCommand):
         months = set()
         for value in period:
             try:
-                stat_period = StatPeriod.parse(value)
+                stat_period = Period.parse(value)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             month = stat_period.start
             while month < stat_period.end:
                 months.add(month)
-                month = StatPeriod("month", month).end
+                month = Period("month", month).end
         started = time.perf_counter()
         written = refresh_summaries(organization_ids=organization or None, months=sorted(months) or None)
         elapsed = time.perf_counter() - started
