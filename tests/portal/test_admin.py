@@ -212,12 +212,12 @@ def test_paginator_uses_the_estimate_for_large_unfiltered_tables(world, monkeypa
     estimate = estimated_row_count(Enterprise.objects.all())
     assert estimate == 23
     assert estimated_row_count(Enterprise.objects.filter(park=world.park_a1)) is None
-    monkeypatch.setattr("portal.admin_base.ESTIMATE_THRESHOLD", 10)
+    monkeypatch.setattr("core.admin.ESTIMATE_THRESHOLD", 10)
     with CaptureQueriesContext(connection) as ctx:
         assert EstimatedCountPaginator(Enterprise.objects.all(), 10).count == 23
     assert not any("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
     # Below the threshold (the default), the exact count.
-    monkeypatch.setattr("portal.admin_base.ESTIMATE_THRESHOLD", ESTIMATE_THRESHOLD)
+    monkeypatch.setattr("core.admin.ESTIMATE_THRESHOLD", ESTIMATE_THRESHOLD)
     with CaptureQueriesContext(connection) as ctx:
         assert EstimatedCountPaginator(Enterprise.objects.all(), 10).count == 23
     assert any("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
