@@ -37,6 +37,11 @@ The actions:
       the workflow steps, which check the requester, booker or claimant themselves);
     - nobody: nothing but their own import jobs.
 
+``"statistics"`` (districts, parks and organisations only)
+    See the figures of the district, park or organisation (dashboards, reports, the statistics
+    API): a district official their districts and everything in them, a park administrator their
+    parks and the organisations in them, a secretary their organisations and the units below.
+
 A new object (not saved yet) is checked the way NetBox checks "add": ``allows(user,
 Activity(host=organization), "change")`` answers "may this user log an activity of that
 organisation". An unknown action raises ``ValueError``.
@@ -50,6 +55,9 @@ from core.scope import scope_for
 
 VIEW = "view"
 CHANGE = "change"
+#: See the figures (statistics, dashboards, reports) of a district, a park or an organisation.
+STATISTICS = "statistics"
+#: The actions every model answers; STATISTICS only districts, parks and organisations.
 ACTIONS = (VIEW, CHANGE)
 
 #: A condition no row meets.
@@ -57,13 +65,16 @@ NOTHING = Q(pk__in=[])
 
 
 def check_action(action: str) -> str:
-    if action not in ACTIONS:
-        raise ValueError(f"unknown scope action {action!r}; expected one of {', '.join(ACTIONS)}")
+    if action not in (*ACTIONS, STATISTICS):
+        raise ValueError(f"unknown scope action {action!r}; expected one of {', '.join((*ACTIONS, STATISTICS))}")
     return action
 
 
 class ScopedQuerySet(models.QuerySet):
     """A queryset with ``visible_to(user, action)``: all rows for superusers, else ``scope_filter``."""
+
+    #: The actions this model's rule answers (districts, parks and organisations add "statistics").
+    actions = (VIEW, CHANGE)
 
     def visible_to(self, user, action=VIEW):
         """The rows ``user`` may reach for ``action`` ("view" or "change")."""
@@ -110,6 +121,8 @@ class ScopedQuerySet(models.QuerySet):
         """The ``Q`` behind ``visible_to``; None for every row (superusers). Models that give rows
         to the user themself (not through a role) extend it."""
         check_action(action)
+        if action not in self.actions:
+            raise ValueError(f"{self.model.__name__} has no scope for {action!r}")
         scope = scope_for(user)
         if scope.superuser:
             return None

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
+from core.querysets import CHANGE, NOTHING, STATISTICS, VIEW, ScopedQuerySet
 from core.validators import normalize_credit_code, validate_credit_code, validate_division_code
 
 TERM_YEARS = 3
@@ -16,7 +16,11 @@ TERM_WARNING_DAYS = 90
 
 
 class DistrictQuerySet(ScopedQuerySet):
+    actions = (VIEW, CHANGE, STATISTICS)
+
     def scope_filter(self, scope, action=VIEW):
+        if action == STATISTICS:
+            return scope.q(district="pk")
         if action == CHANGE:
             return NOTHING  # districts are written by superusers only
         return scope.q(
@@ -55,7 +59,11 @@ class District(models.Model):
 
 
 class ParkQuerySet(ScopedQuerySet):
+    actions = (VIEW, CHANGE, STATISTICS)
+
     def scope_filter(self, scope, action=VIEW):
+        if action == STATISTICS:
+            return scope.q(district="district", park="pk")
         if action == CHANGE:
             return scope.q(park="pk")  # their own park (never added or deleted but by superusers)
         return scope.q(
@@ -150,7 +158,11 @@ class Enterprise(models.Model):
 
 
 class OrganizationQuerySet(ScopedQuerySet):
+    actions = (VIEW, CHANGE, STATISTICS)
+
     def scope_filter(self, scope, action=VIEW):
+        if action == STATISTICS:
+            return scope.q(district="district", park="park", org="pk")
         if action == CHANGE:
             # The organisation's row (name, parent, term); its members and activities are changed
             # by its secretaries too (Member and Activity "change").

@@ -1,8 +1,6 @@
 """Reads of reports: the reports a user may see, one report, the one before it, and its runs."""
 
-from django.db.models import Q
-
-from core.scope import scope_for
+from core.querysets import STATISTICS
 from parks.models import District, Park
 
 from .building import period_of
@@ -46,12 +44,10 @@ def runs_of(report: StatReport, *, limit: int = 20):
 
 
 def scope_choices(user):
-    """("district:3", name) and ("park:5", name) for the districts and parks of the user's reports."""
-    scope = scope_for(user)
-    districts = District.objects.all() if scope.superuser else District.objects.filter(pk__in=scope.district_ids)
-    parks = Park.objects.select_related("district")
-    if not scope.superuser:
-        parks = parks.filter(Q(district__in=scope.district_ids) | Q(pk__in=scope.park_ids))
-    choices = [(f"district:{d.pk}", str(d)) for d in districts.order_by("code")]
-    choices += [(f"park:{p.pk}", f"{p.district.name} · {p.name}") for p in parks.order_by("district__code", "name")]
+    """("district:3", name) and ("park:5", name) for the districts and parks whose figures the user
+    may see (the scope door's "statistics" action)."""
+    districts = District.objects.visible_to(user, STATISTICS).order_by("code")
+    parks = Park.objects.visible_to(user, STATISTICS).select_related("district").order_by("district__code", "name")
+    choices = [(f"district:{d.pk}", str(d)) for d in districts]
+    choices += [(f"park:{p.pk}", f"{p.district.name} · {p.name}") for p in parks]
     return choices

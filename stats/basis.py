@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.periods import Period, PeriodKind
-from core.scope import scope_for
+from core.querysets import NOTHING, STATISTICS
 from parks.models import District, Organization, Park
 
 SCOPE_KINDS = ("district", "park", "organization")
@@ -69,26 +69,14 @@ class StatScope:
         return Organization.objects.filter(self.organizations_q())
 
     def visible_to(self, user) -> bool:
-        """Superusers see every scope; an official their districts and what is in them; a park
-        administrator their parks and the organisations in them; a secretary their organisations
-        (and sub-units)."""
-        scope = scope_for(user)
-        if scope.superuser:
+        """Whether ``user`` may see this scope's figures: the "statistics" action of the scope
+        door (superusers all; officials their districts and what is in them; park administrators
+        their parks and the organisations in them; secretaries their organisations and sub-units)."""
+        model = {"district": District, "park": Park, "organization": Organization}[self.kind]
+        condition = model.objects.condition_for(user, STATISTICS)
+        if condition is None:  # a superuser
             return True
-        if self.kind == "district":
-            return self.id in scope.district_ids
-        if self.kind == "park":
-            return self.id in scope.park_ids or (
-                bool(scope.district_ids)
-                and Park.objects.filter(pk=self.id, district_id__in=scope.district_ids).exists()
-            )
-        if self.id in scope.org_ids:
-            return True
-        if not (scope.park_ids or scope.district_ids):
-            return False
-        return Organization.objects.filter(
-            Q(park_id__in=scope.park_ids) | Q(district_id__in=scope.district_ids), pk=self.id
-        ).exists()
+        return condition != NOTHING and model.objects.filter(condition, pk=self.id).exists()
 
 
 # --- period ---------------------------------------------------------------------------------------

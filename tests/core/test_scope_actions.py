@@ -226,3 +226,27 @@ def test_a_new_row_is_checked_like_a_stored_one(world, django_assert_num_queries
     assert set(Activity.objects.targets(world.secretary, "host")) == {world.branch_a1, world.group_a1}
     assert set(Activity.objects.targets(world.park_admin, "host")) == {world.branch_a1, world.group_a1}
     assert not Activity.objects.targets(world.official, "host").exists()
+
+
+def test_statistics_of_districts_parks_and_organisations_per_role(world):
+    """The "statistics" action: whose figures (dashboards, reports, the statistics API) a role sees."""
+    from core.querysets import STATISTICS
+    from parks.models import District, Organization, Park
+
+    def names(model, user):
+        return {str(row) for row in model.objects.visible_to(user, STATISTICS)}
+
+    a_orgs = {"联合党委A", "支部A1", "党小组A1", "支部A2"}
+    assert names(District, world.official) == {str(world.district_a)}
+    assert names(Park, world.official) == {"园区A1", "园区A2"}
+    assert names(Organization, world.official) == a_orgs
+    assert names(District, world.park_admin) == set()
+    assert names(Park, world.park_admin) == {"园区A1"}
+    assert names(Organization, world.park_admin) == {"支部A1", "党小组A1"}
+    assert names(Park, world.secretary) == set()
+    assert names(Organization, world.secretary) == {"支部A1", "党小组A1"}
+    for user in (world.service, world.member_user, world.outsider):
+        assert names(District, user) | names(Park, user) | names(Organization, user) == set()
+    assert len(names(District, world.superuser)) == 2
+    with pytest.raises(ValueError, match="no scope for 'statistics'"):
+        Member.objects.visible_to(world.official, STATISTICS)
