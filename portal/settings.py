@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "notifications",
     "parks",
     "members",
+    "elections",
     "activities",
     "services",
     "stats",
