@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,7 @@ from core.personal import may_see_full_id_number
 from core.scope import scope_for
 from parks.models import Organization
 
-from . import actions
+from . import actions, rules
 from .models import STAGE_DATE_FIELD, STAGE_ORDER, ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer
 
 
@@ -253,26 +253,21 @@ def branch_dues(organization_ids, *, today=None):
     months in arrears (up to last month; the current month is not late yet), and the lapse-risk
     flag (DESIGN §3: a full member with no attendance and no dues paid for six months).
 
-    The ledger begins when a member is registered in the portal: with nothing settled, arrears
-    count from the later of that month and the start of probation, since earlier months were
-    settled on paper before the portal existed."""
+    The paid-through month and the arrears are members.rules' (``dues_ledger_opens``,
+    ``dues_months_owed``), as on the introduction letter: with nothing settled, arrears count from
+    the later of the month the member was registered in the portal and the start of probation,
+    since earlier months were settled on paper before the portal existed."""
 
     today = today or _today()
-    this_month = today.replace(day=1)
     members = list(
         Member.objects.filter(
             organization__in=organization_ids,
             status=Member.Status.ACTIVE,
-            stage__in=[Stage.PROBATIONARY, Stage.FULL],
+            stage__in=rules.DUES_STAGES,
         ).select_related("organization")
     )
     ids = [m.pk for m in members]
-    settled = dict(
-        DuesPayment.objects.filter(member__in=ids, amount_paid__gte=F("amount_due"))
-        .values("member")
-        .annotate(last=Max("month"))
-        .values_list("member", "last")
-    )
+    settled = DuesPayment.objects.filter(member__in=ids).paid_through()
     since = actions.add_months(today, -LAPSE_MONTHS)
     paid_recently = set(
         DuesPayment.objects.filter(member__in=ids, paid_on__gte=since, amount_paid__gt=0).values_list(
@@ -283,16 +278,37 @@ def branch_dues(organization_ids, *, today=None):
     rows = []
     for member in members:
         paid_through = settled.get(member.pk)
-        if paid_through:
-            start = actions.add_months(paid_through, 1)
-        else:
-            registered = timezone.localdate(member.created_at).replace(day=1)
-            start = max(registered, (member.probationary_on or this_month).replace(day=1))
-        arrears = _months_between(start, this_month)
+        arrears = len(rules.member_months_owed(member, paid_through=paid_through, today=today))
         lapse = member.stage == Stage.FULL and member.pk not in paid_recently and member.pk not in attended
         rows.append(DuesRow(member, paid_through, arrears, lapse))
     rows.sort(key=lambda r: (-r.months_in_arrears, r.member.name))
     return rows
+
+
+@dataclass
+class DuesStanding:
+    """What the ledger says of one member: the month dues are paid up to (None: nothing settled is
+    recorded) and the months owed up to last month."""
+
+    paid_through: datetime.date | None
+    months_owed: list
+
+    @property
+    def in_arrears(self) -> bool:
+        return bool(self.months_owed)
+
+    @property
+    def owed_display(self) -> str:
+        return rules.describe_months(self.months_owed)
+
+
+def dues_standing(member, *, today=None) -> DuesStanding:
+    """The member's dues by the ledger, as branch_dues counts them (one query): what the approval
+    page shows before members.actions.transfer_approve recomputes it under its lock; the letter
+    states ``paid_through``, and approving with ``months_owed`` needs a reason."""
+    today = today or _today()
+    paid_through = DuesPayment.objects.filter(member=member).paid_through().get(member.pk)
+    return DuesStanding(paid_through, rules.member_months_owed(member, paid_through=paid_through, today=today))
 
 
 # --- the member's home card ---------------------------------------------------------------------
