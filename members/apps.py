@@ -18,3 +18,4 @@ class MembersConfig(AppConfig):
         importing.register(MemberResource)
         importing.register(DuesPaymentResource)
         cards.register("members.home.member_card", "portal/partials/card_member.html", order=60)
+        cards.register("members.home.pipeline_card", "members/partials/card_pipeline.html", order=45)

@@ -3,7 +3,6 @@
 import datetime
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parks.models import Organization
@@ -83,6 +82,10 @@ class TransferInForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
+    """The sending side's approval. The month to which dues are paid is not a field: the action takes
+    it from the dues ledger. With dues owed (``in_arrears``, what the page shows), the reason for
+    approving anyway is required; the action checks it again under its lock."""
+
     valid_months = forms.TypedChoiceField(
         label=_("Letter valid for"),
         coerce=int,
@@ -90,12 +93,18 @@ class ApproveForm(forms.Form):
         choices=[(n, _("%(n)d month(s)") % {"n": n}) for n in range(1, LETTER_MAX_MONTHS + 1)],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    dues_paid_until = MonthField(label=_("Dues paid up to (month)"))
+    arrears_reason = forms.CharField(
+        label=_("Reason for approving with dues owed"),
+        required=False,
+        max_length=2000,
+        help_text=_("Recorded on the transfer's timeline; not printed on the letter."),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, in_arrears: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("dues_paid_until", timezone.localdate().replace(day=1))
+        self.in_arrears = in_arrears
+        self.fields["arrears_reason"].required = in_arrears
 
 
 class ReasonForm(forms.Form):

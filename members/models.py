@@ -458,6 +458,16 @@ class DuesPaymentQuerySet(ScopedQuerySet):
     def scope_filter(self, scope, action=VIEW):
         return StageChange.objects.scope_filter(scope, action)
 
+    def settled(self):
+        """The months whose dues are paid in full (``DuesPayment.settled``, as a filter)."""
+        return self.filter(amount_paid__gte=models.F("amount_due"))
+
+    def paid_through(self) -> dict:
+        """{member id: the latest settled month} over these rows: the month dues are paid up to."""
+        return dict(
+            self.settled().order_by().values("member").annotate(last=models.Max("month")).values_list("member", "last")
+        )
+
 
 class DuesPayment(models.Model):
     """One month of a member's party dues (党费): what was due by the brackets, and what was paid."""

@@ -5,16 +5,17 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.personal import may_see_full_id_number
 from core.scope import scope_for
 from parks.models import Organization
 
-from . import actions
+from . import actions, rules
 from .models import STAGE_DATE_FIELD, STAGE_ORDER, ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer
 
 
@@ -178,18 +179,21 @@ class PipelineRow:
     overdue: bool
 
 
+def _extensions():
+    return Prefetch("stage_changes", queryset=StageChange.objects.filter(kind=StageChange.Kind.EXTENSION))
+
+
 def pipeline_board(organization_ids, *, today=None):
     """The members on the way to full membership in these organisations, with the next due date
-    of each (the talk, the earliest candidate date, the end of probation), overdue first."""
+    of each (the talk, the earliest candidate date, the end of probation: members.rules), overdue
+    first."""
 
     today = today or _today()
     members = (
         Member.objects.filter(organization__in=organization_ids, status=Member.Status.ACTIVE)
         .exclude(stage=Stage.FULL)
         .select_related("organization", "application_talk")
-        .prefetch_related(
-            Prefetch("stage_changes", queryset=StageChange.objects.filter(kind=StageChange.Kind.EXTENSION))
-        )
+        .prefetch_related(_extensions())
     )
     rows = []
     for member in members:
@@ -200,19 +204,100 @@ def pipeline_board(organization_ids, *, today=None):
             except ApplicationTalk.DoesNotExist:
                 talk = None
             if talk is None and member.applied_on:
-                due, step = actions.add_months(member.applied_on, actions.TALK_WITHIN_MONTHS), _("talk")
+                due, step = rules.talk_due_on(member.applied_on), _("talk")
             elif talk is not None:
                 step = _("can become an activist")
         elif member.stage == Stage.ACTIVIST and member.activist_on:
-            due, step = actions.add_months(member.activist_on, 12), _("can become a candidate")
+            due, step = rules.candidacy_from(member.activist_on), _("can become a candidate")
         elif member.stage == Stage.CANDIDATE:
             step = _("admission vote")
         elif member.stage == Stage.PROBATIONARY:
-            due, step = actions.probation_ends_on(member), _("confirmation")
+            due, step = rules.probation_ends_on(member), _("confirmation")
         # For a talk the date is a deadline; for the others the earliest date the step may happen,
         # which counts as overdue once passed.
         rows.append(PipelineRow(member, step, due, bool(due and due < today)))
     rows.sort(key=lambda r: (not r.overdue, r.due_on or datetime.date.max, r.member.name))
+    return rows
+
+
+@dataclass
+class PipelineDeadline:
+    """A deadline of the development pipeline that is overdue or near (members.rules):
+
+    * ``talk``: the talk with an applicant, due one month after the application;
+    * ``candidacy``: an activist's year of training completes; they may become a candidate;
+    * ``confirmation``: probation (with any extension) ends; confirmation (转正) is due.
+    """
+
+    member: object
+    kind: str
+    due_on: datetime.date
+    days_left: int  # negative once overdue, 0 on the day itself
+
+    KINDS = ("talk", "candidacy", "confirmation")
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def label(self) -> str:
+        return {
+            "talk": _("Talk with the applicant"),
+            "candidacy": _("One year of training: may become a candidate"),
+            "confirmation": _("Probation ends: confirmation"),
+        }[self.kind]
+
+    @property
+    def when(self) -> str:
+        """ "overdue by 3 days", "due today", "due in 12 days"."""
+        if self.days_left < 0:
+            n = -self.days_left
+            return ngettext("overdue by %(n)d day", "overdue by %(n)d days", n) % {"n": n}
+        if self.days_left == 0:
+            return gettext("due today")
+        return ngettext("due in %(n)d day", "due in %(n)d days", self.days_left) % {"n": self.days_left}
+
+
+def pipeline_deadlines(organization_ids, *, today=None, within_days=rules.PIPELINE_WARNING_DAYS):
+    """Every pipeline deadline of the active members of these organisations that has passed or
+    falls within ``within_days`` of ``today``, most overdue first: an applicant's talk not yet
+    recorded, an activist's year of training, a probationary member's end of probation. The dates
+    are members.rules'; two queries (the members, their extensions of probation) whatever the
+    number of members. The stored start dates are prefiltered by the shortest month and year, and
+    the exact date is then computed by the rule."""
+
+    today = today or _today()
+    horizon = today + datetime.timedelta(days=within_days)
+
+    def before(days):
+        return horizon - datetime.timedelta(days=days)
+
+    talk_from = before(rules.SHORTEST_MONTH_DAYS * rules.TALK_WITHIN_MONTHS)
+    candidacy_from = before(rules.SHORTEST_YEAR_DAYS * rules.ACTIVIST_TRAINING_YEARS)
+    confirmation_from = before(rules.SHORTEST_YEAR_DAYS * rules.PROBATION_YEARS)
+    members = (
+        Member.objects.filter(organization__in=organization_ids, status=Member.Status.ACTIVE)
+        .filter(
+            Q(stage=Stage.APPLICANT, applied_on__lte=talk_from, application_talk__isnull=True)
+            | Q(stage=Stage.ACTIVIST, activist_on__lte=candidacy_from)
+            | Q(stage=Stage.PROBATIONARY, probationary_on__lte=confirmation_from)
+        )
+        .select_related("organization", "organization__park")
+        .prefetch_related(_extensions())
+        .order_by("pk")
+    )
+    rows = []
+    for member in members:
+        if member.stage == Stage.APPLICANT:
+            kind, due = "talk", rules.talk_due_on(member.applied_on)
+        elif member.stage == Stage.ACTIVIST:
+            kind, due = "candidacy", rules.candidacy_from(member.activist_on)
+        else:
+            kind, due = "confirmation", rules.probation_ends_on(member)
+        if due is not None and due <= horizon:
+            rows.append(PipelineDeadline(member, kind, due, (due - today).days))
+    rows.sort(key=lambda r: (r.due_on, r.member.name, r.member.pk))
     return rows
 
 
@@ -253,26 +338,21 @@ def branch_dues(organization_ids, *, today=None):
     months in arrears (up to last month; the current month is not late yet), and the lapse-risk
     flag (DESIGN §3: a full member with no attendance and no dues paid for six months).
 
-    The ledger begins when a member is registered in the portal: with nothing settled, arrears
-    count from the later of that month and the start of probation, since earlier months were
-    settled on paper before the portal existed."""
+    The paid-through month and the arrears are members.rules' (``dues_ledger_opens``,
+    ``dues_months_owed``), as on the introduction letter: with nothing settled, arrears count from
+    the later of the month the member was registered in the portal and the start of probation,
+    since earlier months were settled on paper before the portal existed."""
 
     today = today or _today()
-    this_month = today.replace(day=1)
     members = list(
         Member.objects.filter(
             organization__in=organization_ids,
             status=Member.Status.ACTIVE,
-            stage__in=[Stage.PROBATIONARY, Stage.FULL],
+            stage__in=rules.DUES_STAGES,
         ).select_related("organization")
     )
     ids = [m.pk for m in members]
-    settled = dict(
-        DuesPayment.objects.filter(member__in=ids, amount_paid__gte=F("amount_due"))
-        .values("member")
-        .annotate(last=Max("month"))
-        .values_list("member", "last")
-    )
+    settled = DuesPayment.objects.filter(member__in=ids).paid_through()
     since = actions.add_months(today, -LAPSE_MONTHS)
     paid_recently = set(
         DuesPayment.objects.filter(member__in=ids, paid_on__gte=since, amount_paid__gt=0).values_list(
@@ -283,16 +363,37 @@ def branch_dues(organization_ids, *, today=None):
     rows = []
     for member in members:
         paid_through = settled.get(member.pk)
-        if paid_through:
-            start = actions.add_months(paid_through, 1)
-        else:
-            registered = timezone.localdate(member.created_at).replace(day=1)
-            start = max(registered, (member.probationary_on or this_month).replace(day=1))
-        arrears = _months_between(start, this_month)
+        arrears = len(rules.member_months_owed(member, paid_through=paid_through, today=today))
         lapse = member.stage == Stage.FULL and member.pk not in paid_recently and member.pk not in attended
         rows.append(DuesRow(member, paid_through, arrears, lapse))
     rows.sort(key=lambda r: (-r.months_in_arrears, r.member.name))
     return rows
+
+
+@dataclass
+class DuesStanding:
+    """What the ledger says of one member: the month dues are paid up to (None: nothing settled is
+    recorded) and the months owed up to last month."""
+
+    paid_through: datetime.date | None
+    months_owed: list
+
+    @property
+    def in_arrears(self) -> bool:
+        return bool(self.months_owed)
+
+    @property
+    def owed_display(self) -> str:
+        return rules.describe_months(self.months_owed)
+
+
+def dues_standing(member, *, today=None) -> DuesStanding:
+    """The member's dues by the ledger, as branch_dues counts them (one query): what the approval
+    page shows before members.actions.transfer_approve recomputes it under its lock; the letter
+    states ``paid_through``, and approving with ``months_owed`` needs a reason."""
+    today = today or _today()
+    paid_through = DuesPayment.objects.filter(member=member).paid_through().get(member.pk)
+    return DuesStanding(paid_through, rules.member_months_owed(member, paid_through=paid_through, today=today))
 
 
 # --- the member's home card ---------------------------------------------------------------------

@@ -197,9 +197,12 @@ def _detail_context(request, transfer, **extra):
             )
         ),
         "has_letter": bool(transfer.letter_number),
-        "approve_form": ApproveForm(),
         "reason_form": ReasonForm(),
     }
+    if context["can_approve"]:
+        # What the letter will state and what is owed, by the ledger (the action recomputes it).
+        context["dues"] = dues = selectors.dues_standing(transfer.member)
+        context["approve_form"] = ApproveForm(in_arrears=dues.in_arrears)
     context.update(extra)
     return context
 
@@ -220,11 +223,15 @@ def transfer_act(request, pk, step):
     extra = {}
     try:
         if step == "approve":
-            form = ApproveForm(request.POST)
+            form = ApproveForm(request.POST, in_arrears=selectors.dues_standing(transfer.member).in_arrears)
             extra["approve_form"] = form
             if not form.is_valid():
-                raise ValidationError(_("Check the letter's validity and the month to which dues are paid."))
-            actions.transfer_approve(transfer=transfer, by=request.user, **form.cleaned_data)
+                raise ValidationError(_("Check the letter's validity and, with dues owed, give the reason."))
+            try:
+                actions.transfer_approve(transfer=transfer, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)  # a field's refusal (the reason) shows at the field
+                raise
             done = _("Approved: introduction letter issued.")
         elif step == "accept":
             actions.transfer_accept(transfer=transfer, by=request.user)

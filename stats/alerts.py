@@ -1,7 +1,7 @@
 """The dashboard's alerts: what needs someone's attention in a district, a park or a branch.
 
 Each rule is one function returning ``Alert`` rows; every rule reuses the rule's existing home
-(``Organization.term_status``, ``members.actions.probation_ends_on``, ``members.selectors
+(``Organization.term_status``, ``members.selectors.pipeline_deadlines``, ``members.selectors
 .transfer_due_on`` and ``branch_dues``, ``ServiceRequest.objects.overdue``) and runs a fixed number
 of queries whatever the number of branches, members or requests (tests assert it).
 
@@ -16,7 +16,10 @@ The rules (DESIGN §3):
   last 12 months, i.e. has no working committee;
 * ``no_secretary``, ``term_expired``, ``term_ending`` (within 90 days);
 * ``inactive_branch``: no held activity (hosted, co-hosted or by its party groups) for 60 days;
-* ``probation_due``: a probationary member whose probation (with any extension) has ended;
+* the development pipeline's deadlines (``members.selectors.pipeline_deadlines``, dates from
+  ``members.rules``), each overdue or due within 30 days: ``talk_due`` (the talk with an applicant,
+  one month after the application), ``candidacy_due`` (an activist's year of training before
+  candidacy), ``probation_due`` (probation, with any extension, ends: confirmation due);
 * ``transfer_overdue``, ``request_overdue``;
 * ``lapse_risk``: a full member with no attendance and no dues paid for six months.
 """
@@ -25,16 +28,16 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.models import Activity, Attendance, Kind
-from members.actions import add_months, may_act_for, probation_ends_on
-from members.models import DuesPayment, Member, Stage, StageChange, Transfer
-from members.selectors import LAPSE_MONTHS, transfer_due_on, transfer_queryset
+from members.actions import add_months, may_act_for
+from members.models import DuesPayment, Member, Stage, Transfer
+from members.selectors import LAPSE_MONTHS, pipeline_deadlines, transfer_due_on, transfer_queryset
 from parks.models import Enterprise, Organization, Park
 from services.models import ServiceRequest
 from stats.statistics import _own_organization_ids
@@ -56,7 +59,9 @@ KINDS = {
     "term_expired": (gettext_lazy("Term of office expired"), "danger"),
     "term_ending": (gettext_lazy("Term of office ends within 90 days"), "warning"),
     "inactive_branch": (gettext_lazy("No activity held for 60 days"), "warning"),
-    "probation_due": (gettext_lazy("Probation ended: confirmation due"), "warning"),
+    "talk_due": (gettext_lazy("Talk with an applicant due (within a month of the application)"), "warning"),
+    "candidacy_due": (gettext_lazy("Activist trained for a year: candidacy due"), "warning"),
+    "probation_due": (gettext_lazy("Probation ends: confirmation due"), "warning"),
     "transfer_overdue": (gettext_lazy("Overdue transfer"), "danger"),
     "request_overdue": (gettext_lazy("Overdue service request"), "danger"),
     "lapse_risk": (gettext_lazy("Lapse risk: no attendance and no dues for six months"), "warning"),
@@ -324,27 +329,21 @@ def _inactive_branches(ctx):
     return rows
 
 
-def _probation_due(ctx):
-    members = (
-        Member.objects.filter(
-            organization__in=list(ctx.by_id),
-            status=Member.Status.ACTIVE,
-            stage=Stage.PROBATIONARY,
-            probationary_on__lte=add_months(ctx.today, -12),
-        )
-        .select_related("organization", "organization__park")
-        .prefetch_related(
-            Prefetch("stage_changes", queryset=StageChange.objects.filter(kind=StageChange.Kind.EXTENSION))
-        )
-        .order_by("probationary_on", "name", "pk")
-    )
+# A pipeline deadline's kind (members.selectors.PipelineDeadline) → the alert's code.
+PIPELINE_ALERTS = {"talk": "talk_due", "candidacy": "candidacy_due", "confirmation": "probation_due"}
+
+
+def _pipeline_deadlines(ctx):
     rows = []
-    for member in members:
-        ends = probation_ends_on(member)
-        if ends is None or ends > ctx.today:
-            continue
-        detail = _("Probation ended on %(date)s.") % {"date": ends.isoformat()}
-        rows.append(Alert("probation_due", member.name, detail, member_url(ctx.user, member), member.organization.name))
+    for deadline in pipeline_deadlines(list(ctx.by_id), today=ctx.today):
+        member = deadline.member
+        detail = _("%(step)s: %(date)s, %(when)s.") % {
+            "step": deadline.label,
+            "date": deadline.due_on.isoformat(),
+            "when": deadline.when,
+        }
+        code = PIPELINE_ALERTS[deadline.kind]
+        rows.append(Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name))
     return rows
 
 
@@ -424,7 +423,7 @@ RULES = (
     _committee_needed,
     _secretary_and_term,
     _inactive_branches,
-    _probation_due,
+    _pipeline_deadlines,
     _transfers_overdue,
     _requests_overdue,
     _lapse_risk,

@@ -12,30 +12,32 @@ from core.transitions import transition
 from notifications.actions import notify
 
 from ..models import STAGE_DATE_FIELD, STAGE_ORDER, ApplicationTalk, Member, Stage, StageChange
-from ..rules import STAGE_STEPS, next_stage
+from ..rules import (  # the pipeline's dates and durations live in members.rules, re-exported here
+    ACTIVIST_TRAINING_YEARS,
+    ADULT_AGE,
+    MAX_EXTENSION_MONTHS,
+    PROBATION_YEARS,
+    STAGE_STEPS,
+    TALK_WITHIN_MONTHS,
+    candidacy_from,
+    next_stage,
+    probation_ends_on,
+    probation_normal_end,
+)
 from .common import add_months, lock_member, may_act_for, today
 
-ADULT_AGE = 18
-TALK_WITHIN_MONTHS = 1
-ACTIVIST_TRAINING_YEARS = 1
-PROBATION_YEARS = 1
-MAX_EXTENSION_MONTHS = 12
-
-
-def probation_ends_on(member: Member) -> datetime.date | None:
-    """One year after becoming probationary, or the date of the latest recorded extension."""
-    if member.stage != Stage.PROBATIONARY or not member.probationary_on:
-        return None
-    normal = add_months(member.probationary_on, 12 * PROBATION_YEARS)
-    extended = max(
-        (
-            c.effective_on
-            for c in member.stage_changes.all()
-            if c.kind == StageChange.Kind.EXTENSION and c.effective_on > member.probationary_on
-        ),
-        default=None,
-    )
-    return max(normal, extended) if extended else normal
+__all__ = [
+    "ACTIVIST_TRAINING_YEARS",
+    "ADULT_AGE",
+    "MAX_EXTENSION_MONTHS",
+    "PROBATION_YEARS",
+    "TALK_WITHIN_MONTHS",
+    "probation_ends_on",
+    "probation_extend",
+    "record_application_talk",
+    "stage_advance",
+    "stage_correct",
+]
 
 
 def _check_pipeline_actor(member, by):
@@ -123,7 +125,7 @@ def stage_advance(*, member: Member, by, effective_on: datetime.date, reason: st
             if not ApplicationTalk.objects.filter(member=locked).exists():
                 raise ValidationError(_("Record the talk with the applicant first."))
         elif locked.stage == Stage.ACTIVIST:
-            if not locked.activist_on or effective_on < add_months(locked.activist_on, 12 * ACTIVIST_TRAINING_YEARS):
+            if not locked.activist_on or effective_on < candidacy_from(locked.activist_on):
                 raise ValidationError(_("An activist is trained for at least one year before becoming a candidate."))
         elif locked.stage == Stage.PROBATIONARY:
             ends = probation_ends_on(locked)
@@ -165,7 +167,7 @@ def probation_extend(*, member: Member, by, until: datetime.date, reason: str) -
     def check(locked):
         if not reason:
             raise ValidationError({"reason": _("Please give the reason for the extension.")})
-        normal = add_months(locked.probationary_on, 12 * PROBATION_YEARS)
+        normal = probation_normal_end(locked.probationary_on)
         current = probation_ends_on(locked)
         if until <= current:
             raise ValidationError({"until": _("The new end must be later than %(date)s.") % {"date": current}})

@@ -10,14 +10,15 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.transitions import begin, transition
 from notifications.actions import notify
 from parks.models import Organization
 
-from ..models import LetterSequence, Member, Transfer, TransferEvent
-from ..rules import TRANSFER_STEPS
-from .common import add_months, first_of_month, is_member_themself, may_act_for, secretaries_of, today
+from ..models import DuesPayment, LetterSequence, Member, Transfer, TransferEvent
+from ..rules import TRANSFER_STEPS, describe_months, member_months_owed
+from .common import add_months, is_member_themself, may_act_for, secretaries_of, today
 
 LETTER_DEFAULT_MONTHS = 1
 LETTER_MAX_MONTHS = 3
@@ -187,14 +188,20 @@ def transfer_approve(
     transfer: Transfer,
     by,
     valid_months: int = LETTER_DEFAULT_MONTHS,
-    dues_paid_until: datetime.date | None = None,
+    arrears_reason: str = "",
 ) -> Transfer:
     """The sending side approves and issues the introduction letter.
 
     Rules: only a requested transfer within the portal or out of it; only by the sending side; the
     letter is valid ``valid_months`` (1 by default, 3 at most) and gets a number unique in its year
-    and a long random verification code; it states the month to which dues are paid.
+    and a long random verification code. It states the month to which dues are paid, taken from the
+    dues ledger under the member's row lock (members.rules: the latest settled month, months paid
+    ahead included; None when the ledger has nothing settled) — never typed. A member who owes dues
+    up to last month (members.rules.member_months_owed, as the branch's dues page counts them) is
+    approved only with ``arrears_reason``, which goes on the transfer's timeline, not on the letter.
     """
+    arrears_reason = (arrears_reason or "").strip()
+    ledger = {}
 
     def sending_side(locked):
         if not may_act_for(by, locked.from_organization):
@@ -203,21 +210,33 @@ def transfer_approve(
     def check(locked):
         if locked.kind == Transfer.Kind.IN:
             raise ValidationError(_("A transfer in from outside is approved by the outside organisation."))
-
-    def letter(locked):
-        """The letter's fields; the number is taken last, once every rule has passed."""
         try:
             months = int(valid_months)
         except (TypeError, ValueError):
             months = 0
         if not 1 <= months <= LETTER_MAX_MONTHS:
             raise ValidationError({"valid_months": _("A letter is valid for one to three months.")})
+        # The member's row lock orders this read after any dues payment being recorded
+        # (dues_record_payment locks the same row).
+        member = Member.objects.select_for_update(of=("self",)).get(pk=locked.member_id)
+        paid_through = DuesPayment.objects.filter(member=member).paid_through().get(member.pk)
+        owed = member_months_owed(member, paid_through=paid_through, today=today())
+        if owed and not arrears_reason:
+            raise ValidationError(
+                {
+                    "arrears_reason": ngettext(
+                        "The member owes dues for %(n)d month (%(months)s): give the reason for approving anyway.",
+                        "The member owes dues for %(n)d months (%(months)s): give the reason for approving anyway.",
+                        len(owed),
+                    )
+                    % {"n": len(owed), "months": describe_months(owed)}
+                }
+            )
+        ledger.update(months=months, paid_through=paid_through, owed=owed)
+
+    def letter(locked):
+        """The letter's fields; the number is taken last, once every rule has passed."""
         issued = today()
-        if dues_paid_until is None:
-            raise ValidationError({"dues_paid_until": _("State the month to which dues are paid.")})
-        paid_until = first_of_month(dues_paid_until)
-        if paid_until > first_of_month(add_months(issued, 12)):
-            raise ValidationError({"dues_paid_until": _("Dues cannot be paid that far ahead.")})
         sequence = _allocate_letter_number(issued.year)
         return {
             "letter_year": issued.year,
@@ -225,9 +244,20 @@ def transfer_approve(
             "letter_number": format_letter_number(issued.year, sequence),
             "verification_code": secrets.token_hex(8).upper(),  # 64 bits: guessing is pointless
             "letter_issued_on": issued,
-            "letter_valid_until": add_months(issued, months),
-            "dues_paid_until": paid_until,
+            "letter_valid_until": add_months(issued, ledger["months"]),
+            "dues_paid_until": ledger["paid_through"],
         }
+
+    def note(locked):
+        text = f"{locked.letter_number} → {locked.letter_valid_until.isoformat()}"
+        if ledger["owed"]:
+            owed = ledger["owed"]
+            text += "\n" + ngettext(
+                "Approved with dues owed for %(n)d month (%(months)s): %(reason)s",
+                "Approved with dues owed for %(n)d months (%(months)s): %(reason)s",
+                len(owed),
+            ) % {"n": len(owed), "months": describe_months(owed), "reason": arrears_reason}
+        return text
 
     def notify_next(locked, _from_status):
         if locked.kind == Transfer.Kind.INTERNAL:
@@ -255,11 +285,7 @@ def transfer_approve(
         guard=sending_side,
         check=check,
         changes=letter,
-        record=_record(
-            TransferEvent.Action.APPROVE,
-            by=by,
-            note=lambda t: f"{t.letter_number} → {t.letter_valid_until.isoformat()}",
-        ),
+        record=_record(TransferEvent.Action.APPROVE, by=by, note=note),
         notify=notify_next,
     )
     return done.obj

@@ -185,8 +185,31 @@ class TransferRequestSerializer(serializers.Serializer):
 
 
 class TransferApproveSerializer(ActionSerializer):
+    """The body of an approval. The month to which dues are paid is taken from the dues ledger by
+    the action: a body that names it is refused (400), so that no client believes it set it."""
+
     valid_months = serializers.IntegerField(min_value=1, max_value=3, default=1)
-    dues_paid_until = serializers.DateField(help_text=_("The month to which dues are paid (any day of it)."))
+    arrears_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text=_(
+            "Required when the member owes dues up to last month: the reason for approving anyway "
+            "(recorded on the timeline, not printed on the letter)."
+        ),
+    )
+
+    def validate(self, attrs):
+        if "dues_paid_until" in getattr(self, "initial_data", {}):
+            raise serializers.ValidationError(
+                {
+                    "dues_paid_until": _(
+                        "The month to which dues are paid is taken from the dues ledger; it cannot be set."
+                    )
+                }
+            )
+        return attrs
 
 
 class TransferRejectSerializer(ActionSerializer):

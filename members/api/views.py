@@ -161,7 +161,11 @@ class TransferViewSet(ScopedCreateReadViewSet):
 
     @extend_schema(
         summary=_("Approve and issue the letter"),
-        description=_("members.actions.transfer_approve: the sending side; the letter is valid 1 to 3 months."),
+        description=_(
+            "members.actions.transfer_approve: the sending side; the letter is valid 1 to 3 months and states "
+            "the month to which dues are paid from the dues ledger. A member owing dues is approved only with "
+            "arrears_reason (400 with a field error without it)."
+        ),
         request=serializers.TransferApproveSerializer,
         responses={200: serializers.TransferSerializer},
     )

@@ -212,12 +212,10 @@ class TestTransfers(
         assert response.json()["status"] == "requested"
         url = self.list_url().rstrip("/") + f"/{transfer_id}/"
         # The receiving branch does not see it yet as theirs to act on: approving is the sending side's.
-        response = api(world.secretary_b).post(url + "approve/", {"dues_paid_until": TODAY.isoformat()})
+        response = api(world.secretary_b).post(url + "approve/", {})
         assert response.status_code == 400
         with django_capture_on_commit_callbacks(execute=True):
-            response = api(world.secretary).post(
-                url + "approve/", {"valid_months": 2, "dues_paid_until": TODAY.isoformat()}, format="json"
-            )
+            response = api(world.secretary).post(url + "approve/", {"valid_months": 2}, format="json")
         assert response.status_code == 200, response.content
         body = response.json()
         assert body["status"] == "approved"
@@ -383,7 +381,7 @@ class TestDuesPayments(
 
 def test_letter_verify_is_public(world, api):
     transfer = _request(world)
-    transfer = actions.transfer_approve(transfer=transfer, by=world.secretary, dues_paid_until=TODAY)
+    transfer = actions.transfer_approve(transfer=transfer, by=world.secretary)
     client = api(None)
     url = "/api/v1/letters/verify/"
     body = {"number": transfer.letter_number, "code": transfer.verification_code}

@@ -1,11 +1,15 @@
 """Acceptance (issue 4): a member of one branch moves to a branch of another park, step by step in the
 browser; out-of-order and duplicate steps are refused with a clear message and change nothing."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from members.models import Member, Transfer
+from members.actions import add_months, transfer_request
+from members.models import DuesPayment, Member, Transfer
 from parks.models import Organization
 from tests.factories import DistrictFactory, MemberFactory, OrganizationFactory, ParkFactory, UserFactory, assign
 
@@ -67,7 +71,7 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     sp.goto("/members/transfers/inbox/")
     sp.locator("#inbox-outgoing a", has_text="张三").click()
     sp.select_option("select[name=valid_months]", "2")
-    sp.fill("input[name=dues_paid_until]", f"{timezone.localdate():%Y-%m}")
+    assert sp.locator("input[name=dues_paid_until]").count() == 0  # the ledger's month, not typed
     sp.click("#approve-form button[type=submit]")
     sp.wait_for_selector(".alert-success")
     transfer.refresh_from_db()
@@ -78,7 +82,7 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     response = crafted_post(
         sp,
         f"/members/transfers/{transfer.pk}/approve/",
-        {"valid_months": "1", "dues_paid_until": f"{timezone.localdate():%Y-%m}"},
+        {"valid_months": "1"},
     )
     assert response.status == 400
     assert Transfer.objects.get(pk=transfer.pk).letter_number == transfer.letter_number
@@ -118,3 +122,60 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     # 7. A step on a finished transfer is refused.
     response = crafted_post(rp, f"/members/transfers/{transfer.pk}/accept/")
     assert response.status == 400
+
+
+def test_secretary_approves_a_member_with_dues_owed(new_page, people):
+    """Issue #13 item 6: the approval page warns of the months owed, approving needs a reason (kept
+    on the timeline), and the letter prints the month of the dues ledger."""
+    member, branch_from, branch_to, sender, receiver = people
+    this_month = timezone.localdate().replace(day=1)
+    Member.objects.filter(pk=member.pk).update(created_at=timezone.now() - datetime.timedelta(days=200))
+    for offset in (-6, -5, -4):
+        DuesPayment.objects.create(
+            member=member,
+            month=add_months(this_month, offset),
+            amount_due=Decimal("25.00"),
+            amount_paid=Decimal("25.00"),
+            paid_on=timezone.localdate(),
+        )
+    paid_through = add_months(this_month, -4)
+    owed = [f"{add_months(this_month, offset):%Y-%m}" for offset in (-3, -2, -1)]
+    transfer = transfer_request(member=member, by=sender, to_organization=branch_to, reason="工作调动")
+
+    sp = new_page()
+    login(sp, "secretary")
+    sp.goto(f"/members/transfers/{transfer.pk}/")
+    warning = sp.locator("#arrears-warning")
+    assert warning.is_visible()
+    assert "3 months" in warning.inner_text()
+    assert ", ".join(owed) in warning.inner_text()
+    assert f"{paid_through:%Y-%m}" in sp.locator("#letter-dues").inner_text()
+    reason = sp.locator("textarea[name=arrears_reason]")
+    assert reason.get_attribute("required") is not None
+    screenshot(sp, "transfer-6-arrears-warning")
+
+    # Without the reason the browser does not send the form, and the server refuses it too.
+    sp.click("#approve-form button[type=submit]")
+    assert reason.evaluate("el => el.validity.valueMissing")
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.REQUESTED
+    response = crafted_post(sp, f"/members/transfers/{transfer.pk}/approve/", {"valid_months": "1"})
+    assert response.status == 400
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.REQUESTED
+
+    reason.fill("本人承诺转入新支部后一次补交")
+    sp.click("#approve-form button[type=submit]")
+    sp.wait_for_selector(".alert-success")
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.APPROVED
+    assert "本人承诺转入新支部后一次补交" in sp.locator("#timeline").inner_text()
+    screenshot(sp, "transfer-7-approved-with-reason")
+
+    sp.goto(f"/members/transfers/{transfer.pk}/letter/")
+    letter = sp.locator(".letter").inner_text()
+    assert f"Party dues are paid up to {paid_through:%Y-%m}." in letter
+    assert "本人承诺" not in letter
+    screenshot(sp, "transfer-8-letter-ledger-month")
+    zh = new_page(locale="zh-CN")
+    login(zh, "secretary")
+    zh.goto(f"/members/transfers/{transfer.pk}/letter/")
+    screenshot(zh, "transfer-8-letter-ledger-month-zh")

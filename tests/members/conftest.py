@@ -1,5 +1,4 @@
 import pytest
-from django.utils import timezone
 
 from members import actions
 from members.models import Transfer
@@ -26,9 +25,7 @@ def requested(world):
 
 @pytest.fixture
 def approved(world, requested):
-    return actions.transfer_approve(
-        transfer=requested, by=world.secretary, valid_months=1, dues_paid_until=timezone.localdate()
-    )
+    return actions.transfer_approve(transfer=requested, by=world.secretary, valid_months=1)
 
 
 def reload(transfer) -> Transfer:

@@ -9,7 +9,6 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
-from django.utils import timezone
 
 from accounts.models import Role
 from members import actions
@@ -53,9 +52,7 @@ def test_two_secretaries_approving_at_once_make_one_transition(world):
         member=world.member_a1, by=world.member_user, to_organization=world.branch_b, reason="换工作"
     )
     results, errors = race(
-        lambda user: actions.transfer_approve(
-            transfer=Transfer(pk=transfer.pk), by=user, dues_paid_until=timezone.localdate()
-        ),
+        lambda user: actions.transfer_approve(transfer=Transfer(pk=transfer.pk), by=user),
         [world.secretary, second_secretary],
     )
     assert len(results) == 1
@@ -71,7 +68,7 @@ def test_two_secretaries_accepting_at_once_make_one_transition(world):
     transfer = actions.transfer_request(
         member=world.member_a1, by=world.member_user, to_organization=world.branch_b, reason="换工作"
     )
-    actions.transfer_approve(transfer=transfer, by=world.secretary, dues_paid_until=timezone.localdate())
+    actions.transfer_approve(transfer=transfer, by=world.secretary)
     results, errors = race(
         lambda user: actions.transfer_accept(transfer=Transfer(pk=transfer.pk), by=user),
         [world.secretary_b, second_secretary],
@@ -90,9 +87,7 @@ def test_concurrent_approvals_of_different_transfers_get_distinct_letter_numbers
         member=world.member_a1_other, by=world.secretary, to_organization=world.branch_b, reason="b"
     )
     results, errors = race(
-        lambda pk: actions.transfer_approve(
-            transfer=Transfer(pk=pk), by=world.secretary, dues_paid_until=timezone.localdate()
-        ),
+        lambda pk: actions.transfer_approve(transfer=Transfer(pk=pk), by=world.secretary),
         [first.pk, second.pk],
     )
     assert not errors

@@ -28,10 +28,9 @@ def test_full_internal_flow_moves_the_member_and_records_every_step(world, oncom
         transfer=t,
         by=world.secretary,
         valid_months=2,
-        dues_paid_until=datetime.date(2026, 10, 15),
     )
     assert t.status == Transfer.Status.APPROVED
-    assert t.dues_paid_until == datetime.date(2026, 10, 1)
+    assert t.dues_paid_until is None  # nothing settled in the ledger (tests/members/test_transfer_letter_dues.py)
     assert t.letter_valid_until == actions.add_months(t.letter_issued_on, 2)
     assert Notification.objects.filter(recipient=world.secretary_b).count() == 1  # next actor: receiving side
     t = oncommit(actions.transfer_accept, transfer=t, by=world.secretary_b)
@@ -59,7 +58,7 @@ def test_accept_before_approve_is_refused_and_changes_nothing(world, requested):
 def test_approve_twice_is_refused(world, approved):
     number = approved.letter_number
     with pytest.raises(ValidationError, match="cannot be approved"):
-        actions.transfer_approve(transfer=approved, by=world.secretary, dues_paid_until=timezone.localdate())
+        actions.transfer_approve(transfer=approved, by=world.secretary)
     assert reload(approved).letter_number == number
     assert approved.events.filter(action=TransferEvent.Action.APPROVE).count() == 1
 
@@ -67,7 +66,7 @@ def test_approve_twice_is_refused(world, approved):
 @pytest.mark.parametrize("who", ["secretary_b", "official", "service", "outsider", "member_user"])
 def test_only_the_sending_side_approves(world, requested, who):
     with pytest.raises(ValidationError, match="sending organisation"):
-        actions.transfer_approve(transfer=requested, by=getattr(world, who), dues_paid_until=timezone.localdate())
+        actions.transfer_approve(transfer=requested, by=getattr(world, who))
     assert reload(requested).status == Transfer.Status.REQUESTED
 
 
@@ -79,10 +78,7 @@ def test_only_the_receiving_side_accepts(world, approved, who):
 
 
 def test_park_admin_of_the_sending_park_may_approve(world, requested):
-    assert (
-        actions.transfer_approve(transfer=requested, by=world.park_admin, dues_paid_until=timezone.localdate()).status
-        == "approved"
-    )
+    assert actions.transfer_approve(transfer=requested, by=world.park_admin).status == "approved"
 
 
 def test_expired_letter_cannot_be_accepted_and_the_daily_job_expires_it(world, approved, oncommit):
@@ -135,7 +131,7 @@ def test_letter_numbers_run_per_year(world, approved):
     second = actions.transfer_request(
         member=world.member_a1_other, by=world.secretary, to_organization=world.branch_b, reason="x"
     )
-    second = actions.transfer_approve(transfer=second, by=world.secretary, dues_paid_until=timezone.localdate())
+    second = actions.transfer_approve(transfer=second, by=world.secretary)
     assert second.letter_number == f"{year}-000002"
     assert len(second.verification_code) == 16
     assert second.verification_code != approved.verification_code
@@ -144,9 +140,7 @@ def test_letter_numbers_run_per_year(world, approved):
 @pytest.mark.parametrize("months", [0, 4, "x", None])
 def test_letter_validity_is_one_to_three_months(world, requested, months):
     with pytest.raises(ValidationError):
-        actions.transfer_approve(
-            transfer=requested, by=world.secretary, valid_months=months, dues_paid_until=timezone.localdate()
-        )
+        actions.transfer_approve(transfer=requested, by=world.secretary, valid_months=months)
     assert reload(requested).status == Transfer.Status.REQUESTED
 
 
@@ -188,7 +182,7 @@ def test_transfer_out_ends_with_the_member_transferred_out(world):
     )
     assert t.kind == Transfer.Kind.OUT
     assert t.to_organization is None
-    t = actions.transfer_approve(transfer=t, by=world.secretary, dues_paid_until=timezone.localdate())
+    t = actions.transfer_approve(transfer=t, by=world.secretary)
     t = actions.transfer_accept(transfer=t, by=world.secretary)  # the receipt came back
     member = Member.objects.get(pk=world.member_a1.pk)
     assert member.status == Member.Status.TRANSFERRED_OUT
@@ -212,7 +206,7 @@ def test_transfer_in_from_outside(world):
         reason="入职",
     )
     with pytest.raises(ValidationError):
-        actions.transfer_approve(transfer=t, by=world.secretary_b, dues_paid_until=timezone.localdate())
+        actions.transfer_approve(transfer=t, by=world.secretary_b)
     t = actions.transfer_accept(transfer=t, by=world.secretary_b)
     assert Member.objects.get(pk=newcomer.pk).status == Member.Status.ACTIVE
 

@@ -1,0 +1,121 @@
+"""The dashboard's development-pipeline alerts (issue #13, item 7): the talk with an applicant, an
+activist's year of training and the end of probation, each overdue or due within 30 days, with the
+member, the date and how late or near, linked to the member; the dates are members.rules'."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from members.models import Stage, StageChange
+from stats import alerts
+from stats.statistics import StatScope
+from tests.factories import MemberFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+D = datetime.timedelta
+NO_DATES = dict(activist_on=None, candidate_on=None, probationary_on=None, full_on=None)
+
+
+def applicant(org, applied_on, **kw):
+    return MemberFactory(organization=org, stage=Stage.APPLICANT, applied_on=applied_on, **{**NO_DATES, **kw})
+
+
+def activist(org, activist_on, **kw):
+    return MemberFactory(organization=org, stage=Stage.ACTIVIST, **{**NO_DATES, "activist_on": activist_on, **kw})
+
+
+def probationary(org, probationary_on, **kw):
+    return MemberFactory(
+        organization=org, stage=Stage.PROBATIONARY, probationary_on=probationary_on, full_on=None, **kw
+    )
+
+
+def rows(world, code, today, *, user=None, scope=None):
+    scope = scope or StatScope.of(world.district_a)
+    return alerts.alerts_of_kind(user or world.park_admin, scope, code, today=today)
+
+
+CASES = [  # (code, make the member, deadline)
+    (
+        "talk_due",
+        lambda w: applicant(w.branch_a1, datetime.date(2024, 1, 31), name="申请人"),
+        datetime.date(2024, 2, 29),
+    ),
+    (
+        "candidacy_due",
+        lambda w: activist(w.branch_a1, datetime.date(2024, 2, 29), name="积极分子"),
+        datetime.date(2025, 2, 28),
+    ),
+    (
+        "probation_due",
+        lambda w: probationary(w.branch_a1, datetime.date(2024, 2, 29), name="预备党员"),
+        datetime.date(2025, 2, 28),
+    ),
+]
+EDGES = [(-31, None), (-30, "due in 30 days"), (-1, "due in 1 day"), (0, "due today"), (1, "overdue by 1 day")]
+
+
+@pytest.mark.parametrize(("code", "make", "due"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("shift", "words"), EDGES, ids=[str(e[0]) for e in EDGES])
+def test_pipeline_alert_at_the_edges(world, code, make, due, shift, words):
+    member = make(world)
+    found = rows(world, code, due + D(shift))
+    if words is None:
+        assert found == []
+        return
+    [alert] = found
+    assert alert.subject == member.name
+    assert due.isoformat() in alert.detail
+    assert words in alert.detail
+    assert alert.url == f"/members/member/{member.pk}/lifecycle/"
+    assert alert.where == world.branch_a1.name
+    # Only its own kind: the other pipeline kinds stay empty.
+    others = {c for c, _m, _d in CASES} - {code}
+    assert all(rows(world, other, due + D(shift)) == [] for other in others)
+
+
+def test_official_sees_pipeline_alerts_without_a_link_and_not_across_districts(world):
+    applicant(world.branch_a1, datetime.date(2026, 5, 1), name="逾期谈话")
+    applicant(world.branch_b, datetime.date(2026, 5, 1), name="乙区谈话")
+    today = datetime.date(2026, 6, 15)
+    [alert] = rows(world, "talk_due", today, user=world.official)
+    assert (alert.subject, alert.url) == ("逾期谈话", None)
+    assert [
+        a.subject for a in rows(world, "talk_due", today, user=world.official_b, scope=StatScope.of(world.district_b))
+    ] == ["乙区谈话"]
+
+
+def test_pipeline_alerts_run_a_fixed_number_of_queries(world):
+    today = datetime.date(2026, 6, 15)
+    scope = StatScope.of(world.district_a)
+
+    def grow(n):
+        for _i in range(n):
+            branch = OrganizationFactory(park=world.park_a1)
+            applicant(branch, datetime.date(2026, 5, 1))
+            activist(branch, datetime.date(2025, 6, 1))
+            m = probationary(branch, datetime.date(2025, 6, 1))
+            StageChange.objects.create(
+                member=m,
+                kind=StageChange.Kind.EXTENSION,
+                from_stage=Stage.PROBATIONARY,
+                to_stage=Stage.PROBATIONARY,
+                effective_on=datetime.date(2026, 7, 1),
+            )
+
+    def run():
+        ctx = alerts._Context(world.official, scope, today)
+        with CaptureQueriesContext(connection) as queries:
+            found = alerts._pipeline_deadlines(ctx)
+        return len(queries), len(found)
+
+    grow(1)
+    small = run()
+    grow(5)
+    large = run()
+    assert (small[1], large[1]) == (3, 18)
+    assert small[0] == large[0] == 2
+    groups = {g.code: g.count for g in alerts.alerts_for(world.official, scope, today=today)}
+    assert (groups["talk_due"], groups["candidacy_due"], groups["probation_due"]) == (6, 6, 6)
