@@ -652,3 +652,19 @@ def per_park(user, scope, period, keys, *, today=None) -> dict:
         for park_id, n in grouped:
             result.setdefault(park_id, {})[key] = n
     return result
+
+
+def current(user, scope, *, today=None) -> dict:
+    """The home cards' figures of ``scope``: the metrics ``enterprises``, ``organizations`` and
+    ``members`` (by stage) of the current month, counted over their drill-down rows, so that a
+    card shows what the dashboard shows today. Three queries."""
+    today = today or timezone.localdate()
+    period = Period.current("month", today=today)
+    by_stage = dict(_members(user, scope, period, today).order_by().values_list("stage_at").annotate(n=Count("pk")))
+    return {
+        "period": period,
+        "enterprises": _coverage(None)(user, scope, period, today).count(),
+        "organizations": _organizations(user, scope, period, today).count(),
+        "by_stage": by_stage,
+        "members": sum(by_stage.values()),
+    }
