@@ -9,7 +9,7 @@ another day finds the same rows; dates of stages in progress and of organisation
 relative to today, so that the pipeline and the term alerts have something to show.
 
 ``run_app_hooks`` then calls ``demo/<app>.py``'s ``seed(rng=..., stdout=...)`` for each domain
-app, and ``seed_statistics`` fills the statistics and last period's reports. The summary the
+app, and ``seed_statistics`` fills the statistics and the reports of the last two periods. The summary the
 command prints is demo/summary.py.
 """
 
@@ -36,6 +36,7 @@ from demo.plan import build_plan
 from members.models import Member, Stage, StageChange
 from parks.models import District, Enterprise, Organization, Park, Room
 from reports import building as report_building
+from reports.models import StatReport
 from stats import statistics
 
 __all__ = ["DEMO_PASSWORD", "SEED", "Result", "build_plan", "run_app_hooks", "seed_core", "seed_statistics"]
@@ -324,15 +325,29 @@ def run_app_hooks(*, stdout, logins: list | None = None) -> list[str]:
 
 def seed_statistics(*, stdout, today: datetime.date | None = None) -> int:
     """Fill the statistics summary from the demo activities (the app hooks write them in bulk)
-    and build the reports of the last month, quarter and year for every district and park, so
-    the dashboards and the reports list show something at once. Idempotent, as the reports are."""
+    and build, for every district and park, the reports of the last two months, quarters and years,
+    so the dashboards and the reports list show something at once and each last report's
+    "previous period" column is filled. Each report is built through a run, as the schedule builds
+    it (``reports.building.new_run`` / ``execute_run``), so it has its generation record. A report
+    that exists already is left as it is: running the command again builds nothing."""
 
     statistics.refresh_summaries()
     built = 0
+    scopes = [statistics.StatScope.of(obj) for obj in [*District.objects.order_by("pk"), *Park.objects.order_by("pk")]]
     for kind in ("month", "quarter", "year"):
-        period = statistics.Period.current(kind, today=today).previous()
-        for obj in [*District.objects.order_by("pk"), *Park.objects.order_by("pk")]:
-            report_building.build_report(scope=statistics.StatScope.of(obj), period=period)
-            built += 1
+        last = statistics.Period.current(kind, today=today).previous()
+        for period in (last.previous(), last):
+            existing = set(
+                StatReport.objects.filter(period_kind=period.kind, period_start=period.start).values_list(
+                    "scope_kind", "district_id", "park_id"
+                )
+            )
+            for scope in scopes:
+                fields = report_building.scope_fields(scope.kind, scope.id)
+                if (scope.kind, fields["district_id"], fields["park_id"]) in existing:
+                    continue
+                run = report_building.new_run(scope_kind=scope.kind, scope_id=scope.id, period=period)
+                report_building.execute_run(run_id=run.pk)
+                built += 1
     stdout.write(_("Statistics: summary refreshed, %(n)d reports built.") % {"n": built})
     return built

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from activities.models import Kind as ActivityKind
 from members.models import Member, Stage
 from parks.models import Organization
-from stats import statistics
+from stats import metrics, statistics
 
 from .models import ReportPeriodKind, ReportScopeKind, StatReport
 from .selectors import previous_report
@@ -114,6 +114,9 @@ class Row:
     is_rate: bool = False
     level: int = 0  # 1 for the lines of a breakdown
     is_heading: bool = False  # the title line of a breakdown (by kind, by stage, …)
+    metric: str = ""  # the key of the named metric (stats.metrics) the figure is
+    caption: str = ""  # its period and basis in this report
+    definition: str = ""  # what it counts
 
     @property
     def change(self):
@@ -167,6 +170,18 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
     """
     choices = _choice_labels()
     before = previous.data if previous else {}
+    period = statistics.Period(kind=report.period_kind, start=report.period_start)
+    built_on = timezone.localdate(report.generated_at) if report.generated_at else None
+
+    def described(row, *path):
+        """The row with its metric: key, caption (period and basis) and definition."""
+        metric = metrics.for_path(*path)
+        if metric is not None:
+            row.metric = metric.key
+            row.caption = str(metrics.caption(metric, period, built_on))
+            row.definition = str(metric.definition)
+        return row
+
     sections = []
     known = {key for key, _label, _sheet in SECTIONS}
     extra = [
@@ -183,7 +198,7 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
             value = current[name]
             label = str(LABELS.get(name, name))
             if isinstance(value, dict):
-                rows.append(Row(f"{key}.{name}", label, None, None, is_heading=True))
+                rows.append(described(Row(f"{key}.{name}", label, None, None, is_heading=True), key, name))
                 names = choices.get((key, name), {})
                 prior_sub = prior.get(name) if isinstance(prior.get(name), dict) else {}
                 for code in _ordered(value, list(names)):
@@ -197,7 +212,8 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
                         )
                     )
             else:
-                rows.append(Row(f"{key}.{name}", label, value, prior.get(name), is_rate=name in RATES))
+                row = Row(f"{key}.{name}", label, value, prior.get(name), is_rate=name in RATES)
+                rows.append(described(row, key, name))
         sections.append({"key": key, "title": str(title), "sheet": sheet, "rows": rows})
     return sections
 

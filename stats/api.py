@@ -1,6 +1,7 @@
 """Statistics endpoints under /api/v1/statistics/: the figures, the monthly trend and the 三会一课
-compliance of a district, a park or an organisation, exactly as ``portal.statistics`` computes
-them (the dashboards and the reports show the same numbers).
+compliance of a district, a park or an organisation, exactly as ``stats.statistics`` computes
+them (the dashboards and the reports show the same numbers), and the definitions of the named
+metrics (``stats.metrics``) that say what each figure counts.
 
 A scope the user may not see is "not found" (404), like any row outside the user's scope; a bad
 query parameter is a 400 with the parameter's messages. Included by portal/api.py.
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ValidationErrorSerializer
-from stats import dashboards, statistics
+from stats import dashboards, metrics, statistics
 
 BAD_PARAMETER = OpenApiResponse(
     ValidationErrorSerializer, description="Invalid query parameter: messages per parameter."
@@ -136,6 +137,24 @@ class StatComplianceBranchSerializer(serializers.Serializer):
     rate = serializers.FloatField(allow_null=True)
     below_quorum = serializers.IntegerField()
     rules = StatComplianceRuleSerializer(many=True)
+
+
+class StatMetricSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="The metric's name; also /dashboard/<kind>/<id>/rows/<key>/ when it has rows."
+    )
+    label = serializers.CharField()
+    definition = serializers.CharField(help_text="What is counted.")
+    basis = serializers.ChoiceField(
+        choices=list(metrics.BASES),
+        help_text="stock (at the period's end), flow (within it), now, or year (三会一课 grid).",
+    )
+    basis_label = serializers.CharField()
+    path = serializers.ListField(
+        child=serializers.CharField(), help_text="Where its value is in the figures answer; empty if elsewhere."
+    )
+    unit = serializers.CharField(help_text="'%' for a rate (a share 0..1 in the figures answer).")
+    rows = serializers.CharField(allow_blank=True, help_text="The drill-down listing the rows it counts.")
 
 
 # --- the query parameters -------------------------------------------------------------------------
@@ -276,7 +295,35 @@ class ComplianceView(_ScopedStatisticsView):
         return Response(StatComplianceBranchSerializer(compliance_rows(branches), many=True).data)
 
 
+class MetricsView(APIView):
+    """The named metrics (stats.metrics): what each figure of the dashboards, reports and this API
+    counts, over which period and on which basis."""
+
+    @extend_schema(
+        operation_id="statistics_metrics",
+        summary="The definition, period basis and drill-down of every statistical figure",
+        responses={200: StatMetricSerializer(many=True)},
+        tags=["statistics"],
+    )
+    def get(self, request):
+        data = [
+            {
+                "key": m.key,
+                "label": str(m.label),
+                "definition": str(m.definition),
+                "basis": m.basis,
+                "basis_label": str(metrics.BASES[m.basis]),
+                "path": list(m.path),
+                "unit": m.unit,
+                "rows": m.rows_key,
+            }
+            for m in metrics.METRICS_LIST
+        ]
+        return Response(StatMetricSerializer(data, many=True).data)
+
+
 urlpatterns = [
+    path("statistics/metrics/", MetricsView.as_view(), name="statistics-metrics"),
     path("statistics/<slug:kind>/<int:pk>/", FiguresView.as_view(), name="statistics-figures"),
     path("statistics/<slug:kind>/<int:pk>/trend/", TrendView.as_view(), name="statistics-trend"),
     path("statistics/<slug:kind>/<int:pk>/compliance/", ComplianceView.as_view(), name="statistics-compliance"),

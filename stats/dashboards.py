@@ -1,14 +1,15 @@
 """Selectors of the district, park and branch dashboards: the context a dashboard page renders.
 
-Every figure comes from ``portal.statistics`` (the one definition of each figure, DESIGN §7),
-reached through ``stats.statistics`` only; this module arranges figures for the page (headline tiles,
-chart data, the parks or branches of the scope) and lists the rows behind a figure (drill-down).
+Every figure shown is a named metric of ``stats.metrics`` (its definition, period and basis, and
+its drill-down), computed by ``stats.statistics`` (DESIGN §7); this module arranges the figures for
+the page (headline tiles with their captions, chart data, the parks or branches of the scope) and
+lists the rows behind a figure (drill-down).
 The number of queries is fixed whatever the number of members, branches or parks.
 """
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -16,16 +17,13 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from activities.models import Activity
-from core.periods import day_start
 from core.scope import scope_for
 from members.models import Member, Stage, Transfer
 from members.selectors import transfer_due_on
 from parks.models import District, Organization, Park
-from services.models import OPEN_STATUSES, ServiceRequest
-from stats import alerts, statistics
-from stats.alerts import organization_url, scope_enterprises, scope_organizations, scope_parks, scope_requests
-from stats.selectors import park_summaries
+from services.models import OPEN_STATUSES
+from stats import alerts, metrics, statistics
+from stats.alerts import organization_url, scope_organizations, scope_parks, scope_requests
 
 SCOPE_KINDS = ("district", "park", "organization")
 PERIOD_KINDS = (("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year")))
@@ -114,43 +112,46 @@ def _rate(value):
     return None if value is None else round(100 * value, 1)
 
 
-def headline(figures: dict) -> list[dict]:
-    """The tiles at the top of the dashboard; ``figure`` names the drill-down behind each."""
-    m, e, a, s, o = (figures[k] for k in ("members", "enterprises", "activities", "services", "organizations"))
+def headline(figures: dict, compliance: dict, period, *, today=None) -> list[dict]:
+    """The tiles at the top of the dashboard, each one named metric (``stats.metrics``) with its
+    caption (period and basis) and the drill-down behind it. ``compliance`` is
+    ``metrics.compliance()``: the grid of the period's year, the same the heatmap and the parks or
+    branches below show."""
+
+    def tile(key, stat="", **extra):
+        return metrics.tile(key, metrics.get(key).value(figures), period, today=today, stat=stat, **extra)
+
+    rate = compliance["rate"]
     return [
-        {"key": "members", "label": _("Members"), "value": m["total"], "figure": "members"},
-        {"key": "new_members", "label": _("New members"), "value": m["new"], "figure": "members_new"},
-        {"key": "organizations", "label": _("Party organisations"), "value": o["total"], "figure": "organizations"},
-        {"key": "enterprises", "label": _("Enterprises"), "value": e["total"], "figure": "enterprises"},
-        {
-            "key": "coverage_rate",
-            "label": _("Coverage of enterprises"),
-            "value": _rate(e["coverage_rate"]),
-            "unit": "%",
-            "figure": "enterprises_uncovered",
-        },
-        {"key": "activities", "label": _("Activities"), "value": a["total"], "figure": "activities"},
-        {
-            "key": "attendance",
-            "label": _("Attendance (person-times)"),
-            "value": a["attendance_person_times"],
-            "figure": "activities",
-        },
-        {
-            "key": "compliance_rate",
-            "label": _("三会一课 compliance"),
-            "value": _rate(a["compliance_rate"]),
-            "unit": "%",
-            "figure": "branches",
-        },
-        {"key": "requests", "label": _("Service requests received"), "value": s["received"], "figure": "requests"},
-        {
-            "key": "requests_overdue",
-            "label": _("Overdue requests"),
-            "value": s["overdue"],
-            "figure": "requests_overdue",
-        },
+        tile("members"),
+        tile("members_new", stat="new_members"),
+        tile("organizations"),
+        tile("enterprises"),
+        tile("coverage_rate"),
+        tile("activities"),
+        tile("attendance"),
+        metrics.tile(
+            "compliance",
+            None if rate is None else round(100 * rate, 1),
+            period,
+            today=today,
+            stat="compliance_rate",
+            detail=format_lazy(
+                _("{met} of {elapsed} rule periods met"), met=compliance["met"], elapsed=compliance["elapsed"]
+            ),
+        ),
+        tile("requests"),
+        tile("requests_overdue"),
     ]
+
+
+# The "in flight now" tiles: (metric, key of in_flight()).
+IN_FLIGHT_METRICS = (
+    ("transfers_open", "transfers_open"),
+    ("transfers_overdue", "transfers_overdue"),
+    ("requests_open", "requests_open"),
+    ("requests_overdue_now", "requests_overdue"),
+)
 
 
 def in_flight(user, scope, *, today) -> dict:
@@ -271,46 +272,47 @@ class ChildRow:
     name: str
     url: str
     figures: dict
+    links: dict = field(default_factory=dict)  # metric key → the URL of its rows
 
 
-def district_children(user, scope, compliance_rows) -> list[ChildRow]:
-    parks = park_summaries(user, scope_parks(user, scope).values_list("pk", flat=True))
+PARK_COLUMNS = ("enterprises", "organizations", "members", "compliance", "requests_open", "requests_overdue_now")
+
+
+def children_columns(kind, period, *, today=None) -> list[dict]:
+    """The head of the parks or branches table: each column a metric with its caption."""
+    keys = PARK_COLUMNS if kind == "parks" else ("party_members", "compliance")
+    return [metrics.tile(key, None, period, today=today) for key in keys]
+
+
+def _rows_url(kind, pk, key, period):
+    return reverse("dashboard_rows", args=[kind, pk, key]) + f"?period={period.label}"
+
+
+def district_children(user, scope, compliance_rows, period, *, today=None) -> list[ChildRow]:
+    """The district's parks, each figure the metric of the dashboard's period counted over the
+    district's own rows that lie in the park, which is the park's dashboard figure; compliance
+    sums the park's branches' cells of the compliance year. Each figure links to the park's rows."""
+    today = today or timezone.localdate()
+    parks = list(scope_parks(user, scope).order_by("name", "pk").only("pk", "name"))
+    counted = metrics.per_park(user, scope, period, [k for k in PARK_COLUMNS if k != "compliance"], today=today)
     met, elapsed = defaultdict(int), defaultdict(int)
     for branch in compliance_rows:
         met[branch.organization.park_id] += branch.met
         elapsed[branch.organization.park_id] += branch.elapsed
-    requests = {
-        row["park"]: row
-        for row in scope_requests(user, scope)
-        .order_by()
-        .values("park")
-        .annotate(
-            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())),
-        )
-    }
     rows = []
-    for summary in parks:
-        park = summary["park"]
-        req = requests.get(park.pk, {})
-        rows.append(
-            ChildRow(
-                park.name,
-                reverse("dashboard", args=["park", park.pk]),
-                {
-                    "enterprises": summary["enterprises"],
-                    "organizations": summary["organizations"],
-                    "members": summary["members"],
-                    "compliance": _rate(met[park.pk] / elapsed[park.pk]) if elapsed[park.pk] else None,
-                    "requests_open": req.get("open", 0),
-                    "requests_overdue": req.get("overdue", 0),
-                },
-            )
-        )
+    for park in parks:
+        figures = {key: counted.get(park.pk, {}).get(key, 0) for key in PARK_COLUMNS if key != "compliance"}
+        figures["compliance"] = _rate(met[park.pk] / elapsed[park.pk]) if elapsed[park.pk] else None
+        figures["compliance_detail"] = (met[park.pk], elapsed[park.pk])
+        row = ChildRow(park.name, reverse("dashboard", args=["park", park.pk]), figures)
+        row.links = {key: _rows_url("park", park.pk, key, period) for key in PARK_COLUMNS}
+        rows.append(row)
     return rows
 
 
-def branch_children(user, scope, compliance_rows, *, today) -> list[ChildRow]:
+def branch_children(user, scope, compliance_rows, period, *, today) -> list[ChildRow]:
+    """The park's branches, or the organisation and its units: party members today (of the
+    organisation itself) and compliance over the compliance year; each links to its rows."""
     rates = {branch.organization.pk: branch.rate for branch in compliance_rows}
     party = Q(members__status=Member.Status.ACTIVE, members__stage__in=(Stage.PROBATIONARY, Stage.FULL))
     branches = (
@@ -335,6 +337,10 @@ def branch_children(user, scope, compliance_rows, *, today) -> list[ChildRow]:
                     "term": org.term_status(today),
                     "term_end": org.term_end,
                     "compliance": _rate(rates.get(org.pk)),
+                },
+                {
+                    "party_members": _rows_url("organization", org.pk, "party_members", period),
+                    "compliance": _rows_url("organization", org.pk, "compliance", period),
                 },
             )
         )
@@ -369,7 +375,7 @@ def breadcrumbs(user, scope) -> list[dict]:
 
 
 def compliance_year(period, today) -> int:
-    return min(period.start.year, today.year)
+    return metrics.compliance_period(period, today).start.year
 
 
 def dashboard(user, scope, period, *, today=None) -> dict:
@@ -379,6 +385,8 @@ def dashboard(user, scope, period, *, today=None) -> dict:
     today = today or timezone.localdate()
     st = statistics
     figures = st.figures(scope, period)
+    flight = in_flight(user, scope, today=today)
+    compliance = metrics.compliance(scope, period, today=today)
     last_day = min(period.end - datetime.timedelta(days=1), today)
     trend = st.monthly_trend(scope, months=TREND_MONTHS, until=last_day)
     return {
@@ -386,8 +394,9 @@ def dashboard(user, scope, period, *, today=None) -> dict:
         "scope_name": figures["scope"]["name"],
         "period": period,
         "figures": figures,
-        "headline": headline(figures),
-        "in_flight": in_flight(user, scope, today=today),
+        "headline": headline(figures, compliance, period, today=today),
+        "in_flight": flight,
+        "in_flight_tiles": [metrics.tile(key, flight[value], period, today=today) for key, value in IN_FLIGHT_METRICS],
         "charts": charts(figures, trend),
         "navigation": period_navigation(period, today=today),
         "breadcrumbs": breadcrumbs(user, scope),
@@ -401,11 +410,14 @@ def compliance_section(user, scope, period, *, today=None) -> dict:
     year = compliance_year(period, today)
     compliance_rows = scores(statistics.compliance_by_branch(scope, year=year, today=today))
     if scope.kind == "district":
-        children, children_kind = district_children(user, scope, compliance_rows), "parks"
+        children, children_kind = district_children(user, scope, compliance_rows, period, today=today), "parks"
     else:
-        children = branch_children(user, scope, compliance_rows, today=today)
+        children = branch_children(user, scope, compliance_rows, period, today=today)
         children_kind = "branches" if scope.kind == "park" else "units"
     return {
+        "columns": children_columns(children_kind, period, today=today),
+        "compliance_caption": metrics.caption(metrics.get("compliance"), period, today),
+        "compliance_definition": metrics.get("compliance").definition,
         "scope": scope,
         "period": period,
         "heatmap": heatmap(user, compliance_rows),
@@ -419,135 +431,19 @@ def compliance_section(user, scope, period, *, today=None) -> dict:
 # --- drill-down: the rows behind a figure ---------------------------------------------------------
 
 
-def _period_bounds(period):
-    return day_start(period.start), day_start(period.end)
-
-
-def _members(user, scope, period, today):
-    """As ``members.total``: active members with a stage as at the period's end (the statistics
-    module's own expression of it, so that the rows are exactly those counted)."""
-    return (
-        Member.objects.visible_to(user)
-        .filter(scope.organizations_q("organization__"), status=Member.Status.ACTIVE)
-        .annotate(stage_at=statistics._stage_at(period.end))
-        .exclude(stage_at=None)
-    )
-
-
-def _members_at_stage(stage):
-    def build(user, scope, period, today):
-        return _members(user, scope, period, today).filter(stage_at=stage)
-
-    return build
-
-
-def _members_new(user, scope, period, today):
-    """As ``members.new``: made probationary within the period."""
-    return Member.objects.visible_to(user).filter(
-        scope.organizations_q("organization__"),
-        probationary_on__gte=period.start,
-        probationary_on__lt=period.end,
-    )
-
-
-def _coverage(kind):
-    """As ``enterprises``: present at the period's end; own / joint / uncovered as the figures."""
-
-    def build(user, scope, period, today):
-        enterprises = scope_enterprises(user, scope).filter(Q(entered_on__isnull=True) | Q(entered_on__lt=period.end))
-        if kind is None:
-            return enterprises
-        through = Organization.enterprises.through.objects
-        covered = through.values("enterprise_id")
-        if kind == "uncovered":
-            return enterprises.exclude(pk__in=covered)
-        own = through.filter(organization_id__in=statistics._own_organization_ids()).values("enterprise_id")
-        if kind == "own":
-            return enterprises.filter(pk__in=own)
-        return enterprises.filter(pk__in=covered).exclude(pk__in=own)
-
-    return build
-
-
-def _organizations(user, scope, period, today):
-    """As ``organizations.total``: founded before the period ends (or undated)."""
-    return scope_organizations(user, scope).filter(Q(founded_on__isnull=True) | Q(founded_on__lt=period.end))
-
-
-def _branches(user, scope, period, today):
-    return scope_organizations(user, scope).filter(kind__in=alerts.BRANCH_KINDS)
-
-
-def _activities(user, scope, period, today):
-    """As ``activities.total``: held activities hosted in the scope within the period."""
-
-    start, end = _period_bounds(period)
-    return (
-        statistics.activities_in_scope(scope)
-        .filter(pk__in=Activity.objects.visible_to(user).values("pk"))
-        .filter(status=Activity.Status.HELD, starts_at__gte=start, starts_at__lt=end)
-    )
-
-
-def _requests(which):
-    def build(user, scope, period, today):
-        queryset = scope_requests(user, scope)
-        start, end = _period_bounds(period)
-        if which == "open":
-            return queryset.filter(status__in=OPEN_STATUSES)
-        if which == "overdue_now":
-            return queryset.filter(status__in=OPEN_STATUSES, due_on__lt=today)
-        if which == "overdue":  # as ``services.overdue``: overdue at the period's end
-            if statistics.reference_day(period, today) == today:
-                return queryset.filter(status__in=OPEN_STATUSES, due_on__lt=today)
-            return queryset.filter(created_at__lt=end, due_on__lt=period.end).exclude(
-                Q(resolved_at__lt=end) | Q(closed_at__lt=end) | Q(status=ServiceRequest.Status.REJECTED)
-            )
-        return queryset.filter(created_at__gte=start, created_at__lt=end)
-
-    return build
-
-
-def _transfers(which):
-    def build(user, scope, period, today):
-        queryset = alerts.scope_transfers(user, scope).filter(status__in=Transfer.OPEN_STATUSES)
-        if which == "overdue":
-            return [t for t in queryset.order_by("-requested_at", "-pk") if (d := transfer_due_on(t)) and d < today]
-        return queryset
-
-    return build
-
-
 @dataclass(frozen=True)
 class Figure:
+    """A drill-down that is no metric of its own (one kind of alert)."""
+
     label: str
-    kind: str  # members / enterprises / organizations / activities / requests / transfers
-    build: object
+    kind: str
+    build: object = None
+    definition: str = ""
+    basis: str = metrics.NOW
 
 
-FIGURES = {
-    "members": Figure(_("Members"), "members", _members),
-    **{
-        f"members_{stage}": Figure(format_lazy("{}: {}", _("Members"), label), "members", _members_at_stage(stage))
-        for stage, label in Stage.choices
-    },
-    "members_new": Figure(_("New members (became probationary in the period)"), "members", _members_new),
-    "enterprises": Figure(_("Enterprises"), "enterprises", _coverage(None)),
-    "enterprises_own": Figure(_("Enterprises with their own organisation"), "enterprises", _coverage("own")),
-    "enterprises_joint": Figure(_("Enterprises covered by a joint organisation"), "enterprises", _coverage("joint")),
-    "enterprises_uncovered": Figure(
-        _("Enterprises without a party organisation"), "enterprises", _coverage("uncovered")
-    ),
-    "organizations": Figure(_("Party organisations"), "organizations", _organizations),
-    "branches": Figure(_("Branches"), "organizations", _branches),
-    "activities": Figure(_("Activities held"), "activities", _activities),
-    "requests": Figure(_("Service requests received"), "requests", _requests("received")),
-    "requests_open": Figure(_("Open service requests"), "requests", _requests("open")),
-    "requests_overdue": Figure(_("Overdue service requests"), "requests", _requests("overdue")),
-    "requests_overdue_now": Figure(_("Service requests overdue now"), "requests", _requests("overdue_now")),
-    "transfers_open": Figure(_("Transfers in flight"), "transfers", _transfers("open")),
-    "transfers_overdue": Figure(_("Overdue transfers"), "transfers", _transfers("overdue")),
-}
+# Every metric with rows of its own, by the key of its drill-down (stats.metrics is the registry).
+FIGURES = {key: metric for key, metric in metrics.METRICS.items() if metric.has_rows}
 
 ORDERING = {
     "members": ("name", "pk"),
@@ -556,6 +452,7 @@ ORDERING = {
     "activities": ("-starts_at", "-pk"),
     "requests": ("due_on", "pk"),
     "transfers": ("-requested_at", "-pk"),
+    "attendances": ("-activity__starts_at", "member__name", "pk"),
 }
 RELATED = {
     "members": ("organization", "organization__park", "employer"),
@@ -564,6 +461,7 @@ RELATED = {
     "activities": ("host",),
     "requests": ("park", "enterprise", "category"),
     "transfers": (),  # transfer_queryset() has its joins already
+    "attendances": ("member", "activity", "activity__host"),
 }
 
 
@@ -586,3 +484,17 @@ def drilldown(user, scope, period, figure: str, *, today=None):
             rows = rows.select_related(*RELATED[spec.kind])
         rows = rows.order_by(*ORDERING[spec.kind])
     return spec, rows
+
+
+def rows_summary(spec, rows, period, *, today=None) -> dict:
+    """What the drill-down page says above its rows: the figure's caption (period and basis), its
+    definition, and for the compliance cells how many of the rows were met and the rate they give
+    (which is the compliance figure)."""
+    summary = {
+        "caption": metrics.caption(spec, period, today) if isinstance(spec, metrics.Metric) else "",
+        "definition": spec.definition,
+    }
+    if spec.kind == "cells":
+        met = sum(1 for cell in rows if cell.met)
+        summary.update(met=met, counted=len(rows), rate=_rate(met / len(rows)) if rows else None)
+    return summary

@@ -1,14 +1,20 @@
 """Reads for the home page's role cards: figures per district, park and organisation.
 
+The district and park cards show named metrics (``stats.metrics``) of the current month, with
+their captions, so that a card and the dashboard of the same scope agree.
+
 Every figure goes through ``visible_to(user)`` and is computed by grouped aggregate queries, so
 the number of queries is fixed whatever the number of districts, parks or members.
 """
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from members.models import STAGE_ORDER, Member, Stage
 from parks.models import District, Enterprise, Organization, Park, Room
+from stats import metrics
+from stats.basis import StatScope
 
 ACTIVE = Member.Status.ACTIVE
 
@@ -46,67 +52,72 @@ def overall_counts(user) -> dict:
     }
 
 
-def district_summaries(user, district_ids) -> list[dict]:
-    """Each of the official's districts: parks, enterprises, organisations and members by stage."""
-    ids = list(district_ids)
-    districts = list(District.objects.visible_to(user).filter(pk__in=ids).order_by("code"))
-    parks = list(Park.objects.visible_to(user).filter(district__in=ids).order_by("district", "name"))
-    enterprises = _grouped(Enterprise.objects.visible_to(user).filter(park__district__in=ids), "park")
-    organizations = _grouped(Organization.objects.visible_to(user).filter(district__in=ids), "district")
-    members = _grouped(
-        Member.objects.visible_to(user).filter(status=ACTIVE, organization__district__in=ids),
-        "organization__district",
-        "stage",
-    )
-    members_by_park = _grouped(
-        Member.objects.visible_to(user).filter(status=ACTIVE, organization__park__district__in=ids),
-        "organization__park",
-    )
+def _metric_stages(by_stage: dict) -> list[dict]:
+    return [{"stage": stage, "label": Stage(stage).label, "count": by_stage.get(stage, 0)} for stage in STAGE_ORDER]
+
+
+def district_summaries(user, district_ids, *, today=None) -> list[dict]:
+    """Each of the official's districts: its parks, and the metrics enterprises, party
+    organisations and members (by stage) of the current month (``stats.metrics.current``), the
+    figures its dashboard shows today; each park's enterprises and members are the same metrics
+    counted per park (``stats.metrics.per_park``), the figures of the park's dashboard."""
+    today = today or timezone.localdate()
+    districts = list(District.objects.visible_to(user).filter(pk__in=list(district_ids)).order_by("code"))
+    parks = list(Park.objects.visible_to(user).filter(district__in=districts).order_by("district", "name"))
     result = []
     for district in districts:
+        scope = StatScope.of(district)
+        figures = metrics.current(user, scope, today=today)
+        counted = metrics.per_park(user, scope, figures["period"], ["enterprises", "members"], today=today)
         own_parks = [
-            {"park": p, "enterprises": enterprises.get(p.pk, 0), "members": members_by_park.get(p.pk, 0)}
+            {
+                "park": p,
+                "enterprises": counted.get(p.pk, {}).get("enterprises", 0),
+                "members": counted.get(p.pk, {}).get("members", 0),
+            }
             for p in parks
             if p.district_id == district.pk
         ]
-        stages = _stages(members, district.pk)
         result.append(
             {
                 "district": district,
                 "parks": own_parks,
                 "park_count": len(own_parks),
-                "enterprises": sum(row["enterprises"] for row in own_parks),
-                "organizations": organizations.get(district.pk, 0),
-                "members": sum(row["count"] for row in stages),
-                "stages": stages,
+                "enterprises": figures["enterprises"],
+                "organizations": figures["organizations"],
+                "members": figures["members"],
+                "stages": _metric_stages(figures["by_stage"]),
+                "captions": _captions(figures["period"], today),
             }
         )
     return result
 
 
-def park_summaries(user, park_ids) -> list[dict]:
-    """Each park: enterprises, organisations, active members (by stage) and rooms."""
+def _captions(period, today) -> dict:
+    return {
+        key: metrics.caption(metrics.get(key), period, today) for key in ("enterprises", "organizations", "members")
+    }
+
+
+def park_summaries(user, park_ids, *, today=None) -> list[dict]:
+    """Each park: the metrics enterprises, party organisations and members (by stage) of the
+    current month, as its dashboard shows them today (``stats.metrics.current``), and its rooms."""
+    today = today or timezone.localdate()
     ids = list(park_ids)
     parks = list(Park.objects.visible_to(user).filter(pk__in=ids).select_related("district").order_by("name"))
-    enterprises = _grouped(Enterprise.objects.visible_to(user).filter(park__in=ids), "park")
-    organizations = _grouped(Organization.objects.visible_to(user).filter(park__in=ids), "park")
-    members = _grouped(
-        Member.objects.visible_to(user).filter(status=ACTIVE, organization__park__in=ids),
-        "organization__park",
-        "stage",
-    )
     rooms = _grouped(Room.objects.visible_to(user).filter(park__in=ids, is_active=True), "park")
     result = []
     for park in parks:
-        stages = _stages(members, park.pk)
+        figures = metrics.current(user, StatScope.of(park), today=today)
         result.append(
             {
                 "park": park,
-                "enterprises": enterprises.get(park.pk, 0),
-                "organizations": organizations.get(park.pk, 0),
-                "members": sum(row["count"] for row in stages),
-                "stages": stages,
+                "enterprises": figures["enterprises"],
+                "organizations": figures["organizations"],
+                "members": figures["members"],
+                "stages": _metric_stages(figures["by_stage"]),
                 "rooms": rooms.get(park.pk, 0),
+                "captions": _captions(figures["period"], today),
             }
         )
     return result

@@ -1,4 +1,4 @@
-"""Dashboard pages: parse the scope and period, call portal.dashboards / portal.alerts, render."""
+"""Dashboard pages: parse the scope and period, call stats.dashboards / stats.alerts, render."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -82,6 +82,7 @@ def dashboard_rows(request, kind, pk, figure):
     except KeyError:
         raise Http404(_("No such figure.")) from None
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    summary = dashboards.rows_summary(spec, rows, period)
     context = {
         "scope": scope,
         "scope_name": scope.name(),
@@ -91,6 +92,7 @@ def dashboard_rows(request, kind, pk, figure):
         "page": page,
         "period_error": error,
         "links": _row_links(request.user, spec.kind, page.object_list),
+        "summary": summary,
     }
     return render(request, "portal/dashboard_rows.html", context, status=400 if error else 200)
 
@@ -106,6 +108,10 @@ def _row_links(user, kind, rows):
             url = alerts.organization_url(user, row)
         elif kind == "activities":
             url = reverse("activities:detail", args=[row.pk])
+        elif kind == "attendances":
+            url = reverse("activities:detail", args=[row.activity_id])
+        elif kind == "cells":
+            url = alerts.organization_url(user, row.organization)
         elif kind == "requests":
             url = reverse("services:request_detail", args=[row.pk])
         elif kind == "transfers":

@@ -111,3 +111,83 @@ def test_dashboard_on_a_phone_in_chinese(new_page, district):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert "年" in page.locator("#period-selector").inner_text()
     screenshot(page, "dashboard-district-phone")
+
+
+def rows_rate(page):
+    """(met, counted, rate shown) on a compliance drill-down page, from what the user sees: the
+    rows of every page, counted, and those marked met."""
+    rate = page.locator("#rows-rate")
+    met, counted = int(rate.get_attribute("data-met")), int(rate.get_attribute("data-counted"))
+    value = rate.get_attribute("data-rate")
+    start = page.url
+    rows = marked = 0
+    while True:
+        rows += page.locator("#rows tbody tr[data-row]").count()
+        marked += page.locator('#rows tbody td[data-met="1"]').count()
+        following = page.locator('.pagination a:text-is("›")')
+        if not following.count():
+            break
+        with page.expect_navigation():
+            following.click()
+    assert (marked, rows) == (met, counted)
+    if page.url != start:
+        page.goto(start)
+    return met, counted, value
+
+
+def test_official_sees_compliance_with_its_period_and_basis_and_its_rows(new_page, district):
+    """The headline compliance rate and the parks table carry their period and basis, and clicking
+    each lands on the rule periods counted, whose share met is the figure."""
+    world = district
+    year = timezone.localdate().year
+    page = new_page()
+    login(page, "official")
+    dashboard = f"/dashboard/district/{world.district_a.pk}/"
+    page.goto(dashboard)
+    page.locator("#children [data-child]").first.wait_for()
+    tile = page.locator('#headline a[data-metric="compliance"]')
+    value = tile.locator('[data-stat="compliance_rate"]').inner_text().removesuffix("%")
+    caption = tile.locator("[data-caption]").inner_text()
+    assert caption.startswith(f"{year} to ")
+    assert "rule periods ended or met" in caption
+    assert tile.get_attribute("title").startswith("Of the scope's branches' rule periods")
+    # The parks table's compliance column says the same period and basis.
+    column = page.locator('#children th[data-column="compliance"] [data-caption]').inner_text()
+    assert caption.startswith(column)
+    assert page.locator("#compliance-caption").inner_text().startswith(column)
+    parks = {
+        row.get_attribute("data-child"): row.locator('a[data-figure="compliance"]').get_attribute("data-value")
+        for row in page.locator("#children tbody tr[data-child]").all()
+    }
+    assert set(parks) == {"园区A1", "园区A2"}
+    screenshot(page, "dashboard-compliance-captions")
+
+    with page.expect_navigation():
+        tile.click()
+    page.wait_for_load_state("networkidle")
+    assert "/rows/compliance/" in page.url
+    met, counted, rate = rows_rate(page)
+    assert counted > 0
+    assert rate == value == f"{round(100 * met / counted, 1)}"
+    assert page.locator("#rows-caption [data-caption]").inner_text() == column
+    screenshot(page, "dashboard-compliance-rows")
+
+    # A park's figure opens that park's rule periods: their share met is the park's figure.
+    page.goto(dashboard)
+    page.locator("#children [data-child]").first.wait_for()
+    link = page.locator('#children tr[data-child="园区A1"] a[data-figure="compliance"]')
+    with page.expect_navigation():
+        link.click()
+    page.wait_for_load_state("networkidle")
+    assert f"/dashboard/park/{world.park_a1.pk}/rows/compliance/" in page.url
+    met, counted, rate = rows_rate(page)
+    assert rate == parks["园区A1"] == f"{round(100 * met / counted, 1)}"
+    # ... and the same park's members column opens as many members as it says.
+    page.goto(dashboard)
+    page.locator("#children [data-child]").first.wait_for()
+    members = page.locator('#children tr[data-child="园区A1"] a[data-figure="members"]')
+    expected = int(members.inner_text())
+    with page.expect_navigation():
+        members.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#rows tbody tr[data-row]").count() == expected

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import F
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import RoleAssignment
@@ -401,7 +402,8 @@ def test_app_hooks_run_in_order_each_with_its_own_seed(db, monkeypatch):
 
 def test_the_dashboards_and_reports_have_figures_at_once(seeded, db):
     """The app hooks write activities in bulk; the command then fills the statistics summary and
-    builds last period's reports, so a new portal's dashboard and report list are not empty."""
+    builds the reports of the last two periods, so a new portal's dashboard and report list are not
+    empty."""
     from activities.models import Activity, OrganizationMonth
     from reports.models import StatReport
     from stats import statistics
@@ -414,7 +416,51 @@ def test_the_dashboards_and_reports_have_figures_at_once(seeded, db):
     assert Activity.objects.exists()
     kinds = set(StatReport.objects.values_list("period_kind", flat=True))
     assert kinds == {"month", "quarter", "year"}
-    assert StatReport.objects.count() == 3 * (District.objects.count() + Park.objects.count())
+    # Two consecutive periods of each kind, for every district and park.
+    assert StatReport.objects.count() == 2 * 3 * (District.objects.count() + Park.objects.count())
     before = StatReport.objects.count()
     call_command("seed_demo", stdout=StringIO())
     assert StatReport.objects.count() == before
+
+
+@pytest.mark.parametrize("kind", ["month", "quarter", "year"])
+def test_the_last_report_compares_with_a_seeded_previous_one(seeded, db, client, kind):
+    """The report of the period just ended has the report of the period before it, so its
+    "previous period" column is filled; both were built by a run that records how it went."""
+    from reports.models import StatReport, StatReportRun
+    from stats import statistics
+
+    last = statistics.Period.current(kind).previous()
+    official = get_user_model().objects.get(username="official")
+    district = official.role_assignments.get().district
+    report = StatReport.objects.get(district=district, period_kind=kind, period_start=last.start)
+    before = StatReport.objects.get(district=district, period_kind=kind, period_start=last.previous().start)
+    for each in (report, before):
+        (run,) = StatReportRun.objects.filter(district=district, period_kind=kind, period_start=each.period_start)
+        assert run.status == StatReportRun.Status.SUCCESS
+        assert run.report == each
+        assert run.finished_at is not None
+        assert run.duration is not None
+        assert each.data == statistics.figures(statistics.StatScope.of(district), building_period(each))
+    client.force_login(official)
+    response = client.get(reverse("reports:detail", args=[report.pk]))
+    assert response.status_code == 200
+    assert response.context["previous"] == before
+    members = next(row for s in response.context["sections"] for row in s["rows"] if row.key == "members.total")
+    assert members.previous == before.data["members"]["total"]
+    assert members.previous_display != "—"
+    assert [run.status for run in response.context["runs"]] == ["success"]
+
+
+def building_period(report):
+    from reports.building import period_of
+
+    return period_of(report)
+
+
+def test_running_again_builds_no_report_and_no_run(seeded, db):
+    from reports.models import StatReport, StatReportRun
+
+    before = (StatReport.objects.count(), StatReportRun.objects.count())
+    assert demo.seed_statistics(stdout=StringIO()) == 0
+    assert (StatReport.objects.count(), StatReportRun.objects.count()) == before
