@@ -1,6 +1,5 @@
 """What every members action shares: the date helpers and who acts for an organisation."""
 
-import calendar
 import datetime
 
 from django.utils import timezone
@@ -9,14 +8,7 @@ from accounts.models import Role, RoleAssignment
 from core.querysets import CHANGE
 
 from ..models import Member
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (or earlier), clamped to the end of a shorter month."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+from ..rules import add_months  # noqa: F401  (re-exported: members.actions.add_months)
 
 
 def first_of_month(day: datetime.date) -> datetime.date:
