@@ -301,3 +301,23 @@ def test_the_branch_page_shows_the_grounds(client, world):
     assert f"no organisation life since {since}" in page
     assert "dues not covered since" in page
     assert Transfer.objects.count() == 0
+
+
+def test_back_office_lists_the_history_and_records_leave_within_the_park(client, world):
+    joined(world.member_a1, datetime.date(2020, 1, 1))
+    joined(world.member_b, datetime.date(2020, 1, 1))
+    client.force_login(world.park_admin)
+    events = client.get(reverse("admin:members_membershipevent_changelist"))
+    assert events.status_code == 200
+    assert world.member_a1.name in events.content.decode()
+    assert world.member_b.name not in events.content.decode()
+    add = reverse("admin:members_memberleave_add")
+    data = {"kind": "abroad", "starts_on": (TODAY - D(days=10)).isoformat(), "arrangement": "赴外学习，支部批准"}
+    refused = client.post(add, {**data, "member": world.member_b.pk})
+    assert refused.status_code == 200  # not a choice: another district's member
+    assert not MemberLeave.objects.exists()
+    assert client.post(add, {**data, "member": world.member_a1.pk}).status_code == 302
+    leave = MemberLeave.objects.get()
+    assert leave.recorded_by == world.park_admin
+    assert client.get(reverse("admin:members_memberleave_changelist")).status_code == 200
+    assert client.get(reverse("admin:members_member_change", args=[world.member_a1.pk])).status_code == 200
