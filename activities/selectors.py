@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from core.periods import Period, day_start, periods_in_year
@@ -24,6 +24,35 @@ COMPLIANCE_KINDS = (
 # Who is on the attendance checklist: party members (probationary members attend but do not vote).
 ATTENDING_STAGES = (Stage.PROBATIONARY, Stage.FULL)
 DUE_SOON_DAYS = 10
+
+
+# The kinds of activity that are organisation life (组织生活) for the lapse-risk rule (党章 Art. 38,
+# members.rules.no_organisation_life_since): 三会一课, the themed party day, the organisation-life
+# meeting and the democratic review. Training, salons, forums, volunteer service and mass-
+# organisation activities are party work, not organisation life (docs/rules.md, "Lapse risk").
+ORGANISATION_LIFE_KINDS = (
+    Kind.PARTY_CONGRESS,
+    Kind.COMMITTEE_MEETING,
+    Kind.GROUP_MEETING,
+    Kind.PARTY_LECTURE,
+    Kind.THEMED_DAY,
+    Kind.LIFE_MEETING,
+    Kind.DEMOCRATIC_REVIEW,
+)
+
+
+def last_organisation_life():
+    """An expression for a Member queryset: when the member (``OuterRef("pk")``) last attended,
+    present, a held activity of organisation life, whoever hosted it (NULL: never). Registered with
+    members.selectors (``register_organisation_life``) by this app's AppConfig.ready(), so the
+    members' lapse-risk selector reads attendance without importing the floor above."""
+    attended = Attendance.objects.filter(
+        member=OuterRef("pk"),
+        status=Attendance.Status.PRESENT,
+        activity__status=Activity.Status.HELD,
+        activity__kind__in=ORGANISATION_LIFE_KINDS,
+    )
+    return Subquery(attended.order_by("-activity__starts_at").values("activity__starts_at")[:1])
 
 
 # --- who may do what ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ never shown. A full ID number typed into the search box is found through the dig
 import re
 
 from django.contrib import admin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -22,7 +23,8 @@ from core.admin import (
 from core.admin_import import ResourceAdminMixin
 from core.validators import mask_id_number, mask_phone
 
-from .models import STAGE_DATE_FIELD, Member, StageChange
+from . import actions
+from .models import STAGE_DATE_FIELD, Member, MemberLeave, MembershipEvent, StageChange
 from .resources import MemberResource
 from .selectors import can_view_full_id_number
 
@@ -54,6 +56,19 @@ class StageChangeInline(ReadOnlyMixin, ScopedInline):
         return super().get_queryset(request).select_related("changed_by")
 
 
+class MembershipEventInline(ReadOnlyMixin, ScopedInline):
+    """The member's membership history, read-only: written by the actions that register or move a
+    member (members.actions.membership), including this form's own save."""
+
+    model = MembershipEvent
+    fields = ("on", "kind", "organization", "note", "recorded_by", "recorded_at")
+    readonly_fields = fields
+    ordering = ("on", "pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization", "recorded_by")
+
+
 @admin.register(Member)
 class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
     resource_classes = [MemberResource]  # import/export: portal/dataio.py
@@ -69,7 +84,7 @@ class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
     )
     search_fields = ("name", "=phone")
     autocomplete_fields = ("organization", "employer", "user")
-    inlines = (StageChangeInline,)
+    inlines = (StageChangeInline, MembershipEventInline)
     park_admin_permissions = ALL_PERMISSIONS
     scope_park_path = "organization__park"
 
@@ -140,6 +155,22 @@ class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
     def get_historical_record_context_helper(self, request, historical_record):
         return MaskedHistoryHelper(self.model, historical_record)
 
+    def save_model(self, request, obj, form, change):
+        """Saves the member and writes their membership history: a new member joined their
+        organisation; a superuser's change of organisation or status is recorded as such."""
+        before = Member.objects.filter(pk=obj.pk).values_list("organization_id", "status").first() if change else None
+        super().save_model(request, obj, form, change)
+        if before is None:
+            actions.member_registered(member=obj, by=request.user)
+        else:
+            actions.membership_changed(
+                member=obj,
+                before_organization_id=before[0],
+                before_status=before[1],
+                by=request.user,
+                note=gettext("changed in the back office"),
+            )
+
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for instance in instances:
@@ -185,6 +216,41 @@ class StageChangeAdmin(ReadOnlyAdmin):
     @admin.display(description=_("park"), ordering="member__organization__park__name")
     def park(self, obj):
         return obj.member.organization.park or "—"
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(ReadOnlyAdmin):
+    """The membership history, written only by members.actions (as the inline above): read-only."""
+
+    list_display = ("member", "kind", "organization", "on", "note", "recorded_by", "recorded_at")
+    list_select_related = ("member", "organization", "recorded_by")
+    list_filter = ("kind", ("organization__park", ScopedRelatedFieldListFilter))
+    search_fields = ("member__name",)
+    date_hierarchy = "on"
+    fields = list_display
+    readonly_fields = fields
+    scope_park_path = "member__organization__park"
+
+
+@admin.register(MemberLeave)
+class MemberLeaveAdmin(ScopedAdmin):
+    """Approved leave of members (flowing with an arrangement, abroad with leave)."""
+
+    list_display = ("member", "kind", "starts_on", "ends_on", "recorded_by")
+    list_select_related = ("member", "recorded_by")
+    list_filter = ("kind", ("member__organization__park", ScopedRelatedFieldListFilter))
+    search_fields = ("member__name",)
+    autocomplete_fields = ("member",)
+    date_hierarchy = "starts_on"
+    fields = ("member", "kind", "starts_on", "ends_on", "arrangement", "recorded_by", "recorded_at")
+    readonly_fields = ("recorded_by", "recorded_at")
+    park_admin_permissions = ALL_PERMISSIONS
+    scope_park_path = "member__organization__park"
+
+    def save_model(self, request, obj, form, change):
+        if obj.recorded_by_id is None:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 from . import admin_lifecycle  # noqa: E402,F401  (transfers, dues: read-only)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -512,6 +514,149 @@ class DuesPayment(models.Model):
     @property
     def settled(self):
         return self.amount_paid >= self.amount_due
+
+
+# --- Membership history and approved leave (lapse risk, member stock of past days) --------------
+
+EARLIEST_DAY = datetime.date(1921, 7, 1)  # the founding of the Party: no membership date before it
+
+
+def validate_membership_day(value):
+    """A membership or leave date: not before 1921 (the Party's founding) and not in the future."""
+    if value is None:
+        return
+    if value < EARLIEST_DAY:
+        raise ValidationError(_("The date cannot be before 1921-07-01."), code="too_early")
+    if value > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."), code="future")
+
+
+class MembershipEventQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope, action=VIEW):
+        # Who sees the member sees their history; the organisation of an old event may be another.
+        return StageChange.objects.scope_filter(scope, action)
+
+
+class MembershipEvent(models.Model):
+    """One change of a member's relation with an organisation (joined, transferred in or out,
+    flowing, deceased, removed, restored), kept for ever: the member stock of any past day is
+    read from it (``members.selectors.members_at``). Written only by members.actions."""
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("joined the organisation")
+        TRANSFERRED_IN = "transferred_in", _("transferred in")
+        TRANSFERRED_OUT = "transferred_out", _("transferred out")
+        FLOWING = "flowing", _("became a flowing member")
+        DECEASED = "deceased", _("deceased")
+        REMOVED = "removed", _("removed from the roll")
+        RESTORED = "restored", _("restored to active")
+
+    # After an event of these kinds the member is on the organisation's roll (counted in its stock).
+    ON_ROLL = (Kind.JOINED, Kind.TRANSFERRED_IN, Kind.RESTORED)
+    # The events that start a member's time in an organisation ("joined the branch").
+    JOINING = (Kind.JOINED, Kind.TRANSFERRED_IN)
+
+    member = models.ForeignKey(Member, models.CASCADE, related_name="membership_events", verbose_name=_("member"))
+    organization = models.ForeignKey(
+        "parks.Organization", models.PROTECT, related_name="membership_events", verbose_name=_("party organisation")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    on = models.DateField(_("on"), validators=[validate_membership_day])
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    objects = MembershipEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership event")
+        verbose_name_plural = _("membership events")
+        ordering = ["member", "on", "pk"]
+        indexes = [
+            models.Index(fields=["member", "on"]),
+            models.Index(fields=["organization", "on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(on__gte=EARLIEST_DAY), name="membership_event_not_before_1921"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.get_kind_display()} · {self.on}"
+
+    @property
+    def puts_on_roll(self) -> bool:
+        return self.kind in self.ON_ROLL
+
+
+class MemberLeaveQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope, action=VIEW):
+        return StageChange.objects.scope_filter(scope, action)
+
+
+class MemberLeave(models.Model):
+    """Approved absence from the branch's life (members.rules: lapse risk): a flowing member
+    (流动党员) with a recorded arrangement, or a member abroad (出国境) with a recorded leave.
+    ``ends_on`` is the last day (empty: still on leave)."""
+
+    class Kind(models.TextChoices):
+        FLOWING = "flowing", _("flowing member with an arrangement")
+        ABROAD = "abroad", _("abroad with leave")
+
+    member = models.ForeignKey(Member, models.CASCADE, related_name="leaves", verbose_name=_("member"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    starts_on = models.DateField(_("from"), validators=[validate_membership_day])
+    ends_on = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("The last day of the leave; empty while it lasts.")
+    )
+    arrangement = models.TextField(
+        _("arrangement"),
+        help_text=_("Where the member takes part in organisation life and pays dues, and who approved it."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+    objects = MemberLeaveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("approved leave")
+        verbose_name_plural = _("approved leaves")
+        ordering = ["member", "-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="member_leave_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(starts_on__gte=EARLIEST_DAY), name="member_leave_not_before_1921"
+            ),
+            models.CheckConstraint(condition=~models.Q(arrangement=""), name="member_leave_has_arrangement"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.get_kind_display()} · {self.starts_on}–{self.ends_on or ''}"
+
+    def clean(self):
+        self.arrangement = (self.arrangement or "").strip()
+        errors = {}
+        if not self.arrangement:
+            errors["arrangement"] = [_("Record the arrangement of the leave.")]
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = [_("The leave cannot end before it starts.")]
+        if errors:
+            raise ValidationError(errors)
 
 
 def member_scope(user, fields: dict) -> dict:

@@ -6,7 +6,10 @@ Organisations are named by code and employers by credit code, inside the importe
 secretary imports for their own organisations, a park administrator for the organisations of their
 parks (``members.actions.may_act_for``).
 
-An import registers members and corrects their particulars. It does not move a member to another
+An import registers members and corrects their particulars. The optional column "joined the
+organisation on" starts a new member's membership history (default: the day of the import, or the
+earliest stage date if earlier) or corrects the date a registered member joined their
+organisation; it is bounded (not in the future, not before 1921-07-01). It does not move a member to another
 organisation (that is a transfer) nor change their stage (that is a step of the development
 pipeline): such rows are errors that point to the page that does it.
 """
@@ -14,6 +17,7 @@ pipeline): such rows are errors that point to the page that does it.
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,8 +44,17 @@ from core.resources import (
 from core.validators import mask_id_number, normalize_phone, parse_id_number, validate_id_number_matches
 from parks.models import Enterprise
 
-from .actions import add_months, dues_amount, first_of_month, today
-from .models import STAGE_DATE_FIELD, STAGE_ORDER, DuesPayment, Member, Stage, StageChange
+from .actions import add_months, dues_amount, first_of_month, members_registered, today
+from .models import (
+    STAGE_DATE_FIELD,
+    STAGE_ORDER,
+    DuesPayment,
+    Member,
+    MembershipEvent,
+    Stage,
+    StageChange,
+    validate_membership_day,
+)
 
 
 def writable_organizations(user):
@@ -156,6 +169,15 @@ class MemberResource(ImportResource):
         Column("stage", _("stage"), ChoiceParser(Stage.choices), "stage", example="正式党员"),
         *_stage_columns(),
         Column("service_commitment", _("service commitment"), parse_text, "service_commitment", example=""),
+        Column(
+            "joined_on",
+            _("joined the organisation on"),
+            parse_date,
+            None,
+            export=lambda resource, member: getattr(member, "joined_branch_on", None),
+            example="2017-09-01",
+            aliases=("加入本组织日期", "转入本组织日期", "joined branch on"),
+        ),
     ]
     natural_key = "id_number"
 
@@ -195,6 +217,15 @@ class MemberResource(ImportResource):
         for start in range(0, len(digests), LOOKUP_CHUNK):
             for member in Member.objects.filter(id_number_digest__in=digests[start : start + LOOKUP_CHUNK]):
                 self.existing[member.id_number_digest] = member
+        self.joining = {}
+        if any("joined_on" in row.present for row in rows):
+            members = {member.pk: member for member in self.existing.values()}
+            # The latest joining event of each member's current organisation (one query per chunk).
+            for event in MembershipEvent.objects.filter(
+                member_id__in=list(members), kind__in=MembershipEvent.JOINING
+            ).order_by("member_id", "on", "pk"):
+                if event.organization_id == members[event.member_id].organization_id:
+                    self.joining[event.member_id] = event
 
     def existing_instance(self, key):
         return self.existing.get(key)
@@ -259,7 +290,27 @@ class MemberResource(ImportResource):
                         ),
                     )
                 )
+        self._apply_joined_on(instance, row, is_new)
         row.display[str(_("ID number"))] = mask_id_number(instance.id_number)
+
+    def _apply_joined_on(self, instance, row, is_new):
+        """The "joined the organisation on" column: kept on the instance for write()."""
+        instance._joined_on = None
+        joined_on = row.values.get("joined_on") if "joined_on" in row.present else None
+        if joined_on is None:
+            return
+        try:
+            validate_membership_day(joined_on)
+        except ValidationError as exc:
+            row.errors.extend((str(_("joined the organisation on")), message) for message in exc.messages)
+            return
+        event = None if is_new else self.joining.get(instance.pk)
+        if is_new or (event is not None and event.on != joined_on):
+            instance._joined_on = joined_on
+
+    def snapshot(self, instance):
+        # A corrected joining date alone makes the row an update.
+        return (*super().snapshot(instance), getattr(instance, "_joined_on", None))
 
     def compared_fields(self):
         return [
@@ -305,6 +356,23 @@ class MemberResource(ImportResource):
             # bulk_update does not run DigestField.pre_save.
             member.id_number_digest = crypto.digest(member.id_number)
         super().write(new, changed)
+        by = self.user if getattr(self.user, "pk", None) else None
+        if new:
+            # The membership history begins: joined on the date given, else the best date known.
+            members_registered(
+                members=new,
+                by=by,
+                joined_on={member.pk: member._joined_on for member in new if getattr(member, "_joined_on", None)},
+                note=gettext("Imported from a spreadsheet."),
+            )
+        corrected = []
+        for member in changed:
+            event = self.joining.get(member.pk)
+            if event is not None and getattr(member, "_joined_on", None):
+                event.on = member._joined_on
+                corrected.append(event)
+        if corrected:
+            MembershipEvent.objects.bulk_update(corrected, ["on"], batch_size=BATCH_SIZE)
         if new:
             today = timezone.localdate()
             StageChange.objects.bulk_create(
@@ -324,7 +392,7 @@ class MemberResource(ImportResource):
             )
 
     def after_chunk(self, rows, new, changed):
-        self.existing = {}
+        self.existing, self.joining = {}, {}
 
     # --- export ---------------------------------------------------------------------------------
 
@@ -332,7 +400,14 @@ class MemberResource(ImportResource):
         return may_see_full_id_number(self.user, member)
 
     def optimize_export(self, queryset):
-        return queryset.select_related("organization", "employer").order_by("organization__code", "name", "pk")
+        joined = MembershipEvent.objects.filter(
+            member=OuterRef("pk"), organization=OuterRef("organization"), kind__in=MembershipEvent.JOINING
+        ).order_by("-on", "-pk")
+        return (
+            queryset.select_related("organization", "employer")
+            .annotate(joined_branch_on=Subquery(joined.values("on")[:1]))
+            .order_by("organization__code", "name", "pk")
+        )
 
 
 def _member_id(resource, payment):

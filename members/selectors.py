@@ -1,22 +1,35 @@
 """Reads of the members app: scoped, with their select_related/prefetch_related."""
 
 import datetime
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import day_start
 from core.personal import may_see_full_id_number
 from core.scope import scope_for
 from parks.models import Organization
 
 from . import actions, rules
-from .models import STAGE_DATE_FIELD, STAGE_ORDER, ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer
+from .models import (
+    STAGE_DATE_FIELD,
+    STAGE_ORDER,
+    ApplicationTalk,
+    DuesPayment,
+    Member,
+    MemberLeave,
+    MembershipEvent,
+    Stage,
+    StageChange,
+    Transfer,
+)
+from .rules import LAPSE_MONTHS, LapseGround, LeaveSpan, add_months, lapse_grounds, months_between
 
 
 def can_view_full_id_number(user, member) -> bool:
@@ -28,7 +41,6 @@ def can_view_full_id_number(user, member) -> bool:
 
 # A request waits at most this long for the sending side's decision before it shows as overdue.
 TRANSFER_RESPONSE_DAYS = 7
-LAPSE_MONTHS = 6
 
 
 def _today():
@@ -309,7 +321,99 @@ def member_dues(member):
 
 
 def _months_between(start: datetime.date, end: datetime.date) -> int:
-    return max(0, (end.year - start.year) * 12 + end.month - start.month)
+    return months_between(start, end)
+
+
+# The organisation-life attendance comes from the floor above (activities): it registers, in its
+# AppConfig.ready(), a function returning the expression "when did the member (OuterRef("pk"))
+# last attend, present, a held activity of organisation life" (docs/architecture.md, registries).
+_organisation_life = []
+
+
+def register_organisation_life(last_attended) -> None:
+    """Called by the activities app: ``last_attended()`` → an expression (a datetime or NULL) to
+    annotate a Member queryset with."""
+    _organisation_life[:] = [last_attended]
+
+
+def _annotated_for_lapse(queryset):
+    """Members with what the lapse rule reads, as correlated subqueries (no id list is sent back):
+    ``covered_until`` (the last month of a settled payment), ``joined_branch_on`` (the latest
+    joining event of their current organisation) and ``last_attended_at`` (if registered)."""
+    settled = DuesPayment.objects.settled().filter(member=OuterRef("pk"))
+    joined = MembershipEvent.objects.filter(
+        member=OuterRef("pk"), organization=OuterRef("organization"), kind__in=MembershipEvent.JOINING
+    )
+    queryset = queryset.annotate(
+        covered_until=Subquery(settled.order_by("-month").values("month")[:1]),
+        joined_branch_on=Subquery(joined.order_by("-on", "-pk").values("on")[:1]),
+    )
+    if _organisation_life:
+        queryset = queryset.annotate(last_attended_at=_organisation_life[0]())
+    return queryset
+
+
+def _leaves_by_member(leaves):
+    by_member = defaultdict(list)
+    for member_id, kind, starts_on, ends_on in leaves.values_list("member_id", "kind", "starts_on", "ends_on"):
+        by_member[member_id].append(LeaveSpan(kind, starts_on, ends_on))
+    return by_member
+
+
+def _grounds(member, leaves, today) -> dict:
+    attended = getattr(member, "last_attended_at", None)
+    return lapse_grounds(
+        today=today,
+        registered_on=timezone.localdate(member.created_at),
+        joined_on=member.joined_branch_on,
+        last_attended_on=timezone.localdate(attended) if attended else None,
+        covered_until=member.covered_until,
+        leaves=leaves.get(member.pk, ()),
+        attendance_known=bool(_organisation_life),
+    )
+
+
+# Who the lapse rule is about: full members on a branch's roll, flowing ones included.
+LAPSE_STATUSES = (Member.Status.ACTIVE, Member.Status.FLOWING)
+
+
+@dataclass
+class LapseRisk:
+    member: object
+    grounds: dict  # {members.rules.LapseGround: since (date)}
+
+
+def lapse_risks(organization_ids, *, today=None) -> list[LapseRisk]:
+    """The full members of these organisations (active or flowing) for whom a ground of lapse risk
+    holds (members.rules.lapse_grounds, 党章 Art. 38), each with its grounds and since when; by
+    organisation and name. Two queries whatever the number of members: the members with their
+    dates (correlated subqueries, and in SQL only those old enough for a ground to hold) and the
+    approved leaves."""
+    today = today or _today()
+    # Neither ground can hold for a member whose count started after this day (+3: a start on the
+    # 29th–31st reaches the end of a shorter month six months later).
+    bound = add_months(today, -LAPSE_MONTHS) + datetime.timedelta(days=3)
+    after_bound = day_start(bound + datetime.timedelta(days=1))
+    members = _annotated_for_lapse(
+        Member.objects.filter(organization__in=organization_ids, status__in=LAPSE_STATUSES, stage=Stage.FULL)
+    ).filter(Q(joined_branch_on__isnull=True) | Q(joined_branch_on__lte=bound), created_at__lt=after_bound)
+    dues_late = Q(covered_until__isnull=True) | Q(covered_until__lte=add_months(today.replace(day=1), -LAPSE_MONTHS))
+    if _organisation_life:
+        members = members.filter(dues_late | Q(last_attended_at__isnull=True) | Q(last_attended_at__lt=after_bound))
+    else:
+        members = members.filter(dues_late)
+    members = list(members.select_related("organization").order_by("organization__name", "name", "pk"))
+    if not members:
+        return []
+    leaves = _leaves_by_member(
+        MemberLeave.objects.filter(member__organization__in=organization_ids, member__stage=Stage.FULL)
+    )
+    rows = []
+    for member in members:
+        grounds = _grounds(member, leaves, today)
+        if grounds:
+            rows.append(LapseRisk(member, grounds))
+    return rows
 
 
 @dataclass
@@ -317,26 +421,26 @@ class DuesRow:
     member: object
     paid_through: datetime.date | None
     months_in_arrears: int
-    lapse_risk: bool
+    grounds: dict = field(default_factory=dict)  # lapse risk: {LapseGround: since}
 
+    @property
+    def lapse_risk(self) -> bool:
+        return bool(self.grounds)
 
-def _attended_since(member_ids, since):
-    """Member ids present at a held activity that started on or after ``since``."""
-    Attendance = apps.get_model("activities", "Attendance")
-    return set(
-        Attendance.objects.filter(
-            member__in=member_ids,
-            status="present",
-            activity__status="held",
-            activity__starts_at__date__gte=since,
-        ).values_list("member_id", flat=True)
-    )
+    @property
+    def no_life_since(self):
+        return self.grounds.get(LapseGround.NO_LIFE)
+
+    @property
+    def no_dues_since(self):
+        return self.grounds.get(LapseGround.NO_DUES)
 
 
 def branch_dues(organization_ids, *, today=None):
-    """Each dues-paying member of these organisations: the month up to which dues are settled, the
-    months in arrears (up to last month; the current month is not late yet), and the lapse-risk
-    flag (DESIGN §3: a full member with no attendance and no dues paid for six months).
+    """Each dues-paying member of these organisations (probationary and full, active or flowing):
+    the month up to which dues are settled, the months in arrears (up to last month; the current
+    month is not late yet), and for full members the grounds of lapse risk that hold, with since
+    when (members.rules.lapse_grounds). Two queries (``lapse_risks``' two).
 
     The paid-through month and the arrears are members.rules' (``dues_ledger_opens``,
     ``dues_months_owed``), as on the introduction letter: with nothing settled, arrears count from
@@ -345,27 +449,23 @@ def branch_dues(organization_ids, *, today=None):
 
     today = today or _today()
     members = list(
-        Member.objects.filter(
-            organization__in=organization_ids,
-            status=Member.Status.ACTIVE,
-            stage__in=rules.DUES_STAGES,
+        _annotated_for_lapse(
+            Member.objects.filter(
+                organization__in=organization_ids,
+                status__in=LAPSE_STATUSES,
+                stage__in=[Stage.PROBATIONARY, Stage.FULL],
+            )
         ).select_related("organization")
     )
-    ids = [m.pk for m in members]
-    settled = DuesPayment.objects.filter(member__in=ids).paid_through()
-    since = actions.add_months(today, -LAPSE_MONTHS)
-    paid_recently = set(
-        DuesPayment.objects.filter(member__in=ids, paid_on__gte=since, amount_paid__gt=0).values_list(
-            "member", flat=True
-        )
+    leaves = _leaves_by_member(
+        MemberLeave.objects.filter(member__organization__in=organization_ids, member__stage=Stage.FULL)
     )
-    attended = _attended_since(ids, since)
     rows = []
     for member in members:
-        paid_through = settled.get(member.pk)
+        paid_through = member.covered_until
         arrears = len(rules.member_months_owed(member, paid_through=paid_through, today=today))
-        lapse = member.stage == Stage.FULL and member.pk not in paid_recently and member.pk not in attended
-        rows.append(DuesRow(member, paid_through, arrears, lapse))
+        grounds = _grounds(member, leaves, today) if member.stage == Stage.FULL else {}
+        rows.append(DuesRow(member, paid_through, arrears, grounds))
     rows.sort(key=lambda r: (-r.months_in_arrears, r.member.name))
     return rows
 
@@ -394,6 +494,37 @@ def dues_standing(member, *, today=None) -> DuesStanding:
     today = today or _today()
     paid_through = DuesPayment.objects.filter(member=member).paid_through().get(member.pk)
     return DuesStanding(paid_through, rules.member_months_owed(member, paid_through=paid_through, today=today))
+
+
+# --- Membership history: the roll of any past day ------------------------------------------------
+
+
+def members_at(organizations, day: datetime.date):
+    """The members on the roll of these organisations (ids, or an Organization queryset's
+    ``values("pk")``) at the end of ``day``, read from the membership history: those whose latest
+    event up to that day (by date, then by order of recording) puts them on the roll (joined,
+    transferred in, restored) of one of them. A member transferred out, flowing, deceased or
+    removed by then is not counted; one who joined later is not either.
+
+    A member with no history at all (rows bulk-created outside the actions, e.g. the demo seed)
+    counts as the record says today: active, at their current organisation.
+    """
+    events = MembershipEvent.objects.filter(on__lte=day)
+    later = events.filter(member=OuterRef("member")).filter(
+        Q(on__gt=OuterRef("on")) | Q(on=OuterRef("on"), pk__gt=OuterRef("pk"))
+    )
+    latest_on_roll = events.filter(organization__in=organizations, kind__in=MembershipEvent.ON_ROLL).exclude(
+        Exists(later)
+    )
+    no_history = Q(organization__in=organizations, status=Member.Status.ACTIVE) & ~Exists(
+        MembershipEvent.objects.filter(member=OuterRef("pk"))
+    )
+    return Member.objects.filter(Q(pk__in=latest_on_roll.values("member_id")) | no_history)
+
+
+def membership_history(member) -> list:
+    """The member's membership events, oldest first, with their organisation."""
+    return list(member.membership_events.select_related("organization", "recorded_by").order_by("on", "pk"))
 
 
 # --- the member's home card ---------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Each rule is one function returning ``Alert`` rows; every rule reuses the rule's existing home
 (``Organization.term_status``, ``members.selectors.pipeline_deadlines``, ``members.selectors
-.transfer_due_on`` and ``branch_dues``, ``ServiceRequest.objects.overdue``) and runs a fixed number
+.transfer_due_on`` and ``lapse_risks``, ``ServiceRequest.objects.overdue``) and runs a fixed number
 of queries whatever the number of branches, members or requests (tests assert it).
 
 The rules (DESIGN §3):
@@ -21,7 +21,10 @@ The rules (DESIGN §3):
   one month after the application), ``candidacy_due`` (an activist's year of training before
   candidacy), ``probation_due`` (probation, with any extension, ends: confirmation due);
 * ``transfer_overdue``, ``request_overdue``;
-* ``lapse_risk``: a full member with no attendance and no dues paid for six months.
+* ``lapse_no_life``, ``lapse_no_dues``: a full member for whom a ground of lapse risk holds (党章
+  Art. 38, members.rules.lapse_grounds): six months without organisation life, or six months of
+  dues not covered, each counted from joining the branch (approved leave excepted); the detail
+  says since when. The third ground (assigned work) is not recorded in the portal.
 """
 
 import datetime
@@ -34,10 +37,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from activities.models import Activity, Attendance, Kind
-from members.actions import add_months, may_act_for
-from members.models import DuesPayment, Member, Stage, Transfer
-from members.selectors import LAPSE_MONTHS, pipeline_deadlines, transfer_due_on, transfer_queryset
+from activities.models import Activity, Kind
+from members.actions import may_act_for
+from members.models import Member, Stage, Transfer
+from members.rules import LapseGround
+from members.selectors import lapse_risks, pipeline_deadlines, transfer_due_on, transfer_queryset
 from parks.models import Enterprise, Organization, Park
 from services.models import ServiceRequest
 from stats.statistics import _own_organization_ids
@@ -64,7 +68,14 @@ KINDS = {
     "probation_due": (gettext_lazy("Probation ends: confirmation due"), "warning"),
     "transfer_overdue": (gettext_lazy("Overdue transfer"), "danger"),
     "request_overdue": (gettext_lazy("Overdue service request"), "danger"),
-    "lapse_risk": (gettext_lazy("Lapse risk: no attendance and no dues for six months"), "warning"),
+    "lapse_no_life": (gettext_lazy("Lapse risk: no organisation life for six months"), "warning"),
+    "lapse_no_dues": (gettext_lazy("Lapse risk: dues not covered for six months"), "warning"),
+}
+
+# Lapse risk (党章 Art. 38): the alert kind and detail of each ground (members.rules.LapseGround).
+LAPSE_ALERTS = {
+    LapseGround.NO_LIFE: ("lapse_no_life", gettext_lazy("No organisation life since %(date)s.")),
+    LapseGround.NO_DUES: ("lapse_no_dues", gettext_lazy("Dues not covered since %(month)s.")),
 }
 
 
@@ -382,38 +393,15 @@ def _requests_overdue(ctx):
     return rows
 
 
-def lapse_risk_members(organization_ids, *, today):
-    """Full members of these organisations with no attendance and no dues paid for six months:
-    the lapse-risk flag of ``members.selectors.branch_dues`` (DESIGN §3), as one query.
-
-    ``branch_dues`` computes the flag member by member with the arrears beside it; over a district
-    it sends the ids of 100 000 members back to the database twice. The same conditions here run
-    as NOT EXISTS subqueries; a test holds the two to the same members.
-    """
-    from django.db.models import Exists, OuterRef
-
-    since = add_months(today, -LAPSE_MONTHS)
-    paid = DuesPayment.objects.filter(member=OuterRef("pk"), paid_on__gte=since, amount_paid__gt=0)
-    attended = Attendance.objects.filter(
-        member=OuterRef("pk"),
-        status=Attendance.Status.PRESENT,
-        activity__status=Activity.Status.HELD,
-        activity__starts_at__date__gte=since,
-    )
-    return (
-        Member.objects.filter(organization__in=organization_ids, status=Member.Status.ACTIVE, stage=Stage.FULL)
-        .exclude(Exists(paid))
-        .exclude(Exists(attended))
-        .select_related("organization")
-        .order_by("organization__name", "name", "pk")
-    )
-
-
-def _lapse_risk(ctx):
+def _lapse(ctx):
+    """One alert per member and ground of lapse risk (members.selectors.lapse_risks: two queries)."""
     rows = []
-    for member in lapse_risk_members(list(ctx.by_id), today=ctx.today):
-        detail = _("No attendance and no dues paid for six months.")
-        rows.append(Alert("lapse_risk", member.name, detail, member_url(ctx.user, member), member.organization.name))
+    for risk in lapse_risks(list(ctx.by_id), today=ctx.today):
+        member = risk.member
+        for ground, since in risk.grounds.items():
+            code, message = LAPSE_ALERTS[ground]
+            detail = message % {"date": since.isoformat(), "month": f"{since:%Y-%m}"}
+            rows.append(Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name))
     return rows
 
 
@@ -426,7 +414,7 @@ RULES = (
     _pipeline_deadlines,
     _transfers_overdue,
     _requests_overdue,
-    _lapse_risk,
+    _lapse,
 )
 
 

@@ -36,6 +36,7 @@ from activities.selectors import COMPLIANCE_KINDS, compliance
 from activities.summaries import aggregate, refresh
 from core.periods import day_start, periods_in_year
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
+from members.selectors import members_at
 from parks.models import Enterprise, Organization, add_years
 from services.models import ServiceRequest, Wish
 
@@ -203,15 +204,18 @@ def member_figures(scope, period, *, today=None, live=False) -> dict:
 
 
 def _member_stock(scope, period, day) -> dict:
+    """The members on the roll of the scope's organisations on the reference ``day``, read from the
+    membership history (``members.selectors.members_at``: a member who left since still counts in
+    the periods they were there), by their stage as at the period's end; and the new members."""
     members = Member.objects.filter(scope.organizations_q("organization__"))
+    on_roll = members_at(scope.organizations().values("pk"), day)
     by_stage = dict.fromkeys(Stage.values, 0)
     by_gender = dict.fromkeys(Member.Gender.values, 0)
     by_age_band = dict.fromkeys(AGE_BANDS, 0)
     by_education = {**dict.fromkeys(Member.Education.values, 0), "unknown": 0}
     # One grouped scan: at most stages × genders × bands × education levels rows come back.
     grouped = (
-        members.filter(status=Member.Status.ACTIVE)
-        .annotate(stage_at=_stage_at(period.end), band=_age_band(day))
+        on_roll.annotate(stage_at=_stage_at(period.end), band=_age_band(day))
         .exclude(stage_at=None)
         .values_list("stage_at", "gender", "band", "education")
         .annotate(n=Count("pk"))

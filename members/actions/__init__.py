@@ -11,6 +11,13 @@ Everything is importable from ``members.actions``, whatever module of the packag
 
 from .common import add_months, first_of_month, is_member_themself, lock_member, may_act_for, secretaries_of, today
 from .dues import CENT, DUES_BRACKETS, REDUCED_DUES, dues_amount, dues_record_payment
+from .membership import (
+    default_joined_on,
+    member_registered,
+    members_registered,
+    membership_changed,
+    record_membership_event,
+)
 from .pipeline import (
     ACTIVIST_TRAINING_YEARS,
     ADULT_AGE,
@@ -50,6 +57,7 @@ __all__ = [
     "TALK_WITHIN_MONTHS",
     "_deciding_side",
     "add_months",
+    "default_joined_on",
     "dues_amount",
     "dues_record_payment",
     "expire_overdue_letters",
@@ -58,9 +66,13 @@ __all__ = [
     "is_member_themself",
     "lock_member",
     "may_act_for",
+    "member_registered",
+    "members_registered",
+    "membership_changed",
     "probation_ends_on",
     "probation_extend",
     "record_application_talk",
+    "record_membership_event",
     "secretaries_of",
     "stage_advance",
     "stage_correct",

@@ -16,9 +16,10 @@ from core.transitions import begin, transition
 from notifications.actions import notify
 from parks.models import Organization
 
-from ..models import DuesPayment, LetterSequence, Member, Transfer, TransferEvent
+from ..models import DuesPayment, LetterSequence, Member, MembershipEvent, Transfer, TransferEvent
 from ..rules import TRANSFER_STEPS, describe_months, member_months_owed
 from .common import add_months, is_member_themself, may_act_for, secretaries_of, today
+from .membership import membership_changed, record_membership_event
 
 LETTER_DEFAULT_MONTHS = 1
 LETTER_MAX_MONTHS = 3
@@ -318,6 +319,7 @@ def transfer_accept(*, transfer: Transfer, by) -> Transfer:
     def complete(locked):
         """The member moves (or leaves, or arrives) with the transfer's completion."""
         member = locked_member["member"]
+        before_organization_id, before_status = member.organization_id, member.status
         if locked.kind == Transfer.Kind.INTERNAL:
             member.organization = locked.to_organization
             member.save(update_fields=["organization"])
@@ -325,6 +327,7 @@ def transfer_accept(*, transfer: Transfer, by) -> Transfer:
             out = locked.kind == Transfer.Kind.OUT
             member.status = Member.Status.TRANSFERRED_OUT if out else Member.Status.ACTIVE
             member.save(update_fields=["status"])
+        _record_membership(locked, member, before_organization_id, before_status, by=by)
         return {"closed_at": timezone.now()}
 
     def notify_done(locked, _from_status):
@@ -345,6 +348,22 @@ def transfer_accept(*, transfer: Transfer, by) -> Transfer:
         notify=notify_done,
     )
     return done.obj
+
+
+def _record_membership(transfer, member, before_organization_id, before_status, *, by):
+    """The membership history of a completed transfer: out of the sending organisation and into the
+    receiving one (a transfer in from outside: into it, even for a member already active there)."""
+    note = transfer.letter_number or transfer.outside_letter_number or transfer.outside_organization
+    if transfer.kind == Transfer.Kind.IN and before_status == Member.Status.ACTIVE:
+        record_membership_event(member=member, kind=MembershipEvent.Kind.TRANSFERRED_IN, on=today(), by=by, note=note)
+        return
+    membership_changed(
+        member=member,
+        before_organization_id=before_organization_id,
+        before_status=before_status,
+        by=by,
+        note=note,
+    )
 
 
 def _deciding_side(transfer):

@@ -59,6 +59,10 @@ class MemberViewSet(ActsForOrganizationMixin, ScopedModelViewSet):
     def may_write(self, user, obj):
         return Member.objects.allows(user, obj, CHANGE)
 
+    def create_object(self, serializer):
+        # A new member joined their organisation: the first event of their membership history.
+        actions.member_registered(member=serializer.save(), by=self.request.user)
+
     def may_delete(self, user, obj):
         # Taking a member off the roll changes their organisation: its park's administrators.
         return Organization.objects.allows(user, obj.organization, CHANGE)

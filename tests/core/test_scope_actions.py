@@ -17,7 +17,16 @@ from accounts.models import RoleAssignment
 from activities.models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule
 from core.querysets import ACTIONS, CHANGE, VIEW, ScopedQuerySet
 from dataio.models import ImportJob, ImportRow
-from members.models import ApplicationTalk, DuesPayment, Member, StageChange, Transfer, TransferEvent
+from members.models import (
+    ApplicationTalk,
+    DuesPayment,
+    Member,
+    MemberLeave,
+    MembershipEvent,
+    StageChange,
+    Transfer,
+    TransferEvent,
+)
 from parks.models import District, Enterprise, Organization, Park, Room
 from reports.models import StatReport, StatReportRun
 from services.models import EnterpriseContact, RoomBooking, ServiceRequestEvent, ServiceTeam, Wish
@@ -54,6 +63,8 @@ EXPECTED = {
     TransferEvent: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
     ApplicationTalk: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
     DuesPayment: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
+    MembershipEvent: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
+    MemberLeave: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
     Activity: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
     ActivityFile: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
     Attendance: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
@@ -104,6 +115,12 @@ def rows(world):
         lambda m: DuesPayment.objects.create(
             member=m, month=datetime.date(2026, 1, 1), amount_due=Decimal("1"), amount_paid=Decimal("1"), paid_on=today
         )
+    )
+    r[MembershipEvent] = pair(
+        lambda m: MembershipEvent.objects.create(member=m, organization=m.organization, kind="joined", on=today)
+    )
+    r[MemberLeave] = pair(
+        lambda m: MemberLeave.objects.create(member=m, kind="abroad", starts_on=today, arrangement="出国留学，已批准")
     )
     r[Activity] = (ActivityFactory(host=w.branch_a1), ActivityFactory(host=w.branch_b))
     r[ActivityFile] = tuple(

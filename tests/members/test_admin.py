@@ -44,6 +44,10 @@ def member_data(member, **overrides):
         "stage_changes-INITIAL_FORMS": "0",
         "stage_changes-MIN_NUM_FORMS": "0",
         "stage_changes-MAX_NUM_FORMS": "1000",
+        "membership_events-TOTAL_FORMS": "0",
+        "membership_events-INITIAL_FORMS": "0",
+        "membership_events-MIN_NUM_FORMS": "0",
+        "membership_events-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from members import actions, selectors
 from members.models import DuesPayment, Member, Stage, StageChange
+from members.rules import LapseGround
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +218,10 @@ def test_recording_dues_and_arrears(world):
     row = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk]
     assert row.paid_through == three_ago
     assert row.months_in_arrears == 2
-    assert not row.lapse_risk
+    # Dues are covered up to three months ago: that ground does not hold; a year registered with
+    # no organisation life recorded, the other one does, since the registration.
+    assert row.no_dues_since is None
+    assert row.no_life_since == TODAY - D(366)
 
 
 def test_a_member_registered_this_month_owes_nothing_yet(world):
@@ -225,25 +229,39 @@ def test_a_member_registered_this_month_owes_nothing_yet(world):
     assert rows[world.member_a1.pk].months_in_arrears == 0
 
 
-def test_attendance_in_the_last_six_months_clears_the_lapse_risk(world):
+def registered_long_ago(member, days=400):
+    Member.objects.filter(pk=member.pk).update(created_at=timezone.now() - D(days))
+
+
+def test_attendance_in_the_last_six_months_clears_the_no_life_ground(world):
     from tests.activities.factories import ActivityFactory, AttendanceFactory
 
+    def grounds():
+        return {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].grounds
+
     m = world.member_a1_other
-    assert {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].lapse_risk
-    old = ActivityFactory(host=world.branch_a1, starts_at=timezone.now() - datetime.timedelta(days=250))
+    assert grounds() == {}  # registered today: nothing can be six months late yet
+    registered_long_ago(m)
+    assert LapseGround.NO_LIFE in grounds()
+    old = ActivityFactory(host=world.branch_a1, starts_at=timezone.now() - D(250))
     AttendanceFactory(activity=old, member=m)
-    assert {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].lapse_risk
-    recent = ActivityFactory(host=world.branch_a1, starts_at=timezone.now() - datetime.timedelta(days=20))
+    assert grounds()[LapseGround.NO_LIFE] == timezone.localdate(old.starts_at)
+    recent = ActivityFactory(host=world.branch_a1, starts_at=timezone.now() - D(20))
     AttendanceFactory(activity=recent, member=m, status="absent")
-    assert {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].lapse_risk
+    assert LapseGround.NO_LIFE in grounds()
+    # A training is not organisation life; a themed party day is.
+    training = ActivityFactory(host=world.branch_a1, starts_at=recent.starts_at, kind="training")
+    AttendanceFactory(activity=training, member=m)
+    assert LapseGround.NO_LIFE in grounds()
     AttendanceFactory(activity=ActivityFactory(host=world.branch_a1, starts_at=recent.starts_at), member=m)
-    assert not {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk].lapse_risk
+    assert LapseGround.NO_LIFE not in grounds()
 
 
-def test_lapse_risk_for_a_full_member_with_no_dues_for_six_months(world):
+def test_dues_ground_for_a_full_member_with_no_dues_covered_for_six_months(world):
     m = world.member_a1_other
+    registered_long_ago(m)
     rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
-    assert rows[m.pk].lapse_risk
+    assert rows[m.pk].no_dues_since is not None
     actions.dues_record_payment(
         member=m,
         by=world.secretary,
@@ -254,7 +272,7 @@ def test_lapse_risk_for_a_full_member_with_no_dues_for_six_months(world):
         paid_on=TODAY - D(10),
     )
     rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
-    assert not rows[m.pk].lapse_risk
+    assert rows[m.pk].no_dues_since is None
 
 
 def test_branch_page_and_member_pages(client, world, django_assert_max_num_queries):

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from activities.models import Activity
-from members.models import DuesPayment, Stage, StageChange, Transfer
+from members.models import DuesPayment, Member, Stage, StageChange, Transfer
 from parks.models import Organization
 from services.models import ServiceRequest
 from stats import alerts
@@ -201,22 +201,38 @@ def test_overdue_service_requests(world):
     assert subjects(world, "request_overdue") == [f"#{late.pk} 逾期诉求"]
 
 
-def test_lapse_risk(world):
-    # Six months without attendance or dues: every world member of district A, unless they attended
-    # or paid recently.
-    AttendanceFactory(
-        activity=ActivityFactory(host=world.branch_a1, starts_at=moment(TODAY - datetime.timedelta(days=30))),
-        member=world.member_a1,
-    )
+def registered_on(day, *members):
+    Member.objects.filter(pk__in=[m.pk for m in members]).update(created_at=moment(day))
+
+
+def test_lapse_risk_one_alert_per_ground_with_since_when(world):
+    # Registered two years before TODAY; nobody attended or paid, except: member A1 attended a
+    # themed party day a month ago, member A2's dues are covered up to this month.
+    everyone = [world.member_a1, world.member_a1_other, world.member_group, world.member_a2]
+    registered_on(TODAY - datetime.timedelta(days=730), *everyone)
+    day = TODAY - datetime.timedelta(days=30)
+    AttendanceFactory(activity=ActivityFactory(host=world.branch_a1, starts_at=moment(day)), member=world.member_a1)
     DuesPayment.objects.create(
         member=world.member_a2,
         month=TODAY.replace(day=1),
         amount_due=10,
         amount_paid=10,
-        paid_on=TODAY - datetime.timedelta(days=10),
+        paid_on=TODAY - datetime.timedelta(days=400),  # prepaid long ago: the month covered counts
     )
-    flagged = subjects(world, "lapse_risk")
-    assert sorted(flagged) == sorted(["成员A1乙", "小组成员"])
+    assert sorted(subjects(world, "lapse_no_life")) == sorted(["成员A1乙", "小组成员", "成员A2"])
+    assert sorted(subjects(world, "lapse_no_dues")) == sorted(["成员A1", "成员A1乙", "小组成员"])
+    details = {
+        a.subject: a.detail
+        for a in alerts.alerts_of_kind(world.official, StatScope.of(world.district_a), "lapse_no_life", today=TODAY)
+    }
+    assert details["成员A2"] == f"No organisation life since {(TODAY - datetime.timedelta(days=730)).isoformat()}."
+    dues = alerts.alerts_of_kind(world.official, StatScope.of(world.district_a), "lapse_no_dues", today=TODAY)
+    registered = TODAY - datetime.timedelta(days=730)
+    first_month = (registered.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    assert {a.detail for a in dues} == {f"Dues not covered since {first_month:%Y-%m}."}
+    # Registered five months before: no ground yet.
+    registered_on(TODAY - datetime.timedelta(days=150), *everyone)
+    assert subjects(world, "lapse_no_life") == subjects(world, "lapse_no_dues") == []
 
 
 def test_alerts_are_grouped_in_order_and_empty_kinds_left_out(world):
@@ -258,7 +274,7 @@ def test_alerts_query_count_does_not_grow(world, django_assert_max_num_queries):
     assert {g.code: g.count for g in groups}["committee_needed"] == 6
 
 
-def test_lapse_risk_query_flags_the_same_members_as_branch_dues(world):
+def test_lapse_alerts_flag_the_same_grounds_as_the_branch_dues_page(world):
     from members.selectors import branch_dues
 
     today = timezone.localdate()
@@ -289,9 +305,19 @@ def test_lapse_risk_query_flags_the_same_members_as_branch_dues(world):
         paid_on=today - datetime.timedelta(days=3),
     )
     MemberFactory(organization=world.branch_a1, stage=Stage.PROBATIONARY, full_on=None)
+    registered_on(today - datetime.timedelta(days=400), *Member.objects.all())
+    scope = StatScope.of(world.district_a)
+
+    def alerted(code):
+        return {a.subject for a in alerts.alerts_of_kind(world.official, scope, code, today=today)}
+
     ids = [world.branch_a1.pk, world.group_a1.pk, world.branch_a2.pk]
-    expected = {row.member.pk for row in branch_dues(ids, today=today) if row.lapse_risk}
-    assert {m.pk for m in alerts.lapse_risk_members(ids, today=today)} == expected
-    assert members[0].pk not in expected
-    assert members[4].pk not in expected
-    assert {members[1].pk, members[2].pk, members[3].pk, members[5].pk} <= expected
+    rows = branch_dues(ids, today=today)
+    assert alerted("lapse_no_life") == {r.member.name for r in rows if r.no_life_since}
+    assert alerted("lapse_no_dues") == {r.member.name for r in rows if r.no_dues_since}
+    no_life = {r.member.pk for r in rows if r.no_life_since}
+    no_dues = {r.member.pk for r in rows if r.no_dues_since}
+    assert members[0].pk not in no_life
+    assert {members[1].pk, members[2].pk, members[3].pk} <= no_life
+    assert members[4].pk not in no_dues
+    assert members[5].pk in no_dues
