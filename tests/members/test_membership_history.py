@@ -65,7 +65,7 @@ def test_transfer_out_of_the_portal_takes_the_member_off_the_roll(world):
     transfer = actions.transfer_request(
         member=member, by=world.secretary, outside_organization="外省某支部", reason="回乡"
     )
-    transfer = actions.transfer_approve(transfer=transfer, by=world.secretary, valid_months=1, dues_paid_until=TODAY)
+    transfer = actions.transfer_approve(transfer=transfer, by=world.secretary, valid_months=1)
     actions.transfer_accept(transfer=transfer, by=world.secretary)
     assert kinds(member)[-1] == ("transferred_out", world.branch_a1.pk)
     assert member.pk not in on_roll(world.branch_a1, TODAY)
