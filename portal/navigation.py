@@ -52,6 +52,13 @@ ITEMS: list[NavItem] = [
         _("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary, "people", "work"
     ),
     NavItem(
+        _("Elections and terms"),
+        "elections:index",
+        lambda s: staff_of_park(s) or s.is_secretary or s.is_official,
+        "people-fill",
+        "work",
+    ),
+    NavItem(
         _("Activities"),
         "activities:list",
         lambda s: staff_of_park(s) or s.is_official or s.org_ids,
