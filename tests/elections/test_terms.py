@@ -33,7 +33,10 @@ def test_an_approved_election_on_29_february_gives_the_same_end(world):
         held_on=datetime.date(2024, 2, 29),
         eligible_voters=5,
         votes_cast=5,
-        seats=[actions.Seat(member=m, post=p) for m, p in zip(members, ["secretary", "organization", "member"])],
+        seats=[
+            actions.Seat(member=m, post=p)
+            for m, p in zip(members, ["secretary", "organization", "member"], strict=True)
+        ],
     )
     election = actions.election_approve(election=election, by=world.park_admin)
     assert election.term_end == datetime.date(2027, 2, 28)
