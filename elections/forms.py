@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import rules
 from .models import CommitteeSeat, Election
@@ -11,7 +12,8 @@ _number = {"class": "form-control", "inputmode": "numeric", "min": 1, "max": rul
 
 class ElectionForm(forms.Form):
     held_on = forms.DateField(
-        label=_("Held on"), widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}, format="%Y-%m-%d")
+        label=pgettext_lazy("election", "Held on"),
+        widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}, format="%Y-%m-%d"),
     )
     method = forms.ChoiceField(
         label=_("Method"),
@@ -51,7 +53,7 @@ class SeatForm(forms.Form):
         label=_("Member"), queryset=None, required=False, widget=forms.Select(attrs={"class": "form-select"})
     )
     post = forms.ChoiceField(
-        label=_("Post"),
+        label=pgettext_lazy("committee post", "Post"),
         choices=CommitteeSeat.Post.choices,
         initial=CommitteeSeat.Post.MEMBER,
         widget=forms.Select(attrs={"class": "form-select"}),
