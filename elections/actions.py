@@ -83,7 +83,7 @@ def _body(election):
 # --- recording ----------------------------------------------------------------------------------
 
 
-def _check_election(*, organization, held_on, eligible_voters, votes_cast, seats, today) -> dict:
+def _check_election(*, organization, held_on, eligible_voters, votes_cast, today) -> dict:
     errors = {}
     if held_on > today:
         errors["held_on"] = _("An election cannot be recorded before it is held.")
@@ -174,7 +174,6 @@ def election_record(
         held_on=held_on,
         eligible_voters=eligible_voters,
         votes_cast=votes_cast,
-        seats=seats,
         today=timezone.localdate(),
     )
     problems = _check_seats(organization=organization, seats=seats, votes_cast=votes_cast)
