@@ -35,6 +35,7 @@ from demo.vocabulary import (
 )
 from members.models import STAGE_ORDER, Member, Stage, StageChange
 from parks.models import Organization, add_years
+from parks.rules import DEFAULT_TERM_YEARS, term_end, term_years
 
 # Birth dates are computed from this fixed day, never from today, so ID numbers are stable.
 REFERENCE_DAY = datetime.date(2026, 1, 1)
@@ -328,14 +329,16 @@ class Planner:
             self.by_park[key].append(enterprise)
 
     # -- organisations -------------------------------------------------------------------------
-    def term(self, term_ends_in: int | None):
+    def term(self, term_ends_in: int | None, kind: str = Kind.BRANCH):
         """Term start and end: ending ``term_ends_in`` days from today (negative: overdue), or a
-        term running for a while yet."""
+        term running for a while yet; as long as the rules give the kind (parks.rules, the
+        defaults of the editable lengths), as ``Organization.save`` derives it."""
+        years = term_years(kind, DEFAULT_TERM_YEARS)
         if term_ends_in is None:
             start = self.today - datetime.timedelta(days=self.rng.randint(30, 900))
         else:
-            start = add_years(self.today + datetime.timedelta(days=term_ends_in), -3)
-        return start, add_years(start, 3)
+            start = add_years(self.today + datetime.timedelta(days=term_ends_in), -years)
+        return start, term_end(start, years)
 
     def add_org(
         self,
@@ -351,7 +354,7 @@ class Planner:
         enterprises=(),
         term: bool = True,
     ) -> OrgSpec:
-        start, end = self.term(term_ends_in)
+        start, end = self.term(term_ends_in, kind)
         founded = datetime.date(2014, 1, 1) + datetime.timedelta(days=self.rng.randrange(8 * 365))
         org = OrgSpec(
             code=code,

@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import ROLE_SCOPE_FIELD, Role, RoleAssignment
 from core import crypto
 from demo import activities as demo_activities
+from demo import elections as demo_elections
 from demo import members as demo_members
 from demo import services as demo_services
 from demo.plan import build_plan
@@ -44,8 +45,13 @@ __all__ = ["DEMO_PASSWORD", "SEED", "Result", "build_plan", "run_app_hooks", "se
 SEED = 2026
 DEMO_PASSWORD = "Hongfan@2026"
 # The apps whose optional ``demo.seed`` runs after the core, each with its own fixed seed.
-APP_HOOKS = (("members", 2027), ("activities", 2028), ("services", 2029))
-APP_MODULES = {"members": demo_members, "activities": demo_activities, "services": demo_services}
+APP_HOOKS = (("members", 2027), ("elections", 2030), ("activities", 2028), ("services", 2029))
+APP_MODULES = {
+    "members": demo_members,
+    "elections": demo_elections,
+    "activities": demo_activities,
+    "services": demo_services,
+}
 CHANGE_REASON = "demo data (seed_demo)"
 
 

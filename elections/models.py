@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.querysets import CHANGE, VIEW, ScopedQuerySet
 from parks.models import Organization
@@ -26,6 +27,7 @@ class TermRule(models.Model):
         _("term (years)"),
         validators=[MinValueValidator(rules.TERM_YEARS_MIN), MaxValueValidator(rules.TERM_YEARS_MAX)],
     )
+    history = HistoricalRecords()
     objects = TermRuleQuerySet.as_manager()
 
     class Meta:
@@ -47,7 +49,10 @@ class ElectionQuerySet(ScopedQuerySet):
     def scope_filter(self, scope, action=VIEW):
         if action == CHANGE:
             return scope.q(park="organization__park", org="organization")
-        return scope.q(district="organization__district", park="organization__park", org="organization")
+        # A member sees the elections of their own organisation (who is on its committee).
+        return scope.q(
+            district="organization__district", park="organization__park", org="organization", member_org="organization"
+        )
 
     def approved(self):
         return self.filter(status=Election.Status.APPROVED)
@@ -60,10 +65,10 @@ class Election(models.Model):
         MEMBERS_CONGRESS = "members_congress", _("general meeting of members")
         DELEGATES_CONGRESS = "delegates_congress", _("congress of delegates")
 
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("awaiting approval")
-        APPROVED = "approved", _("approved")
-        REJECTED = "rejected", _("rejected")
+    class Status(models.TextChoices):  # the states of rules.ELECTION_STEPS
+        SUBMITTED = rules.SUBMITTED, _("awaiting approval")
+        APPROVED = rules.APPROVED, _("approved")
+        REJECTED = rules.REJECTED, _("rejected")
 
     organization = models.ForeignKey(
         Organization, models.PROTECT, related_name="elections", verbose_name=_("organisation")
@@ -71,8 +76,12 @@ class Election(models.Model):
     held_on = models.DateField(_("held on"))
     method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.MEMBERS_CONGRESS)
     competitive = models.BooleanField(_("more candidates than seats (差额选举)"), default=True)
-    eligible_voters = models.PositiveIntegerField(_("members entitled to vote"))
-    votes_cast = models.PositiveIntegerField(_("votes cast"))
+    eligible_voters = models.PositiveIntegerField(
+        _("members entitled to vote"), validators=[MinValueValidator(1), MaxValueValidator(rules.VOTERS_MAX)]
+    )
+    votes_cast = models.PositiveIntegerField(
+        _("members who voted"), validators=[MinValueValidator(1), MaxValueValidator(rules.VOTERS_MAX)]
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     term_end = models.DateField(_("term ends"), null=True, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True)
@@ -95,6 +104,7 @@ class Election(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("reason or remark"), blank=True)
+    history = HistoricalRecords()
     objects = ElectionQuerySet.as_manager()
 
     class Meta:
@@ -106,10 +116,20 @@ class Election(models.Model):
             models.CheckConstraint(
                 condition=Q(votes_cast__lte=models.F("eligible_voters")), name="election_votes_le_voters"
             ),
+            models.CheckConstraint(
+                condition=Q(votes_cast__gte=1) & Q(eligible_voters__lte=rules.VOTERS_MAX),
+                name="election_voters_bounded",
+            ),
+            models.CheckConstraint(condition=Q(held_on__gte=rules.EARLIEST_ELECTION), name="election_held_after_1921"),
         ]
 
     def __str__(self):
         return f"{self.organization} · {self.held_on}"
+
+    @property
+    def is_committee(self):
+        """Whether it elected a committee (needs ``seat_count``, annotated by the selectors)."""
+        return rules.is_committee(self.seat_count)
 
 
 class CommitteeSeatQuerySet(ScopedQuerySet):
@@ -120,6 +140,7 @@ class CommitteeSeatQuerySet(ScopedQuerySet):
             district="election__organization__district",
             park="election__organization__park",
             org="election__organization",
+            member_org="election__organization",
         )
 
 
@@ -141,7 +162,9 @@ class CommitteeSeat(models.Model):
         "members.Member", models.PROTECT, related_name="committee_seats", verbose_name=_("member")
     )
     post = models.CharField(_("post"), max_length=20, choices=Post.choices, default=Post.MEMBER)
-    votes = models.PositiveIntegerField(_("votes received"), null=True, blank=True)
+    votes = models.PositiveIntegerField(
+        _("votes received"), null=True, blank=True, validators=[MaxValueValidator(rules.VOTERS_MAX)]
+    )
     objects = CommitteeSeatQuerySet.as_manager()
 
     class Meta:
@@ -152,6 +175,9 @@ class CommitteeSeat(models.Model):
             models.UniqueConstraint(fields=["election", "member"], name="committeeseat_one_per_member"),
             models.UniqueConstraint(
                 fields=["election"], condition=Q(post="secretary"), name="committeeseat_one_secretary"
+            ),
+            models.CheckConstraint(
+                condition=Q(votes__isnull=True) | Q(votes__lte=rules.VOTERS_MAX), name="committeeseat_votes_bounded"
             ),
         ]
 

@@ -1,4 +1,5 @@
-"""Reads of elections: the current (approved) election of organisations and the committees they elected.
+"""Reads of elections: the current (approved) election of organisations and the committees they
+elected, who decides an election, and the pages' lists.
 
 "Current" on a day is the latest approved election held on or before that day; a committee serves
 until the next election even when its term has run out (the term alerts say that it has).
@@ -6,24 +7,34 @@ until the next election even when its term has run out (the term alerts say that
 
 import datetime
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+
+from core.querysets import NOTHING, evaluate
+from core.scope import scope_for
+from members.models import Member, Stage
+from parks import rules as park_rules
+from parks.models import Organization
 
 from . import rules
 from .models import CommitteeSeat, Election, TermRule
 
 
+def term_years_table() -> dict[str, int]:
+    """{organisation kind: years} of the TermRule rows (one query); ``parks.rules`` reads the term
+    lengths through it (registered in ``ElectionsConfig.ready``)."""
+    return dict(TermRule.objects.values_list("kind", "years"))
+
+
 def term_years(kind: str) -> int:
     """The term length of an organisation kind: its TermRule row, else the rules' default."""
-    row = TermRule.objects.filter(kind=kind).values_list("years", flat=True).first()
-    return row or rules.DEFAULT_TERM_YEARS.get(kind, rules.FALLBACK_TERM_YEARS)
+    return park_rules.term_years(kind)
 
 
 def current_elections(organization_ids=None, *, on: datetime.date | None = None) -> dict[int, Election]:
     """{organisation id: its current approved election on ``on``} for the given organisations (all if None).
 
-    Two queries whatever the number of organisations (the elections, then their seat counts are
-    annotated as ``seat_count``).
+    One query whatever the number of organisations (the seat counts are annotated as ``seat_count``).
     """
     on = on or timezone.localdate()
     elections = Election.objects.approved().filter(held_on__lte=on)
@@ -54,15 +65,91 @@ def committee_member_ids(organization, *, on: datetime.date | None = None) -> se
     return set(CommitteeSeat.objects.filter(election=election).values_list("member_id", flat=True))
 
 
-def pending_elections(user):
-    """Elections awaiting approval that ``user`` may see, oldest first."""
+# --- who records and who decides ------------------------------------------------------------------
+
+
+def deciders_condition(scope, prefix: str = "") -> Q | None:
+    """The organisations (``prefix`` leads from a model to the organisation) whose elections a
+    user of ``scope`` decides: the level above — a secretary of the parent organisation (or of a
+    unit above it), the administrator of its park, an official of its district. The organisation's
+    own secretary is not the level above. None: every organisation (a superuser)."""
+    if scope.superuser:
+        return None
+    if not scope.has_any_role:
+        return NOTHING
+    return scope.q(district=f"{prefix}district", park=f"{prefix}park", org=f"{prefix}parent")
+
+
+def may_decide(user, organization) -> bool:
+    """Whether ``user`` approves or rejects the elections of ``organization`` (no query)."""
+    condition = deciders_condition(scope_for(user))
+    return condition is None or evaluate(condition, organization)
+
+
+def may_record(user, organization) -> bool:
+    """Whether ``user`` records an election of ``organization``: its secretary (or of a unit above
+    it), the administrator of its park, a superuser — the elections' "change" (no query)."""
+    if organization is None or user is None or not user.is_authenticated:
+        return False
+    return Election.objects.allows(user, Election(organization=organization))
+
+
+def recordable_organizations(user):
+    """The organisations (not party groups: they elect no committee) whose elections ``user`` records."""
     return (
-        Election.objects.visible_to(user)
-        .filter(status=Election.Status.SUBMITTED)
-        .select_related("organization", "organization__parent")
+        Election.objects.targets(user, "organization")
+        .exclude(kind=Organization.Kind.GROUP)
+        .select_related("park", "parent")
+        .order_by("name", "pk")
+    )
+
+
+def pending_elections(user):
+    """Elections awaiting ``user``'s decision (the level above's inbox), oldest first."""
+    condition = deciders_condition(scope_for(user), "organization__")
+    queryset = Election.objects.filter(status=Election.Status.SUBMITTED)
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    return (
+        queryset.select_related("organization", "organization__parent", "organization__park", "recorded_by")
+        .annotate(seat_count=Count("seats"))
+        .prefetch_related(_seats())
         .order_by("held_on", "pk")
     )
 
 
+# --- the pages ------------------------------------------------------------------------------------
+
+
+def _seats():
+    return Prefetch("seats", queryset=CommitteeSeat.objects.select_related("member").order_by("pk"))
+
+
 def elections_of(organization):
-    return organization.elections.annotate(seat_count=Count("seats")).order_by("-held_on", "-pk")
+    """The organisation's elections, newest first, with their seats (3 queries in all)."""
+    return (
+        organization.elections.select_related("recorded_by", "decided_by")
+        .annotate(seat_count=Count("seats"))
+        .prefetch_related(_seats())
+        .order_by("-held_on", "-pk")
+    )
+
+
+def visible_election(user, pk) -> Election:
+    """An election ``user`` may see (``Election.DoesNotExist`` outside the scope)."""
+    return (
+        Election.objects.visible_to(user)
+        .select_related("organization", "organization__parent", "organization__park", "recorded_by", "decided_by")
+        .annotate(seat_count=Count("seats"))
+        .prefetch_related(_seats())
+        .get(pk=pk)
+    )
+
+
+def electable_members(organization):
+    """The members who may be elected in ``organization``: its active full members and those of
+    its sub-units (rules: only full members vote and stand)."""
+    ids = Organization.objects.with_descendants({organization.pk})
+    return Member.objects.filter(organization__in=ids, status=Member.Status.ACTIVE, stage=Stage.FULL).order_by(
+        "name", "pk"
+    )

@@ -99,6 +99,8 @@ class OrganizationAdmin(ResourceAdminMixin, ScopedAdmin):
         (_("Coverage and leadership"), {"fields": ("enterprises", "secretary")}),
         (_("Dates"), {"fields": ("founded_on", "term_start", "term_end")}),
     )
+    # The end of the term follows from its start and the kind's length (parks.rules).
+    readonly_fields = ("term_end",)
     park_admin_permissions = ALL_PERMISSIONS
     scope_park_path = "park"
 

@@ -1,5 +1,3 @@
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -11,8 +9,11 @@ from simple_history.models import HistoricalRecords
 from core.querysets import CHANGE, NOTHING, STATISTICS, VIEW, ScopedQuerySet
 from core.validators import normalize_credit_code, validate_credit_code, validate_division_code
 
-TERM_YEARS = 3
-TERM_WARNING_DAYS = 90
+from . import rules
+from .rules import TERM_WARNING_DAYS, add_years  # noqa: F401  (imported from here by other apps)
+
+# The term of a branch, the commonest kind (parks.rules.DEFAULT_TERM_YEARS has every kind).
+TERM_YEARS = rules.DEFAULT_TERM_YEARS["branch"]
 
 
 class DistrictQuerySet(ScopedQuerySet):
@@ -242,9 +243,16 @@ class Organization(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if self.term_start and not self.term_end:
-            self.term_end = add_years(self.term_start, TERM_YEARS)
+        self.derive_term_end()
         super().save(*args, **kwargs)
+
+    def derive_term_end(self, table: dict[str, int] | None = None):
+        """Set ``term_end`` from ``term_start`` and the term length of the organisation's kind
+        (parks.rules): the end is never entered on its own, so editing the start moves it."""
+        if self.term_start is None:
+            self.term_end = None
+        else:
+            self.term_end = rules.term_end(self.term_start, rules.term_years(self.kind, table))
 
     @property
     def is_branch(self):
@@ -267,28 +275,26 @@ class Organization(models.Model):
                 errors["district"] = _("A sub-unit belongs to the district of its parent.")
         if self.park_id and self.district_id and self.park.district_id != self.district_id:
             errors["park"] = _("The park is not in the organisation's district.")
-        if self.term_start and self.term_end and self.term_end <= self.term_start:
-            errors["term_end"] = _("The term must end after it starts.")
+        if self.term_start:
+            years = rules.term_years(self.kind)
+            if not rules.term_years_allowed(years):
+                errors["term_start"] = _("A term of office lasts %(min)d to %(max)d years, not %(years)d.") % {
+                    "min": rules.TERM_YEARS_MIN,
+                    "max": rules.TERM_YEARS_MAX,
+                    "years": years,
+                }
+            else:
+                self.derive_term_end()
+        else:
+            self.term_end = None
         if errors:
             raise ValidationError(errors)
 
     def term_status(self, today=None):
-        """'ok', 'ending' (within 90 days), 'expired' or 'unknown'."""
-        today = today or timezone.localdate()
-        if not self.term_end:
-            return "unknown"
-        if self.term_end < today:
-            return "expired"
-        if (self.term_end - today).days <= TERM_WARNING_DAYS:
-            return "ending"
-        return "ok"
-
-
-def add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+        """'ok', 'ending' (within 90 days), 'expired' or 'unknown' (parks.rules.term_stage; the
+        six-month notice counts as 'ok' here, the alerts show it)."""
+        stage = rules.term_stage(self.term_end, today or timezone.localdate())
+        return rules.OK if stage == rules.NOTICE else stage
 
 
 class RoomQuerySet(ScopedQuerySet):

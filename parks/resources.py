@@ -29,7 +29,8 @@ from core.resources import (
 )
 from core.validators import normalize_id_number, validate_id_number
 
-from .models import TERM_YEARS, District, Enterprise, Organization, Park, add_years
+from . import rules
+from .models import District, Enterprise, Organization, Park
 
 
 def writable_parks(user):
@@ -403,12 +404,31 @@ class OrganizationResource(ImportResource):
                 instance.secretary_id = self.secretaries.get(crypto.digest(number))
                 if instance.secretary_id is None:
                     row.errors.append((str(_("secretary")), gettext("No member with this ID number in your scope.")))
-        if instance.term_start and not instance.term_end:
-            instance.term_end = add_years(instance.term_start, TERM_YEARS)  # as Organization.save() does
+        self._derive_term(instance, row)
         self.parent_info.setdefault(
             (instance.code or "").upper(),
             {"pk": instance.pk, "kind": instance.kind, "district_id": instance.district_id},
         )
+
+    def _derive_term(self, instance, row):
+        """The term ends as ``Organization.save()`` derives it (parks.rules: the start and the length
+        of the kind); an end given in the file must agree with it."""
+        if not hasattr(self, "_term_years"):
+            self._term_years = rules.term_years_table()  # one read per import
+        instance.derive_term_end(self._term_years)
+        given = row.values.get("term_end") if "term_end" in row.present else None
+        if given and given != instance.term_end:
+            row.errors.append(
+                (
+                    str(_("current term ends")),
+                    gettext("The term ends %(years)d years after it starts: on %(date)s, not %(given)s.")
+                    % {
+                        "years": rules.term_years(instance.kind, self._term_years),
+                        "date": instance.term_end.isoformat() if instance.term_end else "—",
+                        "given": given.isoformat(),
+                    },
+                )
+            )
 
     def _district_labels(self, district_id):
         if not hasattr(self, "_district_label_cache"):
@@ -466,8 +486,6 @@ class OrganizationResource(ImportResource):
             and self.park_districts.get(instance.park_id) not in (None, instance.district_id)
         ):
             errors["park"] = _("The park is not in the organisation's district.")
-        if instance.term_start and instance.term_end and instance.term_end <= instance.term_start:
-            errors["term_end"] = _("The term must end after it starts.")
         if errors:
             raise ValidationError(errors)
 

@@ -52,6 +52,14 @@ ITEMS: list[NavItem] = [
         _("Pipeline and dues"), "members:branch_home", lambda s: staff_of_park(s) or s.is_secretary, "people", "work"
     ),
     NavItem(
+        _("Elections and terms"),
+        "elections:index",
+        # Officials, who decide a few elections, reach their inbox from the home card.
+        lambda s: staff_of_park(s) or s.is_secretary,
+        "people-fill",
+        "work",
+    ),
+    NavItem(
         _("Activities"),
         "activities:list",
         lambda s: staff_of_park(s) or s.is_official or s.org_ids,

@@ -45,6 +45,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("parks/", include("parks.urls")),
     path("members/", include("members.urls")),
+    path("elections/", include("elections.urls")),
     path("activities/", include("activities.urls")),
     path("services/", include("services.urls")),
     path("imports/", include("dataio.urls")),

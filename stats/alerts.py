@@ -12,9 +12,11 @@ The rules (DESIGN §3):
   the single-enterprise formation, or covering it alone);
 * ``branch_too_big``: a branch with more than 50 party members (probationary and full, its party
   groups included);
-* ``committee_needed``: a branch with 7 or more full members that held no committee meeting in the
-  last 12 months, i.e. has no working committee;
-* ``no_secretary``, ``term_expired``, ``term_ending`` (within 90 days);
+* ``committee_needed``: a branch with 7 or more full members whose current (approved) election
+  elected no committee (``elections.selectors.committee_organization_ids``);
+* ``no_secretary``; the term of office (``Organization.term_end``, set by its approved election,
+  staged by ``parks.rules.term_stage``): ``term_notice`` (ends within six months),
+  ``term_ending`` (within 90 days), ``term_expired``;
 * ``inactive_branch``: no held activity (hosted, co-hosted or by its party groups) for 60 days;
 * the development pipeline's deadlines (``members.selectors.pipeline_deadlines``, dates from
   ``members.rules``), each overdue or due within 30 days: ``talk_due`` (the talk with an applicant,
@@ -37,11 +39,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from activities.models import Activity, Kind
+from activities.models import Activity
+from elections.selectors import committee_organization_ids
 from members.actions import may_act_for
 from members.models import Member, Stage, Transfer
 from members.rules import LapseGround
 from members.selectors import lapse_risks, pipeline_deadlines, transfer_due_on, transfer_queryset
+from parks import rules as park_rules
 from parks.models import Enterprise, Organization, Park
 from services.models import ServiceRequest
 from stats.statistics import _own_organization_ids
@@ -58,10 +62,11 @@ PARTY_STAGES = (Stage.PROBATIONARY, Stage.FULL)
 KINDS = {
     "enterprise_without_branch": (gettext_lazy("Enterprise with 3+ full members but no own branch"), "danger"),
     "branch_too_big": (gettext_lazy("Branch with more than 50 members"), "warning"),
-    "committee_needed": (gettext_lazy("Branch with 7+ full members and no committee meeting"), "warning"),
+    "committee_needed": (gettext_lazy("Branch with 7+ full members and no elected committee"), "warning"),
     "no_secretary": (gettext_lazy("Branch without a secretary"), "danger"),
     "term_expired": (gettext_lazy("Term of office expired"), "danger"),
     "term_ending": (gettext_lazy("Term of office ends within 90 days"), "warning"),
+    "term_notice": (gettext_lazy("Term of office ends within six months"), "info"),
     "inactive_branch": (gettext_lazy("No activity held for 60 days"), "warning"),
     "talk_due": (gettext_lazy("Talk with an applicant due (within a month of the application)"), "warning"),
     "candidacy_due": (gettext_lazy("Activist trained for a year: candidacy due"), "warning"),
@@ -265,21 +270,14 @@ def _committee_needed(ctx):
     big = [org for org in ctx.branches if ctx.counts.get(org.pk, {}).get(Stage.FULL, 0) >= COMMITTEE_MIN_FULL]
     if not big:
         return []
-    since = timezone.make_aware(datetime.datetime.combine(ctx.today - datetime.timedelta(days=365), datetime.time()))
-    big_ids = {org.pk for org in big}
-    hosts = big_ids | {pk for pk, branch in ctx.counted_for.items() if branch in big_ids}
-    held = {
-        ctx.counted_for.get(host_id, host_id)
-        for host_id in Activity.objects.held()
-        .filter(kind=Kind.COMMITTEE_MEETING, starts_at__gte=since, host_id__in=hosts)
-        .values_list("host_id", flat=True)
-        .distinct()
-    }
+    with_committee = committee_organization_ids([org.pk for org in big], on=ctx.today)
     rows = []
     for org in big:
-        if org.pk in held:
+        if org.pk in with_committee:
             continue
-        detail = _("%(n)d full members: a branch committee should be elected.") % {"n": ctx.counts[org.pk][Stage.FULL]}
+        detail = _("%(n)d full members and no elected committee: a branch committee should be elected.") % {
+            "n": ctx.counts[org.pk][Stage.FULL]
+        }
         rows.append(ctx.org_alert("committee_needed", org, detail))
     return rows
 
@@ -289,13 +287,13 @@ def _secretary_and_term(ctx):
     for org in ctx.branches:
         if org.secretary_id is None:
             rows.append(ctx.org_alert("no_secretary", org, _("No secretary is recorded.")))
-        status = org.term_status(ctx.today)
-        if status == "expired":
+        stage = park_rules.term_stage(org.term_end, ctx.today)
+        if stage == park_rules.EXPIRED:
             detail = _("The term ended on %(date)s.") % {"date": org.term_end.isoformat()}
             rows.append(ctx.org_alert("term_expired", org, detail))
-        elif status == "ending":
+        elif stage in (park_rules.ENDING, park_rules.NOTICE):
             detail = _("The term ends on %(date)s.") % {"date": org.term_end.isoformat()}
-            rows.append(ctx.org_alert("term_ending", org, detail))
+            rows.append(ctx.org_alert("term_ending" if stage == park_rules.ENDING else "term_notice", org, detail))
     return rows
 
 

@@ -71,6 +71,8 @@ class OrganizationSerializer(ModelCleanSerializer):
             "term_end",
             "term_status",
         ]
+        # The end of the term follows from its start and the kind's length (parks.rules).
+        read_only_fields = ["term_end"]
         extra_kwargs = {"enterprises": {"required": False}}
 
     def get_park_name(self, obj) -> str | None:

@@ -217,10 +217,18 @@ class TestOrganizations(APIViewTestCases.Full):
 
     def test_model_rules_are_400(self, world, api):
         response = api(world.park_admin).patch(
-            self.detail_url(world.branch_a1), {"term_start": "2025-01-01", "term_end": "2024-01-01"}, format="json"
+            self.detail_url(world.branch_a1), {"parent": world.group_a1.pk}, format="json"
         )
         assert response.status_code == 400
-        assert "term_end" in response.json()
+        assert "parent" in response.json()
+
+    def test_the_term_end_follows_the_start(self, world, api):
+        # The end is derived from the start and the kind's term (a branch: 3 years); a given end is ignored.
+        response = api(world.park_admin).patch(
+            self.detail_url(world.branch_a1), {"term_start": "2025-01-01", "term_end": "2024-01-01"}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["term_end"] == "2028-01-01"
 
     def test_delete_referenced_is_400(self, world, api):
         response = api(world.park_admin).delete(self.detail_url(world.branch_a1))

@@ -17,6 +17,7 @@ from accounts.models import RoleAssignment
 from activities.models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule
 from core.querysets import ACTIONS, CHANGE, VIEW, ScopedQuerySet
 from dataio.models import ImportJob, ImportRow
+from elections.models import CommitteeSeat, Election, TermRule
 from members.models import (
     ApplicationTalk,
     DuesPayment,
@@ -68,6 +69,9 @@ EXPECTED = {
     Activity: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
     ActivityFile: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
     Attendance: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
+    Election: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
+    CommitteeSeat: (MEMBER_SIDE, ACTS_FOR_MEMBERS),
+    TermRule: (ALL, ONLY_SUPERUSER),
     PointEntry: (MEMBER_SIDE, ONLY_SUPERUSER),
     ComplianceRule: (ALL, ONLY_SUPERUSER),
     PointRule: (ALL, ONLY_SUPERUSER),
@@ -82,7 +86,7 @@ EXPECTED = {
     RoomBooking: (PARK_STAFF | {"member_user"}, PARK_ADMIN),
 }
 # Reference data with no district: the same rows for everyone, so no row lies outside a scope.
-SHARED = {ComplianceRule, PointRule}
+SHARED = {ComplianceRule, PointRule, TermRule}
 
 
 def scoped_models():
@@ -131,6 +135,15 @@ def rows(world):
         AttendanceFactory(activity=r[Activity][0], member=w.member_a1),
         AttendanceFactory(activity=r[Activity][1], member=w.member_b),
     )
+    r[Election] = tuple(
+        Election.objects.create(organization=o, held_on=today, eligible_voters=9, votes_cast=9)
+        for o in (w.branch_a1, w.branch_b)
+    )
+    r[CommitteeSeat] = tuple(
+        CommitteeSeat.objects.create(election=e, member=m, post="secretary")
+        for e, m in zip(r[Election], (w.member_a1, w.member_b), strict=True)
+    )
+    r[TermRule] = (TermRule.objects.get(kind="branch"), None)
     r[PointEntry] = pair(lambda m: PointEntry.objects.create(member=m, points=1, reason="award"))
     r[ComplianceRule] = (
         ComplianceRule.objects.first() or ComplianceRule.objects.create(kind="lecture", period="quarter"),

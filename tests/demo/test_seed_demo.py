@@ -464,3 +464,37 @@ def test_running_again_builds_no_report_and_no_run(seeded, db):
     before = (StatReport.objects.count(), StatReportRun.objects.count())
     assert demo.seed_statistics(stdout=StringIO()) == 0
     assert (StatReport.objects.count(), StatReportRun.objects.count()) == before
+
+
+# -- elections (demo/elections.py) ----------------------------------------------------------------
+
+
+def test_every_term_comes_from_an_approved_election_with_its_committee(seeded, db):
+    from elections import selectors
+    from elections.models import Election
+    from parks import rules as park_rules
+
+    orgs = [o for o in Organization.objects.exclude(kind=Organization.Kind.GROUP) if o.term_start]
+    current = selectors.current_elections([o.pk for o in orgs])
+    committees = selectors.committee_organization_ids([o.pk for o in orgs])
+    for o in orgs:
+        election = current[o.pk]
+        assert election.held_on == o.term_start, o
+        # The stored end is the derived one: the kind's term from the election (党委 5 years).
+        assert o.term_end == election.term_end == park_rules.term_end(o.term_start, park_rules.term_years(o.kind)), o
+        assert election.seats.get(post="secretary").member_id == o.secretary_id, o
+        if o.kind in Organization.BRANCH_KINDS:
+            full = Member.objects.filter(
+                organization__in=Organization.objects.with_descendants({o.pk}),
+                status=Member.Status.ACTIVE,
+                stage=Stage.FULL,
+            ).count()
+            if full >= 7:
+                assert o.pk in committees, o
+                assert 3 <= election.seat_count <= 5, o
+            else:
+                assert election.seat_count == 1, o
+        assert election.votes_cast * 5 > election.eligible_voters * 4
+    # The overdue organisation's new election awaits approval.
+    pending = Election.objects.filter(status=Election.Status.SUBMITTED)
+    assert [e.organization.term_status() for e in pending] == ["expired"]
