@@ -75,6 +75,10 @@ class ImportJob(models.Model):
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When a worker last took the job up, and how many times it has: a job being checked or
+    # written whose row is no longer locked lost its worker (``dataio.jobs.requeue_lost_jobs``).
+    heartbeat_at = models.DateTimeField(_("taken up at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     objects = ImportJobQuerySet.as_manager()
 
     class Meta:
@@ -146,6 +150,9 @@ class ImportRow(models.Model):
 # outcome themselves: checked or refused after a check, written or checked again after a write.
 _S = ImportJob.Status
 IMPORT_STEPS = {
+    # A worker takes a job up (``dataio.jobs._take``), before it locks the row for the work.
+    "take_check": Step(from_={_S.QUEUED, _S.CHECKING}, to=_S.CHECKING),
+    "take_write": Step(from_={_S.COMMITTING}, to=_S.COMMITTING),
     "check": Step(from_={_S.QUEUED, _S.CHECKING}, to=_S.CHECKED),
     "refuse": Step(from_={_S.QUEUED, _S.CHECKING, _S.COMMITTING}, to=_S.REFUSED),
     "confirm": Step(

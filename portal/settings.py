@@ -221,6 +221,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBIL
 # failed), then hard limit (the worker process is killed). docs/deploy.md, "Celery".
 REPORT_TASK_SOFT_TIME_LIMIT = int(env("REPORT_TASK_SOFT_TIME_LIMIT", "1800"))
 REPORT_TASK_TIME_LIMIT = int(env("REPORT_TASK_TIME_LIMIT", "2100"))
+# A worker killed outright (SIGKILL, its machine lost) acknowledges nothing, and Redis hands its
+# message out again only after the visibility timeout. So running jobs show a sign of life and a
+# beat sweep (every 20 seconds) queues again those that lost their worker, a bounded number of
+# times (core/heartbeat.py; docs/security.md, "Jobs and killed workers").
+HONGFAN_JOB_HEARTBEAT_SECONDS = float(env("HONGFAN_JOB_HEARTBEAT_SECONDS", "10"))
+HONGFAN_JOB_STALE_SECONDS = float(env("HONGFAN_JOB_STALE_SECONDS", "30"))
+HONGFAN_JOB_MAX_ATTEMPTS = int(env("HONGFAN_JOB_MAX_ATTEMPTS", "5"))
+if HONGFAN_JOB_STALE_SECONDS < 2 * HONGFAN_JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("HONGFAN_JOB_STALE_SECONDS must be at least twice HONGFAN_JOB_HEARTBEAT_SECONDS")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
