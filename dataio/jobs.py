@@ -386,19 +386,19 @@ def keep_days() -> int:
 def forget_stale_files(*, days: int | None = None, now=None) -> int:
     """Delete the spreadsheets of jobs left unconfirmed for ``days`` (``IMPORT_KEEP_DAYS``): they
     hold plain personal data. Such a job can no longer be confirmed; its counts stay, its preview
-    rows go. Returns the number of files deleted. Run daily by beat
+    rows go. A job still not finished after so long (its message lost) is failed as well. Returns
+    the number of files deleted. Run daily by beat
     (``portal.tasks.forget_stale_import_files``)."""
     import datetime
 
     cutoff = (now or timezone.now()) - datetime.timedelta(days=keep_days() if days is None else days)
-    stale = (
-        ImportJob.objects.filter(created_at__lt=cutoff)
-        .exclude(file="")
-        .exclude(status__in=ImportJob.RUNNING)
-        .values_list("pk", flat=True)
-    )
+    stale = ImportJob.objects.filter(created_at__lt=cutoff).exclude(file="").values_list("pk", "status", "language")
     count = 0
-    for job_id in list(stale):
+    for job_id, status, language in list(stale):
+        if status in ImportJob.RUNNING:
+            # Still "waiting" or "being checked" after days: its worker and its message are lost.
+            with translation.override(language or settings.LANGUAGE_CODE):
+                _fail(job_id, gettext("The import was never finished; nothing was written."))
         _forget_file(job_id)
         ImportRow.objects.filter(job_id=job_id).delete()
         count += 1

@@ -1,8 +1,10 @@
 """Spreadsheet imports on their way in: the job and the rows of its preview."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import NOTHING, VIEW, ScopedQuerySet
@@ -103,6 +105,14 @@ class ImportJob(models.Model):
         report = self.dry_run_report or {}
         checked = self.status == self.Status.CHECKED and bool(self.file)
         return checked and not self.error_count and bool(report.get("total"))
+
+
+@receiver(post_delete, sender=ImportJob, dispatch_uid="dataio.importjob.delete_file")
+def _delete_spreadsheet(sender, instance, **kwargs):
+    """A job deleted (with its uploader, say) takes its spreadsheet with it, once that commits."""
+    if instance.file:
+        file = instance.file
+        transaction.on_commit(lambda: file.delete(save=False))
 
 
 class ImportRowQuerySet(ScopedQuerySet):

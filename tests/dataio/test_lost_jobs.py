@@ -137,3 +137,34 @@ def test_the_import_task_is_late_acknowledged_and_requeued_when_the_worker_proce
 
     assert run_import_job.acks_late
     assert run_import_job.reject_on_worker_lost
+
+
+# -- the spreadsheet is deleted as docs/import-export.md says -------------------------------------
+
+
+def test_a_deleted_job_takes_its_spreadsheet_with_it(world, django_capture_on_commit_callbacks):
+    job = taken_job(world.park_admin, status="checked", seconds_ago=0)
+    path = job.file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        world.park_admin.delete()  # the uploader's account goes, the job with it
+    assert not ImportJob.objects.filter(pk=job.pk).exists()
+    assert not os.path.exists(path)
+
+
+def test_a_job_never_finished_is_failed_and_forgotten_after_the_keeping_days(world, settings):
+    from dataio.tasks import forget_stale_import_files
+
+    settings.IMPORT_KEEP_DAYS = 7
+    stuck = taken_job(world.park_admin, status="queued", seconds_ago=0)
+    young = taken_job(world.park_admin, status="checking", seconds_ago=0)
+    ImportJob.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    path = stuck.file.path
+    assert forget_stale_import_files() == 1
+    stuck.refresh_from_db()
+    young.refresh_from_db()
+    assert stuck.status == "failed"
+    assert stuck.error == "The import was never finished; nothing was written."
+    assert not stuck.file
+    assert not os.path.exists(path)
+    assert young.status == "checking"
+    assert young.file
