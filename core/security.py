@@ -8,7 +8,6 @@ which is Redis (shared by every web process) whenever Redis is configured (porta
 """
 
 import ipaddress
-import math
 import re
 import time
 
@@ -73,25 +72,28 @@ def rate_of(scope: str) -> tuple[int, int] | None:
 
 
 def hit(request, scope: str) -> tuple[bool, float]:
-    """Count one request of ``scope`` from this client; (allowed, seconds until the window ends).
+    """Count one request of ``scope`` from this client; (allowed, seconds until the count restarts).
 
-    Fixed windows, counted atomically in the shared cache (``add`` then ``incr``, one key per
-    scope, address and window), so parallel requests and several web processes count once each.
+    A window opens with the client's first request and lasts the rate's period; it is counted
+    atomically in the shared cache (``add`` then ``incr``, which keeps the key's expiry), so
+    parallel requests and several web processes count once each.
     """
     rate = rate_of(scope)
     if rate is None:
         return True, 0.0
     limit, window = rate
     now = time.time()
-    slot = math.floor(now / window)
-    key = f"throttle:{scope}:{client_ip(request) or 'unknown'}:{slot}"
-    cache.add(key, 0, timeout=window + 1)
+    key = f"throttle:{scope}:{client_ip(request) or 'unknown'}"
+    if cache.add(key, 0, timeout=window):
+        cache.set(f"{key}:until", now + window, timeout=window)
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, timeout=window)
+        cache.set(f"{key}:until", now + window, timeout=window)
         count = 1
-    return count <= limit, (slot + 1) * window - now
+    until = cache.get(f"{key}:until") or now + window
+    return count <= limit, max(until - now, 0.0)
 
 
 def throttled(request, scope: str) -> bool:
