@@ -84,7 +84,12 @@ def confirm_import(*, job: ImportJob, user) -> ImportJob:
             IMPORT_STEPS["confirm"],
             guard=guard,
             check=check,
-            changes=lambda locked: {"confirmed_at": timezone.now(), "progress_done": 0, "error": ""},
+            changes=lambda locked: {
+                "confirmed_at": timezone.now(),
+                "progress_done": 0,
+                "error": "",
+                "heartbeat_at": None,
+            },
         ).obj
         if locked.file and locked.file.size > inline_max_bytes():
             _enqueue(locked)

@@ -19,6 +19,7 @@ class ImportJobAdmin(ReadOnlyAdmin):
     search_fields = ("filename", "user__username")
     date_hierarchy = "created_at"
     readonly_fields = ("counts",)  # the rows themselves: on the job's page, for its uploader
+    exclude = ("file",)  # never served (core.media.seal): no link to it either
 
     @admin.display(description=_("counts"))
     def counts(self, obj):

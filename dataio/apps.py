@@ -11,5 +11,6 @@ class DataioConfig(AppConfig):
         models and the modules that use them load only once the app registry is ready."""
         from core import media
 
-        # An import's spreadsheet is reachable only by the job's uploader (ImportJob.visible_to).
-        media.protect("imports/", "dataio.ImportJob", "file")
+        # An import's spreadsheet holds plain ID numbers: once stored it is read only by the import
+        # engine (dataio.jobs), never served, to anyone, and deleted when the job is over.
+        media.seal("imports/", "dataio.ImportJob", "file")

@@ -21,7 +21,7 @@ import time
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import Attendance
 from activities.selectors import parse_period
-from core import importing, tabular
+from core import heartbeat, importing, tabular
 from core.periods import day_start
 from core.tabular import ImportRefused
 from core.validators import PHONE_RE, mask_id_number, mask_phone
@@ -223,8 +223,10 @@ def process_job(*, job_id: int) -> ImportJob:
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             if job.status in (STATUS.QUEUED, STATUS.CHECKING):
+                _take(job_id, IMPORT_STEPS["take_check"])
                 return _run(job_id, dry_run=True)
             if job.status == STATUS.COMMITTING:
+                _take(job_id, IMPORT_STEPS["take_write"])
                 return _run(job_id, dry_run=False)
         except Exception:
             # The job shows it and the log keeps the trace; the transaction wrote nothing.
@@ -233,10 +235,60 @@ def process_job(*, job_id: int) -> ImportJob:
     return ImportJob.objects.get(pk=job_id)
 
 
-def _fail(job_id, message) -> None:
-    ImportJob.objects.filter(pk=job_id).exclude(status=STATUS.COMMITTED).update(
-        status=STATUS.FAILED, error=message, finished_at=timezone.now()
+def _take(job_id: int, step) -> None:
+    """A worker takes the job up: it is being checked (or written), since now, one attempt more.
+    Committed at once, before ``_run`` locks the row for the whole work, so that the sweep
+    (``requeue_lost_jobs``) sees a job taken up whose row is not locked when its worker died."""
+    ImportJob.objects.filter(pk=job_id, status__in=step.from_).update(
+        status=step.to, heartbeat_at=timezone.now(), attempts=F("attempts") + 1
     )
+
+
+def _fail(job_id, message) -> None:
+    failed = (
+        ImportJob.objects.filter(pk=job_id)
+        .exclude(status=STATUS.COMMITTED)
+        .update(status=STATUS.FAILED, error=message, finished_at=timezone.now())
+    )
+    if failed:  # a failed job is never confirmed: its spreadsheet is not kept either
+        transaction.on_commit(lambda: _forget_file(job_id))
+
+
+def requeue_lost_jobs(*, now=None) -> list[int]:
+    """The sweep (``portal.tasks.requeue_lost_import_jobs``, from beat): a job being checked or
+    written holds its row lock for the whole work (``_run``), and a killed worker's transaction is
+    rolled back by the database, lock included, with nothing written. So a job taken up more than
+    ``HONGFAN_JOB_STALE_SECONDS`` ago whose row is not locked lost its worker: it is handed out
+    again (the ids returned, for the caller to enqueue once this commits), or failed with a message
+    once it has been taken up ``HONGFAN_JOB_MAX_ATTEMPTS`` times.
+
+    Needs ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL): on SQLite, whose jobs run in the
+    request (the embedded mode), there is no worker to lose and the sweep does nothing.
+    """
+    if not connection.features.has_select_for_update_skip_locked:
+        return []
+    cutoff = (now or timezone.now()) - heartbeat.stale_after()
+    requeued = []
+    with transaction.atomic():
+        lost = (
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .filter(status__in=(STATUS.CHECKING, STATUS.COMMITTING), heartbeat_at__lt=cutoff)
+            .order_by("pk")
+        )
+        for job in lost:
+            if job.attempts >= heartbeat.max_attempts():
+                with translation.override(job.language or settings.LANGUAGE_CODE):
+                    message = gettext("The worker handling this file stopped %(count)s times; nothing was written.") % {
+                        "count": job.attempts
+                    }
+                _fail(job.pk, message)
+                logger.warning("import job %s lost its worker %s times: given up", job.pk, job.attempts)
+                continue
+            # Not taken up until a worker takes it: a second sweep leaves it alone meanwhile.
+            ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=None)
+            requeued.append(job.pk)
+            logger.warning("import job %s lost its worker: queued again", job.pk)
+    return requeued
 
 
 class _Progress:
@@ -334,19 +386,19 @@ def keep_days() -> int:
 def forget_stale_files(*, days: int | None = None, now=None) -> int:
     """Delete the spreadsheets of jobs left unconfirmed for ``days`` (``IMPORT_KEEP_DAYS``): they
     hold plain personal data. Such a job can no longer be confirmed; its counts stay, its preview
-    rows go. Returns the number of files deleted. Run daily by beat
+    rows go. A job still not finished after so long (its message lost) is failed as well. Returns
+    the number of files deleted. Run daily by beat
     (``portal.tasks.forget_stale_import_files``)."""
     import datetime
 
     cutoff = (now or timezone.now()) - datetime.timedelta(days=keep_days() if days is None else days)
-    stale = (
-        ImportJob.objects.filter(created_at__lt=cutoff)
-        .exclude(file="")
-        .exclude(status__in=ImportJob.RUNNING)
-        .values_list("pk", flat=True)
-    )
+    stale = ImportJob.objects.filter(created_at__lt=cutoff).exclude(file="").values_list("pk", "status", "language")
     count = 0
-    for job_id in list(stale):
+    for job_id, status, language in list(stale):
+        if status in ImportJob.RUNNING:
+            # Still "waiting" or "being checked" after days: its worker and its message are lost.
+            with translation.override(language or settings.LANGUAGE_CODE):
+                _fail(job_id, gettext("The import was never finished; nothing was written."))
         _forget_file(job_id)
         ImportRow.objects.filter(job_id=job_id).delete()
         count += 1

@@ -1,8 +1,10 @@
 """Spreadsheet imports on their way in: the job and the rows of its preview."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import NOTHING, VIEW, ScopedQuerySet
@@ -75,6 +77,10 @@ class ImportJob(models.Model):
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When a worker last took the job up, and how many times it has: a job being checked or
+    # written whose row is no longer locked lost its worker (``dataio.jobs.requeue_lost_jobs``).
+    heartbeat_at = models.DateTimeField(_("taken up at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     objects = ImportJobQuerySet.as_manager()
 
     class Meta:
@@ -99,6 +105,14 @@ class ImportJob(models.Model):
         report = self.dry_run_report or {}
         checked = self.status == self.Status.CHECKED and bool(self.file)
         return checked and not self.error_count and bool(report.get("total"))
+
+
+@receiver(post_delete, sender=ImportJob, dispatch_uid="dataio.importjob.delete_file")
+def _delete_spreadsheet(sender, instance, **kwargs):
+    """A job deleted (with its uploader, say) takes its spreadsheet with it, once that commits."""
+    if instance.file:
+        file = instance.file
+        transaction.on_commit(lambda: file.delete(save=False))
 
 
 class ImportRowQuerySet(ScopedQuerySet):
@@ -146,6 +160,9 @@ class ImportRow(models.Model):
 # outcome themselves: checked or refused after a check, written or checked again after a write.
 _S = ImportJob.Status
 IMPORT_STEPS = {
+    # A worker takes a job up (``dataio.jobs._take``), before it locks the row for the work.
+    "take_check": Step(from_={_S.QUEUED, _S.CHECKING}, to=_S.CHECKING),
+    "take_write": Step(from_={_S.COMMITTING}, to=_S.COMMITTING),
     "check": Step(from_={_S.QUEUED, _S.CHECKING}, to=_S.CHECKED),
     "refuse": Step(from_={_S.QUEUED, _S.CHECKING, _S.COMMITTING}, to=_S.REFUSED),
     "confirm": Step(

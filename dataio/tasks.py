@@ -2,11 +2,12 @@
 so queued messages and django-celery-beat rows keep working."""
 
 from celery import shared_task
+from django.db import transaction
 
-from .jobs import forget_stale_files, process_job
+from .jobs import forget_stale_files, process_job, requeue_lost_jobs
 
 
-@shared_task(name="portal.tasks.run_import_job", acks_late=True)
+@shared_task(name="portal.tasks.run_import_job", acks_late=True, reject_on_worker_lost=True)
 def run_import_job(job_id):
     """Check or write an uploaded spreadsheet (``dataio.jobs.process_job``). Idempotent: a job
     already checked or written is left as it is, so a redelivered task changes nothing."""
@@ -17,3 +18,14 @@ def run_import_job(job_id):
 def forget_stale_import_files():
     """From beat, daily: delete the spreadsheets of imports left unconfirmed (``dataio.jobs``)."""
     return forget_stale_files()
+
+
+@shared_task(name="portal.tasks.requeue_lost_import_jobs", ignore_result=True)
+def requeue_lost_import_jobs():
+    """From beat, every 20 seconds: jobs whose worker was killed are handed out again (or failed)
+    (``dataio.jobs.requeue_lost_jobs``)."""
+    with transaction.atomic():
+        job_ids = requeue_lost_jobs()
+        for job_id in job_ids:
+            transaction.on_commit(lambda job_id=job_id: run_import_job.delay(job_id))
+    return len(job_ids)

@@ -3,7 +3,6 @@ views call selectors and actions and show the refusals the actions raise."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.scope import scope_for
+from core.security import throttled
 from parks.models import Organization
 
 from . import actions, selectors
@@ -27,9 +27,6 @@ from .forms import (
     TransferRequestForm,
 )
 from .models import Member, Stage, Transfer
-
-VERIFY_LIMIT = 20  # letter checks per client and 10 minutes
-VERIFY_WINDOW = 600
 
 
 def _errors(exc: ValidationError):
@@ -283,13 +280,8 @@ def letter_verify(request):
     form = LetterVerifyForm(request.POST or None)
     result, status = None, 200
     if request.method == "POST":
-        key = f"members:letter-verify:{request.META.get('REMOTE_ADDR', '')}"
-        cache.add(key, 0, VERIFY_WINDOW)
-        try:
-            attempts = cache.incr(key)
-        except ValueError:
-            attempts = 1
-        if attempts > VERIFY_LIMIT:
+        # One counter per client address for this page and the API (core.security).
+        if throttled(request, "letter_verify"):
             form.add_error(None, _("Too many checks from here; please try again in a few minutes."))
             status = 429
         elif form.is_valid():

@@ -166,9 +166,14 @@ AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The client's address: REMOTE_ADDR, or behind DJANGO_BEHIND_PROXY the entry of X-Forwarded-For
-# that the outermost of AXES_PROXY_COUNT trusted proxies wrote (portal/security.py).
-TRUSTED_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "1")) if env_bool("DJANGO_BEHIND_PROXY", False) else 0
+# The client's address, for axes, the page throttles and the API's alike (core/security.py):
+# REMOTE_ADDR, or behind HONGFAN_TRUSTED_PROXIES reverse proxies the entry of X-Forwarded-For that
+# the outermost of them wrote. 0 (the default): X-Forwarded-For is ignored everywhere. The older
+# DJANGO_BEHIND_PROXY + AXES_PROXY_COUNT pair is still read when HONGFAN_TRUSTED_PROXIES is unset.
+_legacy_proxies = env("AXES_PROXY_COUNT", "1") if env_bool("DJANGO_BEHIND_PROXY", False) else "0"
+TRUSTED_PROXY_COUNT = int(env("HONGFAN_TRUSTED_PROXIES", "") or _legacy_proxies)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured("HONGFAN_TRUSTED_PROXIES must be a number of proxies from 0 to 10")
 AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
@@ -222,6 +227,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBIL
 # failed), then hard limit (the worker process is killed). docs/deploy.md, "Celery".
 REPORT_TASK_SOFT_TIME_LIMIT = int(env("REPORT_TASK_SOFT_TIME_LIMIT", "1800"))
 REPORT_TASK_TIME_LIMIT = int(env("REPORT_TASK_TIME_LIMIT", "2100"))
+# A worker killed outright (SIGKILL, its machine lost) acknowledges nothing, and Redis hands its
+# message out again only after the visibility timeout. So running jobs show a sign of life and a
+# beat sweep (every 20 seconds) queues again those that lost their worker, a bounded number of
+# times (core/heartbeat.py; docs/security.md, "Jobs and killed workers").
+HONGFAN_JOB_HEARTBEAT_SECONDS = float(env("HONGFAN_JOB_HEARTBEAT_SECONDS", "10"))
+HONGFAN_JOB_STALE_SECONDS = float(env("HONGFAN_JOB_STALE_SECONDS", "30"))
+HONGFAN_JOB_MAX_ATTEMPTS = int(env("HONGFAN_JOB_MAX_ATTEMPTS", "5"))
+if HONGFAN_JOB_STALE_SECONDS < 2 * HONGFAN_JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("HONGFAN_JOB_STALE_SECONDS must be at least twice HONGFAN_JOB_HEARTBEAT_SECONDS")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -243,10 +257,22 @@ HONGFAN_IMPORT_MAX_ROWS = int(env("HONGFAN_IMPORT_MAX_ROWS", "200000"))
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-_progress_cache_url = env("HONGFAN_PROGRESS_CACHE_URL", "") or (
-    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
-)
+# The default cache holds the throttles' counters (core/security.py) and must be shared by every
+# web process: Redis (HONGFAN_CACHE_URL, else the broker's when it is Redis) whenever there is
+# one; in the embedded mode (one process) memory is enough.
+_broker_redis = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+_shared_cache_url = env("HONGFAN_CACHE_URL", "") or _broker_redis
+if _shared_cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _shared_cache_url,
+            "KEY_PREFIX": "hongfan",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_progress_cache_url = env("HONGFAN_PROGRESS_CACHE_URL", "") or _broker_redis
 if _progress_cache_url:
     CACHES["progress"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -272,7 +298,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "core.api.PortalAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"letter_verify": "60/min"},
+    # Throttles count by core.security.client_ip in the default cache; a scope's rate holds for its
+    # page and its API endpoint together (core.security.AddressRateThrottle, ``throttled``).
+    "DEFAULT_THROTTLE_RATES": {"letter_verify": env("HONGFAN_LETTER_VERIFY_RATE", "20/10m")},
+    # DRF's own throttles, if any is used, read the client's address as core.security does.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

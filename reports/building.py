@@ -17,12 +17,14 @@ import datetime
 import time
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import heartbeat
 from parks.models import District, Park
 from stats import statistics
 
@@ -117,24 +119,51 @@ def periodic_runs(*, period_kind: str, today: datetime.date | None = None) -> li
     return runs
 
 
-def execute_run(*, run_id: int, task_id: str = "") -> StatReport:
+def _takeable(run_id: int, task_id: str, now) -> Q:
+    """The runs a worker may start: queued, or failed and retried, or running but lost (no sign of
+    life for ``HONGFAN_JOB_STALE_SECONDS``, or the very message being delivered again after its
+    worker process died), and not out of attempts. A run already built is never taken again."""
+    lost = Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - heartbeat.stale_after())
+    if task_id:
+        lost |= Q(task_id=task_id)
+    return Q(pk=run_id, attempts__lt=heartbeat.max_attempts()) & (
+        Q(status__in=[StatReportRun.Status.QUEUED, StatReportRun.Status.FAILED])
+        | (Q(status=StatReportRun.Status.RUNNING) & lost)
+    )
+
+
+def execute_run(*, run_id: int, task_id: str = "") -> StatReport | None:
     """Build the report of a run, recording running → success or failed with error and duration.
+
+    The run is taken with one conditional UPDATE (``_takeable``), so a message delivered twice
+    (a requeue after a lost worker, then the broker's own redelivery) builds once: a run already
+    built, or being built by a live worker, is left as it is and its report (if any) returned.
+    While it builds, the run's heartbeat is refreshed (``core.heartbeat``).
 
     Re-raises the error so that the task's retry policy decides what comes next (a retry sets the
     run running again and counts the attempt).
     """
-    StatReportRun.objects.filter(pk=run_id).update(
+    now = timezone.now()
+    taken = StatReportRun.objects.filter(_takeable(run_id, task_id, now)).update(
         status=StatReportRun.Status.RUNNING,
-        started_at=timezone.now(),
+        started_at=now,
+        heartbeat_at=now,
         finished_at=None,
         error="",
         attempts=F("attempts") + 1,
         **({"task_id": task_id} if task_id else {}),
     )
-    run = StatReportRun.objects.get(pk=run_id)
+    run = StatReportRun.objects.select_related("report").get(pk=run_id)
+    if not taken:
+        return run.report
+
+    def beat():
+        StatReportRun.objects.filter(pk=run_id, status=StatReportRun.Status.RUNNING).update(heartbeat_at=timezone.now())
+
     began = time.monotonic()
     try:
-        report = build_report(scope=scope_of(run), period=period_of(run))
+        with heartbeat.beating(beat):
+            report = build_report(scope=scope_of(run), period=period_of(run))
     except Exception as exc:
         StatReportRun.objects.filter(pk=run_id).update(
             status=StatReportRun.Status.FAILED,
@@ -158,3 +187,46 @@ def execute_run(*, run_id: int, task_id: str = "") -> StatReport:
         period_start=report.period_start,
     ).update(report=report)
     return report
+
+
+# -- runs whose worker was killed ----------------------------------------------------------------
+
+
+def requeue_lost_runs(*, now: datetime.datetime | None = None) -> tuple[list[StatReportRun], list[StatReportRun]]:
+    """The sweep (``portal.tasks.requeue_lost_report_runs``, from beat): a run still "running" with
+    no sign of life for ``HONGFAN_JOB_STALE_SECONDS`` lost its worker (killed, or its machine
+    gone). It is queued again under a new task id, or failed with a message once it has been
+    started ``HONGFAN_JOB_MAX_ATTEMPTS`` times. Returns (requeued, failed); the caller enqueues
+    the requeued runs once the transaction commits.
+
+    The rows are locked and those another sweep holds are skipped, so two sweeps never requeue
+    one run twice; the requeued run's ``_takeable`` then lets one worker take it.
+    """
+    now = now or timezone.now()
+    requeued, failed = [], []
+    with transaction.atomic():
+        lost = (
+            StatReportRun.objects.select_for_update(skip_locked=True)
+            .filter(status=StatReportRun.Status.RUNNING)
+            .filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - heartbeat.stale_after()))
+            .order_by("pk")
+        )
+        for run in lost:
+            if run.attempts >= heartbeat.max_attempts():
+                with translation.override(settings.LANGUAGE_CODE):
+                    run.error = _(
+                        "The worker building this report stopped %(count)s times; the build was given up."
+                    ) % {"count": run.attempts}
+                run.status = StatReportRun.Status.FAILED
+                run.finished_at = now
+                run.save(update_fields=["status", "error", "finished_at"])
+                failed.append(run)
+            else:
+                with translation.override(settings.LANGUAGE_CODE):
+                    run.error = _("The worker building this report stopped; the build was queued again.")
+                run.status = StatReportRun.Status.QUEUED
+                run.heartbeat_at = None
+                run.task_id = str(uuid.uuid4())
+                run.save(update_fields=["status", "error", "heartbeat_at", "task_id"])
+                requeued.append(run)
+    return requeued, failed

@@ -141,6 +141,9 @@ class StatReportRun(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # The worker's last sign of life while it builds (core.heartbeat): a running run whose heartbeat
+    # is stale lost its worker and is queued again by ``reports.building.requeue_lost_runs``.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     duration = models.DurationField(_("duration"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)

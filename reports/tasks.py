@@ -6,6 +6,13 @@ retries are safe. Transient failures (database, network) are retried with expone
 anything else fails the run at once with its error recorded. The time limits stay below the
 broker's visibility timeout (settings.CELERY_BROKER_TRANSPORT_OPTIONS), else Redis would hand a
 still-running job to a second worker.
+
+A worker killed outright (SIGKILL, its machine lost) acknowledges nothing: Redis would hand its
+message out again only after the visibility timeout (hours). So a running build refreshes its
+run's heartbeat, and ``requeue_lost_report_runs`` (beat, every 20 seconds) queues again the runs
+whose heartbeat is stale, a bounded number of times (``reports.building.requeue_lost_runs``).
+When a prefork child dies, ``task_reject_on_worker_lost`` requeues its message at once and the
+run is taken again by the same task id.
 """
 
 import logging
@@ -15,7 +22,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from .building import execute_run, periodic_runs
+from .building import execute_run, periodic_runs, requeue_lost_runs
 from .models import StatReportRun
 
 logger = logging.getLogger(__name__)
@@ -30,6 +37,7 @@ logger = logging.getLogger(__name__)
     retry_jitter=True,
     max_retries=3,
     acks_late=True,
+    reject_on_worker_lost=True,
     soft_time_limit=settings.REPORT_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.REPORT_TASK_TIME_LIMIT,
 )
@@ -45,6 +53,22 @@ def build_periodic_reports(period_kind="month"):
     for run in runs:
         enqueue(run)
     return len(runs)
+
+
+@shared_task(name="portal.tasks.requeue_lost_report_runs", ignore_result=True)
+def requeue_lost_report_runs():
+    """From beat, every 20 seconds: runs whose worker was killed are queued again (or given up)."""
+    with transaction.atomic():
+        requeued, failed = requeue_lost_runs()
+        for run in requeued:
+            enqueue(run)
+    if requeued or failed:
+        logger.warning(
+            "statistics report runs lost with their worker: %s requeued, %s given up",
+            [run.pk for run in requeued],
+            [run.pk for run in failed],
+        )
+    return len(requeued)
 
 
 def enqueue(run: StatReportRun) -> None:

@@ -8,6 +8,7 @@ before and after each worker ("Acquire on closed pool" otherwise, in the next te
 
 import contextlib
 import os
+import subprocess
 
 from kombu import pools as kombu_pools
 
@@ -38,3 +39,51 @@ def running_worker(settings):
     finally:
         app.conf.update(task_always_eager=True)
         _drop_pools()
+
+
+# -- a worker in a process of its own, for the tests that kill it ---------------------------------
+
+
+@contextlib.contextmanager
+def broker_only(settings):
+    """Tasks go to the test broker (as in production), and no worker runs in this process."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.update(broker_url=os.environ["CELERY_TEST_BROKER"], task_always_eager=False, result_backend=None)
+    _drop_pools()
+    app.connection_for_write().ensure_connection(max_retries=3)
+    app.control.purge()  # what earlier tests left queued
+    try:
+        yield
+    finally:
+        with app.connection_for_write() as conn:
+            # A killed worker's message waits in the broker's "unacked" set until the visibility
+            # timeout: it must not come back in a later test.
+            conn.default_channel.client.delete("unacked", "unacked_index")
+        app.control.purge()
+        app.conf.update(task_always_eager=True)
+        _drop_pools()
+
+
+def worker_process(*, slow_seconds: float = 0, **settings_env) -> subprocess.Popen:
+    """Start ``tests/worker_process.py`` on the test database (which must be PostgreSQL: an
+    in-memory SQLite database is not shared) and the test broker. ``slow_seconds`` makes every
+    statistics build and every import wait that long first, so a test can kill it mid-run."""
+    import sys
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": os.environ["CELERY_TEST_BROKER"],
+        "HONGFAN_TEST_SLOW_SECONDS": str(slow_seconds),
+        **{key: str(value) for key, value in settings_env.items()},
+    }
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.Popen(  # noqa: S603 - our own script
+        [sys.executable, str(root / "tests" / "worker_process.py")], cwd=root, env=env
+    )

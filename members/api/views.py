@@ -13,7 +13,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api import (
@@ -24,6 +23,7 @@ from core.api import (
 )
 from core.querysets import CHANGE
 from core.scope import scope_for
+from core.security import AddressRateThrottle
 from members import actions, selectors
 from members.models import ApplicationTalk, DuesPayment, Member, StageChange, Transfer, TransferEvent
 from parks.models import Organization
@@ -270,7 +270,7 @@ class LetterVerifyView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AddressRateThrottle]  # by core.security.client_ip, one counter with the page
     throttle_scope = "letter_verify"
 
     @extend_schema(

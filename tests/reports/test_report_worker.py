@@ -80,3 +80,68 @@ def test_the_periodic_job_fans_out_through_the_worker(worker, world):
         time.sleep(0.3)
     assert set(StatReportRun.objects.values_list("status", flat=True)) == {"success"}
     assert StatReport.objects.filter(period_kind="year").count() == 5  # 2 districts, 3 parks
+
+
+# -- a worker killed in the middle of a build ---------------------------------------------------
+
+# The worker processes' settings: a sign of life every second, lost after three without one.
+FAST_SWEEP = {"HONGFAN_JOB_HEARTBEAT_SECONDS": 1, "HONGFAN_JOB_STALE_SECONDS": 3}
+
+
+def wait_for(predicate, *, seconds, what, tick=None):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if tick:
+            tick()
+        if predicate():
+            return
+        time.sleep(1)
+    pytest.fail(f"waited {seconds} s for {what}")
+
+
+@pytest.mark.postgres  # the worker process shares the test database
+def test_a_build_whose_worker_is_killed_is_done_by_the_next_worker(settings, world):
+    import signal
+
+    from reports.tasks import requeue_lost_report_runs
+    from tests.celery_worker import broker_only, worker_process
+
+    with broker_only(settings):
+        first = worker_process(slow_seconds=120, **FAST_SWEEP)
+        second = None
+        try:
+            run = report_actions.request_build(scope_kind="district", scope_id=world.district_a.pk, period=PERIOD)
+            sent_as = run.task_id
+
+            def beating():
+                run.refresh_from_db()
+                return run.status == StatReportRun.Status.RUNNING and run.heartbeat_at > run.started_at
+
+            wait_for(beating, seconds=60, what="the first worker to start the build and beat")
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+            run.refresh_from_db()
+            assert run.status == StatReportRun.Status.RUNNING  # lost: nobody will say otherwise
+            assert not StatReport.objects.exists()
+
+            second = worker_process(**FAST_SWEEP)
+            killed_at = time.monotonic()
+
+            def done():
+                run.refresh_from_db()
+                return run.status in (StatReportRun.Status.SUCCESS, StatReportRun.Status.FAILED)
+
+            # The test plays beat: the sweep every second, through the broker.
+            wait_for(done, seconds=60, what="the second worker to build it", tick=requeue_lost_report_runs.delay)
+            assert time.monotonic() - killed_at < 60
+        finally:
+            for process in (first, second):
+                if process and process.poll() is None:
+                    process.terminate()
+                    process.wait(timeout=20)
+    assert run.status == StatReportRun.Status.SUCCESS, run.error
+    assert run.attempts == 2
+    assert run.task_id != sent_as  # queued again by the sweep, not by the broker's redelivery
+    report = StatReport.objects.get()
+    assert run.report_id == report.pk
+    assert report.data["members"]["total"] == 4
