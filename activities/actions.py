@@ -208,9 +208,9 @@ def _sync_points(activity, member_ids=None) -> None:
         deltas[entry.member_id] += entry.points
     # Lock the members' rows in one order (by pk) before touching them, so that two activities
     # saved at once wait for each other instead of deadlocking (NO KEY UPDATE: the attendance rows
-    # this transaction inserted hold a KEY SHARE lock on them, which must not conflict); then add each member's change to
-    # the total as it stands in the database (never a recount from this transaction's snapshot,
-    # which misses an award committed by the other one meanwhile).
+    # this transaction inserted hold a KEY SHARE lock on them, which must not conflict). Then add
+    # each member's change to the total as it stands in the database, never a recount from this
+    # transaction's snapshot (which misses an award the other one committed meanwhile).
     list(
         Member.objects.select_for_update(no_key=True).filter(pk__in=deltas).order_by("pk").values_list("pk", flat=True)
     )
