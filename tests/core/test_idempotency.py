@@ -245,7 +245,7 @@ def test_a_workflow_step_with_a_key_is_answered_once(world):
     again = client.post(url, {}, format="json", headers={HEADER: "claim-1"})
     assert first.status_code == again.status_code == 200, first.content
     assert first.json() == again.json()
-    assert Wish.objects.get(pk=wish.pk).claimed_by_id == world.member_user.pk
+    assert Wish.objects.get(pk=wish.pk).claimed_by_id == world.member_a1.pk  # the member record of member_user
 
 
 # --- the schema -----------------------------------------------------------------------------------
