@@ -11,13 +11,13 @@ Rules enforced here (DESIGN §2, §3):
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -157,7 +157,8 @@ def _sync_points(activity, member_ids=None) -> None:
     """Make each member's points for ``activity`` equal what the rule gives for their attendance.
 
     What was awarded before is reversed exactly (one entry of the opposite sign) and the new
-    amount awarded, so the ledger tells the story; Member.points is then recomputed from it.
+    amount awarded, so the ledger tells the story; Member.points moves by the same amount, under the
+    member's row lock, so it stays the sum of the ledger when two activities are saved at once.
     """
     attendances = {a.member_id: a for a in activity.attendances.all()}
     if member_ids is None:
@@ -202,13 +203,25 @@ def _sync_points(activity, member_ids=None) -> None:
             )
     if not entries:
         return
+    deltas = defaultdict(int)
+    for entry in entries:
+        deltas[entry.member_id] += entry.points
+    # Lock the members' rows in one order (by pk) before touching them, so that two activities
+    # saved at once wait for each other instead of deadlocking (NO KEY UPDATE: the attendance rows
+    # this transaction inserted hold a KEY SHARE lock on them, which must not conflict). Then add
+    # each member's change to the total as it stands in the database, never a recount from this
+    # transaction's snapshot (which misses an award the other one committed meanwhile).
+    list(
+        Member.objects.select_for_update(no_key=True).filter(pk__in=deltas).order_by("pk").values_list("pk", flat=True)
+    )
     for entry in entries:  # one by one so that each ledger line has its history record
         entry.save()
-    changed = {entry.member_id for entry in entries}
-    total = (
-        PointEntry.objects.filter(member_id=OuterRef("pk")).values("member_id").annotate(s=Sum("points")).values("s")
-    )
-    Member.objects.filter(pk__in=changed).update(points=Coalesce(Subquery(total), Value(0)))
+    changed = {member_id: delta for member_id, delta in deltas.items() if delta}
+    if changed:
+        Member.objects.filter(pk__in=changed).update(
+            points=F("points")
+            + Case(*(When(pk=member_id, then=Value(delta)) for member_id, delta in changed.items()), default=Value(0))
+        )
 
 
 def _update_quorum(activity) -> None:

@@ -9,10 +9,11 @@ never stored here, since they do not add up across months or organisations.
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -21,6 +22,8 @@ from core.periods import day_start, local_day
 from parks.models import Organization
 
 from .models import Activity, Attendance, Kind, OrganizationMonth
+
+logger = logging.getLogger(__name__)
 
 FIELDS = ("held", "compliance_held", "present", "absent", "leave", "volunteer_hours")
 
@@ -137,32 +140,66 @@ def compliance_counts(held, organization_ids=None) -> dict:
 
 def refresh(*, organization_ids=None, months=None) -> int:
     """Rebuild the summary rows of ``organization_ids`` (all when None) for ``months`` (first days;
-    all when None). Returns the number of rows written. Idempotent."""
+    all when None). Returns the number of rows written. Idempotent, and safe to run concurrently.
+
+    Rows are written as an upsert on (organisation, month, kind), so two refreshes of one
+    organisation-month never collide on ``organization_month_unique``; the rows that no longer
+    have activities are deleted by key afterwards. A refresh of given organisations and months
+    first takes a lock per organisation-month (``_lock_organization_months``) and reads the raw
+    tables only then, so of two refreshes at once the later one sees at least what the earlier
+    one saw and an older snapshot never overwrites a newer one.
+    """
     months = sorted({month_of(m) for m in months}) if months else None
     organization_ids = set(organization_ids) if organization_ids is not None else None
     if organization_ids is not None and not organization_ids:
         return 0
     start = months[0] if months else None
     end = next_month(months[-1]) if months else None
-    rows = aggregate(organization_ids=organization_ids, start=start, end=end)
-    if months:
-        wanted = set(months)
-        rows = {key: value for key, value in rows.items() if key[1] in wanted}
     with transaction.atomic():
-        stale = OrganizationMonth.objects.all()
-        if organization_ids is not None:
-            stale = stale.filter(organization_id__in=organization_ids)
+        if organization_ids is not None and months:
+            _lock_organization_months(organization_ids, months)
+        rows = aggregate(organization_ids=organization_ids, start=start, end=end)
         if months:
-            stale = stale.filter(month__in=months)
-        stale.delete()
+            wanted = set(months)
+            rows = {key: value for key, value in rows.items() if key[1] in wanted}
         OrganizationMonth.objects.bulk_create(
             [
                 OrganizationMonth(organization_id=org_id, month=month, kind=kind, **values)
-                for (org_id, month, kind), values in rows.items()
+                for (org_id, month, kind), values in sorted(rows.items())
             ],
-            batch_size=5000,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["organization", "month", "kind"],
+            update_fields=[*FIELDS, "refreshed_at"],
         )
+        existing = OrganizationMonth.objects.all()
+        if organization_ids is not None:
+            existing = existing.filter(organization_id__in=organization_ids)
+        if months:
+            existing = existing.filter(month__in=months)
+        gone = [
+            pk
+            for pk, org_id, month, kind in existing.values_list("pk", "organization_id", "month", "kind").order_by("pk")
+            if (org_id, month, kind) not in rows
+        ]
+        for index in range(0, len(gone), 2000):
+            OrganizationMonth.objects.filter(pk__in=gone[index : index + 2000]).delete()
     return len(rows)
+
+
+def _lock_organization_months(organization_ids, months) -> None:
+    """Serialise refreshes of the same organisation-months until the transaction ends: a
+    PostgreSQL transaction-level advisory lock per (organisation, month), taken in one order so
+    that two refreshes of overlapping keys wait instead of deadlocking. (SQLite lets one writer
+    at a time anyway.)"""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        {(int(org_id) % 2**31, month.year * 100 + month.month) for org_id in organization_ids for month in months}
+    )
+    with connection.cursor() as cursor:
+        for org_key, month_key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [org_key, -month_key])
 
 
 def touched(activity) -> set[tuple[int, datetime.date]]:
@@ -178,7 +215,12 @@ def touched(activity) -> set[tuple[int, datetime.date]]:
 
 
 def refresh_on_commit(keys) -> None:
-    """Refresh the given (organisation, month) rows once the current transaction commits."""
+    """Refresh the given (organisation, month) rows once the current transaction commits.
+
+    The save it follows has committed by then: a failure here (a lost connection, a lock
+    timeout) is logged and left to the nightly full refresh
+    (``activities.tasks.refresh_statistics_summaries``, or ``manage.py refresh_statistics``), never
+    raised into the request that saved."""
     keys = set(keys)
     if not keys:
         return
@@ -187,7 +229,15 @@ def refresh_on_commit(keys) -> None:
         by_month = defaultdict(set)
         for org_id, month in keys:
             by_month[month].add(org_id)
-        for month, org_ids in by_month.items():
-            refresh(organization_ids=org_ids, months=[month])
+        for month, org_ids in sorted(by_month.items()):
+            try:
+                refresh(organization_ids=org_ids, months=[month])
+            except Exception:
+                logger.exception(
+                    "Statistics summary refresh failed for organisations %s, month %s; "
+                    "the nightly refresh will rebuild it.",
+                    sorted(org_ids),
+                    month.isoformat(),
+                )
 
     transaction.on_commit(run)

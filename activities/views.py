@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.idempotency import idempotent_form
 from core.scope import scope_for
 from members.models import Member
 from parks.models import Organization
@@ -120,6 +121,7 @@ def activity_list(request):
 
 
 @login_required
+@idempotent_form
 def activity_create(request):
     organizations = selectors.manageable_organizations(request.user)
     if not organizations.exists():

@@ -27,12 +27,15 @@ from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import IdempotentPostMixin
 from core.scope import scope_for
 
 SAFE = permissions.SAFE_METHODS
@@ -90,8 +93,32 @@ class ValidationErrorSerializer(serializers.Serializer):
     non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    name=IDEMPOTENCY_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Optional, at most 255 printable characters (a UUID is a good choice). A POST repeated with the "
+        "same key by the same user and the same request (method, path, body) within 24 hours is not "
+        "run again: it gets the first answer again (status and body, header Idempotent-Replayed: true). "
+        "The same key with another request is refused with 422. Only successful answers are kept."
+    ),
+)
+
+
 class PortalAutoSchema(AutoSchema):
-    """Every operation documents its error responses with the two error shapes above."""
+    """Every operation documents its error responses with the two error shapes above, and every
+    POST of an idempotent view its ``Idempotency-Key`` header and 422."""
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._is_idempotent_post():
+            parameters.append(IDEMPOTENCY_PARAMETER)
+        return parameters
+
+    def _is_idempotent_post(self):
+        return self.method.upper() == "POST" and isinstance(self.view, IdempotentPostMixin)
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -106,6 +133,8 @@ class PortalAutoSchema(AutoSchema):
             errors["400"] = (ValidationErrorSerializer, _("Invalid input: messages per field."))
         if self._is_detail():
             errors["404"] = (ErrorSerializer, _("No such record in your scope."))
+        if self._is_idempotent_post():
+            errors["422"] = (ErrorSerializer, _("This Idempotency-Key was already used for another request."))
         for code, (serializer, description) in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(
@@ -250,8 +279,9 @@ def call_action(action_function, /, **kwargs):
         raise exceptions.ValidationError(django_errors(exc)) from exc
 
 
-class ScopedViewSetMixin:
-    """Scoped rows, write checks and transactional saves, shared by the viewsets below."""
+class ScopedViewSetMixin(IdempotentPostMixin):
+    """Scoped rows, write checks and transactional saves, shared by the viewsets below; every POST
+    honours an ``Idempotency-Key`` header (``core.idempotency``)."""
 
     #: related rows loaded with the list so that its query count does not grow with its rows
     select_related: tuple = ()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core import importing
+from core.idempotency import idempotent_form
 from dataio import actions
 from dataio import jobs as imports
 
@@ -59,6 +60,7 @@ def _kind_entries(kinds):
 
 
 @login_required
+@idempotent_form
 def import_index(request):
     """GET: the upload form, the templates, the exports and the user's recent jobs. POST: upload."""
     importable = imports.importable_kinds(request.user)

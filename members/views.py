@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.idempotency import idempotent_form
 from core.scope import scope_for
 from core.security import throttled
 from parks.models import Organization
@@ -47,6 +48,7 @@ def _add_errors(form, exc: ValidationError):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def transfer_new(request):
     """The member's 'transfer my organisation relation' form; with ``?member=<pk>``, the same form
     for a secretary or park administrator entering the request for a member of their branch (a
@@ -115,6 +117,7 @@ def transfer_new(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def transfer_in_new(request, member_pk):
     """The receiving branch registers the transfer of a member arriving from outside the portal
     (the member's record is entered first, not yet active); accepting it makes the member active."""
@@ -331,6 +334,7 @@ MEMBER_FORMS = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def member_lifecycle(request, pk, step=None):
     """One member's stage history, the pipeline steps and the dues ledger, for their branch."""
     member = selectors.managed_member(request.user, pk)

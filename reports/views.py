@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core.idempotency import idempotent_form
 from core.scope import scope_for
 from reports.models import ReportPeriodKind, StatReport, StatReportRun
 from stats import statistics
@@ -118,6 +119,7 @@ def _after_request(request, run: StatReportRun):
 
 @login_required
 @require_POST
+@idempotent_form
 def report_build(request):
     if not _may_use_reports(request.user):
         raise PermissionDenied

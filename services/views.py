@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.idempotency import idempotent_form
 from core.querysets import CHANGE
 from core.scope import scope_for
 from parks.models import Park
@@ -55,6 +56,7 @@ def my_requests(request):
 
 
 @login_required
+@idempotent_form
 def request_new(request):
     enterprises = list(selectors.submit_enterprises(request.user))
     if not enterprises and not scope_for(request.user).is_member:
@@ -233,6 +235,7 @@ def _admin_parks(user):
 
 
 @login_required
+@idempotent_form
 def wish_list(request):
     admin_parks = _admin_parks(request.user)
     form = WishForm(parks=admin_parks) if admin_parks.exists() else None
@@ -313,6 +316,7 @@ def _parse_week(value):
 
 
 @login_required
+@idempotent_form
 def room_week(request, pk):
     room = get_object_or_404(selectors.rooms(request.user), pk=pk)
     monday = _parse_week(request.GET.get("week"))
