@@ -85,8 +85,9 @@
       tooltip: {
         position: "top",
         formatter: function (p) {
-          var v = p.data[2];
-          return heat.y[p.data[1]] + "<br>" + heat.x[p.data[0]] + ": " + (v === "-" ? labels.no_data : v + "%");
+          var d = p.value, v = d[2];
+          var text = d[3] === "na" ? labels.not_applicable : (v === "-" ? labels.no_data : v + "%");
+          return heat.y[d[1]] + "<br>" + heat.x[d[0]] + ": " + text;
         }
       },
       grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
@@ -95,11 +96,19 @@
       yAxis: { type: "category", data: heat.y, inverse: true, splitArea: { show: true },
                axisLabel: { fontSize: 11, width: narrow ? 90 : 200, overflow: "truncate" },
                triggerEvent: true },
-      visualMap: { min: 0, max: 100, show: false, inRange: { color: ["#d73027", "#fee08b", "#1a9850"] } },
+      visualMap: { min: 0, max: 100, show: false, inRange: { color: ["#d73027", "#fee08b", "#1a9850"] },
+                   outOfRange: { color: ["#e9ecef"] } },
       series: [{
         name: labels.compliance, type: "heatmap",
-        data: heat.data.map(function (d) { return [d[0], d[1], d[2] === null ? "-" : d[2]]; }),
-        label: { show: !narrow, fontSize: 10, formatter: function (p) { return p.data[2] === "-" ? "–" : p.data[2]; } },
+        // A rule that does not bind the branch ("na") is a grey cell, apart from "no period elapsed".
+        data: heat.data.map(function (d) {
+          if (d[3] === "na") { return [d[0], d[1], -1, "na"]; }  // below the scale: outOfRange grey
+          return [d[0], d[1], d[2] === null ? "-" : d[2]];
+        }),
+        label: { show: !narrow, fontSize: 10, formatter: function (p) {
+          if (p.value[3] === "na") { return labels.na; }
+          return p.value[2] === "-" ? "–" : p.value[2];
+        } },
         itemStyle: { borderColor: "#fff", borderWidth: 1 }
       }]
     }, function (params) {
