@@ -34,10 +34,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.models import Activity, Attendance, Kind
+from elections.rules import COMMITTEE_REQUIRED_FULL_MEMBERS
 from members.actions import add_months, may_act_for, probation_ends_on
 from members.models import DuesPayment, Member, Stage, StageChange, Transfer
 from members.selectors import LAPSE_MONTHS, transfer_due_on, transfer_queryset
-from elections.rules import COMMITTEE_REQUIRED_FULL_MEMBERS
 from parks.models import Enterprise, Organization, Park
 from parks.rules import BRANCH_MAX_MEMBERS, BRANCH_MIN_FULL_MEMBERS
 from services.models import ServiceRequest

@@ -369,10 +369,7 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
             cell = _as_date(cell)
             if org_id in bound.get((kind, cell), ()):
                 met_per_cell[kind, cell] += 1
-    if ids is not None:
-        n_branches = len(ids)
-    else:
-        n_branches = _branches(scope).count() if closed and every else 0
+    n_branches = len(ids) if ids is not None else (_branches(scope).count() if closed and every else 0)
     met = elapsed = 0
     for rule, cell_period in cells:
         cell_met = met_per_cell[rule.kind, cell_period.start]
