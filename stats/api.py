@@ -239,6 +239,7 @@ def compliance_rows(branches) -> list[dict]:
                         "kind": row.rule.kind,
                         "period": row.rule.period,
                         "minimum_count": row.rule.minimum_count,
+                        "applies_to": row.rule.applies_to,
                         "met": row.met,
                         "elapsed": row.elapsed,
                         "cells": [
