@@ -96,20 +96,22 @@
       yAxis: { type: "category", data: heat.y, inverse: true, splitArea: { show: true },
                axisLabel: { fontSize: 11, width: narrow ? 90 : 200, overflow: "truncate" },
                triggerEvent: true },
-      visualMap: { min: 0, max: 100, show: false, inRange: { color: ["#d73027", "#fee08b", "#1a9850"] },
-                   outOfRange: { color: ["#e9ecef"] } },
+      // The colour scale paints the first series only; "na" cells are the second, grey.
+      visualMap: { min: 0, max: 100, show: false, seriesIndex: 0,
+                   inRange: { color: ["#d73027", "#fee08b", "#1a9850"] } },
       series: [{
         name: labels.compliance, type: "heatmap",
-        // A rule that does not bind the branch ("na") is a grey cell, apart from "no period elapsed".
-        data: heat.data.map(function (d) {
-          if (d[3] === "na") { return [d[0], d[1], -1, "na"]; }  // below the scale: outOfRange grey
-          return [d[0], d[1], d[2] === null ? "-" : d[2]];
-        }),
-        label: { show: !narrow, fontSize: 10, formatter: function (p) {
-          if (p.value[3] === "na") { return labels.na; }
-          return p.value[2] === "-" ? "–" : p.value[2];
-        } },
+        data: heat.data.filter(function (d) { return d[3] !== "na"; })
+          .map(function (d) { return [d[0], d[1], d[2] === null ? "-" : d[2]]; }),
+        label: { show: !narrow, fontSize: 10, formatter: function (p) { return p.value[2] === "-" ? "–" : p.value[2]; } },
         itemStyle: { borderColor: "#fff", borderWidth: 1 }
+      }, {
+        // A rule that does not bind the branch (no committee, no party groups): not applicable.
+        name: labels.not_applicable, type: "heatmap",
+        data: heat.data.filter(function (d) { return d[3] === "na"; })
+          .map(function (d) { return [d[0], d[1], 0, "na"]; }),
+        label: { show: !narrow, fontSize: 10, color: "#6c757d", formatter: function () { return labels.na; } },
+        itemStyle: { color: "#e9ecef", borderColor: "#fff", borderWidth: 1 }
       }]
     }, function (params) {
       // A branch's name on the axis opens the branch.
