@@ -3,7 +3,8 @@
 Rules enforced here (DESIGN §2, §3):
 
 * only a user who may manage the host organisation logs, changes, records or cancels;
-* attendance is recorded for the host's party members only, and only once an activity has started;
+* attendance is recorded for those on the activity's checklist only (the host's party members; a
+  支委会's committee), and only once an activity has started; a 党小组会 is hosted by its party group;
 * a held activity whose period has closed may be changed only with a reason, kept in its history;
 * a party congress records whether more than half of the full members were present (quorum);
 * points follow attendance: each change reverses exactly what was awarded before and awards anew,
@@ -36,7 +37,7 @@ from .models import (
     PointEntry,
     PointRule,
 )
-from .selectors import checklist_members, may_manage
+from .selectors import activity_checklist, attendance_checklist, checklist_members, may_manage
 from .summaries import refresh_on_commit, touched
 from .validators import MAX_FILES_PER_UPLOAD, validate_attachment, validate_photo
 
@@ -98,6 +99,8 @@ def validate_fields(*, kind, title, starts_at, ends_at, room, host, co_hosts, no
         errors["starts_at"] = _("Give the start time.")
     elif ends_at is not None and ends_at < starts_at:
         errors["ends_at"] = _("The activity cannot end before it starts.")
+    if kind == Kind.GROUP_MEETING and host.kind != Organization.Kind.GROUP:
+        errors["kind"] = _("A party group meeting is hosted by a party group: choose the group as the host.")
     if room is not None and room.park_id != host.park_id:
         errors["room"] = _("The room must be in the host's park.")
     for org in co_hosts:
@@ -318,7 +321,8 @@ def activity_log(
     if activity.status == Activity.Status.HELD:
         refresh_on_commit(touched(activity))  # the statistics summary (activities/summaries.py)
         if attendance is None:
-            attendance = [AttendanceInput(member_id=m) for m in checklist_members(host).values_list("pk", flat=True)]
+            listed = attendance_checklist(host, kind, local_day(starts_at))
+            attendance = [AttendanceInput(member_id=m) for m in listed.values_list("pk", flat=True)]
         _write_attendance(activity, attendance)
         _update_quorum(activity)
         activity.save()
@@ -396,8 +400,9 @@ def activity_update(
 
 
 def check_attendance(activity, entries) -> None:
-    """Refuse attendance of a non-member of the host, a duplicate, a leave without a reason."""
-    eligible = set(checklist_members(activity.host).values_list("pk", flat=True))
+    """Refuse attendance of someone not on the activity's checklist (``attendance_checklist``: a
+    支委会 lists the committee), a duplicate, a leave without a reason."""
+    eligible = set(activity_checklist(activity).values_list("pk", flat=True))
     already = set(activity.attendances.values_list("member_id", flat=True)) if activity.pk else set()
     errors = []
     seen = set()
@@ -406,7 +411,10 @@ def check_attendance(activity, entries) -> None:
             errors.append(_("A member appears twice in the attendance."))
         seen.add(entry.member_id)
         if entry.member_id not in eligible and entry.member_id not in already:
-            errors.append(_("Only the host's party members can be recorded on its attendance list."))
+            if activity.kind == Kind.COMMITTEE_MEETING:
+                errors.append(_("Only the members of the committee can be recorded on a committee meeting."))
+            else:
+                errors.append(_("Only the host's party members can be recorded on its attendance list."))
         if entry.status not in Attendance.Status.values:
             errors.append(_("Unknown attendance status."))
         if entry.status == Attendance.Status.LEAVE and not entry.reason.strip():

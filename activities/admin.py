@@ -226,7 +226,7 @@ class RuleAdmin(ScopedAdmin):
 
 @admin.register(ComplianceRule)
 class ComplianceRuleAdmin(RuleAdmin):
-    list_display = ("kind", "period", "minimum_count", "is_active")
+    list_display = ("kind", "period", "minimum_count", "applies_to", "is_active")
     list_editable = ("period", "minimum_count", "is_active")
 
 

@@ -2,14 +2,16 @@
 
 from .models import ComplianceRule, PointRule
 
+# (kind, period, minimum, subject): 支委会 binds a branch with a committee, 党小组会 one with party
+# groups (activities/rules.py); migration 0006 sets the subjects of existing rows.
 COMPLIANCE_RULES = [
-    ("party_congress", "quarter", 1),
-    ("committee_meeting", "month", 1),
-    ("group_meeting", "month", 1),
-    ("party_lecture", "quarter", 1),
-    ("themed_day", "month", 1),
-    ("life_meeting", "year", 1),
-    ("democratic_review", "year", 1),
+    ("party_congress", "quarter", 1, "every_branch"),
+    ("committee_meeting", "month", 1, "with_committee"),
+    ("group_meeting", "month", 1, "with_groups"),
+    ("party_lecture", "quarter", 1, "every_branch"),
+    ("themed_day", "month", 1, "every_branch"),
+    ("life_meeting", "year", 1, "every_branch"),
+    ("democratic_review", "year", 1, "every_branch"),
 ]
 
 POINT_RULES = [
@@ -30,7 +32,9 @@ POINT_RULES = [
 
 
 def ensure_default_rules() -> None:
-    for kind, period, minimum in COMPLIANCE_RULES:
-        ComplianceRule.objects.get_or_create(kind=kind, defaults={"period": period, "minimum_count": minimum})
+    for kind, period, minimum, subject in COMPLIANCE_RULES:
+        ComplianceRule.objects.get_or_create(
+            kind=kind, defaults={"period": period, "minimum_count": minimum, "applies_to": subject}
+        )
     for kind, points, per_hour in POINT_RULES:
         PointRule.objects.get_or_create(kind=kind, defaults={"points": points, "points_per_volunteer_hour": per_hour})

@@ -225,11 +225,28 @@ class AnyRoleQuerySet(ScopedQuerySet):
 
 
 class ComplianceRule(models.Model):
-    """A minimum frequency of one kind of activity per branch (三会一课), e.g. 支委会 once a month."""
+    """A minimum frequency of one kind of activity per branch (三会一课), e.g. 支委会 once a month.
+
+    ``applies_to`` says which branches the rule binds (its subject): every branch, a branch with a
+    committee (支委会), a branch with party groups (党小组会). Where it does not apply, a period is
+    "not applicable", neither met nor missing (``activities.rules``, docs/rules.md).
+    """
+
+    class Subject(models.TextChoices):
+        EVERY_BRANCH = "every_branch", _("every branch")
+        WITH_COMMITTEE = "with_committee", _("branches with a committee")
+        WITH_GROUPS = "with_groups", _("branches with party groups")
 
     kind = models.CharField(_("activity kind"), max_length=30, choices=Kind.choices, unique=True)
     period = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     minimum_count = models.PositiveSmallIntegerField(_("minimum count per period"), default=1)
+    applies_to = models.CharField(
+        _("applies to"),
+        max_length=20,
+        choices=Subject.choices,
+        default=Subject.EVERY_BRANCH,
+        help_text=_("Which branches the rule binds; elsewhere its periods are shown as not applicable."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
     objects = AnyRoleQuerySet.as_manager()
@@ -239,7 +256,11 @@ class ComplianceRule(models.Model):
         verbose_name_plural = _("compliance rules")
         ordering = ["pk"]
         constraints = [
-            models.CheckConstraint(name="compliance_rule_minimum_positive", condition=Q(minimum_count__gte=1))
+            models.CheckConstraint(name="compliance_rule_minimum_positive", condition=Q(minimum_count__gte=1)),
+            models.CheckConstraint(
+                name="compliance_rule_applies_to_valid",
+                condition=Q(applies_to__in=["every_branch", "with_committee", "with_groups"]),
+            ),
         ]
 
     def __str__(self):

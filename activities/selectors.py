@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from core.periods import Period, day_start, periods_in_year
+from core.periods import Period, day_start, local_day, periods_in_year
 from core.querysets import CHANGE
 from core.scope import scope_for
+from elections.selectors import committee_member_ids, committee_organization_ids_on
 from members.models import Member, Stage
 from parks.models import Organization
 
+from . import rules as life_rules
 from .models import Activity, Attendance, ComplianceRule, Kind, PeriodKind, PointEntry
 
 # Organisations that keep their own 三会一课 record; a party group's meetings count for its branch.
@@ -95,6 +97,22 @@ def checklist_members(organization):
         .select_related("organization")
         .order_by("name", "pk")
     )
+
+
+def attendance_checklist(host, kind: str, day: datetime.date | None = None):
+    """Who is listed on the attendance checklist of an activity of ``kind`` hosted by ``host`` on
+    ``day`` (``activities.rules``): a 支委会 lists the host's committee on that day (nobody where it
+    has none); any other kind, a 党小组会 hosted by its party group included, lists
+    ``checklist_members(host)``. Only those listed are recorded and earn points."""
+    members = checklist_members(host)
+    if kind == Kind.COMMITTEE_MEETING:
+        return members.filter(pk__in=committee_member_ids(host, on=day or timezone.localdate()))
+    return members
+
+
+def activity_checklist(activity):
+    """The checklist of an existing activity (its kind, host and local day)."""
+    return attendance_checklist(activity.host, activity.kind, local_day(activity.starts_at))
 
 
 # --- lists and pages ------------------------------------------------------------------------------
@@ -182,7 +200,7 @@ def my_point_entries(user):
 @dataclass(frozen=True)
 class Cell:
     period: Period
-    state: str  # held / missing / due_soon / due / upcoming
+    state: str  # held / missing / due_soon / due / upcoming / na (the rule does not bind the branch)
     count: int = 0
     below_quorum: int = 0
 
@@ -199,6 +217,11 @@ class RuleRow:
     @property
     def elapsed(self):
         return sum(1 for cell in self.cells if cell.state in ("held", "missing"))
+
+    @property
+    def applicable(self):
+        """Whether the rule binds the branch in any period of the year."""
+        return any(cell.state != NOT_APPLICABLE for cell in self.cells)
 
 
 @dataclass
@@ -237,6 +260,74 @@ class BranchCompliance:
         return None if not self.elapsed else self.met / self.elapsed
 
 
+NOT_APPLICABLE = life_rules.NOT_APPLICABLE
+
+
+@dataclass(frozen=True)
+class RuleSubjects:
+    """Which branches each rule binds in which period (``activities.rules``), for a set of
+    organisations and one year: built by ``rule_subjects`` in at most two queries."""
+
+    today: datetime.date
+    committees: dict = field(default_factory=dict)  # day → {organisations with a committee}
+    groups_since: dict = field(default_factory=dict)  # branch → earliest founding of a group (None: always)
+
+    def applies(self, rule, organization_id: int, period: Period) -> bool:
+        subject = rule.applies_to
+        if subject == life_rules.WITH_COMMITTEE:
+            return organization_id in self.committees.get(life_rules.judged_on(period, self.today), ())
+        if subject == life_rules.WITH_GROUPS:
+            if organization_id not in self.groups_since:
+                return False
+            return life_rules.group_counts_on(
+                self.groups_since[organization_id], life_rules.judged_on(period, self.today)
+            )
+        return True
+
+
+def branches_with_groups(organization_ids) -> dict:
+    """{branch id: the earliest founding day of its party groups (None when one has none recorded)}
+    for the branches among ``organization_ids`` with a party group that has an active party member
+    (probationary or full). One query."""
+    rows = (
+        Organization.objects.filter(
+            parent_id__in=list(organization_ids),
+            kind=Organization.Kind.GROUP,
+            members__status=Member.Status.ACTIVE,
+            members__stage__in=ATTENDING_STAGES,
+        )
+        .values_list("parent_id", "founded_on")
+        .distinct()
+        .order_by()
+    )
+    since = {}
+    for parent_id, founded_on in rows:
+        if parent_id in since and (since[parent_id] is None or founded_on is None):
+            since[parent_id] = None
+        elif parent_id in since:
+            since[parent_id] = min(since[parent_id], founded_on)
+        else:
+            since[parent_id] = founded_on
+    return since
+
+
+def rule_subjects(rules, organization_ids, *, year: int, today: datetime.date) -> RuleSubjects:
+    """The subjects of ``rules`` among ``organization_ids`` over ``year``: the committees on each
+    day a committee rule is judged on (one query) and the branches with party groups (one query);
+    a query is saved when no rule needs it."""
+    ids = list(organization_ids)
+    days = {
+        life_rules.judged_on(period, today)
+        for rule in rules
+        if rule.applies_to == life_rules.WITH_COMMITTEE
+        for period in periods_in_year(year, rule.period)
+    }
+    committees = committee_organization_ids_on(ids, days) if days and ids else {}
+    wants_groups = any(rule.applies_to == life_rules.WITH_GROUPS for rule in rules)
+    groups_since = branches_with_groups(ids) if wants_groups and ids else {}
+    return RuleSubjects(today, committees, groups_since)
+
+
 # The index of a rule period (Period.index) from the month (1-12) of a day within it.
 _PERIOD_INDEX = {
     PeriodKind.MONTH: lambda month: month,
@@ -245,7 +336,9 @@ _PERIOD_INDEX = {
 }
 
 
-def _cell_state(period: Period, count: int, minimum: int, today: datetime.date) -> str:
+def _cell_state(period: Period, count: int, minimum: int, today: datetime.date, applies: bool = True) -> str:
+    if not applies:
+        return NOT_APPLICABLE
     if count >= minimum:
         return "held"
     if period.last_day < today:
@@ -256,11 +349,12 @@ def _cell_state(period: Period, count: int, minimum: int, today: datetime.date) 
 
 
 def compliance(organizations, *, year: int, today: datetime.date | None = None) -> list[BranchCompliance]:
-    """The rule × period grid of ``year`` for each organisation: four queries in all.
+    """The rule × period grid of ``year`` for each organisation: six queries in all.
 
     A held activity counts for its host, for its co-hosts, and for the branch above a party group
     that hosts it. A party congress below quorum (not more than half the full members present) is
-    counted apart and does not make a period held.
+    counted apart and does not make a period held. A period where the rule does not bind the
+    branch (``activities.rules``: no committee, no party groups) is "na", neither met nor missing.
     """
     today = today or timezone.localdate()
     organizations = list(organizations)
@@ -304,20 +398,28 @@ def compliance(organizations, *, year: int, today: datetime.date | None = None) 
     # Each rule's row where nothing was held, built once and copied for every branch (Cell is frozen,
     # so the empty cells are shared); only the cells with activities are made per branch. Building
     # the periods and cells per branch cost seconds over 2 000 branches.
+    subjects = rule_subjects(rules, ids, year=year, today=today)
     grid = []
     for rule in rules:
         periods = periods_in_year(year, rule.period)  # Period.index is the position + 1
         empty = [Cell(period, _cell_state(period, 0, rule.minimum_count, today)) for period in periods]
-        grid.append((rule, rule.kind, rule.minimum_count, periods, empty))
+        not_applicable = [Cell(period, NOT_APPLICABLE) for period in periods]
+        grid.append((rule, rule.kind, rule.minimum_count, periods, empty, not_applicable))
     result = []
     for org in organizations:
         org_pk = org.pk
         branch = BranchCompliance(org)
-        for rule, kind, minimum, periods, empty in grid:
-            cells = list(empty)
+        for rule, kind, minimum, periods, empty, not_applicable in grid:
+            if rule.applies_to == life_rules.EVERY_BRANCH:
+                applies = None  # every period: the common case, without a check per cell
+                cells = list(empty)
+            else:
+                applies = [subjects.applies(rule, org_pk, period) for period in periods]
+                cells = [e if a else n for e, n, a in zip(empty, not_applicable, applies, strict=True)]
             for index, held, below in counted.get((org_pk, kind), ()):
                 period = periods[index - 1]
-                cells[index - 1] = Cell(period, _cell_state(period, held, minimum, today), held, below)
+                bound = applies is None or applies[index - 1]
+                cells[index - 1] = Cell(period, _cell_state(period, held, minimum, today, bound), held, below)
             branch.rows.append(RuleRow(rule, cells))
         result.append(branch)
     return result

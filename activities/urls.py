@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.activity_attendance, name="attendance"),
     path("<int:pk>/cancel/", views.activity_cancel, name="cancel"),
     path("checklist-row/<int:member_pk>/", views.checklist_row, name="checklist_row"),
+    path("checklist/", views.checklist, name="checklist"),
     path("calendar/", views.compliance_calendar, name="calendar"),
     path("compliance/", views.compliance_table, name="compliance"),
     path("mine/", views.my_activities, name="mine"),

@@ -127,10 +127,13 @@ def activity_create(request):
     if not organizations.exists():
         raise PermissionDenied
     host = _pick_organization(request, organizations)
-    members = list(selectors.checklist_members(host))
     form = ActivityForm(request.POST or None, request.FILES or None, host=host)
+    members = _listed(host, request.POST if request.method == "POST" else request.GET)
     extra_errors = []
     if request.method == "POST":
+        if form.is_valid():  # the checklist of the kind and day chosen (a 支委会 lists the committee)
+            day = timezone.localdate(form.cleaned_data["starts_at"])
+            members = list(selectors.attendance_checklist(host, form.cleaned_data["kind"], day))
         entries, parse_errors = parse_attendance(request.POST, [m.pk for m in members])
         extra_errors.extend(parse_errors)
         if form.is_valid() and not parse_errors:
@@ -158,8 +161,39 @@ def activity_create(request):
             "extra_errors": extra_errors,
             "editing": False,
             "show_checklist": True,
+            "live_checklist": True,
+            "kind": form["kind"].value() or "",
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _listed(host, data):
+    """The checklist for the kind (and today) in ``data``, before the form is validated."""
+    kind = data.get("kind") or ""
+    return list(selectors.attendance_checklist(host, kind if kind in Activity.Kind.values else ""))
+
+
+@login_required
+@require_GET
+def checklist(request):
+    """htmx: the create form's attendance checklist for the chosen host, kind and start."""
+    host = _pick_organization(request, selectors.manageable_organizations(request.user))
+    if host is None:
+        raise PermissionDenied
+    day = None
+    if request.GET.get("starts_at"):
+        try:
+            day = timezone.localdate(ActivityForm.base_fields["starts_at"].clean(request.GET["starts_at"]))
+        except ValidationError:
+            day = None
+    kind = request.GET.get("kind") or ""
+    members = selectors.attendance_checklist(host, kind if kind in Activity.Kind.values else "", day)
+    rows = _checklist(list(members))
+    return render(
+        request,
+        "activities/partials/checklist.html",
+        {"rows": rows, "summary": _summary(rows), "kind": kind, "host": host, "live_checklist": True},
     )
 
 
@@ -258,7 +292,7 @@ def activity_attendance(request, pk):
     activity = _get_managed(request, pk)
     if activity.status == Activity.Status.CANCELLED:
         raise PermissionDenied
-    members = list(selectors.checklist_members(activity.host))
+    members = list(selectors.activity_checklist(activity))
     recorded = {a.member_id: a for a in activity.attendances.all()}
     # Someone who left the branch after the activity stays on its list.
     listed = {m.pk for m in members}
@@ -291,6 +325,7 @@ def activity_attendance(request, pk):
             "extra_errors": extra_errors,
             "period_closed": closed,
             "reason": request.POST.get("reason", ""),
+            "kind": activity.kind,
         },
         status=400 if request.method == "POST" else 200,
     )

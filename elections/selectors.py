@@ -6,6 +6,7 @@ until the next election even when its term has run out (the term alerts say that
 """
 
 import datetime
+from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -153,3 +154,31 @@ def electable_members(organization):
     return Member.objects.filter(organization__in=ids, status=Member.Status.ACTIVE, stage=Stage.FULL).order_by(
         "name", "pk"
     )
+
+
+def committee_organization_ids_on(organization_ids, days) -> dict[datetime.date, set[int]]:
+    """{day: the organisations that have a committee on that day} for several days at once: what
+    ``committee_organization_ids(organization_ids, on=day)`` gives for each day, in one query
+    (the compliance grid asks it for every month of a year)."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    elections = Election.objects.approved().filter(held_on__lte=days[-1])
+    if organization_ids is not None:
+        elections = elections.filter(organization_id__in=list(organization_ids))
+    history = defaultdict(list)  # organisation → [(held on, is a committee)], latest first
+    rows = (
+        elections.annotate(seat_count=Count("seats"))
+        .order_by("organization_id", "-held_on", "-pk")
+        .values_list("organization_id", "held_on", "seat_count")
+    )
+    for org_id, held_on, seats in rows:
+        history[org_id].append((held_on, rules.is_committee(seats)))
+    result = {day: set() for day in days}
+    for org_id, elected in history.items():
+        for day in days:
+            # The current election on ``day``: the latest held on or before it.
+            current = next((committee for held_on, committee in elected if held_on <= day), False)
+            if current:
+                result[day].add(org_id)
+    return result

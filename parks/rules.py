@@ -1,4 +1,15 @@
-"""The rules of a party organisation's term of office, each with its source.
+"""The rules of party organisations, each with its source.
+
+Setting up (组织设置):
+
+* Any unit with 3 or more full members should set up its own 党支部; a unit with fewer joins others
+  in a 联合党支部 (covering normally no more than 5 units) (《中国共产党支部工作条例（试行）》第四条,
+  第五条). So a 党支部 (not a joint one) with fewer than 3 full members should be merged into a
+  联合党支部; the dashboard flags it (``stats.alerts`` ``branch_too_small``).
+* A 党支部 has normally no more than 50 party members (第四条).
+* A branch with 7 or more full members elects a committee: ``elections.rules``.
+
+Term of office:
 
 * A 党支部 or 党总支 committee (or a branch secretary where there is no committee) serves 3 years,
   a 党委 5 years (《中国共产党章程》(2022) 第三十条; 《中国共产党支部工作条例（试行）》第十八条). The term
@@ -102,3 +113,11 @@ def term_stage(end: datetime.date | None, today: datetime.date) -> str:
     if today >= add_months(end, -TERM_NOTICE_MONTHS):
         return NOTICE
     return OK
+
+
+# --- setting up organisations (组织设置) ------------------------------------------------------
+
+# Full (正式) members a unit needs for a 党支部 of its own; fewer: a 联合党支部.
+BRANCH_MIN_FULL_MEMBERS = 3
+# Party members (probationary and full) a 党支部 normally has at most.
+BRANCH_MAX_MEMBERS = 50

@@ -12,6 +12,8 @@ The rules (DESIGN §3):
   the single-enterprise formation, or covering it alone);
 * ``branch_too_big``: a branch with more than 50 party members (probationary and full, its party
   groups included);
+* ``branch_too_small``: a 党支部 (not a joint one) with fewer than 3 full members (its party groups
+  included): it should be merged into a 联合党支部 (``parks.rules``);
 * ``committee_needed``: a branch with 7 or more full members whose current (approved) election
   elected no committee (``elections.selectors.committee_organization_ids``);
 * ``no_secretary``; the term of office (``Organization.term_end``, set by its approved election,
@@ -40,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.models import Activity
+from elections.rules import COMMITTEE_REQUIRED_FULL_MEMBERS
 from elections.selectors import committee_organization_ids
 from members.actions import may_act_for
 from members.models import Member, Stage, Transfer
@@ -47,14 +50,15 @@ from members.rules import LapseGround
 from members.selectors import lapse_risks, pipeline_deadlines, transfer_due_on, transfer_queryset
 from parks import rules as park_rules
 from parks.models import Enterprise, Organization, Park
+from parks.rules import BRANCH_MAX_MEMBERS, BRANCH_MIN_FULL_MEMBERS
 from services.models import ServiceRequest
 from stats.statistics import _own_organization_ids
 
 # Organisations that count as branches for the alerts (as for 三会一课 compliance).
 BRANCH_KINDS = (Organization.Kind.BRANCH, Organization.Kind.JOINT_BRANCH, Organization.Kind.GENERAL_BRANCH)
-OWN_BRANCH_MIN_FULL = 3
-BRANCH_MAX_MEMBERS = 50
-COMMITTEE_MIN_FULL = 7
+# The rules' numbers live with their sources: parks.rules (branch formation), elections.rules.
+OWN_BRANCH_MIN_FULL = BRANCH_MIN_FULL_MEMBERS
+COMMITTEE_MIN_FULL = COMMITTEE_REQUIRED_FULL_MEMBERS
 INACTIVE_DAYS = 60
 PARTY_STAGES = (Stage.PROBATIONARY, Stage.FULL)
 
@@ -62,6 +66,7 @@ PARTY_STAGES = (Stage.PROBATIONARY, Stage.FULL)
 KINDS = {
     "enterprise_without_branch": (gettext_lazy("Enterprise with 3+ full members but no own branch"), "danger"),
     "branch_too_big": (gettext_lazy("Branch with more than 50 members"), "warning"),
+    "branch_too_small": (gettext_lazy("Branch with fewer than 3 full members: merge into a joint branch"), "warning"),
     "committee_needed": (gettext_lazy("Branch with 7+ full members and no elected committee"), "warning"),
     "no_secretary": (gettext_lazy("Branch without a secretary"), "danger"),
     "term_expired": (gettext_lazy("Term of office expired"), "danger"),
@@ -263,6 +268,13 @@ def _branch_size(ctx):
                 "max": BRANCH_MAX_MEMBERS,
             }
             rows.append(ctx.org_alert("branch_too_big", org, detail))
+        full = stages.get(Stage.FULL, 0)
+        if org.kind == Organization.Kind.BRANCH and full < BRANCH_MIN_FULL_MEMBERS:
+            detail = _("%(n)d full members; a branch of its own needs at least %(min)d, fewer join a joint branch.") % {
+                "n": full,
+                "min": BRANCH_MIN_FULL_MEMBERS,
+            }
+            rows.append(ctx.org_alert("branch_too_small", org, detail))
     return rows
 
 

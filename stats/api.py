@@ -113,7 +113,7 @@ class StatTrendMonthSerializer(serializers.Serializer):
 class StatComplianceCellSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField(help_text="Last day of the rule's period.")
-    state = serializers.CharField(help_text="held, missing, due_soon, due or upcoming")
+    state = serializers.CharField(help_text="held, missing, due_soon, due, upcoming or na (the rule does not apply)")
     count = serializers.IntegerField()
     below_quorum = serializers.IntegerField()
 
@@ -122,6 +122,9 @@ class StatComplianceRuleSerializer(serializers.Serializer):
     kind = serializers.CharField()
     period = serializers.CharField()
     minimum_count = serializers.IntegerField()
+    applies_to = serializers.CharField(
+        help_text="The branches the rule binds: every_branch, with_committee, with_groups."
+    )
     met = serializers.IntegerField()
     elapsed = serializers.IntegerField()
     cells = StatComplianceCellSerializer(many=True)
@@ -258,6 +261,7 @@ def compliance_rows(branches) -> list[dict]:
                         "kind": row.rule.kind,
                         "period": row.rule.period,
                         "minimum_count": row.rule.minimum_count,
+                        "applies_to": row.rule.applies_to,
                         "met": row.met,
                         "elapsed": row.elapsed,
                         "cells": [

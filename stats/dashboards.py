@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from activities.rules import NOT_APPLICABLE
 from core.scope import scope_for
 from members.models import Member, Stage, Transfer
 from members.selectors import transfer_due_on
@@ -181,7 +182,7 @@ class BranchScore:
     """One branch's compliance, counted once: (met, elapsed) per rule and in all."""
 
     organization: Organization
-    rules: list  # [(rule, met, elapsed)]
+    rules: list  # [(rule, met, elapsed, applicable)]: applicable is False where the rule never binds it
     met: int
     elapsed: int
 
@@ -198,13 +199,16 @@ def scores(compliance_rows) -> list[BranchScore]:
         rules, met, elapsed = [], 0, 0
         for row in branch.rows:
             row_met = row_elapsed = 0
+            applicable = False
             for cell in row.cells:
                 if cell.state == "held":
                     row_met += 1
                     row_elapsed += 1
                 elif cell.state == "missing":
                     row_elapsed += 1
-            rules.append((row.rule, row_met, row_elapsed))
+                if cell.state != NOT_APPLICABLE:
+                    applicable = True
+            rules.append((row.rule, row_met, row_elapsed, applicable))
             met += row_met
             elapsed += row_elapsed
         result.append(BranchScore(branch.organization, rules, met, elapsed))
@@ -213,13 +217,17 @@ def scores(compliance_rows) -> list[BranchScore]:
 
 def heatmap(user, rows: list[BranchScore], *, limit=HEATMAP_BRANCHES) -> dict:
     """ECharts heatmap data: one line per branch (weakest first), one column per 三会一课 rule,
-    the value the share of elapsed periods that met the rule (null when none elapsed)."""
+    the value the share of elapsed periods that met the rule (null when none elapsed); a rule that
+    binds the branch in no period of the year (no committee, no party groups) is marked "na"."""
     rows = sorted(rows, key=lambda b: (b.rate if b.rate is not None else 2, b.organization.name))
     shown = rows[:limit]
-    rules = [rule for rule, _met, _elapsed in shown[0].rules] if shown else []
+    rules = [rule for rule, _met, _elapsed, _applicable in shown[0].rules] if shown else []
     data = []
     for y, branch in enumerate(shown):
-        for x, (_rule, met, elapsed) in enumerate(branch.rules):
+        for x, (_rule, met, elapsed, applicable) in enumerate(branch.rules):
+            if not applicable:
+                data.append([x, y, None, NOT_APPLICABLE])
+                continue
             data.append([x, y, None if not elapsed else round(100 * met / elapsed)])
         data.append([len(rules), y, None if branch.rate is None else round(100 * branch.rate)])
     return {
@@ -421,7 +429,12 @@ def compliance_section(user, scope, period, *, today=None) -> dict:
         "scope": scope,
         "period": period,
         "heatmap": heatmap(user, compliance_rows),
-        "heatmap_labels": {"compliance": str(_("Compliance (%)")), "no_data": str(_("No period elapsed"))},
+        "heatmap_labels": {
+            "compliance": str(_("Compliance (%)")),
+            "no_data": str(_("No period elapsed")),
+            "not_applicable": str(_("Not applicable: the rule does not bind this branch")),
+            "na": str(_("n/a")),
+        },
         "children": children,
         "children_kind": children_kind,
         "compliance_year": year,

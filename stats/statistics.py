@@ -32,7 +32,7 @@ from django.db.models.functions import TruncQuarter, TruncYear
 from django.utils import timezone
 
 from activities.models import Activity, ComplianceRule, Kind, OrganizationMonth
-from activities.selectors import COMPLIANCE_KINDS, compliance
+from activities.selectors import COMPLIANCE_KINDS, compliance, rule_subjects
 from activities.summaries import aggregate, refresh
 from core.periods import day_start, periods_in_year
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
@@ -321,7 +321,7 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
         for branch in compliance(_branches(scope), year=year, today=today):
             for row in branch.rows:
                 for cell in row.cells:
-                    if (row.rule.pk, cell.period.start) in wanted:
+                    if (row.rule.pk, cell.period.start) in wanted:  # a "na" cell counts in neither
                         met += cell.state == "held"
                         elapsed += cell.state in ("held", "missing")
         return met, elapsed
@@ -355,20 +355,49 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
         .filter(held__gte=F("minimum"))
         .order_by()
     )
-    # ... counted per cell by the database: a few dozen rows come back, not one per branch.
-    sql, params = met_cells.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT kind, cell, COUNT(*) FROM ({sql}) met GROUP BY kind, cell", params)
-        met_per_cell = Counter({(kind, _as_date(cell)): n for kind, cell, n in cursor.fetchall()})
+    every = {kind for kind, rule in rule_of.items() if rule.applies_to == ComplianceRule.Subject.EVERY_BRANCH}
+    met_per_cell = Counter()
+    if every:
+        # ... counted per cell by the database: a few dozen rows come back, not one per branch.
+        sql, params = met_cells.filter(kind__in=every).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT kind, cell, COUNT(*) FROM ({sql}) met GROUP BY kind, cell", params)
+            met_per_cell.update({(kind, _as_date(cell)): n for kind, cell, n in cursor.fetchall()})
     closed = any(cell_period.is_closed(today) for _rule, cell_period in cells)
-    n_branches = _branches(scope).count() if closed else 0
+    ids = list(_branches(scope).values_list("pk", flat=True)) if len(every) < len(rule_of) else None
+    bound = _bound_branches(ids, [(r, p) for r, p in cells if r.kind not in every], year=year, today=today)
+    if len(every) < len(rule_of):
+        # A rule with a subject (支委会, 党小组会) counts where it binds the branch (activities.rules).
+        rows = met_cells.exclude(kind__in=every).values_list("organization_id", "kind", "cell")
+        for org_id, kind, cell in rows:
+            cell = _as_date(cell)
+            if org_id in bound.get((kind, cell), ()):
+                met_per_cell[kind, cell] += 1
+    n_branches = len(ids) if ids is not None else (_branches(scope).count() if closed and every else 0)
     met = elapsed = 0
     for rule, cell_period in cells:
         cell_met = met_per_cell[rule.kind, cell_period.start]
         met += cell_met
-        # A closed period counts for every branch; a running one only where already met.
-        elapsed += n_branches if cell_period.is_closed(today) else cell_met
+        # A closed period counts for every branch it binds; a running one only where already met.
+        if not cell_period.is_closed(today):
+            elapsed += cell_met
+        elif rule.kind in every:
+            elapsed += n_branches
+        else:
+            elapsed += len(bound[rule.kind, cell_period.start])
     return met, elapsed
+
+
+def _bound_branches(ids, cells, *, year, today) -> dict:
+    """{(kind, period start): those of the branches ``ids`` the rule binds in that period} for the
+    cells of rules with a subject (activities.selectors.rule_subjects); two queries or none."""
+    if not cells:
+        return {}
+    subjects = rule_subjects({rule for rule, _p in cells}, ids, year=year, today=today)
+    return {
+        (rule.kind, cell_period.start): {pk for pk in ids if subjects.applies(rule, pk, cell_period)}
+        for rule, cell_period in cells
+    }
 
 
 def service_figures(scope, period, *, today=None) -> dict:

@@ -131,7 +131,7 @@ class ComplianceRuleSerializer(ModelCleanSerializer):
 
     class Meta:
         model = ComplianceRule
-        fields = ["id", "kind", "period", "minimum_count", "is_active"]
+        fields = ["id", "kind", "period", "minimum_count", "applies_to", "is_active"]
 
 
 class PointRuleSerializer(ModelCleanSerializer):

@@ -85,8 +85,9 @@
       tooltip: {
         position: "top",
         formatter: function (p) {
-          var v = p.data[2];
-          return heat.y[p.data[1]] + "<br>" + heat.x[p.data[0]] + ": " + (v === "-" ? labels.no_data : v + "%");
+          var d = p.value, v = d[2];
+          var text = d[3] === "na" ? labels.not_applicable : (v === "-" ? labels.no_data : v + "%");
+          return heat.y[d[1]] + "<br>" + heat.x[d[0]] + ": " + text;
         }
       },
       grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
@@ -95,12 +96,22 @@
       yAxis: { type: "category", data: heat.y, inverse: true, splitArea: { show: true },
                axisLabel: { fontSize: 11, width: narrow ? 90 : 200, overflow: "truncate" },
                triggerEvent: true },
-      visualMap: { min: 0, max: 100, show: false, inRange: { color: ["#d73027", "#fee08b", "#1a9850"] } },
+      // The colour scale paints the first series only; "na" cells are the second, grey.
+      visualMap: { min: 0, max: 100, show: false, seriesIndex: 0,
+                   inRange: { color: ["#d73027", "#fee08b", "#1a9850"] } },
       series: [{
         name: labels.compliance, type: "heatmap",
-        data: heat.data.map(function (d) { return [d[0], d[1], d[2] === null ? "-" : d[2]]; }),
-        label: { show: !narrow, fontSize: 10, formatter: function (p) { return p.data[2] === "-" ? "–" : p.data[2]; } },
+        data: heat.data.filter(function (d) { return d[3] !== "na"; })
+          .map(function (d) { return [d[0], d[1], d[2] === null ? "-" : d[2]]; }),
+        label: { show: !narrow, fontSize: 10, formatter: function (p) { return p.value[2] === "-" ? "–" : p.value[2]; } },
         itemStyle: { borderColor: "#fff", borderWidth: 1 }
+      }, {
+        // A rule that does not bind the branch (no committee, no party groups): not applicable.
+        name: labels.not_applicable, type: "heatmap",
+        data: heat.data.filter(function (d) { return d[3] === "na"; })
+          .map(function (d) { return [d[0], d[1], 0, "na"]; }),
+        label: { show: !narrow, fontSize: 10, color: "#6c757d", formatter: function () { return labels.na; } },
+        itemStyle: { color: "#e9ecef", borderColor: "#fff", borderWidth: 1 }
       }]
     }, function (params) {
       // A branch's name on the axis opens the branch.

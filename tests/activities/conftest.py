@@ -31,8 +31,9 @@ def log(world):
         values = {
             "by": world.secretary,
             "host": world.branch_a1,
-            "kind": "committee_meeting",
-            "title": "支委会",
+            # A kind whose checklist is the whole branch (a 支委会 lists only the committee).
+            "kind": "training",
+            "title": "业务培训",
             "starts_at": earlier_today(hours=1),
         }
         values.update(kwargs)

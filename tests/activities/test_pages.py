@@ -23,7 +23,7 @@ def png_bytes():
 def form_data(**extra):
     data = {
         "org": "",
-        "kind": "committee_meeting",
+        "kind": "training",
         "title": "支委会",
         "starts_at": timezone.localtime(earlier_today(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         "non_member_count": "0",
@@ -214,7 +214,7 @@ def test_query_count_does_not_grow(secretary_client, world, django_assert_num_qu
 
 
 def test_compliance_table_is_scoped_and_sortable(client, world):
-    ActivityFactory(host=world.branch_a1)
+    ActivityFactory(host=world.branch_a1, kind="themed_day")
     client.force_login(world.official)
     response = client.get(reverse("activities:compliance"), {"sort": "-rate"})
     assert response.status_code == 200
@@ -232,7 +232,7 @@ def test_compliance_table_is_scoped_and_sortable(client, world):
 
 
 def test_member_pages(client, world):
-    activity = ActivityFactory(host=world.branch_a1, title="我的会")
+    activity = ActivityFactory(host=world.branch_a1, kind="training", title="我的会")
     from activities import actions
 
     actions.attendance_record(

@@ -32,7 +32,7 @@ def test_log_records_everyone_present_and_awards_points(world, a1_members, log):
     assert activity.attendances.count() == len(a1_members)
     for member in a1_members:
         member.refresh_from_db()
-        assert member.points == 2  # committee meeting default
+        assert member.points == 2  # training, the fixture's default
     assert_points_consistent(*a1_members)
 
 
@@ -127,9 +127,9 @@ def test_period_boundaries_are_in_shanghai_time():
 
 def test_calendar_counts_activity_in_its_local_month(world, log):
     starts = datetime.datetime(2025, 3, 31, 16, 30, tzinfo=datetime.UTC)  # 2025-04-01 00:30 in Shanghai
-    log(starts_at=starts, attendance=[])
+    log(kind="themed_day", starts_at=starts, attendance=[])
     branch = selectors.compliance([world.branch_a1], year=2025, today=datetime.date(2025, 12, 31))[0]
-    row = next(r for r in branch.rows if r.rule.kind == "committee_meeting")
+    row = next(r for r in branch.rows if r.rule.kind == "themed_day")
     states = {cell.period.index: cell.state for cell in row.cells}
     assert states[3] == "missing"
     assert states[4] == "held"
@@ -140,13 +140,13 @@ def test_calendar_counts_activity_in_its_local_month(world, log):
 def test_cell_states_due_soon_and_upcoming(world, log):
     today = datetime.date(2026, 5, 25)
     branch = selectors.compliance([world.branch_a1], year=2026, today=today)[0]
-    row = next(r for r in branch.rows if r.rule.kind == "committee_meeting")
+    row = next(r for r in branch.rows if r.rule.kind == "themed_day")
     states = {cell.period.index: cell.state for cell in row.cells}
     assert states[4] == "missing"
     assert states[5] == "due_soon"
     assert states[6] == "upcoming"
     early = selectors.compliance([world.branch_a1], year=2026, today=datetime.date(2026, 5, 2))[0]
-    row = next(r for r in early.rows if r.rule.kind == "committee_meeting")
+    row = next(r for r in early.rows if r.rule.kind == "themed_day")
     assert row.cells[4].state == "due"
 
 

@@ -370,7 +370,7 @@ def test_log_an_activity_with_attendance(world, api):
 def test_log_without_attendance_takes_the_checklist(world, api):
     response = api(world.secretary).post(
         url("activity-list"),
-        {"host": world.branch_a1.pk, "kind": "committee_meeting", "title": "支委会", "starts_at": past()},
+        {"host": world.branch_a1.pk, "kind": "themed_day", "title": "主题党日", "starts_at": past()},
         format="json",
     )
     assert response.status_code == 201
@@ -449,7 +449,7 @@ def test_cancel_reverses_points(world, api):
     client = api(world.secretary)
     response = client.post(
         url("activity-list"),
-        {"host": world.branch_a1.pk, "kind": "committee_meeting", "title": "支委会", "starts_at": past()},
+        {"host": world.branch_a1.pk, "kind": "themed_day", "title": "主题党日", "starts_at": past()},
         format="json",
     )
     activity = Activity.objects.get(pk=response.json()["id"])

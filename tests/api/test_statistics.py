@@ -19,7 +19,7 @@ def endpoint(name, kind, obj):
 
 @pytest.fixture
 def activity(world):
-    activity = ActivityFactory(host=world.branch_a1, starts_at=earlier_today(hours=3))
+    activity = ActivityFactory(host=world.branch_a1, kind="themed_day", starts_at=earlier_today(hours=3))
     for member in (world.member_a1, world.member_a1_other):
         AttendanceFactory(activity=activity, member=member)
     statistics.refresh_summaries()
@@ -109,9 +109,14 @@ def test_compliance(world, activity):
     assert [row["name"] for row in rows] == ["支部A1", "支部A2"]
     expected = statistics.compliance_by_branch(statistics.StatScope.of(world.district_a), year=year)
     assert [row["met"] for row in rows] == [branch.met for branch in expected]
+    themed = next(rule for rule in rows[0]["rules"] if rule["kind"] == "themed_day")
+    assert len(themed["cells"]) == 12
+    assert themed["met"] >= 1
+    # 支部A1 has no committee: its 支委会 periods are not applicable, neither met nor missing.
     committee = next(rule for rule in rows[0]["rules"] if rule["kind"] == "committee_meeting")
-    assert len(committee["cells"]) == 12
-    assert committee["met"] >= 1
+    assert committee["applies_to"] == "with_committee"
+    assert {cell["state"] for cell in committee["cells"]} == {"na"}
+    assert committee["elapsed"] == 0
 
 
 def test_query_count_does_not_grow(world, django_assert_max_num_queries):

@@ -1,7 +1,7 @@
 """The small world of the statistics tests (tests/stats/test_statistics*.py).
 
 District D has parks P1 and P2, a committee C (founded 2026-08-01), branch B1 with party group G1
-and joint branch B2 in P1, branch B3 in P2; district E has one branch and an activity that must
+(and a committee) and joint branch B2 in P1, branch B3 in P2; district E has one branch and an activity that must
 never be counted. "Today" is 2026-07-10 throughout, so Q2 2026 is over and 2026 is running.
 Every expected number in the tests is worked out by hand in the comment next to it.
 """
@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 from activities.models import Activity, Attendance
 from core.periods import Period, day_start
+from elections.models import CommitteeSeat, Election
 from members.models import Member, Stage, Transfer
 from parks.models import Organization
 from services.models import ServiceRequest, Wish
@@ -178,6 +179,18 @@ def build():
     w.a6 = activity(w.b1, "party_lecture", at(datetime.date(2026, 5, 5)), [(w.m1, P)], status=Activity.Status.CANCELLED)
     w.a7 = activity(w.be, "committee_meeting", at(datetime.date(2026, 5, 10)), [(w.me, P)])
     w.a8 = activity(w.b2, "themed_day", at(datetime.date(2026, 7, 3)), [(w.m5, P)])
+
+    # B1 has had a committee since 1 December 2025, so 支委会 binds it; B2 and B3 have none (their
+    # 支委会 cells are "not applicable"), and only B1 has a party group (G1, with m3) for 党小组会.
+    election = Election.objects.create(
+        organization=w.b1,
+        held_on=datetime.date(2025, 12, 1),
+        eligible_voters=3,
+        votes_cast=3,
+        status=Election.Status.APPROVED,
+    )
+    for post, member in (("secretary", w.m1), ("organization", w.m2), ("member", w.m3)):
+        CommitteeSeat.objects.create(election=election, member=member, post=post)
 
     Transfer.objects.create(
         member=w.m9,

@@ -96,9 +96,10 @@ def test_district_year(w):
         "transferred_in": 1,
         "transferred_out": 1,
     }
-    # Held a1 a2 a3 a4 a5 a8; present 2+1+1+2+1+1, absent 1+1+1, leave 1. Compliance: Jan-Jun 3
-    # monthly rules × 3 branches = 54 cells, Q1 Q2 × 2 quarterly rules × 3 = 12, plus July's met
-    # themed day of B2; met: B1 May committee + group (G1), B3 June themed day, B2 July themed day.
+    # Held a1 a2 a3 a4 a5 a8; present 2+1+1+2+1+1, absent 1+1+1, leave 1. Compliance: Jan-Jun
+    # themed day × 3 branches + 支委会 and 党小组会 × B1 only (the one with a committee and a party
+    # group) = 30 cells, Q1 Q2 × 2 quarterly rules × 3 = 12, plus July's met themed day of B2 = 43;
+    # met: B1 May committee + group (G1), B3 June themed day, B2 July themed day.
     assert f["activities"] == {
         "total": 6,
         "by_kind": {
@@ -112,7 +113,7 @@ def test_district_year(w):
         "attendance_person_times": 8,
         "attendance_rate": round(8 / 12, 4),
         "volunteer_hours": 5.5,
-        "compliance_rate": round(4 / 67, 4),
+        "compliance_rate": round(4 / 43, 4),
     }
     # Received r1-r4; resolved r1 (3 d), r2 (1.5 d), r4 (12 d); rated r1 5, r4 2; open and late: r3.
     assert f["services"] == {
@@ -143,9 +144,9 @@ def test_district_quarter(w):
     activities = f["activities"]
     assert (activities["total"], activities["attendance_person_times"], activities["volunteer_hours"]) == (5, 7, 5.5)
     assert activities["attendance_rate"] == round(7 / 11, 4)
-    # 3 months × 3 monthly rules × 3 branches + 2 quarterly rules × 3 branches; the congress was
-    # below quorum and the lecture cancelled.
-    assert activities["compliance_rate"] == round(3 / 33, 4)
+    # 3 months × (themed day × 3 branches + 支委会 and 党小组会 × B1) + 2 quarterly rules × 3
+    # branches = 21; the congress was below quorum and the lecture cancelled.
+    assert activities["compliance_rate"] == round(3 / 21, 4)
     # r4 was open and past due on 30 June, as was r3.
     assert f["services"] == {
         "received": 4,
@@ -162,12 +163,13 @@ def test_district_months(w):
     # a1 and a2 (a5 is June in Beijing time): present 3, absent 1, leave 1.
     assert (may["activities"]["total"], may["activities"]["attendance_person_times"]) == (2, 3)
     assert may["activities"]["attendance_rate"] == 0.6
-    assert may["activities"]["compliance_rate"] == round(2 / 9, 4)
+    # May: themed day × 3 branches, 支委会 and 党小组会 of B1 only (B2, B3: not applicable).
+    assert may["activities"]["compliance_rate"] == round(2 / 5, 4)
     assert may["members"]["new"] == 1
     assert may["members"]["transferred_out"] == 1
     june = get(w.d, JUNE)
     assert (june["activities"]["total"], june["activities"]["attendance_rate"]) == (2, 0.75)
-    assert june["activities"]["compliance_rate"] == round(1 / 9, 4)
+    assert june["activities"]["compliance_rate"] == round(1 / 5, 4)
     assert june["activities"]["by_kind"]["themed_day"] == 1
     april = get(w.d, Period.parse("2026-04"))
     # At the end of April m4 was still a candidate and m10 an activist.
@@ -206,10 +208,11 @@ def test_park_quarter(w):
     }
     assert f["members"]["total"] == 6
     assert (f["members"]["transferred_in"], f["members"]["transferred_out"]) == (1, 1)  # me in, m2 out
-    # a1, a2, a3: present 2+1+1, absent 1+1, leave 1; B1 and B2: 2 × (9 + 2) cells, 2 met.
+    # a1, a2, a3: present 2+1+1, absent 1+1, leave 1; B1 (9 + 2) and B2 (3 themed days + 2) cells,
+    # 2 met (B2 has no committee and no party group: those rules do not bind it).
     assert (f["activities"]["total"], f["activities"]["attendance_person_times"]) == (3, 4)
     assert f["activities"]["attendance_rate"] == round(4 / 7, 4)
-    assert f["activities"]["compliance_rate"] == round(2 / 22, 4)
+    assert f["activities"]["compliance_rate"] == round(2 / 16, 4)
     assert f["services"] == {
         "received": 2,
         "resolved": 2,
@@ -283,7 +286,7 @@ def test_compliance_matches_the_branch_table(w):
     rows = compliance_by_branch(StatScope.of(w.d), year=2026, today=TODAY)
     assert {row.organization.name for row in rows} == {"B1", "B2", "B3"}
     assert sum(row.met for row in rows) == 4
-    assert sum(row.elapsed for row in rows) == 67
+    assert sum(row.elapsed for row in rows) == 43
     assert [row.organization.name for row in compliance_by_branch(StatScope.of(w.b1), year=2026, today=TODAY)] == ["B1"]
 
 

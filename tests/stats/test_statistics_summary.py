@@ -111,7 +111,9 @@ def test_query_count_does_not_grow(w, obj, django_assert_num_queries):
     grow(w, 15)
     with django_assert_num_queries(small):
         dashboard()
-    assert small <= 40
+    # Each compliance figure asks two more questions since rules have subjects (the committees and
+    # the branches with party groups): a fixed number, as the line above checks.
+    assert small <= 44
 
 
 def test_summary_figures_do_not_read_attendance(w):
