@@ -31,7 +31,7 @@ ROUNDS = 20
 def rule():
     # A transactional test starts from an emptied database: the default rules are not there.
     rule, _created = PointRule.objects.update_or_create(
-        kind=Activity.Kind.COMMITTEE_MEETING, defaults={"points": 3, "points_per_volunteer_hour": 0, "is_active": True}
+        kind=Activity.Kind.THEMED_DAY, defaults={"points": 3, "points_per_volunteer_hour": 0, "is_active": True}
     )
     return rule
 
@@ -53,7 +53,12 @@ def test_two_attendances_of_one_member_at_once_keep_points_equal_to_the_ledger(w
     lost_rounds = []
     for round_ in range(ROUNDS):
         first, second = (
-            ActivityFactory(host=world.branch_a1, status=Activity.Status.PLANNED, starts_at=earlier_today(hours=2))
+            ActivityFactory(
+                host=world.branch_a1,
+                kind=Activity.Kind.THEMED_DAY,
+                status=Activity.Status.PLANNED,
+                starts_at=earlier_today(hours=2),
+            )
             for _ in range(2)
         )
 
@@ -79,7 +84,9 @@ def test_two_attendances_of_one_member_at_once_keep_points_equal_to_the_ledger(w
 def test_two_refreshes_of_one_organisation_month_at_once(world, rule):
     month = summaries.month_of(timezone.localdate(earlier_today(hours=2)))
     for round_ in range(ROUNDS):
-        activity = ActivityFactory(host=world.branch_a1, starts_at=earlier_today(hours=2))
+        activity = ActivityFactory(
+            host=world.branch_a1, kind=Activity.Kind.THEMED_DAY, starts_at=earlier_today(hours=2)
+        )
         Attendance.objects.create(activity=activity, member=world.member_a1, status=Attendance.Status.PRESENT)
         if round_ % 2:  # half the rounds start without the summary rows, half with stale ones
             OrganizationMonth.objects.filter(organization=world.branch_a1).delete()
@@ -92,7 +99,7 @@ def test_two_refreshes_of_one_organisation_month_at_once(world, rule):
         rows = list(OrganizationMonth.objects.filter(organization=world.branch_a1, month=month))
         assert len(rows) == 1
         assert (rows[0].kind, rows[0].held, rows[0].present) == (
-            Activity.Kind.COMMITTEE_MEETING,
+            Activity.Kind.THEMED_DAY,
             round_ + 1,
             round_ + 1,
         )
@@ -109,8 +116,8 @@ def test_a_double_submitted_activity_form_logs_one_activity(world, rule):
     for round_ in range(ROUNDS):
         data = {
             "org": world.branch_a1.pk,
-            "kind": "committee_meeting",
-            "title": f"支委会 {round_}",
+            "kind": "themed_day",
+            "title": f"主题党日 {round_}",
             "starts_at": starts_at,
             "non_member_count": "0",
             "idempotency_token": uuid.uuid4().hex,  # one rendered form, sent twice
@@ -137,7 +144,12 @@ def test_a_failing_summary_refresh_after_a_committed_save_is_logged_not_raised(w
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(summaries, "refresh", broken)
-    activity = ActivityFactory(host=world.branch_a1, status=Activity.Status.PLANNED, starts_at=earlier_today(hours=2))
+    activity = ActivityFactory(
+        host=world.branch_a1,
+        kind=Activity.Kind.THEMED_DAY,
+        status=Activity.Status.PLANNED,
+        starts_at=earlier_today(hours=2),
+    )
     entries = [AttendanceInput(member_id=world.member_a1.pk)]
     with caplog.at_level(logging.ERROR, logger="activities.summaries"):
         actions.attendance_record(activity=activity, by=world.secretary, entries=entries)

@@ -35,8 +35,8 @@ def secretary_client(client, world):
 def activity_form(world, token, **extra):
     data = {
         "org": world.branch_a1.pk,
-        "kind": "committee_meeting",
-        "title": "支委会",
+        "kind": "themed_day",
+        "title": "主题党日",
         "starts_at": timezone.localtime(earlier_today(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         "non_member_count": "0",
         FORM_FIELD: token,
@@ -98,7 +98,7 @@ def test_another_user_with_the_same_token_is_not_answered_with_the_first_result(
     client.force_login(world.secretary)
     assert client.post(url, activity_form(world, token)).status_code == 302
     client.force_login(world.park_admin)
-    response = client.post(url, activity_form(world, token, title="支委会（园区）"))
+    response = client.post(url, activity_form(world, token, title="主题党日（园区）"))
     assert response.status_code == 302
     assert Activity.objects.count() == 2
 
@@ -153,8 +153,8 @@ def api(user) -> APIClient:
 def activity_body(world, **extra):
     body = {
         "host": world.branch_a1.pk,
-        "kind": "committee_meeting",
-        "title": "支委会（接口）",
+        "kind": "themed_day",
+        "title": "主题党日（接口）",
         "starts_at": (timezone.now() - datetime.timedelta(hours=1)).isoformat(),
     }
     body.update(extra)

@@ -32,8 +32,8 @@ def test_a_double_posted_api_create_with_one_key_makes_one_row(world):
     for round_ in range(ROUNDS):
         body = {
             "host": world.branch_a1.pk,
-            "kind": "committee_meeting",
-            "title": f"支委会 {round_}",
+            "kind": "themed_day",
+            "title": f"主题党日 {round_}",
             "starts_at": starts_at,
         }
 
