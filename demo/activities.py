@@ -16,6 +16,7 @@ from activities.defaults import ensure_default_rules
 from activities.models import Activity, Attendance, Kind, PointEntry, PointRule
 from activities.selectors import ATTENDING_STAGES, COMPLIANCE_KINDS
 from core.periods import day_start
+from elections.selectors import committee_member_ids
 from members.models import Member, Stage
 from parks.models import Organization
 
@@ -50,6 +51,13 @@ def seed(*, rng: random.Random, stdout) -> None:
             ).values_list("pk", "stage")
         )
         plan = _plan(today, rng)
+        # A 支委会's checklist is the committee on the day (activities.rules): a branch without a
+        # committee then holds none (its 支委会 cells are "not applicable").
+        committees = {}
+        for kind, start in plan:
+            if kind == Kind.COMMITTEE_MEETING:
+                committees[start] = committee_member_ids(branch, on=timezone.localdate(start))
+        plan = [(kind, start) for kind, start in plan if kind != Kind.COMMITTEE_MEETING or committees[start]]
         activities = [
             Activity(
                 host=branch,
@@ -70,7 +78,10 @@ def seed(*, rng: random.Random, stdout) -> None:
         full = sum(1 for _pk, stage in members if stage == Stage.FULL)
         for activity in activities:
             present_full = 0
+            listed = committees[activity.starts_at] if activity.kind == Kind.COMMITTEE_MEETING else None
             for member_id, stage in members:
+                if listed is not None and member_id not in listed:
+                    continue
                 roll = rng.random()
                 status = "present" if roll < 0.85 else ("leave" if roll < 0.95 else "absent")
                 hours = 2 if activity.kind == Kind.VOLUNTEER and status == "present" else 0

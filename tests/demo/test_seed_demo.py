@@ -498,3 +498,18 @@ def test_every_term_comes_from_an_approved_election_with_its_committee(seeded, d
     # The overdue organisation's new election awaits approval.
     pending = Election.objects.filter(status=Election.Status.SUBMITTED)
     assert [e.organization.term_status() for e in pending] == ["expired"]
+
+
+def test_the_demo_committee_meetings_list_only_their_committee(seeded, db):
+    """A 支委会 of the demo is attended by its branch's committee of the day, and only branches with
+    a committee hold one (activities.rules: a 支委会's checklist is the committee)."""
+    from activities.models import Activity, Attendance
+    from activities.selectors import activity_checklist
+
+    meetings = list(Activity.objects.filter(kind=Activity.Kind.COMMITTEE_MEETING).select_related("host"))
+    assert meetings
+    for activity in meetings:
+        listed = set(activity_checklist(activity).values_list("pk", flat=True))
+        attended = set(Attendance.objects.filter(activity=activity).values_list("member_id", flat=True))
+        assert listed, activity
+        assert attended <= listed, activity
