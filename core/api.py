@@ -22,7 +22,7 @@ import copy
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -172,6 +172,21 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return [value] if value is not None else []
 
 
+class DateTimeField(serializers.DateTimeField):
+    """DRF's date-time field, answering 400 where making the value aware overflows.
+
+    DRF converts a naive value to the portal's time zone and checks it by a round trip through UTC
+    (``valid_datetime``), which raises OverflowError on the first hours of year 1 and the last of
+    year 9999 before any validator runs. Such a value is out of range: a field error, never a 500.
+    The model's range (core/validators.py, DateRange) then refuses anything outside its years."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except (OverflowError, ValueError):
+            self.fail("overflow")
+
+
 class ModelCleanSerializer(serializers.ModelSerializer):
     """A ModelSerializer that validates with the model (``full_clean``) and scopes its foreign keys.
 
@@ -181,6 +196,10 @@ class ModelCleanSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = ScopedPrimaryKeyRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
