@@ -313,4 +313,22 @@ def check_date_bounds(instance) -> None:
     clean_dates = getattr(instance, "clean_dates", None)
     if clean_dates is not None:
         clean_dates()
+
+
 REPORT_PERIOD = DateRange(datetime.date(2000, 1, 1), years_ahead=1)  # the statistics periods
+
+
+def bound_errors(model, **values) -> dict:
+    """{field: [messages]} for the given values of ``model``'s bounded date fields that are out of
+    range: for an action that must refuse a date before it computes anything from it (a period, a
+    local day) — year 9999 cannot be moved to another time zone."""
+    bounded = {field.name: validators for field, validators in _bounded_fields(model)}
+    errors = {}
+    for name, value in values.items():
+        for validator in bounded.get(name, ()):
+            try:
+                validator(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+                break
+    return errors
