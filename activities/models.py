@@ -195,7 +195,6 @@ class ActivityFile(models.Model):
         verbose_name_plural = _("activity files")
         ordering = ["activity", "kind", "pk"]
         constraints = [SYSTEM_TIME.constraint("uploaded_at", datetime_field=True)]
-        constraints = []
 
     def __str__(self):
         return self.name
