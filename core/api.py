@@ -392,3 +392,42 @@ class ScopedCreateReadViewSet(
 ):
     """List, retrieve and create (``create_object`` calls the app's action), never update or
     delete: ledgers and records that only actions write."""
+
+
+# --- OpenAPI links (the stateful phase of .ci/schemathesis.sh) ----------------------------------
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular post-processing hook: OpenAPI links from each collection to its rows.
+
+    A create (``POST /things/``, 201) links to every operation on ``/things/{id}/…`` with the new
+    row's ``id``; a list (``GET /things/``, 200, paginated) links to them with its first row's id.
+    Schemathesis' stateful phase follows these links, so that it reads, changes and steps the rows
+    it has just made or listed instead of guessing ids."""
+    paths = result.get("paths", {})
+    for collection, operations in paths.items():
+        if "{" in collection:
+            continue
+        targets = [
+            (operation["operationId"], path)
+            for path, item in paths.items()
+            if path.startswith(collection + "{id}/") and path.count("{") == 1
+            for method, operation in item.items()
+            if method in ("get", "put", "patch", "delete", "post") and "operationId" in operation
+        ]
+        if not targets:
+            continue
+        sources = [("post", "201", "$response.body#/id"), ("get", "200", "$response.body#/results/0/id")]
+        for method, code, expression in sources:
+            response = operations.get(method, {}).get("responses", {}).get(code)
+            if response is None:
+                continue
+            response["links"] = {
+                operation_id: {
+                    "operationId": operation_id,
+                    "parameters": {"id": expression},
+                    "description": f"The row's id, for {path}",
+                }
+                for operation_id, path in targets
+            }
+    return result
