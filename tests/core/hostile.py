@@ -77,7 +77,7 @@ def tables_written(queries) -> list:
     """The tables a request inserted into, updated or deleted from (sessions and logins aside)."""
     found = []
     for query in queries:
-        match = WRITE.match(query["sql"])
+        match = WRITE.match(query.get("sql") or "")
         if match and match[2] not in IGNORED_TABLES and match[2] not in found:
             found.append(match[2])
     return found

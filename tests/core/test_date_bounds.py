@@ -208,6 +208,7 @@ def _store_without_checks(model, pk, **values):
                 cursor.execute("PRAGMA ignore_check_constraints = OFF")
     else:
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending trigger events before ALTER
             for field in values:
                 name = f"{model._meta.app_label}_{model._meta.model_name}_{field}_in_range"
                 cursor.execute(f'ALTER TABLE "{model._meta.db_table}" DROP CONSTRAINT "{name}"')
