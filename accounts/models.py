@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
+from core.validators import SYSTEM_TIME
 
 
 class Role(models.TextChoices):
@@ -80,7 +81,7 @@ class RoleAssignment(models.Model):
         related_name="+",
         verbose_name=_("organisation"),
     )
-    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords(table_name="portal_historicalroleassignment")
     objects = RoleAssignmentQuerySet.as_manager()
 
@@ -120,6 +121,7 @@ class RoleAssignment(models.Model):
                 condition=Q(organization__isnull=False),
                 name="role_assignment_unique_organization",
             ),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
         ]
 
     def __str__(self):

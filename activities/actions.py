@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.periods import local_day, period_of
+from core.validators import bound_errors
 from members.models import Member, Stage
 from notifications.actions import notify
 from parks.models import Organization
@@ -90,14 +91,14 @@ def require_reason_if_closed(activity, reason, *, new_kind=None, new_starts_at=N
 
 
 def validate_fields(*, kind, title, starts_at, ends_at, room, host, co_hosts, non_member_count):
-    errors = {}
+    errors = bound_errors(Activity, starts_at=starts_at, ends_at=ends_at)
     if kind not in Kind.values:
         errors["kind"] = _("Choose a kind of activity.")
     if not (title or "").strip():
         errors["title"] = _("Give the activity a title.")
     if starts_at is None:
         errors["starts_at"] = _("Give the start time.")
-    elif ends_at is not None and ends_at < starts_at:
+    elif ends_at is not None and ends_at < starts_at and "starts_at" not in errors:
         errors["ends_at"] = _("The activity cannot end before it starts.")
     if kind == Kind.GROUP_MEETING and host.kind != Organization.Kind.GROUP:
         errors["kind"] = _("A party group meeting is hosted by a party group: choose the group as the host.")
@@ -365,12 +366,10 @@ def activity_update(
     _require_manager(by, activity.host)
     if activity.status == Activity.Status.CANCELLED:
         raise ValidationError(_("A cancelled activity cannot be changed."), code="cancelled")
-    reason = require_reason_if_closed(
-        activity, reason, new_kind=changes.get("kind"), new_starts_at=changes.get("starts_at")
-    )
     co_hosts = list(changes.pop("co_hosts")) if "co_hosts" in changes else None
     merged = {name: getattr(activity, name) for name in allowed - {"co_hosts"}}
     merged.update(changes)
+    # The fields first: a date out of range has no period to ask a reason for.
     validate_fields(
         kind=merged["kind"],
         title=merged["title"],
@@ -380,6 +379,9 @@ def activity_update(
         host=activity.host,
         co_hosts=co_hosts if co_hosts is not None else list(activity.co_hosts.all()),
         non_member_count=merged["non_member_count"],
+    )
+    reason = require_reason_if_closed(
+        activity, reason, new_kind=changes.get("kind"), new_starts_at=changes.get("starts_at")
     )
     if activity.status == Activity.Status.HELD and merged["starts_at"] > timezone.now():
         raise ValidationError({"starts_at": _("A held activity cannot be moved into the future.")})

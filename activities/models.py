@@ -4,6 +4,7 @@ Writes go through ``activities.actions``; reads through ``activities.selectors``
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from core.periods import PeriodKind
 from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
+from core.validators import PARTY_PLAN, SYSTEM_TIME, wall_date
 
 
 class Kind(models.TextChoices):
@@ -71,8 +73,8 @@ class Activity(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     topic = models.CharField(_("topic"), max_length=200, blank=True)
-    starts_at = models.DateTimeField(_("starts at"), db_index=True)
-    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts at"), db_index=True, validators=PARTY_PLAN.validators())
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True, validators=PARTY_PLAN.validators())
     place = models.CharField(_("place"), max_length=200, blank=True)
     room = models.ForeignKey(
         "parks.Room",
@@ -100,8 +102,8 @@ class Activity(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords(m2m_fields=[co_hosts])
     objects = ActivityQuerySet.as_manager()
 
@@ -118,6 +120,10 @@ class Activity(models.Model):
                 name="activity_ends_after_start",
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
             ),
+            PARTY_PLAN.constraint("starts_at", datetime_field=True),
+            PARTY_PLAN.constraint("ends_at", datetime_field=True),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
+            SYSTEM_TIME.constraint("updated_at", datetime_field=True),
         ]
 
     def __str__(self):
@@ -127,6 +133,26 @@ class Activity(models.Model):
         from django.urls import reverse
 
         return reverse("activities:detail", args=[self.pk])
+
+    def clean(self):
+        self.clean_dates()
+
+    def clean_dates(self):
+        """Not before the host organisation was founded, when that date is known. Before a save
+        (core.apps) only when the host is already loaded, as every action has it: no extra query."""
+        if not self.starts_at or not self.host_id:
+            return
+        if "host" not in self._state.fields_cache and not self._state.adding and self.pk:
+            return
+        founded = self.host.founded_on
+        if founded and wall_date(self.starts_at) < founded:
+            raise ValidationError(
+                {
+                    "starts_at": _("The activity cannot be before its organisation was founded (%(date)s).")
+                    % {"date": founded.isoformat()}
+                },
+                code="before_founding",
+            )
 
     @property
     def below_quorum(self):
@@ -160,7 +186,7 @@ class ActivityFile(models.Model):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = ActivityFileQuerySet.as_manager()
 
@@ -168,6 +194,7 @@ class ActivityFile(models.Model):
         verbose_name = _("activity file")
         verbose_name_plural = _("activity files")
         ordering = ["activity", "kind", "pk"]
+        constraints = [SYSTEM_TIME.constraint("uploaded_at", datetime_field=True)]
 
     def __str__(self):
         return self.name
@@ -320,7 +347,9 @@ class PointEntry(models.Model):
     points = models.IntegerField(_("points"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(
+        _("recorded at"), auto_now_add=True, db_index=True, validators=SYSTEM_TIME.validators()
+    )
     history = HistoricalRecords()
     objects = PointEntryQuerySet.as_manager()
 
@@ -329,6 +358,7 @@ class PointEntry(models.Model):
         verbose_name_plural = _("point entries")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["member", "activity"])]
+        constraints = [SYSTEM_TIME.constraint("created_at", datetime_field=True)]
 
     def __str__(self):
         return f"{self.member} {self.points:+d}"
@@ -347,7 +377,7 @@ class OrganizationMonth(models.Model):
     organization = models.ForeignKey(
         "parks.Organization", models.CASCADE, related_name="month_summaries", verbose_name=_("organisation")
     )
-    month = models.DateField(_("month"))
+    month = models.DateField(_("month"), validators=PARTY_PLAN.validators())
     kind = models.CharField(_("activity kind"), max_length=30, choices=Kind.choices)
     held = models.PositiveIntegerField(_("activities held"), default=0)
     compliance_held = models.PositiveIntegerField(_("activities counted for compliance"), default=0)
@@ -355,7 +385,7 @@ class OrganizationMonth(models.Model):
     absent = models.PositiveIntegerField(_("absent"), default=0)
     leave = models.PositiveIntegerField(_("on leave"), default=0)
     volunteer_hours = models.DecimalField(_("volunteer hours"), max_digits=12, decimal_places=1, default=0)
-    refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True, validators=SYSTEM_TIME.validators())
 
     class Meta:
         verbose_name = _("organisation month summary")
@@ -363,6 +393,8 @@ class OrganizationMonth(models.Model):
         ordering = ["organization", "month", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "month", "kind"], name="organization_month_unique"),
+            PARTY_PLAN.constraint("month"),
+            SYSTEM_TIME.constraint("refreshed_at", datetime_field=True),
         ]
         indexes = [models.Index(fields=["month", "organization"])]
 

@@ -22,7 +22,7 @@ import copy
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -201,6 +201,21 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return [value] if value is not None else []
 
 
+class DateTimeField(serializers.DateTimeField):
+    """DRF's date-time field, answering 400 where making the value aware overflows.
+
+    DRF converts a naive value to the portal's time zone and checks it by a round trip through UTC
+    (``valid_datetime``), which raises OverflowError on the first hours of year 1 and the last of
+    year 9999 before any validator runs. Such a value is out of range: a field error, never a 500.
+    The model's range (core/validators.py, DateRange) then refuses anything outside its years."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except (OverflowError, ValueError):
+            self.fail("overflow")
+
+
 class ModelCleanSerializer(serializers.ModelSerializer):
     """A ModelSerializer that validates with the model (``full_clean``) and scopes its foreign keys.
 
@@ -210,6 +225,10 @@ class ModelCleanSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = ScopedPrimaryKeyRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -403,3 +422,42 @@ class ScopedCreateReadViewSet(
 ):
     """List, retrieve and create (``create_object`` calls the app's action), never update or
     delete: ledgers and records that only actions write."""
+
+
+# --- OpenAPI links (the stateful phase of .ci/schemathesis.sh) ----------------------------------
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular post-processing hook: OpenAPI links from each collection to its rows.
+
+    A create (``POST /things/``, 201) links to every operation on ``/things/{id}/…`` with the new
+    row's ``id``; a list (``GET /things/``, 200, paginated) links to them with its first row's id.
+    Schemathesis' stateful phase follows these links, so that it reads, changes and steps the rows
+    it has just made or listed instead of guessing ids."""
+    paths = result.get("paths", {})
+    for collection, operations in paths.items():
+        if "{" in collection:
+            continue
+        targets = [
+            (operation["operationId"], path)
+            for path, item in paths.items()
+            if path.startswith(collection + "{id}/") and path.count("{") == 1
+            for method, operation in item.items()
+            if method in ("get", "put", "patch", "delete", "post") and "operationId" in operation
+        ]
+        if not targets:
+            continue
+        sources = [("post", "201", "$response.body#/id"), ("get", "200", "$response.body#/results/0/id")]
+        for method, code, expression in sources:
+            response = operations.get(method, {}).get("responses", {}).get(code)
+            if response is None:
+                continue
+            response["links"] = {
+                operation_id: {
+                    "operationId": operation_id,
+                    "parameters": {"id": expression},
+                    "description": f"The row's id, for {path}",
+                }
+                for operation_id, path in targets
+            }
+    return result

@@ -3,14 +3,19 @@
 * resident ID number (GB 11643-1999): 17 digits and an ISO 7064 MOD 11-2 check character;
 * unified social credit code (GB 32100-2015): 18 characters with a MOD 31 check character;
 * administrative division code (GB/T 2260): 6 digits;
-* mobile phone numbers of the mainland.
+* mobile phone numbers of the mainland;
+* the range of every kind of date (``DateRange``: validators plus a database constraint).
 """
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
@@ -126,3 +131,204 @@ def mask_phone(value: str) -> str:
 def validate_division_code(value: str) -> None:
     if not DIVISION_RE.fullmatch(value or "") or value[:2] not in PROVINCES:
         raise ValidationError(_("An administrative division code has 6 digits (GB/T 2260)."), code="division")
+
+
+# --- bounded dates --------------------------------------------------------------------------------
+#
+# Every date and date-time field of every model has a range that makes sense for what it records
+# (docs/security.md, "Bounded values and hostile input"). One ``DateRange`` per kind of date gives
+# both halves of the bound, so they cannot drift apart:
+#
+# * ``validators()``: the field's validators — the absolute range plus a relative upper limit (not in
+#   the future, at most N years ahead). Forms built from the model, the admin, the API's model
+#   serializers, imports (``clean_fields``) and every ``save()`` (``core.apps`` checks them before
+#   writing) run them;
+# * ``constraint(field)``: a database CHECK with the absolute range only (a relative limit cannot be
+#   a constraint: it moves with the calendar), so that no door — ``update()``, ``bulk_create``, raw
+#   SQL — stores a value that a page then cannot render.
+
+PARTY_FOUNDED = datetime.date(1921, 7, 1)  # the First National Congress: no party date is earlier
+LAST_DATE = datetime.date(2100, 12, 31)  # far enough for any plan, near enough to render anywhere
+
+
+def wall_date(value) -> datetime.date:
+    """The calendar date of a date or date-time, read in the date-time's own offset.
+
+    No time-zone conversion: year 1 or 9999 cannot be moved to UTC (OverflowError) and a bound is
+    a matter of days, not of hours."""
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+class BoundValidator:
+    """Base of the date bound validators (``core.apps`` finds the bounded fields by it)."""
+
+    code = "date_range"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.deconstruct() == other.deconstruct()
+
+    def __hash__(self):
+        return hash(repr(self.deconstruct()))
+
+
+@deconstructible
+class NotBefore(BoundValidator):
+    def __init__(self, limit: datetime.date):
+        self.limit = limit
+
+    def __call__(self, value):
+        if value is not None and wall_date(value) < self.limit:
+            raise ValidationError(
+                _("Enter a date on or after %(limit)s."), code=self.code, params={"limit": self.limit.isoformat()}
+            )
+
+
+@deconstructible
+class NotAfter(BoundValidator):
+    def __init__(self, limit: datetime.date):
+        self.limit = limit
+
+    def __call__(self, value):
+        if value is not None and wall_date(value) > self.limit:
+            raise ValidationError(
+                _("Enter a date on or before %(limit)s."), code=self.code, params={"limit": self.limit.isoformat()}
+            )
+
+
+@deconstructible
+class WithinYearsAhead(BoundValidator):
+    """Not later than today plus ``years`` years (0: not in the future)."""
+
+    def __init__(self, years: int):
+        self.years = years
+
+    def __call__(self, value):
+        if value is None:
+            return
+        today = timezone.localdate()
+        try:
+            latest = today.replace(year=today.year + self.years)
+        except ValueError:  # 29 February
+            latest = today.replace(year=today.year + self.years, day=28)
+        if wall_date(value) > latest:
+            if self.years == 0:
+                message = _("The date cannot be in the future.")
+            else:
+                message = _("Enter a date at most %(years)d year(s) ahead (on or before %(limit)s).")
+            raise ValidationError(message, code="date_ahead", params={"years": self.years, "limit": latest.isoformat()})
+
+
+def not_before(limit: datetime.date) -> NotBefore:
+    return NotBefore(limit)
+
+
+def not_after(limit: datetime.date) -> NotAfter:
+    return NotAfter(limit)
+
+
+def within_years_ahead(years: int) -> WithinYearsAhead:
+    return WithinYearsAhead(years)
+
+
+def not_in_future() -> WithinYearsAhead:
+    return WithinYearsAhead(0)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The range of one kind of date: ``earliest``..``latest`` always (validator and CHECK), and,
+    when ``years_ahead`` is set, not later than that many years from today (validator only)."""
+
+    earliest: datetime.date
+    latest: datetime.date = LAST_DATE
+    years_ahead: int | None = None
+
+    def validators(self) -> list:
+        found = [not_before(self.earliest), not_after(self.latest)]
+        if self.years_ahead is not None:
+            found.append(within_years_ahead(self.years_ahead))
+        return found
+
+    def contains(self, value) -> bool:
+        """Within the absolute range (what the database constraint holds)."""
+        return value is None or self.earliest <= wall_date(value) <= self.latest
+
+    def constraint(self, field: str, *, datetime_field: bool = False) -> models.CheckConstraint:
+        """CHECK (field IS NULL OR earliest <= field <= latest). For a date-time the limits are
+        instants in UTC, midnight of ``earliest`` and the end of ``latest``."""
+        if datetime_field:
+            low = datetime.datetime.combine(self.earliest, datetime.time.min, tzinfo=datetime.UTC)
+            high = datetime.datetime.combine(
+                self.latest + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+            )
+            in_range = Q(**{f"{field}__gte": low, f"{field}__lt": high})
+        else:
+            in_range = Q(**{f"{field}__gte": self.earliest, f"{field}__lte": self.latest})
+        return models.CheckConstraint(
+            name=f"%(app_label)s_%(class)s_{field}_in_range",
+            condition=Q(**{f"{field}__isnull": True}) | in_range,
+        )
+
+
+# The kinds of date (docs/security.md has the table of which field has which).
+PARTY_DATE = DateRange(PARTY_FOUNDED, years_ahead=0)  # a past event of party life: founding, stage, talk
+PARTY_PLAN = DateRange(PARTY_FOUNDED, years_ahead=1)  # party life, planned at most a year ahead
+BIRTH_DATE = DateRange(datetime.date(1900, 1, 1), years_ahead=0)
+PARK_DATE = DateRange(datetime.date(1949, 10, 1), years_ahead=1)  # parks opening, enterprises entering
+TERM_END = DateRange(PARTY_FOUNDED, years_ahead=6)  # a 5-year term from an election not in the future
+SERVICE_DATE = DateRange(datetime.date(2000, 1, 1), years_ahead=1)  # service-centre work, bookings, letters
+SYSTEM_TIME = DateRange(datetime.date(2000, 1, 1))  # set by the portal itself (created, decided, sent at)
+
+
+def _bounded_fields(model) -> list:
+    """[(field, its bound validators)] of a model, computed once per model."""
+    cached = model.__dict__.get("_bounded_fields_cache")
+    if cached is None:
+        cached = []
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateField):
+                found = [v for v in field.validators if isinstance(v, BoundValidator)]
+                if found:
+                    cached.append((field, found))
+        model._bounded_fields_cache = cached
+    return cached
+
+
+def check_date_bounds(instance) -> None:
+    """Refuse (ValidationError per field) a row whose dates are outside their ranges: each bounded
+    field's validators, then the model's own cross-field date checks (``clean_dates()``, e.g. an
+    activity not before its host was founded). Run before every save (``core.apps``), so that an
+    action that writes with ``objects.create`` refuses with a message as a form would."""
+    errors = {}
+    for field, validators in _bounded_fields(type(instance)):
+        value = getattr(instance, field.attname)
+        for validator in validators:
+            try:
+                validator(value)
+            except ValidationError as exc:
+                errors.setdefault(field.name, []).extend(exc.error_list)
+                break
+    if errors:
+        raise ValidationError(errors)
+    clean_dates = getattr(instance, "clean_dates", None)
+    if clean_dates is not None:
+        clean_dates()
+
+
+REPORT_PERIOD = DateRange(datetime.date(2000, 1, 1), years_ahead=1)  # the statistics periods
+
+
+def bound_errors(model, **values) -> dict:
+    """{field: [messages]} for the given values of ``model``'s bounded date fields that are out of
+    range: for an action that must refuse a date before it computes anything from it (a period, a
+    local day) — year 9999 cannot be moved to another time zone."""
+    bounded = {field.name: validators for field, validators in _bounded_fields(model)}
+    errors = {}
+    for name, value in values.items():
+        for validator in bounded.get(name, ()):
+            try:
+                validator(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+                break
+    return errors

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.querysets import NOTHING, VIEW, ScopedQuerySet
 from core.transitions import Step
+from core.validators import SYSTEM_TIME
 
 
 class ImportKind(models.TextChoices):
@@ -73,13 +74,15 @@ class ImportJob(models.Model):
     task_id = models.CharField(_("task id"), max_length=100, blank=True)
     # The uploader's language, so that a worker writes the report's messages in it.
     language = models.CharField(_("language"), max_length=10, blank=True)
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
-    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_at = models.DateTimeField(
+        _("uploaded at"), auto_now_add=True, db_index=True, validators=SYSTEM_TIME.validators()
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     # When a worker last took the job up, and how many times it has: a job being checked or
     # written whose row is no longer locked lost its worker (``dataio.jobs.requeue_lost_jobs``).
-    heartbeat_at = models.DateTimeField(_("taken up at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("taken up at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     objects = ImportJobQuerySet.as_manager()
 
@@ -88,6 +91,13 @@ class ImportJob(models.Model):
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
+            SYSTEM_TIME.constraint("checked_at", datetime_field=True),
+            SYSTEM_TIME.constraint("confirmed_at", datetime_field=True),
+            SYSTEM_TIME.constraint("finished_at", datetime_field=True),
+            SYSTEM_TIME.constraint("heartbeat_at", datetime_field=True),
+        ]
 
     def __str__(self):
         return f"{self.filename} · {self.get_kind_display()} · {self.get_status_display()}"

@@ -12,6 +12,11 @@ from core import crypto
 from core.fields import DigestField, EncryptedCharField
 from core.querysets import CHANGE, VIEW, ScopedQuerySet
 from core.validators import (
+    BIRTH_DATE,
+    PARTY_DATE,
+    PARTY_PLAN,
+    SERVICE_DATE,
+    SYSTEM_TIME,
     mask_id_number,
     mask_phone,
     normalize_id_number,
@@ -93,7 +98,7 @@ class Member(models.Model):
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
-    birth_date = models.DateField(_("birth date"))
+    birth_date = models.DateField(_("birth date"), validators=BIRTH_DATE.validators())
     id_number = EncryptedCharField(_("ID number"), validators=[validate_id_number])
     id_number_digest = DigestField(source="id_number", unique=True, null=True)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[validate_phone])
@@ -110,16 +115,18 @@ class Member(models.Model):
         "parks.Organization", models.PROTECT, related_name="members", verbose_name=_("party organisation")
     )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.APPLICANT)
-    applied_on = models.DateField(_("applied on"), null=True, blank=True)
-    activist_on = models.DateField(_("activist since"), null=True, blank=True)
-    candidate_on = models.DateField(_("candidate since"), null=True, blank=True)
-    probationary_on = models.DateField(_("probationary since"), null=True, blank=True)
-    full_on = models.DateField(_("full member since"), null=True, blank=True)
+    applied_on = models.DateField(_("applied on"), null=True, blank=True, validators=PARTY_DATE.validators())
+    activist_on = models.DateField(_("activist since"), null=True, blank=True, validators=PARTY_DATE.validators())
+    candidate_on = models.DateField(_("candidate since"), null=True, blank=True, validators=PARTY_DATE.validators())
+    probationary_on = models.DateField(
+        _("probationary since"), null=True, blank=True, validators=PARTY_DATE.validators()
+    )
+    full_on = models.DateField(_("full member since"), null=True, blank=True, validators=PARTY_DATE.validators())
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     shows_identity = models.BooleanField(_("shows identity publicly"), default=False)
     service_commitment = models.CharField(_("service commitment"), max_length=200, blank=True)
     points = models.IntegerField(_("points"), default=0)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords(excluded_fields=["id_number_digest"])
     objects = MemberQuerySet.as_manager()
 
@@ -132,6 +139,15 @@ class Member(models.Model):
             models.Index(fields=["organization", "stage"]),
             models.Index(fields=["organization", "name"]),
             models.Index(fields=["name"]),
+        ]
+        constraints = [
+            BIRTH_DATE.constraint("birth_date"),
+            PARTY_DATE.constraint("applied_on"),
+            PARTY_DATE.constraint("activist_on"),
+            PARTY_DATE.constraint("candidate_on"),
+            PARTY_DATE.constraint("probationary_on"),
+            PARTY_DATE.constraint("full_on"),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
         ]
 
     def __str__(self):
@@ -209,7 +225,7 @@ class StageChange(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ADVANCE)
     from_stage = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
-    effective_on = models.DateField(_("effective on"))
+    effective_on = models.DateField(_("effective on"), validators=PARTY_PLAN.validators())
     reason = models.TextField(_("reason"), blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -219,7 +235,7 @@ class StageChange(models.Model):
         related_name="+",
         verbose_name=_("changed by"),
     )
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = StageChangeQuerySet.as_manager()
 
@@ -227,6 +243,10 @@ class StageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
         ordering = ["member", "effective_on", "pk"]
+        constraints = [
+            PARTY_PLAN.constraint("effective_on"),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
+        ]
 
     def __str__(self):
         return f"{self.member}: {self.get_from_stage_display() or '—'} → {self.get_to_stage_display()}"
@@ -316,19 +336,27 @@ class Transfer(models.Model):
         related_name="+",
         verbose_name=_("requested by"),
     )
-    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     # The introduction letter, issued by the sending side on approval.
     letter_year = models.PositiveSmallIntegerField(_("letter year"), null=True, blank=True)
     letter_sequence = models.PositiveIntegerField(_("letter sequence"), null=True, blank=True)
     letter_number = models.CharField(_("letter number"), max_length=20, blank=True, db_index=True)
     verification_code = models.CharField(_("verification code"), max_length=32, blank=True, editable=False)
-    letter_issued_on = models.DateField(_("letter issued on"), null=True, blank=True)
-    letter_valid_until = models.DateField(_("letter valid until"), null=True, blank=True)
+    letter_issued_on = models.DateField(
+        _("letter issued on"), null=True, blank=True, validators=SERVICE_DATE.validators()
+    )
+    letter_valid_until = models.DateField(
+        _("letter valid until"), null=True, blank=True, validators=SERVICE_DATE.validators()
+    )
     dues_paid_until = models.DateField(
-        _("dues paid up to (month)"), null=True, blank=True, help_text=_("The first day of the month.")
+        _("dues paid up to (month)"),
+        null=True,
+        blank=True,
+        help_text=_("The first day of the month."),
+        validators=PARTY_PLAN.validators(),
     )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = TransferQuerySet.as_manager()
 
@@ -347,6 +375,11 @@ class Transfer(models.Model):
                 condition=models.Q(letter_sequence__isnull=False),
                 name="transfer_letter_number_unique_per_year",
             ),
+            SYSTEM_TIME.constraint("requested_at", datetime_field=True),
+            SERVICE_DATE.constraint("letter_issued_on"),
+            SERVICE_DATE.constraint("letter_valid_until"),
+            PARTY_PLAN.constraint("dues_paid_until"),
+            SYSTEM_TIME.constraint("closed_at", datetime_field=True),
         ]
         indexes = [models.Index(fields=["status", "letter_valid_until"])]
 
@@ -398,7 +431,7 @@ class TransferEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     note = models.TextField(_("note"), blank=True)
     objects = TransferEventQuerySet.as_manager()
 
@@ -406,6 +439,9 @@ class TransferEvent(models.Model):
         verbose_name = _("transfer step")
         verbose_name_plural = _("transfer steps")
         ordering = ["transfer", "at", "pk"]
+        constraints = [
+            SYSTEM_TIME.constraint("at", datetime_field=True),
+        ]
 
     def __str__(self):
         return f"{self.transfer_id}: {self.get_action_display()}"
@@ -434,7 +470,7 @@ class ApplicationTalk(models.Model):
     """The talk a party organisation holds with an applicant (due within a month of applying)."""
 
     member = models.OneToOneField(Member, models.CASCADE, related_name="application_talk", verbose_name=_("applicant"))
-    held_on = models.DateField(_("held on"))
+    held_on = models.DateField(_("held on"), validators=PARTY_DATE.validators())
     held_by = models.CharField(_("talked with by"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
@@ -451,6 +487,9 @@ class ApplicationTalk(models.Model):
     class Meta:
         verbose_name = _("talk with an applicant")
         verbose_name_plural = _("talks with applicants")
+        constraints = [
+            PARTY_DATE.constraint("held_on"),
+        ]
 
     def __str__(self):
         return f"{self.member} · {self.held_on}"
@@ -480,14 +519,16 @@ class DuesPayment(models.Model):
         REDUCED = "reduced", _("student, unemployed or low income")
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="dues_payments", verbose_name=_("member"))
-    month = models.DateField(_("month"), help_text=_("The first day of the month the dues are for."))
+    month = models.DateField(
+        _("month"), help_text=_("The first day of the month the dues are for."), validators=PARTY_PLAN.validators()
+    )
     category = models.CharField(_("category"), max_length=10, choices=Category.choices, default=Category.EMPLOYED)
     monthly_pay = models.DecimalField(
         _("monthly pay after tax"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     amount_due = models.DecimalField(_("amount due"), max_digits=8, decimal_places=2)
     amount_paid = models.DecimalField(_("amount paid"), max_digits=8, decimal_places=2)
-    paid_on = models.DateField(_("paid on"))
+    paid_on = models.DateField(_("paid on"), validators=PARTY_DATE.validators())
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -496,7 +537,7 @@ class DuesPayment(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = DuesPaymentQuerySet.as_manager()
 
@@ -506,6 +547,9 @@ class DuesPayment(models.Model):
         ordering = ["member", "-month"]
         constraints = [
             models.UniqueConstraint(fields=["member", "month"], name="dues_payment_one_per_member_month"),
+            PARTY_PLAN.constraint("month"),
+            PARTY_DATE.constraint("paid_on"),
+            SYSTEM_TIME.constraint("recorded_at", datetime_field=True),
         ]
 
     def __str__(self):

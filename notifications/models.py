@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import SYSTEM_TIME
+
 
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -22,9 +24,11 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    created_at = models.DateTimeField(
+        _("sent at"), auto_now_add=True, db_index=True, validators=SYSTEM_TIME.validators()
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
@@ -33,6 +37,11 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
+        constraints = [
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
+            SYSTEM_TIME.constraint("read_at", datetime_field=True),
+            SYSTEM_TIME.constraint("emailed_at", datetime_field=True),
+        ]
 
     def __str__(self):
         return self.title

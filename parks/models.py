@@ -7,7 +7,14 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.querysets import CHANGE, NOTHING, STATISTICS, VIEW, ScopedQuerySet
-from core.validators import normalize_credit_code, validate_credit_code, validate_division_code
+from core.validators import (
+    PARK_DATE,
+    PARTY_DATE,
+    TERM_END,
+    normalize_credit_code,
+    validate_credit_code,
+    validate_division_code,
+)
 
 from . import rules
 from .rules import TERM_WARNING_DAYS, add_years  # noqa: F401  (imported from here by other apps)
@@ -87,7 +94,7 @@ class Park(models.Model):
     district = models.ForeignKey(District, models.PROTECT, related_name="parks", verbose_name=_("district"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     area = models.DecimalField(_("area (m²)"), max_digits=12, decimal_places=1, null=True, blank=True)
-    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True, validators=PARK_DATE.validators())
     operator = models.CharField(_("operator"), max_length=100, blank=True)
     service_centre_area = models.DecimalField(
         _("service centre area (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
@@ -99,7 +106,10 @@ class Park(models.Model):
         verbose_name = _("park")
         verbose_name_plural = _("parks")
         ordering = ["district__code", "name"]
-        constraints = [models.UniqueConstraint(fields=["district", "name"], name="park_unique_name_in_district")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "name"], name="park_unique_name_in_district"),
+            PARK_DATE.constraint("opened_on"),
+        ]
 
     def __str__(self):
         return self.name
@@ -139,7 +149,7 @@ class Enterprise(models.Model):
     park = models.ForeignKey(Park, models.PROTECT, related_name="enterprises", verbose_name=_("park"))
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.ONLINE_SHOP)
     employee_count = models.PositiveIntegerField(_("employees"), default=0)
-    entered_on = models.DateField(_("entered park on"), null=True, blank=True)
+    entered_on = models.DateField(_("entered park on"), null=True, blank=True, validators=PARK_DATE.validators())
     investor_name = models.CharField(_("investor"), max_length=100, blank=True)
     investor_is_member = models.BooleanField(_("investor is a party member"), default=False)
     history = HistoricalRecords()
@@ -150,6 +160,9 @@ class Enterprise(models.Model):
         verbose_name_plural = _("enterprises")
         ordering = ["park", "name"]
         indexes = [models.Index(fields=["park", "name"])]
+        constraints = [
+            PARK_DATE.constraint("entered_on"),
+        ]
 
     def __str__(self):
         return self.name
@@ -227,9 +240,9 @@ class Organization(models.Model):
     secretary = models.ForeignKey(
         "members.Member", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("secretary")
     )
-    founded_on = models.DateField(_("founded on"), null=True, blank=True)
-    term_start = models.DateField(_("current term starts"), null=True, blank=True)
-    term_end = models.DateField(_("current term ends"), null=True, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True, validators=PARTY_DATE.validators())
+    term_start = models.DateField(_("current term starts"), null=True, blank=True, validators=PARTY_DATE.validators())
+    term_end = models.DateField(_("current term ends"), null=True, blank=True, validators=TERM_END.validators())
     history = HistoricalRecords(m2m_fields=[enterprises])
     objects = OrganizationQuerySet.as_manager()
 
@@ -238,6 +251,11 @@ class Organization(models.Model):
         verbose_name_plural = _("party organisations")
         ordering = ["district__code", "code"]
         indexes = [models.Index(fields=["park", "kind"])]
+        constraints = [
+            PARTY_DATE.constraint("founded_on"),
+            PARTY_DATE.constraint("term_start"),
+            TERM_END.constraint("term_end"),
+        ]
 
     def __str__(self):
         return self.name

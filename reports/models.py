@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.periods import PeriodKind
 from core.querysets import NOTHING, VIEW, ScopedQuerySet
+from core.validators import REPORT_PERIOD, SYSTEM_TIME
 
 
 class ReportScopeKind(models.TextChoices):
@@ -51,8 +52,8 @@ class StatReport(models.Model):
         "parks.Park", models.CASCADE, null=True, blank=True, related_name="stat_reports", verbose_name=_("park")
     )
     period_kind = models.CharField(_("period kind"), max_length=10, choices=ReportPeriodKind.choices)
-    period_start = models.DateField(_("period start"))
-    generated_at = models.DateTimeField(_("generated at"))
+    period_start = models.DateField(_("period start"), validators=REPORT_PERIOD.validators())
+    generated_at = models.DateTimeField(_("generated at"), validators=SYSTEM_TIME.validators())
     data = models.JSONField(_("figures"), default=dict)
     objects = StatReportQuerySet.as_manager()
 
@@ -79,6 +80,8 @@ class StatReport(models.Model):
                 condition=Q(park__isnull=False),
                 name="stat_report_unique_park_period",
             ),
+            REPORT_PERIOD.constraint("period_start"),
+            SYSTEM_TIME.constraint("generated_at", datetime_field=True),
         ]
         indexes = [models.Index(fields=["period_kind", "period_start"])]
 
@@ -124,7 +127,7 @@ class StatReportRun(models.Model):
         "parks.Park", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("park")
     )
     period_kind = models.CharField(_("period kind"), max_length=10, choices=ReportPeriodKind.choices)
-    period_start = models.DateField(_("period start"))
+    period_start = models.DateField(_("period start"), validators=REPORT_PERIOD.validators())
     report = models.ForeignKey(
         StatReport, models.SET_NULL, null=True, blank=True, related_name="runs", verbose_name=_("report")
     )
@@ -139,12 +142,14 @@ class StatReportRun(models.Model):
     task_id = models.CharField(_("task id"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     # The worker's last sign of life while it builds (core.heartbeat): a running run whose heartbeat
     # is stale lost its worker and is queued again by ``reports.building.requeue_lost_runs``.
-    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"), null=True, blank=True, validators=SYSTEM_TIME.validators()
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     duration = models.DurationField(_("duration"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     objects = StatReportRunQuerySet.as_manager()
@@ -162,6 +167,11 @@ class StatReportRun(models.Model):
                     | Q(scope_kind=ReportScopeKind.PARK, district__isnull=True, park__isnull=False)
                 ),
             ),
+            REPORT_PERIOD.constraint("period_start"),
+            SYSTEM_TIME.constraint("queued_at", datetime_field=True),
+            SYSTEM_TIME.constraint("started_at", datetime_field=True),
+            SYSTEM_TIME.constraint("finished_at", datetime_field=True),
+            SYSTEM_TIME.constraint("heartbeat_at", datetime_field=True),
         ]
         indexes = [models.Index(fields=["scope_kind", "district", "park", "period_kind", "period_start"])]
 

@@ -76,6 +76,12 @@ class ReasonForm(BootstrapForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
+class DeclineForm(BootstrapForm):
+    """The reason for declining a room booking: as long as the booking keeps it."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
 class CloseForm(BootstrapForm):
     rating = forms.TypedChoiceField(
         label=_("Satisfaction"),

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from core.querysets import CHANGE, VIEW, ScopedQuerySet, check_action
 from core.scope import scope_for
+from core.validators import SERVICE_DATE, SYSTEM_TIME
 
 ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "webp", "doc", "docx", "xls", "xlsx", "txt"]
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
@@ -102,7 +103,7 @@ class EnterpriseContact(models.Model):
         "parks.Enterprise", models.CASCADE, related_name="contacts", verbose_name=_("enterprise")
     )
     position = models.CharField(pgettext_lazy("job title", "position"), max_length=100, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = EnterpriseContactQuerySet.as_manager()
 
@@ -112,6 +113,7 @@ class EnterpriseContact(models.Model):
         ordering = ["enterprise", "user"]
         constraints = [
             models.UniqueConstraint(fields=["user", "enterprise"], name="enterprise_contact_unique"),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
         ]
 
     def __str__(self):
@@ -247,7 +249,7 @@ class ServiceRequest(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(_("due on"), validators=SERVICE_DATE.validators())
     status = models.CharField(
         _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
     )
@@ -259,10 +261,10 @@ class ServiceRequest(models.Model):
     )
     rating_comment = models.TextField(_("closing comment"), blank=True)
     reject_reason = models.TextField(_("reason for rejection"), blank=True)
-    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
-    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = ServiceRequestQuerySet.as_manager()
 
@@ -280,6 +282,11 @@ class ServiceRequest(models.Model):
                 name="service_request_rating_1_to_5",
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
             ),
+            SERVICE_DATE.constraint("due_on"),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
+            SYSTEM_TIME.constraint("accepted_at", datetime_field=True),
+            SYSTEM_TIME.constraint("resolved_at", datetime_field=True),
+            SYSTEM_TIME.constraint("closed_at", datetime_field=True),
         ]
 
     def __str__(self):
@@ -337,7 +344,7 @@ class ServiceRequestEvent(models.Model):
         validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
     )
     status_after = models.CharField(_("status after"), max_length=20, choices=RequestStatus.choices)
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = ServiceRequestEventQuerySet.as_manager()
 
@@ -345,6 +352,9 @@ class ServiceRequestEvent(models.Model):
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         ordering = ["request", "created_at", "pk"]
+        constraints = [
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
+        ]
 
     def __str__(self):
         return f"{self.request_id} · {self.get_kind_display()}"
@@ -382,7 +392,7 @@ class Wish(models.Model):
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("posted by")
     )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     claimed_by = models.ForeignKey(
         "members.Member",
@@ -392,8 +402,8 @@ class Wish(models.Model):
         related_name="claimed_wishes",
         verbose_name=_("claimed by"),
     )
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     fulfilment_note = models.TextField(_("fulfilment note"), blank=True)
     photo = models.FileField(
         _("photo"),
@@ -414,6 +424,9 @@ class Wish(models.Model):
                 name="wish_claimed_has_member",
                 condition=Q(status="open", claimed_by__isnull=True) | ~Q(status="open"),
             ),
+            SYSTEM_TIME.constraint("posted_at", datetime_field=True),
+            SYSTEM_TIME.constraint("claimed_at", datetime_field=True),
+            SYSTEM_TIME.constraint("fulfilled_at", datetime_field=True),
         ]
 
     def __str__(self):
@@ -463,8 +476,8 @@ class RoomBooking(models.Model):
     )
     purpose = models.CharField(_("purpose"), max_length=200)
     attendees = models.PositiveIntegerField(_("attendees"), default=1)
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"))
+    starts_at = models.DateTimeField(_("starts at"), validators=SERVICE_DATE.validators())
+    ends_at = models.DateTimeField(_("ends at"), validators=SERVICE_DATE.validators())
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -474,9 +487,9 @@ class RoomBooking(models.Model):
         related_name="+",
         verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     decline_reason = models.CharField(_("reason"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = RoomBookingQuerySet.as_manager()
 
@@ -489,6 +502,10 @@ class RoomBooking(models.Model):
             models.CheckConstraint(
                 name="room_booking_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
             ),
+            SERVICE_DATE.constraint("starts_at", datetime_field=True),
+            SERVICE_DATE.constraint("ends_at", datetime_field=True),
+            SYSTEM_TIME.constraint("decided_at", datetime_field=True),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
         ]
 
     def __str__(self):

@@ -22,6 +22,7 @@ from .forms import (
     BookingForm,
     CloseForm,
     CommentForm,
+    DeclineForm,
     FulfilForm,
     NoteForm,
     QueueFilterForm,
@@ -381,7 +382,10 @@ def booking_step(request, pk, step):
             actions.booking_confirm(booking=booking, by=request.user)
             messages.success(request, _("The booking is confirmed."))
         elif step == "decline":
-            actions.booking_decline(booking=booking, by=request.user, reason=request.POST.get("reason", ""))
+            form = DeclineForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([error for errors in form.errors.values() for error in errors])
+            actions.booking_decline(booking=booking, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("The booking was declined."))
         elif step == "cancel":
             actions.booking_cancel(booking=booking, by=request.user)

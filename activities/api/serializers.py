@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
+from core.api import DateTimeField, ModelCleanSerializer, ScopedPrimaryKeyRelatedField
 from parks.models import Organization, Room
 
 from ..actions import MAX_VOLUNTEER_HOURS, AttendanceInput
@@ -225,8 +225,8 @@ class ActivityWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     title = serializers.CharField(max_length=200)
     topic = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    starts_at = DateTimeField()
+    ends_at = DateTimeField(required=False, allow_null=True, default=None)
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     room = RowsPrimaryKeyRelatedField(model=Room, rows=_rooms, required=False, allow_null=True, default=None)
     online = serializers.BooleanField(required=False, default=False)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from activities.api.serializers import RowsPrimaryKeyRelatedField
-from core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField
+from core.api import DateTimeField, ModelCleanSerializer, ScopedPrimaryKeyRelatedField
 from core.querysets import CHANGE
 from parks.models import Enterprise, Park, Room
 
@@ -292,8 +292,8 @@ class BookingRequestSerializer(serializers.Serializer):
     """Body of POST /room-bookings/."""
 
     room = RowsPrimaryKeyRelatedField(model=Room, rows=_bookable_rooms)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = DateTimeField()
+    ends_at = DateTimeField()
     purpose = serializers.CharField(max_length=200)
     attendees = serializers.IntegerField(min_value=1, max_value=10000, default=1)
     enterprise = RowsPrimaryKeyRelatedField(
