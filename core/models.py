@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import SYSTEM_TIME
+
 
 class IdempotencyKey(models.Model):
     """One submitted form token or API ``Idempotency-Key`` of one user, and what its first request
@@ -19,12 +21,17 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
     response_body = models.JSONField(_("response body"), null=True, blank=True)
     result_url = models.CharField(_("result address"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, db_index=True, validators=SYSTEM_TIME.validators()
+    )
 
     class Meta:
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
+        ]
 
     def __str__(self):
         return f"{self.user_id} {self.key}"

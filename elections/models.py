@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.querysets import CHANGE, VIEW, ScopedQuerySet
+from core.validators import PARTY_DATE, SYSTEM_TIME, TERM_END
 from parks.models import Organization
 
 from . import rules
@@ -73,7 +74,7 @@ class Election(models.Model):
     organization = models.ForeignKey(
         Organization, models.PROTECT, related_name="elections", verbose_name=_("organisation")
     )
-    held_on = models.DateField(_("held on"))
+    held_on = models.DateField(_("held on"), validators=PARTY_DATE.validators())
     method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.MEMBERS_CONGRESS)
     competitive = models.BooleanField(_("more candidates than seats (差额选举)"), default=True)
     eligible_voters = models.PositiveIntegerField(
@@ -83,7 +84,7 @@ class Election(models.Model):
         _("members who voted"), validators=[MinValueValidator(1), MaxValueValidator(rules.VOTERS_MAX)]
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
-    term_end = models.DateField(_("term ends"), null=True, blank=True, editable=False)
+    term_end = models.DateField(_("term ends"), null=True, blank=True, editable=False, validators=TERM_END.validators())
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -93,7 +94,7 @@ class Election(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -102,7 +103,7 @@ class Election(models.Model):
         related_name="+",
         verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     decision_note = models.TextField(_("reason or remark"), blank=True)
     history = HistoricalRecords()
     objects = ElectionQuerySet.as_manager()
@@ -116,6 +117,10 @@ class Election(models.Model):
             models.CheckConstraint(
                 condition=Q(votes_cast__lte=models.F("eligible_voters")), name="election_votes_le_voters"
             ),
+            PARTY_DATE.constraint("held_on"),
+            TERM_END.constraint("term_end"),
+            SYSTEM_TIME.constraint("recorded_at", datetime_field=True),
+            SYSTEM_TIME.constraint("decided_at", datetime_field=True),
             models.CheckConstraint(
                 condition=Q(votes_cast__gte=1) & Q(eligible_voters__lte=rules.VOTERS_MAX),
                 name="election_voters_bounded",

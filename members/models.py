@@ -1,5 +1,3 @@
-import datetime
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -562,17 +560,15 @@ class DuesPayment(models.Model):
 
 # --- Membership history and approved leave (lapse risk, member stock of past days) --------------
 
-EARLIEST_DAY = datetime.date(1921, 7, 1)  # the founding of the Party: no membership date before it
-
 
 def validate_membership_day(value):
-    """A membership or leave date: not before 1921 (the Party's founding) and not in the future."""
+    """A membership date (joining, leaving): the range of a past party date (core.validators
+    PARTY_DATE: not before 1921-07-01, not in the future), for the doors that take one outside a
+    model form (the import, the membership actions)."""
     if value is None:
         return
-    if value < EARLIEST_DAY:
-        raise ValidationError(_("The date cannot be before 1921-07-01."), code="too_early")
-    if value > timezone.localdate():
-        raise ValidationError(_("The date cannot be in the future."), code="future")
+    for validator in PARTY_DATE.validators():
+        validator(value)
 
 
 class MembershipEventQuerySet(ScopedQuerySet):
@@ -605,7 +601,7 @@ class MembershipEvent(models.Model):
         "parks.Organization", models.PROTECT, related_name="membership_events", verbose_name=_("party organisation")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    on = models.DateField(_("on"), validators=[validate_membership_day])
+    on = models.DateField(_("on"), validators=PARTY_DATE.validators())
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -615,7 +611,7 @@ class MembershipEvent(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     objects = MembershipEventQuerySet.as_manager()
 
     class Meta:
@@ -627,7 +623,8 @@ class MembershipEvent(models.Model):
             models.Index(fields=["organization", "on"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(on__gte=EARLIEST_DAY), name="membership_event_not_before_1921"),
+            PARTY_DATE.constraint("on"),
+            SYSTEM_TIME.constraint("recorded_at", datetime_field=True),
         ]
 
     def __str__(self):
@@ -654,9 +651,13 @@ class MemberLeave(models.Model):
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="leaves", verbose_name=_("member"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    starts_on = models.DateField(_("from"), validators=[validate_membership_day])
+    starts_on = models.DateField(_("from"), validators=PARTY_PLAN.validators())
     ends_on = models.DateField(
-        _("until"), null=True, blank=True, help_text=_("The last day of the leave; empty while it lasts.")
+        _("until"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of the leave; empty while it lasts."),
+        validators=PARTY_PLAN.validators(),
     )
     arrangement = models.TextField(
         _("arrangement"),
@@ -670,7 +671,7 @@ class MemberLeave(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = MemberLeaveQuerySet.as_manager()
 
@@ -683,9 +684,9 @@ class MemberLeave(models.Model):
                 condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
                 name="member_leave_ends_after_start",
             ),
-            models.CheckConstraint(
-                condition=models.Q(starts_on__gte=EARLIEST_DAY), name="member_leave_not_before_1921"
-            ),
+            PARTY_PLAN.constraint("starts_on"),
+            PARTY_PLAN.constraint("ends_on"),
+            SYSTEM_TIME.constraint("recorded_at", datetime_field=True),
             models.CheckConstraint(condition=~models.Q(arrangement=""), name="member_leave_has_arrangement"),
         ]
 
