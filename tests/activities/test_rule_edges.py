@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from activities import selectors
+from activities import rules, selectors
 from activities.actions import AttendanceInput
 from activities.models import ComplianceRule
 from notifications.models import Notification
@@ -28,6 +28,23 @@ def states(row):
 
 
 # --- the party congress quorum: more than half of the full members present ------------------------
+
+
+@pytest.mark.parametrize(
+    ("present", "voting", "met"),
+    [
+        (3, 6, False),
+        (4, 6, True),
+        (2, 5, False),
+        (3, 5, True),
+        (1, 2, False),
+        (2, 2, True),
+        (1, 1, True),
+        (0, 0, False),
+    ],
+)
+def test_quorum_is_more_than_half_of_the_voting_members(present, voting, met):
+    assert rules.congress_quorum_met(present, voting) is met
 
 
 @pytest.fixture
