@@ -38,6 +38,7 @@ from .models import (
     PointEntry,
     PointRule,
 )
+from .rules import congress_quorum_met
 from .selectors import activity_checklist, attendance_checklist, checklist_members, may_manage
 from .summaries import refresh_on_commit, touched
 from .validators import MAX_FILES_PER_UPLOAD, validate_attachment, validate_photo
@@ -229,7 +230,8 @@ def _sync_points(activity, member_ids=None) -> None:
 
 
 def _update_quorum(activity) -> None:
-    """For a party congress: more than half of the branch's full members present."""
+    """For a party congress: more than half of the branch's full members present
+    (``activities.rules.congress_quorum_met``)."""
     if activity.kind != Kind.PARTY_CONGRESS or activity.status != Activity.Status.HELD:
         activity.voting_members = activity.voting_present = activity.quorum_met = None
         return
@@ -241,7 +243,7 @@ def _update_quorum(activity) -> None:
     )
     activity.voting_members = len(full)
     activity.voting_present = len(present)
-    activity.quorum_met = len(full) > 0 and 2 * len(present) > len(full)
+    activity.quorum_met = congress_quorum_met(len(present), len(full))
 
 
 def _save_with_reason(instance, reason):

@@ -48,3 +48,13 @@ def group_counts_on(founded_on: datetime.date | None, day: datetime.date) -> boo
     """A party group makes its branch "a branch with party groups" on ``day`` when it existed then
     (founded on or before the day; a group without a recorded founding day always counts)."""
     return founded_on is None or founded_on <= day
+
+
+def congress_quorum_met(present: int, voting: int) -> bool:
+    """Whether a party congress (党员大会) had its quorum: more than half of the members with a vote
+    present (《中国共产党支部工作条例（试行）》第十一条: 表决必须有半数以上有表决权的党员到会方可进行;
+    the portal reads 半数以上 as "more than half", DESIGN §3, so exactly half is not enough: 3 of 6
+    is below quorum, 4 of 6 is not). The voting members are the branch's full members: probationary
+    members have no vote (党章 第七条). A branch without full members has no quorum. A congress below
+    quorum does not count for the 三会一课 rule (``activities.selectors.compliance``)."""
+    return voting > 0 and 2 * present > voting

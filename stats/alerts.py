@@ -340,8 +340,8 @@ def _inactive_branches(ctx):
         day = timezone.localdate(when) if when else None
         if day is not None and day >= cutoff:
             continue
-        if org.founded_on and org.founded_on > cutoff:
-            continue  # a new branch has not had 60 days yet
+        if org.founded_on and org.founded_on >= cutoff:
+            continue  # a new branch has not had 60 days yet: its founding day counts as an activity's
         if day is None:
             detail = _("No activity has been held.")
         else:
