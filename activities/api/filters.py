@@ -2,25 +2,12 @@
 ``visible_to``; they never widen it."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import IdFilter, IsoDateTimeFilter
+
 from ..models import Activity, ActivityFile, Attendance, ComplianceRule, Kind, PeriodKind, PointEntry, PointRule
-
-MAX_ID = 2**63 - 1
-
-
-class IdFilter(django_filters.NumberFilter):
-    """An id: a whole number within the database's integer range, so that a huge or fractional value
-    is a 400 (invalid filter), never an overflow in the database driver."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class ActivityFilterSet(django_filters.FilterSet):
@@ -28,8 +15,8 @@ class ActivityFilterSet(django_filters.FilterSet):
     organization = IdFilter(method="filter_organization", label=_("Hosted or co-hosted by this organisation id"))
     kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
     status = django_filters.MultipleChoiceFilter(choices=Activity.Status.choices)
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     online = django_filters.BooleanFilter()
     room = IdFilter(field_name="room_id")
 
@@ -85,7 +72,7 @@ class PointEntryFilterSet(django_filters.FilterSet):
     member = IdFilter(field_name="member_id")
     activity = IdFilter(field_name="activity_id")
     reason = django_filters.ChoiceFilter(choices=PointEntry.Reason.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = PointEntry

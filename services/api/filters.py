@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.api.filters import IdFilter
+from core.filters import DateFilter, IsoDateTimeFilter
 
 from ..models import (
     OPEN_STATUSES,
@@ -58,8 +59,8 @@ class ServiceRequestFilterSet(django_filters.FilterSet):
     urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices)
     open = django_filters.BooleanFilter(method="filter_open", label=_("Still open"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Open and past its due date"))
-    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lt")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    due_before = DateFilter(field_name="due_on", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = ServiceRequest
@@ -96,8 +97,8 @@ class RoomBookingFilterSet(django_filters.FilterSet):
     room = IdFilter(field_name="room_id")
     park = IdFilter(field_name="room__park_id")
     status = django_filters.MultipleChoiceFilter(choices=RoomBooking.Status.choices)
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("Booked by me"))
 
     class Meta:
