@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from core.periods import PeriodKind
 from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
-from core.validators import PARTY_PLAN, SYSTEM_TIME, wall_date
+from core.validators import PARTY_PLAN, SYSTEM_TIME, TEXT_MINUTES, text_constraint, wall_date
 
 
 class Kind(models.TextChoices):
@@ -85,7 +85,7 @@ class Activity(models.Model):
         verbose_name=_("room"),
     )
     online = models.BooleanField(_("online"), default=False)
-    minutes = models.TextField(_("minutes"), blank=True)
+    minutes = models.TextField(_("minutes"), max_length=TEXT_MINUTES, blank=True)
     non_member_count = models.PositiveIntegerField(_("non-member participants"), default=0)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
@@ -116,6 +116,7 @@ class Activity(models.Model):
             models.Index(fields=["status", "starts_at"]),
         ]
         constraints = [
+            text_constraint("minutes", TEXT_MINUTES),
             models.CheckConstraint(
                 name="activity_ends_after_start",
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
