@@ -100,7 +100,8 @@ class Member(models.Model):
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
     birth_date = models.DateField(_("birth date"), validators=BIRTH_DATE.validators())
-    id_number = EncryptedCharField(_("ID number"), validators=[validate_id_number])
+    # 18 characters in Python (the pre-save check); the column holds its ciphertext, so no CHECK.
+    id_number = EncryptedCharField(_("ID number"), max_length=18, validators=[validate_id_number])
     id_number_digest = DigestField(source="id_number", unique=True, null=True)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[validate_phone])
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
