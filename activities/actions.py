@@ -29,6 +29,8 @@ from notifications.actions import notify
 from parks.models import Organization
 
 from .models import (
+    CHANGE_REASON_MAX_LENGTH,
+    LEAVE_REASON_MAX_LENGTH,
     Activity,
     ActivityFile,
     Attendance,
@@ -73,7 +75,9 @@ def activity_period(kind: str, starts_at: datetime.datetime):
 
 
 def require_reason_if_closed(activity, reason, *, new_kind=None, new_starts_at=None):
-    """A held activity whose period has closed changes only with a reason (kept in history)."""
+    """A held activity whose period has closed changes only with a reason (kept in history, at
+    most ``CHANGE_REASON_MAX_LENGTH`` characters)."""
+    check_reason_length(reason)
     if activity.status != Activity.Status.HELD:
         return ""
     today = timezone.localdate()
@@ -244,6 +248,15 @@ def _update_quorum(activity) -> None:
     activity.voting_members = len(full)
     activity.voting_present = len(present)
     activity.quorum_met = congress_quorum_met(len(present), len(full))
+
+
+def check_reason_length(reason, field="reason") -> None:
+    """Refuse a reason for a change longer than the history keeps (never cut it)."""
+    if len((reason or "").strip()) > CHANGE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {field: _("Give the reason in at most %(limit)d characters.") % {"limit": CHANGE_REASON_MAX_LENGTH}},
+            code="max_length",
+        )
 
 
 def _save_with_reason(instance, reason):
@@ -423,6 +436,11 @@ def check_attendance(activity, entries) -> None:
             errors.append(_("Unknown attendance status."))
         if entry.status == Attendance.Status.LEAVE and not entry.reason.strip():
             errors.append(_("Give the reason for a member's leave."))
+        if len(entry.reason.strip()) > LEAVE_REASON_MAX_LENGTH:
+            errors.append(
+                _("Give the reason for a member's leave in at most %(limit)d characters.")
+                % {"limit": LEAVE_REASON_MAX_LENGTH}
+            )
         if not (Decimal("0") <= Decimal(entry.volunteer_hours or 0) <= MAX_VOLUNTEER_HOURS):
             errors.append(_("Volunteer hours must be between 0 and 24."))
     if errors:
@@ -435,7 +453,7 @@ def _write_attendance(activity, entries, reason=""):
     for entry in entries:
         values = {
             "status": entry.status,
-            "reason": entry.reason.strip()[:200] if entry.status != Attendance.Status.PRESENT else "",
+            "reason": entry.reason.strip() if entry.status != Attendance.Status.PRESENT else "",
             "late": entry.late and entry.status == Attendance.Status.PRESENT,
             "left_early": entry.left_early and entry.status == Attendance.Status.PRESENT,
             "volunteer_hours": Decimal(entry.volunteer_hours or 0)
@@ -487,7 +505,7 @@ def activity_cancel(*, activity: Activity, by, reason: str) -> Activity:
     if activity.status == Activity.Status.HELD:
         refresh_on_commit(touched(activity))
     activity.status = Activity.Status.CANCELLED
-    activity.cancel_reason = reason[:300]
+    activity.cancel_reason = reason
     _update_quorum(activity)
     _save_with_reason(activity, reason)
     _sync_points(activity)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import TEXT_MINUTES
 from parks.models import Organization, Room
 
 from .actions import AttendanceInput
@@ -76,7 +77,10 @@ class ActivityForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 3}),
     )
     minutes = forms.CharField(
-        label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 4})
+        label=_("Minutes"),
+        required=False,
+        max_length=TEXT_MINUTES,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
     )
     non_member_count = forms.IntegerField(
         label=_("Non-member participants"),
@@ -185,7 +189,7 @@ def parse_attendance(data, member_ids) -> tuple[list[AttendanceInput], list[str]
             AttendanceInput(
                 member_id=member_id,
                 status=status,
-                reason=(data.get(f"reason-{member_id}") or "").strip()[:200],
+                reason=(data.get(f"reason-{member_id}") or "").strip(),
                 late=bool(data.get(f"late-{member_id}")),
                 left_early=bool(data.get(f"early-{member_id}")),
                 volunteer_hours=hours,

@@ -12,7 +12,11 @@ from simple_history.models import HistoricalRecords
 
 from core.periods import PeriodKind
 from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
-from core.validators import PARTY_PLAN, SYSTEM_TIME, wall_date
+from core.validators import PARTY_PLAN, SYSTEM_TIME, TEXT_MINUTES, text_constraint, wall_date
+
+# A reason for changing or cancelling an activity (kept in its history), a member's reason for leave.
+CHANGE_REASON_MAX_LENGTH = 300
+LEAVE_REASON_MAX_LENGTH = 200
 
 
 class Kind(models.TextChoices):
@@ -85,10 +89,10 @@ class Activity(models.Model):
         verbose_name=_("room"),
     )
     online = models.BooleanField(_("online"), default=False)
-    minutes = models.TextField(_("minutes"), blank=True)
+    minutes = models.TextField(_("minutes"), max_length=TEXT_MINUTES, blank=True)
     non_member_count = models.PositiveIntegerField(_("non-member participants"), default=0)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=CHANGE_REASON_MAX_LENGTH, blank=True)
     # For a party congress: full members of the branch when attendance was recorded, and whether
     # more than half of them were present. A congress below quorum does not count for compliance.
     voting_members = models.PositiveIntegerField(_("voting members"), null=True, blank=True)
@@ -104,7 +108,11 @@ class Activity(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, validators=SYSTEM_TIME.validators())
-    history = HistoricalRecords(m2m_fields=[co_hosts])
+    # The reason for a change after the period closed is kept only here: as long as the forms allow.
+    history = HistoricalRecords(
+        m2m_fields=[co_hosts],
+        history_change_reason_field=models.CharField(max_length=CHANGE_REASON_MAX_LENGTH, null=True),
+    )
     objects = ActivityQuerySet.as_manager()
 
     class Meta:
@@ -116,6 +124,7 @@ class Activity(models.Model):
             models.Index(fields=["status", "starts_at"]),
         ]
         constraints = [
+            text_constraint("minutes", TEXT_MINUTES),
             models.CheckConstraint(
                 name="activity_ends_after_start",
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
@@ -224,11 +233,13 @@ class Attendance(models.Model):
     activity = models.ForeignKey(Activity, models.CASCADE, related_name="attendances", verbose_name=_("activity"))
     member = models.ForeignKey("members.Member", models.CASCADE, related_name="attendances", verbose_name=_("member"))
     status = models.CharField(_("attendance"), max_length=10, choices=Status.choices, default=Status.PRESENT)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=LEAVE_REASON_MAX_LENGTH, blank=True)
     late = models.BooleanField(_("arrived late"), default=False)
     left_early = models.BooleanField(_("left early"), default=False)
     volunteer_hours = models.DecimalField(_("volunteer hours"), max_digits=5, decimal_places=1, default=0)
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        history_change_reason_field=models.CharField(max_length=CHANGE_REASON_MAX_LENGTH, null=True)
+    )
     objects = AttendanceQuerySet.as_manager()
 
     class Meta:

@@ -3,12 +3,12 @@ from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
 
 
-def _check_date_bounds(sender, instance, raw=False, **kwargs):
+def _check_bounds(sender, instance, raw=False, **kwargs):
     if raw:  # loaddata writes fixtures as they are
         return
-    from core.validators import check_date_bounds
+    from core.validators import check_bounds
 
-    check_date_bounds(instance)
+    check_bounds(instance)
 
 
 class CoreConfig(AppConfig):
@@ -16,6 +16,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Foundation")
 
     def ready(self):
-        # Every save checks the model's date ranges (core/validators.py, DateRange): whichever door
-        # a write comes through, a date the pages cannot render is refused with a field message.
-        pre_save.connect(_check_date_bounds, dispatch_uid="core.check_date_bounds")
+        # Every save checks the model's text maxima and date ranges (core/validators.py): whichever
+        # door a write comes through, a text too long or a date the pages cannot render is refused
+        # with a field message (on SQLite too, which does not enforce a varchar's length).
+        pre_save.connect(_check_bounds, dispatch_uid="core.check_bounds")

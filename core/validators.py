@@ -4,7 +4,8 @@
 * unified social credit code (GB 32100-2015): 18 characters with a MOD 31 check character;
 * administrative division code (GB/T 2260): 6 digits;
 * mobile phone numbers of the mainland;
-* the range of every kind of date (``DateRange``: validators plus a database constraint).
+* the range of every kind of date (``DateRange``: validators plus a database constraint);
+* the maximum length of every kind of text (``text_constraint`` and the pre-save check).
 """
 
 import datetime
@@ -12,8 +13,11 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -294,6 +298,42 @@ def _bounded_fields(model) -> list:
     return cached
 
 
+def _bounded_texts(model) -> list:
+    """[(field, max_length)] of a model's text and char fields, computed once per model."""
+    cached = model.__dict__.get("_bounded_texts_cache")
+    if cached is None:
+        cached = [
+            (field, field.max_length)
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField) and field.max_length
+        ]
+        model._bounded_texts_cache = cached
+    return cached
+
+
+def text_errors(instance) -> dict:
+    """{field: [ValidationError]} for each text or char field of ``instance`` longer than its
+    ``max_length``, with the message Django's forms give."""
+    errors = {}
+    for field, limit in _bounded_texts(type(instance)):
+        value = getattr(instance, field.attname)
+        if isinstance(value, str) and len(value) > limit:
+            try:
+                MaxLengthValidator(limit)(value)
+            except ValidationError as exc:
+                errors[field.name] = exc.error_list
+    return errors
+
+
+def check_bounds(instance) -> None:
+    """Refuse (ValidationError per field) a row with a text longer than its maximum or a date
+    outside its range. Run before every save (``core.apps``)."""
+    errors = text_errors(instance)
+    if errors:
+        raise ValidationError(errors)
+    check_date_bounds(instance)
+
+
 def check_date_bounds(instance) -> None:
     """Refuse (ValidationError per field) a row whose dates are outside their ranges: each bounded
     field's validators, then the model's own cross-field date checks (``clean_dates()``, e.g. an
@@ -332,3 +372,33 @@ def bound_errors(model, **values) -> dict:
                 errors[name] = exc.messages
                 break
     return errors
+
+
+# --- bounded texts --------------------------------------------------------------------------------
+#
+# Every text of every model has a maximum that fits what it records (docs/security.md, "Every text
+# has a maximum"). A ``TextField`` takes ``max_length=`` (model forms, the admin and the API's model
+# serializers enforce it) and its model a CHECK constraint on the length (``text_constraint``), so
+# that no door — ``update()``, ``bulk_create``, SQL — stores a longer text. Every ``save()`` checks
+# the maximum of every text and char field first (``check_bounds``), on SQLite too, which does not
+# enforce the length of a varchar. Inputs that are not model fields (a reason given to a workflow
+# step) take the maximum of the field they end up in.
+
+TEXT_MINUTES = 20_000  # the minutes of a meeting
+TEXT_DESCRIPTION = 5_000  # a description, a conversation's notes, a message, a comment
+TEXT_NOTE = 2_000  # a reason, a note, a remark, an arrangement
+TEXT_LOG = 10_000  # an error the portal records (cut to fit by the portal itself)
+
+
+def text_constraint(field: str, max_length: int) -> models.CheckConstraint:
+    """CHECK (LENGTH(field) <= max_length), in characters on SQLite and PostgreSQL (a NULL passes)."""
+    return models.CheckConstraint(
+        name=f"%(app_label)s_%(class)s_{field}_length",
+        condition=LessThanOrEqual(Length(field), max_length),
+    )
+
+
+def fit_text(value: str, max_length: int) -> str:
+    """A text the portal writes itself (an error, a message composed from others), cut to fit."""
+    value = value or ""
+    return value if len(value) <= max_length else value[: max_length - 1] + "…"

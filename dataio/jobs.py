@@ -32,7 +32,7 @@ from activities.selectors import parse_period
 from core import heartbeat, importing, tabular
 from core.periods import day_start
 from core.tabular import ImportRefused
-from core.validators import PHONE_RE, mask_id_number, mask_phone
+from core.validators import PHONE_RE, TEXT_LOG, fit_text, mask_id_number, mask_phone
 from members.models import DuesPayment, Member
 from parks.models import Enterprise, Organization
 
@@ -248,7 +248,7 @@ def _fail(job_id, message) -> None:
     failed = (
         ImportJob.objects.filter(pk=job_id)
         .exclude(status=STATUS.COMMITTED)
-        .update(status=STATUS.FAILED, error=message, finished_at=timezone.now())
+        .update(status=STATUS.FAILED, error=fit_text(str(message), TEXT_LOG), finished_at=timezone.now())
     )
     if failed:  # a failed job is never confirmed: its spreadsheet is not kept either
         transaction.on_commit(lambda: _forget_file(job_id))
@@ -339,7 +339,7 @@ def _run(job_id: int, *, dry_run: bool) -> ImportJob:
             if dry_run:
                 ImportRow.objects.filter(job=job).delete()  # a partly stored preview
             job.status = STATUS.REFUSED
-            job.error = str(getattr(refused, "message", None) or refused)
+            job.error = fit_text(str(getattr(refused, "message", None) or refused), TEXT_LOG)
             job.finished_at = now
             job.save()
             transaction.on_commit(lambda: _forget_file(job_id))

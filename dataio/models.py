@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.querysets import NOTHING, VIEW, ScopedQuerySet
 from core.transitions import Step
-from core.validators import SYSTEM_TIME
+from core.validators import SYSTEM_TIME, TEXT_LOG, text_constraint
 
 
 class ImportKind(models.TextChoices):
@@ -70,7 +70,7 @@ class ImportJob(models.Model):
     progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
     dry_run_report = models.JSONField(_("check report"), null=True, blank=True)
     result_report = models.JSONField(_("result report"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), max_length=TEXT_LOG, blank=True)
     task_id = models.CharField(_("task id"), max_length=100, blank=True)
     # The uploader's language, so that a worker writes the report's messages in it.
     language = models.CharField(_("language"), max_length=10, blank=True)
@@ -92,6 +92,7 @@ class ImportJob(models.Model):
         verbose_name_plural = _("import jobs")
         ordering = ["-created_at", "-pk"]
         constraints = [
+            text_constraint("error", TEXT_LOG),
             SYSTEM_TIME.constraint("created_at", datetime_field=True),
             SYSTEM_TIME.constraint("checked_at", datetime_field=True),
             SYSTEM_TIME.constraint("confirmed_at", datetime_field=True),

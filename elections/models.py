@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.querysets import CHANGE, VIEW, ScopedQuerySet
-from core.validators import PARTY_DATE, SYSTEM_TIME, TERM_END
+from core.validators import PARTY_DATE, SYSTEM_TIME, TERM_END, TEXT_NOTE, text_constraint
 from parks.models import Organization
 
 from . import rules
@@ -85,7 +85,7 @@ class Election(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     term_end = models.DateField(_("term ends"), null=True, blank=True, editable=False, validators=TERM_END.validators())
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=TEXT_NOTE, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -104,7 +104,7 @@ class Election(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
-    decision_note = models.TextField(_("reason or remark"), blank=True)
+    decision_note = models.TextField(_("reason or remark"), max_length=TEXT_NOTE, blank=True)
     history = HistoricalRecords()
     objects = ElectionQuerySet.as_manager()
 
@@ -114,6 +114,8 @@ class Election(models.Model):
         ordering = ["-held_on", "-pk"]
         indexes = [models.Index(fields=["organization", "status", "held_on"])]
         constraints = [
+            text_constraint("decision_note", TEXT_NOTE),
+            text_constraint("notes", TEXT_NOTE),
             models.CheckConstraint(
                 condition=Q(votes_cast__lte=models.F("eligible_voters")), name="election_votes_le_voters"
             ),

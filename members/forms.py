@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import TEXT_DESCRIPTION
 from parks.models import Organization
 
 from .actions import LETTER_DEFAULT_MONTHS, LETTER_MAX_MONTHS
@@ -135,7 +136,10 @@ class TalkForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
+        label=_("Notes"),
+        required=False,
+        max_length=TEXT_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
 

@@ -15,10 +15,13 @@ from core.validators import (
     PARTY_PLAN,
     SERVICE_DATE,
     SYSTEM_TIME,
+    TEXT_DESCRIPTION,
+    TEXT_NOTE,
     mask_id_number,
     mask_phone,
     normalize_id_number,
     normalize_phone,
+    text_constraint,
     validate_id_number,
     validate_id_number_matches,
     validate_phone,
@@ -97,7 +100,8 @@ class Member(models.Model):
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
     birth_date = models.DateField(_("birth date"), validators=BIRTH_DATE.validators())
-    id_number = EncryptedCharField(_("ID number"), validators=[validate_id_number])
+    # 18 characters in Python (the pre-save check); the column holds its ciphertext, so no CHECK.
+    id_number = EncryptedCharField(_("ID number"), max_length=18, validators=[validate_id_number])
     id_number_digest = DigestField(source="id_number", unique=True, null=True)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[validate_phone])
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
@@ -224,7 +228,7 @@ class StageChange(models.Model):
     from_stage = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
     effective_on = models.DateField(_("effective on"), validators=PARTY_PLAN.validators())
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=TEXT_NOTE, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -242,6 +246,7 @@ class StageChange(models.Model):
         verbose_name_plural = _("stage changes")
         ordering = ["member", "effective_on", "pk"]
         constraints = [
+            text_constraint("reason", TEXT_NOTE),
             PARTY_PLAN.constraint("effective_on"),
             SYSTEM_TIME.constraint("created_at", datetime_field=True),
         ]
@@ -325,7 +330,7 @@ class Transfer(models.Model):
         blank=True,
         help_text=_("For a transfer in: the number of the letter issued by the outside organisation."),
     )
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=TEXT_NOTE)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -353,7 +358,7 @@ class Transfer(models.Model):
         help_text=_("The first day of the month."),
         validators=PARTY_PLAN.validators(),
     )
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), max_length=TEXT_NOTE, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     history = HistoricalRecords()
     objects = TransferQuerySet.as_manager()
@@ -363,6 +368,8 @@ class Transfer(models.Model):
         verbose_name_plural = _("organisation-relation transfers")
         ordering = ["-requested_at", "-pk"]
         constraints = [
+            text_constraint("rejection_reason", TEXT_NOTE),
+            text_constraint("reason", TEXT_NOTE),
             models.UniqueConstraint(
                 fields=["member"],
                 condition=models.Q(status__in=["requested", "approved"]),
@@ -430,7 +437,7 @@ class TransferEvent(models.Model):
         verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=TEXT_NOTE, blank=True)
     objects = TransferEventQuerySet.as_manager()
 
     class Meta:
@@ -438,6 +445,7 @@ class TransferEvent(models.Model):
         verbose_name_plural = _("transfer steps")
         ordering = ["transfer", "at", "pk"]
         constraints = [
+            text_constraint("note", TEXT_NOTE),
             SYSTEM_TIME.constraint("at", datetime_field=True),
         ]
 
@@ -470,7 +478,7 @@ class ApplicationTalk(models.Model):
     member = models.OneToOneField(Member, models.CASCADE, related_name="application_talk", verbose_name=_("applicant"))
     held_on = models.DateField(_("held on"), validators=PARTY_DATE.validators())
     held_by = models.CharField(_("talked with by"), max_length=100, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=TEXT_DESCRIPTION, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -486,6 +494,7 @@ class ApplicationTalk(models.Model):
         verbose_name = _("talk with an applicant")
         verbose_name_plural = _("talks with applicants")
         constraints = [
+            text_constraint("notes", TEXT_DESCRIPTION),
             PARTY_DATE.constraint("held_on"),
         ]
 
@@ -661,6 +670,7 @@ class MemberLeave(models.Model):
     )
     arrangement = models.TextField(
         _("arrangement"),
+        max_length=TEXT_NOTE,
         help_text=_("Where the member takes part in organisation life and pays dues, and who approved it."),
     )
     recorded_by = models.ForeignKey(
@@ -680,6 +690,7 @@ class MemberLeave(models.Model):
         verbose_name_plural = _("approved leaves")
         ordering = ["member", "-starts_on", "pk"]
         constraints = [
+            text_constraint("arrangement", TEXT_NOTE),
             models.CheckConstraint(
                 condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
                 name="member_leave_ends_after_start",

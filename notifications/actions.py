@@ -10,6 +10,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 
+from core.validators import fit_text
+
 from .models import Notification
 from .tasks import send_notification_emails
 
@@ -40,7 +42,11 @@ def notify(*, recipients, title, body="", url="") -> None:
     if not users:
         return
     with translation.override(settings.LANGUAGE_CODE):  # the default language, whatever the request's
-        title, body = str(title), str(body)
+        # Composed from what users wrote (a request's title, a reason): cut to the fields' maxima,
+        # as bulk_create does not run the pre-save check (core/validators.py, fit_text).
+        title = fit_text(str(title), Notification._meta.get_field("title").max_length)
+        body = fit_text(str(body), Notification._meta.get_field("body").max_length)
+        url = fit_text(str(url), Notification._meta.get_field("url").max_length)
 
     def send():
         created = Notification.objects.bulk_create(

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import SYSTEM_TIME
+from core.validators import SYSTEM_TIME, TEXT_DESCRIPTION, text_constraint
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -22,7 +22,7 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("recipient")
     )
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("message"), blank=True)
+    body = models.TextField(_("message"), max_length=TEXT_DESCRIPTION, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(
         _("sent at"), auto_now_add=True, db_index=True, validators=SYSTEM_TIME.validators()
@@ -38,6 +38,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
         constraints = [
+            text_constraint("body", TEXT_DESCRIPTION),
             SYSTEM_TIME.constraint("created_at", datetime_field=True),
             SYSTEM_TIME.constraint("read_at", datetime_field=True),
             SYSTEM_TIME.constraint("emailed_at", datetime_field=True),

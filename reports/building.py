@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import heartbeat
+from core.validators import TEXT_LOG, fit_text
 from parks.models import District, Park
 from stats import statistics
 
@@ -169,7 +170,7 @@ def execute_run(*, run_id: int, task_id: str = "") -> StatReport | None:
             status=StatReportRun.Status.FAILED,
             finished_at=timezone.now(),
             duration=datetime.timedelta(seconds=time.monotonic() - began),
-            error=f"{type(exc).__name__}: {exc}"[:5000],
+            error=fit_text(f"{type(exc).__name__}: {exc}", TEXT_LOG),
         )
         raise
     StatReportRun.objects.filter(pk=run_id).update(

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.periods import PeriodKind
 from core.querysets import NOTHING, VIEW, ScopedQuerySet
-from core.validators import REPORT_PERIOD, SYSTEM_TIME
+from core.validators import REPORT_PERIOD, SYSTEM_TIME, TEXT_LOG, text_constraint
 
 
 class ReportScopeKind(models.TextChoices):
@@ -151,7 +151,7 @@ class StatReportRun(models.Model):
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     duration = models.DurationField(_("duration"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), max_length=TEXT_LOG, blank=True)
     objects = StatReportRunQuerySet.as_manager()
 
     class Meta:
@@ -160,6 +160,7 @@ class StatReportRun(models.Model):
         verbose_name_plural = _("statistics report runs")
         ordering = ["-queued_at", "-pk"]
         constraints = [
+            text_constraint("error", TEXT_LOG),
             models.CheckConstraint(
                 name="stat_report_run_scope_matches_kind",
                 condition=(

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from core.validators import TEXT_LOG, fit_text
+
 from .building import execute_run, periodic_runs, requeue_lost_runs
 from .models import StatReportRun
 
@@ -84,5 +86,7 @@ def _send(run_id: int, task_id: str) -> None:
         # the broker being unreachable.
         logger.exception("could not enqueue statistics report run %s", run_id)
         StatReportRun.objects.filter(pk=run_id, status=StatReportRun.Status.QUEUED).update(
-            status=StatReportRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"
+            status=StatReportRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=fit_text(f"{type(exc).__name__}: {exc}", TEXT_LOG),
         )

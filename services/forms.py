@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.validators import TEXT_DESCRIPTION, TEXT_NOTE
+
 from .models import ATTACHMENT_EXTENSIONS, PHOTO_EXTENSIONS, RequestStatus, ServiceCategory, Urgency
 
 ATTACH_ACCEPT = ",".join(f".{ext}" for ext in ATTACHMENT_EXTENSIONS)
@@ -38,7 +40,9 @@ class RequestSubmitForm(BootstrapForm):
     category = forms.ModelChoiceField(ServiceCategory.objects.none(), label=_("Service"))
     enterprise = forms.ModelChoiceField(None, label=_("For enterprise"), required=False, empty_label=_("— myself —"))
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("What do you need?"), widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(
+        label=_("What do you need?"), max_length=TEXT_DESCRIPTION, widget=forms.Textarea(attrs={"rows": 5})
+    )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
     attachment = forms.FileField(
         label=_("Attachment"),
@@ -66,7 +70,9 @@ class AssignForm(BootstrapForm):
 
 
 class NoteForm(BootstrapForm):
-    note = forms.CharField(label=_("How was it resolved?"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("How was it resolved?"), max_length=TEXT_NOTE, widget=forms.Textarea(attrs={"rows": 3})
+    )
     attachment = forms.FileField(
         label=_("Attachment"), required=False, validators=_ext_validator(ATTACHMENT_EXTENSIONS)
     )
@@ -89,11 +95,15 @@ class CloseForm(BootstrapForm):
         widget=forms.RadioSelect,
         choices=[(i, str(i)) for i in range(5, 0, -1)],
     )
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=TEXT_NOTE, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CommentForm(BootstrapForm):
-    text = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Comment"), required=False, max_length=TEXT_DESCRIPTION, widget=forms.Textarea(attrs={"rows": 2})
+    )
     attachment = forms.FileField(
         label=_("Attachment"), required=False, validators=_ext_validator(ATTACHMENT_EXTENSIONS)
     )
@@ -135,7 +145,9 @@ class WishForm(BootstrapForm):
 
 
 class FulfilForm(BootstrapForm):
-    note = forms.CharField(label=_("How was the wish fulfilled?"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("How was the wish fulfilled?"), max_length=TEXT_NOTE, widget=forms.Textarea(attrs={"rows": 2})
+    )
     photo = forms.FileField(
         label=_("Photo"),
         required=False,

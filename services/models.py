@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from core.querysets import CHANGE, VIEW, ScopedQuerySet, check_action
 from core.scope import scope_for
-from core.validators import SERVICE_DATE, SYSTEM_TIME
+from core.validators import SERVICE_DATE, SYSTEM_TIME, TEXT_DESCRIPTION, TEXT_NOTE, text_constraint
 
 ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "webp", "doc", "docx", "xls", "xlsx", "txt"]
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
@@ -68,13 +68,14 @@ class ServiceCategory(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=TEXT_DESCRIPTION, blank=True)
     position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=0)
     is_active = models.BooleanField(_("offered"), default=True)
     history = HistoricalRecords()
     objects = ServiceCategoryQuerySet.as_manager()
 
     class Meta:
+        constraints = [text_constraint("description", TEXT_DESCRIPTION)]
         verbose_name = _("service category")
         verbose_name_plural = _("service categories")
         ordering = ["position", "name"]
@@ -247,7 +248,7 @@ class ServiceRequest(models.Model):
     )
     category = models.ForeignKey(ServiceCategory, models.PROTECT, related_name="requests", verbose_name=_("category"))
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=TEXT_DESCRIPTION)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     due_on = models.DateField(_("due on"), validators=SERVICE_DATE.validators())
     status = models.CharField(
@@ -259,8 +260,8 @@ class ServiceRequest(models.Model):
     rating = models.PositiveSmallIntegerField(
         _("satisfaction"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    rating_comment = models.TextField(_("closing comment"), blank=True)
-    reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    rating_comment = models.TextField(_("closing comment"), max_length=TEXT_NOTE, blank=True)
+    reject_reason = models.TextField(_("reason for rejection"), max_length=TEXT_NOTE, blank=True)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
@@ -278,6 +279,9 @@ class ServiceRequest(models.Model):
             models.Index(fields=["requester", "status"]),
         ]
         constraints = [
+            text_constraint("reject_reason", TEXT_NOTE),
+            text_constraint("rating_comment", TEXT_NOTE),
+            text_constraint("description", TEXT_DESCRIPTION),
             models.CheckConstraint(
                 name="service_request_rating_1_to_5",
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
@@ -336,7 +340,7 @@ class ServiceRequestEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
     )
-    text = models.TextField(_("text"), blank=True)
+    text = models.TextField(_("text"), max_length=TEXT_DESCRIPTION, blank=True)
     attachment = models.FileField(
         _("attachment"),
         upload_to="services/requests/%Y/%m/",
@@ -353,6 +357,7 @@ class ServiceRequestEvent(models.Model):
         verbose_name_plural = _("timeline entries")
         ordering = ["request", "created_at", "pk"]
         constraints = [
+            text_constraint("text", TEXT_DESCRIPTION),
             SYSTEM_TIME.constraint("created_at", datetime_field=True),
         ]
 
@@ -404,7 +409,7 @@ class Wish(models.Model):
     )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
-    fulfilment_note = models.TextField(_("fulfilment note"), blank=True)
+    fulfilment_note = models.TextField(_("fulfilment note"), max_length=TEXT_NOTE, blank=True)
     photo = models.FileField(
         _("photo"),
         upload_to="services/wishes/%Y/%m/",
@@ -420,6 +425,7 @@ class Wish(models.Model):
         ordering = ["-posted_at", "-pk"]
         indexes = [models.Index(fields=["park", "status"])]
         constraints = [
+            text_constraint("fulfilment_note", TEXT_NOTE),
             models.CheckConstraint(
                 name="wish_claimed_has_member",
                 condition=Q(status="open", claimed_by__isnull=True) | ~Q(status="open"),

@@ -164,7 +164,9 @@ class StatMetricSerializer(serializers.Serializer):
 
 
 class FiguresQuery(serializers.Serializer):
-    period = serializers.CharField(required=False, help_text="2026-04, 2026-Q2 or 2026; the current month if absent.")
+    period = serializers.CharField(
+        required=False, max_length=7, help_text="2026-04, 2026-Q2 or 2026; the current month if absent."
+    )
     live = serializers.BooleanField(required=False, default=False, help_text="Compute from the raw tables.")
 
     def validate_period(self, value):

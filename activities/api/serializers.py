@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api import DateTimeField, ModelCleanSerializer, ScopedPrimaryKeyRelatedField
+from core.validators import TEXT_MINUTES
 from parks.models import Organization, Room
 
 from ..actions import MAX_VOLUNTEER_HOURS, AttendanceInput
@@ -233,7 +234,7 @@ class ActivityWriteSerializer(serializers.Serializer):
     co_hosts = RowsPrimaryKeyRelatedField(
         model=Organization, rows=_co_host_candidates, many=True, required=False, default=list
     )
-    minutes = serializers.CharField(required=False, allow_blank=True, default="")
+    minutes = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MINUTES)
     non_member_count = serializers.IntegerField(min_value=0, max_value=100000, required=False, default=0)
     attendance = AttendanceEntrySerializer(
         many=True,

@@ -1,11 +1,12 @@
 import django_filters
 
+from core.filters import IdFilter
 from members.models import ApplicationTalk, DuesPayment, Member, StageChange, Transfer, TransferEvent
 
 
 class MemberFilter(django_filters.FilterSet):
-    park = django_filters.NumberFilter(field_name="organization__park")
-    district = django_filters.NumberFilter(field_name="organization__district")
+    park = IdFilter(field_name="organization__park")
+    district = IdFilter(field_name="organization__district")
 
     class Meta:
         model = Member
@@ -31,7 +32,7 @@ class TransferEventFilter(django_filters.FilterSet):
 
 
 class ApplicationTalkFilter(django_filters.FilterSet):
-    organization = django_filters.NumberFilter(field_name="member__organization")
+    organization = IdFilter(field_name="member__organization")
 
     class Meta:
         model = ApplicationTalk
@@ -39,7 +40,7 @@ class ApplicationTalkFilter(django_filters.FilterSet):
 
 
 class DuesPaymentFilter(django_filters.FilterSet):
-    organization = django_filters.NumberFilter(field_name="member__organization")
+    organization = IdFilter(field_name="member__organization")
 
     class Meta:
         model = DuesPayment

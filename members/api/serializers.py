@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api import ActionSerializer, ModelCleanSerializer
+from core.validators import TEXT_NOTE
 from members.actions import may_act_for
 from members.models import ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer, TransferEvent
 from members.selectors import can_view_full_id_number
@@ -103,18 +104,18 @@ class StageChangeSerializer(serializers.ModelSerializer):
 
 class AdvanceSerializer(ActionSerializer):
     effective_on = serializers.DateField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_NOTE)
 
 
 class ExtendProbationSerializer(ActionSerializer):
     until = serializers.DateField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=TEXT_NOTE)
 
 
 class CorrectStageSerializer(ActionSerializer):
     to_stage = serializers.ChoiceField(choices=Stage.choices)
     effective_on = serializers.DateField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=TEXT_NOTE)
 
 
 class TransferSerializer(serializers.ModelSerializer):
@@ -174,7 +175,7 @@ class TransferRequestSerializer(serializers.Serializer):
     )
     outside_organization = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     outside_letter_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=TEXT_NOTE)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -213,11 +214,11 @@ class TransferApproveSerializer(ActionSerializer):
 
 
 class TransferRejectSerializer(ActionSerializer):
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=TEXT_NOTE)
 
 
 class TransferCancelSerializer(ActionSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_NOTE)
 
 
 class TransferEventSerializer(serializers.ModelSerializer):

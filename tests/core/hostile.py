@@ -44,9 +44,6 @@ def values_for_schema(prop: dict) -> list:
     if kind == "array":
         items = prop.get("items", {})
         return [[value] for value in values_for_schema(items)[:1]] if items else []
-    if kind == "string" and "maxLength" not in prop and "enum" not in prop:
-        # An unbounded text (minutes, descriptions, reasons) may take a long text: only NUL bytes.
-        return TEXT[:1]
     if kind == "string" or "enum" in prop or "$ref" in prop or "allOf" in prop or "oneOf" in prop:
         return TEXT
     return []
@@ -64,8 +61,6 @@ def values_for_input(field_type: str) -> list:
         return NUMBERS
     if field_type in ("checkbox", "radio", "file", "submit", "button"):
         return []
-    if field_type == "textarea":  # an unbounded text: only NUL bytes
-        return TEXT[:1]
     return TEXT
 
 
