@@ -26,3 +26,17 @@ def test_no_filter_value_makes_a_list_fail(world, who):
                     failed.append((prefix, name, value, response.status_code))
     assert tried > 500, tried
     assert failed == []
+
+
+@pytest.mark.django_db
+def test_no_id_in_a_detail_address_makes_it_fail(world):
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(world.park_admin)
+    failed = []
+    for prefix, _viewset, _basename in router.registry:
+        for value in ["-1176507403988707742169694208", str(2**63), "1.5", "%00"]:
+            response = client.get(f"/api/v1/{prefix}/{value}/")
+            if response.status_code >= 500:
+                failed.append((prefix, value, response.status_code))
+    assert len(router.registry) > 20
+    assert failed == []
