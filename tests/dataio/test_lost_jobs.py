@@ -88,16 +88,18 @@ def test_a_job_taken_up_whose_row_is_not_locked_is_handed_out_again(settings, mo
     thread.start()
     try:
         assert locked.wait(10)
-        assert requeue_lost_import_jobs.apply().get() == 1
+        assert requeue_lost_import_jobs.apply().get(disable_sync_subtasks=False) == 1
     finally:
         release.set()
         thread.join()
     assert sent == [lost.pk]
     lost.refresh_from_db()
     assert (lost.status, lost.heartbeat_at, lost.attempts) == ("committing", None, 1)
-    assert requeue_lost_import_jobs.apply().get() == 1  # the live worker has gone meanwhile
+    assert requeue_lost_import_jobs.apply().get(disable_sync_subtasks=False) == 1  # the live worker has gone meanwhile
     assert sent == [lost.pk, alive.pk]
-    assert requeue_lost_import_jobs.apply().get() == 0  # handed out: left alone until taken up
+    assert (
+        requeue_lost_import_jobs.apply().get(disable_sync_subtasks=False) == 0
+    )  # handed out: left alone until taken up
     for job in (recent, done):
         job.refresh_from_db()
         assert job.heartbeat_at is not None
@@ -115,7 +117,7 @@ def test_after_the_last_attempt_the_job_fails_and_its_file_is_deleted(monkeypatc
     job.language = "en"
     job.save()
     path = job.file.path
-    assert requeue_lost_import_jobs.apply().get() == 0
+    assert requeue_lost_import_jobs.apply().get(disable_sync_subtasks=False) == 0
     assert sent == []
     job.refresh_from_db()
     assert job.status == "failed"

@@ -39,7 +39,7 @@ def running_run(world, *, silent_for: float, attempts=1, task_id="lost-task"):
 def sweep(django_capture_on_commit_callbacks):
     # Eagerly (the tests' mode), the requeued build runs as soon as the sweep commits.
     with django_capture_on_commit_callbacks(execute=True):
-        return requeue_lost_report_runs.apply().get()
+        return requeue_lost_report_runs.apply().get(disable_sync_subtasks=False)
 
 
 def test_a_run_silent_past_the_threshold_is_built_again(world, settings, django_capture_on_commit_callbacks):

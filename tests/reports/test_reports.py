@@ -215,7 +215,7 @@ def test_the_periodic_job_builds_every_district_and_park_for_the_period_just_end
 def test_the_periodic_task_takes_the_period_from_today(world, django_capture_on_commit_callbacks):
     just_ended = statistics.Period.current("month").previous()
     with django_capture_on_commit_callbacks(execute=True):
-        assert build_periodic_reports.apply(kwargs={"period_kind": "month"}).get() == 5
+        assert build_periodic_reports.apply(kwargs={"period_kind": "month"}).get(disable_sync_subtasks=False) == 5
     assert set(StatReport.objects.values_list("period_kind", "period_start")) == {("month", just_ended.start)}
 
 
