@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lock assets migrate seed lint format messages test-postgres test-browser test-celery ci clean
+.PHONY: run test install lock assets migrate seed lint format messages test-postgres test-browser test-celery ci clean backup restore
 
 # The dependencies come from the lock, every file checked against its hash; the project itself is then
 # installed without dependencies (editable). A changed lock reinstalls.
@@ -84,6 +84,17 @@ test-celery: install
 # SCHEMATHESIS_MAX_TIME (seconds per role).
 test-api-fuzz: install
 	PYTHON=$(PY) bash .ci/schemathesis.sh
+
+# Backups (docs/backup.md): the database and every stored file, encrypted to the operator's public key
+# (HONGFAN_BACKUP_PUBLIC_KEY; `manage.py backup_keys` makes a pair). `make restore FILE=…` restores
+# into the configured, empty database and storage and checks every table against the backup.
+BACKUP_DIR ?= backups
+backup: install
+	$(PY) manage.py backup $(BACKUP_DIR)/hongfan-$$(date +%Y%m%d-%H%M%S).hfbak
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/hongfan-….hfbak [KEY_FILE=private.key]"; exit 2; }
+	$(PY) manage.py restore "$(FILE)" $(if $(KEY_FILE),--private-key-file "$(KEY_FILE)")
 
 # What CI runs, from start to end (installs Chromium and starts PostgreSQL/Redis when missing).
 ci:

@@ -2,7 +2,7 @@
 # Entry point of the Hongfan image. The first argument names the role of the container:
 #   web          wait for the database, apply migrations, then serve with gunicorn
 #   worker       a Celery worker
-#   beat         the Celery beat (django_celery_beat's DatabaseScheduler); run exactly one
+#   beat         the Celery beat (core.beat.SingleBeatScheduler: a second one stands by)
 #   healthcheck  exit 0 when the web server answers (used by docker-compose.yml)
 #   anything else is executed as given, e.g. `docker compose run --rm web manage.py createsuperuser`
 set -eu
@@ -53,7 +53,7 @@ case "${1:-web}" in
         # (this process), and celery would refuse to start; one beat per container, so drop it.
         rm -f /tmp/celerybeat.pid
         exec celery -A portal beat --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
-            --scheduler django_celery_beat.schedulers:DatabaseScheduler \
+            --scheduler core.beat:SingleBeatScheduler \
             --pidfile /tmp/celerybeat.pid
         ;;
     healthcheck)

@@ -237,7 +237,8 @@ HONGFAN_JOB_MAX_ATTEMPTS = int(env("HONGFAN_JOB_MAX_ATTEMPTS", "5"))
 if HONGFAN_JOB_STALE_SECONDS < 2 * HONGFAN_JOB_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("HONGFAN_JOB_STALE_SECONDS must be at least twice HONGFAN_JOB_HEARTBEAT_SECONDS")
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler with a leader lock in Redis: a second beat does nothing (core/beat.py).
+CELERY_BEAT_SCHEDULER = "core.beat:SingleBeatScheduler"
 
 # Imports by page (dataio.jobs): a file up to this size is checked and written in the request,
 # a larger one by the Celery task run_import_job, whose progress the page polls from the
