@@ -15,9 +15,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-# gettext compiles the translations; curl is not needed: the health check uses Python.
+# gettext compiles the translations; postgresql-client gives `manage.py backup`/`restore` pg_dump and
+# pg_restore (docs/backup.md); curl is not needed: the health check uses Python.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 1000 hongfan \
     && useradd --system --uid 1000 --gid hongfan --home-dir /app --shell /usr/sbin/nologin hongfan
@@ -38,8 +39,8 @@ RUN chmod 0755 docker/entrypoint.sh \
     && HONGFAN_MODE=production DJANGO_SECRET_KEY=collectstatic-build-only \
        HONGFAN_FIELD_KEYS=Y29sbGVjdHN0YXRpYy1idWlsZC1vbmx5LW5vLWRhdGE= HONGFAN_HASH_KEY=collectstatic-build-only \
        python manage.py collectstatic --noinput \
-    && mkdir -p /app/media \
-    && chown -R hongfan:hongfan /app/media
+    && mkdir -p /app/media /app/backups \
+    && chown -R hongfan:hongfan /app/media /app/backups
 
 USER hongfan
 EXPOSE 8000
