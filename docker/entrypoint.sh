@@ -35,12 +35,8 @@ case "${1:-web}" in
     web)
         wait_for_database
         python manage.py migrate --noinput
-        exec gunicorn portal.wsgi:application \
-            --bind "0.0.0.0:${PORT:-8000}" \
-            --workers "${GUNICORN_WORKERS:-3}" \
-            --timeout "${GUNICORN_TIMEOUT:-60}" \
-            --max-requests 1000 --max-requests-jitter 100 \
-            --access-logfile - --error-logfile -
+        # Workers, preload and warm-up, recycling: docker/gunicorn.conf.py (GUNICORN_* variables).
+        exec gunicorn --config docker/gunicorn.conf.py portal.wsgi:application
         ;;
     worker)
         wait_for_database

@@ -1,0 +1,35 @@
+"""gunicorn for the Hongfan image (docker/entrypoint.sh web; docs/deploy.md, docs/benchmarks.md).
+
+preload_app: the master imports and warms the application once (portal.warmup) and forks warm
+workers, so a fresh worker, and one recycled by max_requests, answers its first request without
+importing Django, the apps and the templates again. The jitter spreads the recycling so that the
+workers never restart together. Database connections are never opened before the fork; each
+worker opens its own.
+"""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes", "on"}
+accesslog = "-"
+errorlog = "-"
+
+
+def when_ready(server):
+    if preload_app:
+        from portal.warmup import warm
+
+        loaded = warm()
+        server.log.info("application warmed before forking: %(templates)d templates in %(seconds).2f s", loaded)
+
+
+def post_fork(server, worker):
+    from django.db import connections
+
+    connections.close_all()
