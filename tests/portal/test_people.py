@@ -195,7 +195,7 @@ def test_home_card_has_shortcuts_to_transfer_dues_and_points(client, world):
 
 @pytest.mark.django_db
 def test_points_history_shows_the_activity_date_not_the_award_time(client, world):
-    held = timezone.make_aware(datetime.datetime(2026, 3, 5, 19, 0))
+    held = datetime.datetime(2026, 3, 5, 19, 0, tzinfo=timezone.get_current_timezone())
     activity = ActivityFactory(host=world.branch_a1, starts_at=held, title="三月党员大会")
     entry = PointEntry.objects.create(
         member=world.member_a1, activity=activity, points=2, reason=PointEntry.Reason.AWARD
@@ -225,7 +225,7 @@ def test_content_disposition_has_the_utf8_name_and_an_ascii_fallback():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "language, export_name, template_name",
+    ("language", "export_name", "template_name"),
     [
         ("zh-hans", "党员名册-{day}.xlsx", "党员名册-导入模板.csv"),
         ("en", "Party member roll-{day}.xlsx", "Party member roll-import template.csv"),
