@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.people import display_name
 from core.querysets import CHANGE, NOTHING, VIEW, ScopedQuerySet
 from core.validators import SYSTEM_TIME
 
@@ -125,7 +126,7 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} · {self.get_role_display()} · {self.scope_object}"
+        return f"{display_name(self.user)} · {self.get_role_display()} · {self.scope_object}"
 
     @property
     def scope_object(self):

@@ -160,7 +160,7 @@ def activity_detail(user, pk):
     """One activity the user may see (or Activity.DoesNotExist), with what its page shows."""
     return (
         Activity.objects.visible_to(user)
-        .select_related("host", "host__park", "room", "created_by")
+        .select_related("host", "host__park", "room", "created_by", "created_by__member")
         .prefetch_related(
             "co_hosts",
             "files",

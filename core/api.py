@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core import people
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import IdempotentPostMixin
 from core.scope import scope_for
@@ -214,6 +215,19 @@ class DateTimeField(serializers.DateTimeField):
             return super().enforce_timezone(value)
         except (OverflowError, ValueError):
             self.fail("overflow")
+
+
+class PersonNameField(serializers.CharField):
+    """A login shown as the person it is (``core.people.display_name``), read-only: give the
+    user relation as ``source`` (``PersonNameField(source="created_by")``); null when there is none."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return people.display_name(value) or None
 
 
 class ModelCleanSerializer(serializers.ModelSerializer):

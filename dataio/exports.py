@@ -60,4 +60,4 @@ def export(request, kind):
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    return download(content, filename=f"hongfan-{kind}-{stamp}.{file_format}", file_format=file_format)
+    return download(content, kind=kind, suffix=stamp, file_format=file_format)

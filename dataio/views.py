@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core import importing
+from core import downloads, importing
 from core.idempotency import idempotent_form
 from dataio import actions
 from dataio import jobs as imports
@@ -28,10 +28,6 @@ ACTION_LABELS = {
     "new": gettext_lazy("new"),
     "update": gettext_lazy("update"),
     "unchanged": gettext_lazy("unchanged"),
-}
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
 }
 
 
@@ -48,11 +44,24 @@ class ImportForm(forms.Form):
         self.fields["kind"].choices = [(kind, ImportKind(kind).label) for kind in kinds]
 
 
-def download(content: bytes, *, filename: str, file_format: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+# What a downloaded file of each kind is called, in the reader's language (core.downloads).
+FILE_TITLES = {
+    ImportKind.ENTERPRISES: gettext_lazy("Enterprise directory"),
+    ImportKind.ORGANIZATIONS: gettext_lazy("Party organisations"),
+    ImportKind.MEMBERS: gettext_lazy("Party member roll"),
+    ImportKind.ATTENDANCE: gettext_lazy("Attendance records"),
+    ImportKind.DUES: gettext_lazy("Party dues ledger"),
+}
+
+
+def download(content: bytes, *, kind: str, suffix: str, file_format: str, ascii_suffix: str = "") -> HttpResponse:
+    """A file of a kind: "党员名册-2026-11-30.xlsx" (``suffix``: the date, or the words for a
+    template), with "hongfan-members-<ascii_suffix or suffix>.xlsx" as the ASCII name for old clients."""
+    return downloads.download(
+        content,
+        filename=downloads.file_name(FILE_TITLES[kind], suffix, extension=file_format),
+        fallback=f"hongfan-{kind}-{ascii_suffix or suffix}.{file_format}",
+    )
 
 
 def _kind_entries(kinds):
@@ -104,7 +113,7 @@ def import_template(request, kind, file_format):
     if kind not in imports.importable_kinds(request.user) or file_format not in imports.FILE_FORMATS:
         raise Http404
     content = importing.template_file(kind=kind, file_format=file_format)
-    return download(content, filename=f"hongfan-{kind}-template.{file_format}", file_format=file_format)
+    return download(content, kind=kind, suffix=_("import template"), ascii_suffix="template", file_format=file_format)
 
 
 def _job_or_404(request, pk):

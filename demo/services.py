@@ -121,7 +121,7 @@ def _ensure_contact(park):
     if enterprise is None:
         return None
     user, created = User.objects.get_or_create(
-        username="contact", defaults={"first_name": "企业联络员", "email": "contact@example.com"}
+        username="contact", defaults={"last_name": "周", "first_name": "立新", "email": "contact@example.com"}
     )
     if created:
         user.set_password(DEMO_PASSWORD)

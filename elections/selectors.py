@@ -140,7 +140,15 @@ def visible_election(user, pk) -> Election:
     """An election ``user`` may see (``Election.DoesNotExist`` outside the scope)."""
     return (
         Election.objects.visible_to(user)
-        .select_related("organization", "organization__parent", "organization__park", "recorded_by", "decided_by")
+        .select_related(
+            "organization",
+            "organization__parent",
+            "organization__park",
+            "recorded_by",
+            "recorded_by__member",
+            "decided_by",
+            "decided_by__member",
+        )
         .annotate(seat_count=Count("seats"))
         .prefetch_related(_seats())
         .get(pk=pk)

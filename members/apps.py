@@ -9,12 +9,13 @@ class MembersConfig(AppConfig):
     def ready(self):
         """Registers with the layers below (docs/architecture.md). The imports are here because
         models and the modules that use them load only once the app registry is ready."""
-        from core import cards, importing, scope
+        from core import cards, importing, people, scope
 
-        from .models import member_scope
+        from .models import member_name, member_scope
         from .resources import DuesPaymentResource, MemberResource
 
         scope.register_builder(member_scope, order=30)
+        people.register_name_source(member_name)
         importing.register(MemberResource)
         importing.register(DuesPaymentResource)
         cards.register("members.home.member_card", "portal/partials/card_member.html", order=60)

@@ -13,7 +13,17 @@ def member_card(request, scope):
     member = selectors.member_profile(request.user, scope.member_id)
     if member is None:
         return None
-    return {"title": _("My membership"), "member": member, "stage_dates": selectors.stage_dates(member)}
+    return {
+        "title": _("My membership"),
+        "member": member,
+        "stage_dates": selectors.stage_dates(member),
+        "dues": selectors.dues_summary(member),
+        "shortcuts": [
+            {"url": reverse("members:transfer_mine"), "icon": "arrow-left-right", "label": _("Transfer")},
+            {"url": reverse("members:my_dues"), "icon": "cash-coin", "label": _("Dues")},
+            {"url": reverse("activities:points"), "icon": "star", "label": _("Points")},
+        ],
+    }
 
 
 def pipeline_card(request, scope):

@@ -719,13 +719,27 @@ def member_scope(user, fields: dict) -> dict:
     """Scope builder (``core.scope``): the user's own member record, its organisation, park and employer."""
     own = (
         Member.objects.filter(user=user)
-        .values_list("pk", "organization_id", "organization__park_id", "employer_id")
+        .values_list("pk", "organization_id", "organization__park_id", "employer_id", "name")
         .first()
     )
-    member_id, org_id, park_id, employer_id = own if own else (None, None, None, None)
+    member_id, org_id, park_id, employer_id, name = own if own else (None, None, None, None, "")
+    user._hongfan_member_name = name  # read by member_name below: no second query for the same login
     return {
         "member_id": member_id,
         "member_org_id": org_id,
         "member_park_id": park_id,
         "member_employer_id": employer_id,
     }
+
+
+def member_name(user) -> str | None:
+    """Name source (``core.people``): the name of the member a login is linked to. Uses the member
+    already loaded with the user (``select_related("…__member")``) or read by its scope; otherwise
+    one query, remembered on the user object."""
+    cached = user._state.fields_cache
+    if "member" in cached:
+        return cached["member"].name if cached["member"] is not None else None
+    if not hasattr(user, "_hongfan_member_name"):
+        found = Member.objects.filter(user_id=user.pk).values_list("name", flat=True).first() if user.pk else None
+        user._hongfan_member_name = found or ""
+    return user._hongfan_member_name or None

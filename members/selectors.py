@@ -3,6 +3,7 @@
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
@@ -99,11 +100,11 @@ def transfer_next_step(transfer) -> str:
 
 
 def transfer_timeline(transfer):
-    return list(transfer.events.select_related("actor").order_by("at", "pk"))
+    return list(transfer.events.select_related("actor", "actor__member").order_by("at", "pk"))
 
 
 def member_transfers(member):
-    return list(transfer_queryset().filter(member=member).prefetch_related("events__actor"))
+    return list(transfer_queryset().filter(member=member).prefetch_related("events__actor__member"))
 
 
 @dataclass
@@ -477,6 +478,9 @@ class DuesStanding:
 
     paid_through: datetime.date | None
     months_owed: list
+    # Filled by ``dues_summary`` (the member's own page and home card), not by ``dues_standing``.
+    amount_owed: Decimal | None = None
+    paid_ahead: bool = False  # months after this one are settled already
 
     @property
     def in_arrears(self) -> bool:
@@ -494,6 +498,34 @@ def dues_standing(member, *, today=None) -> DuesStanding:
     today = today or _today()
     paid_through = DuesPayment.objects.filter(member=member).paid_through().get(member.pk)
     return DuesStanding(paid_through, rules.member_months_owed(member, paid_through=paid_through, today=today))
+
+
+def dues_summary(member, payments=None, *, today=None) -> DuesStanding | None:
+    """What a member sees of their own dues (their dues page and home card): ``dues_standing``'s
+    paid-through month and months owed, whether they paid ahead, and the amount owed: for each
+    month owed, what is still due on its recorded row, or, with no row for the month, the latest
+    recorded monthly amount (None when nothing was ever recorded: the branch sets the amount).
+    None for a member who pays no dues (not probationary or full). ``payments``: the member's
+    rows if already read (``member_dues``)."""
+    if member.stage not in rules.DUES_STAGES:
+        return None
+    today = today or _today()
+    standing = dues_standing(member, today=today)
+    payments = member_dues(member) if payments is None else payments
+    by_month = {payment.month: payment for payment in payments}
+    latest_due = max(payments, key=lambda payment: payment.month).amount_due if payments else None
+    amount = Decimal(0)
+    for month in standing.months_owed:
+        if month in by_month:
+            amount += max(Decimal(0), by_month[month].amount_due - by_month[month].amount_paid)
+        elif latest_due is None:
+            amount = None
+            break
+        else:
+            amount += latest_due
+    standing.amount_owed = amount
+    standing.paid_ahead = standing.paid_through is not None and standing.paid_through > today.replace(day=1)
+    return standing
 
 
 # --- Membership history: the roll of any past day ------------------------------------------------

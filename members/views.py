@@ -385,4 +385,6 @@ def my_dues(request):
     member = selectors.own_member(request.user)
     if member is None:
         raise PermissionDenied
-    return render(request, "members/my_dues.html", {"member": member, "dues": selectors.member_dues(member)})
+    dues = selectors.member_dues(member)
+    summary = selectors.dues_summary(member, dues)
+    return render(request, "members/my_dues.html", {"member": member, "dues": dues, "summary": summary})

@@ -40,7 +40,7 @@ def runs_of(report: StatReport, *, limit: int = 20):
         park_id=report.park_id,
         period_kind=report.period_kind,
         period_start=report.period_start,
-    ).select_related("requested_by")[:limit]
+    ).select_related("requested_by", "requested_by__member")[:limit]
 
 
 def scope_choices(user):

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core import downloads
 from core.idempotency import idempotent_form
 from core.scope import scope_for
 from reports.models import ReportPeriodKind, StatReport, StatReportRun
@@ -175,9 +176,9 @@ def report_detail(request, pk):
 def report_excel(request, pk):
     report = _report_or_404(request, pk)
     content = excel.report_excel(report)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{excel.report_filename(report)}"'
-    return response
+    # "统计报表-<park or district>-2026-Q2.xlsx"; the ASCII name for old clients as before.
+    name = downloads.file_name(_("Statistics report"), report.scope_object.name, report.period_label, extension="xlsx")
+    return downloads.download(content, filename=name, fallback=excel.report_filename(report))
 
 
 @login_required

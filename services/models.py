@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.people import display_name
 from core.querysets import CHANGE, VIEW, ScopedQuerySet, check_action
 from core.scope import scope_for
 from core.validators import SERVICE_DATE, SYSTEM_TIME, TEXT_DESCRIPTION, TEXT_NOTE, text_constraint
@@ -118,7 +119,7 @@ class EnterpriseContact(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} · {self.enterprise}"
+        return f"{display_name(self.user)} · {self.enterprise}"
 
 
 class ServiceTeamQuerySet(UserScopedQuerySet):

@@ -74,7 +74,7 @@ def team_queue(user, team: ServiceTeam):
 
 
 def request_detail(user, pk):
-    events = ServiceRequestEvent.objects.select_related("actor").order_by("created_at", "pk")
+    events = ServiceRequestEvent.objects.select_related("actor", "actor__member").order_by("created_at", "pk")
     return (
         _request_list(ServiceRequest.objects.visible_to(user))
         .prefetch_related(Prefetch("events", queryset=events))
@@ -170,7 +170,9 @@ def pending_bookings(user):
     qs = RoomBooking.objects.filter(ends_at__gte=timezone.now())
     if not scope.superuser:
         qs = qs.filter(room__park__in=scope.park_ids)
-    return qs.select_related("room", "room__park", "booked_by", "enterprise").order_by("status", "starts_at")
+    return qs.select_related("room", "room__park", "booked_by", "booked_by__member", "enterprise").order_by(
+        "status", "starts_at"
+    )
 
 
 def my_bookings(user):

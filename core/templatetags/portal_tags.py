@@ -1,13 +1,15 @@
 from django import template
 
+from core import people
+
 register = template.Library()
 
 
 @register.filter
-def display_name(user):
-    """A user's name as Chinese writes it: family name first, no space (郭鸿); else the login."""
-    family, given = (user.last_name or "").strip(), (user.first_name or "").strip()
-    if family or given:
-        separator = " " if (family + given).isascii() else ""
-        return f"{given}{separator}{family}" if separator else f"{family}{given}"
-    return user.get_username()
+def person(user):
+    """The name a person is shown by (``core.people.display_name``): 余斌, Anna Li; else the login."""
+    return people.display_name(user)
+
+
+# The older name of the same filter.
+display_name = register.filter("display_name", person)

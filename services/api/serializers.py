@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from activities.api.serializers import RowsPrimaryKeyRelatedField
-from core.api import DateTimeField, ModelCleanSerializer, ScopedPrimaryKeyRelatedField
+from core.api import DateTimeField, ModelCleanSerializer, PersonNameField, ScopedPrimaryKeyRelatedField
 from core.querysets import CHANGE
 from parks.models import Enterprise, Park, Room
 
@@ -135,7 +135,7 @@ class ServiceRequestSubmitSerializer(serializers.Serializer):
 class ServiceRequestEventSerializer(serializers.ModelSerializer):
     """One entry of a request's timeline: a step or a comment, with its actor and time."""
 
-    actor_name = serializers.SerializerMethodField()
+    actor_name = PersonNameField(source="actor")
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     attachment_url = serializers.SerializerMethodField()
 
@@ -154,11 +154,6 @@ class ServiceRequestEventSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    def get_actor_name(self, obj) -> str | None:
-        if obj.actor is None:
-            return None
-        return obj.actor.get_full_name() or obj.actor.get_username()
 
     def get_attachment_url(self, obj) -> str | None:
         return obj.attachment.url if obj.attachment else None

@@ -266,7 +266,7 @@ class ServiceRequestViewSet(ScopedCreateReadViewSet):
     retrieve=extend_schema(responses={200: serializers.ServiceRequestEventSerializer, 404: errors("entry")[404]}),
 )
 class ServiceRequestEventViewSet(ScopedReadOnlyModelViewSet):
-    queryset = ServiceRequestEvent.objects.select_related("actor")
+    queryset = ServiceRequestEvent.objects.select_related("actor", "actor__member")
     serializer_class = serializers.ServiceRequestEventSerializer
     filterset_class = filters.ServiceRequestEventFilterSet
     search_fields = ["text"]

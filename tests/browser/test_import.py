@@ -51,7 +51,7 @@ def test_upload_preview_confirm(new_page, world_committed, tmp_path):
     screenshot(page, "import-index-parkadmin")
     with page.expect_download() as download:
         page.click("a[data-template=members]")
-    assert download.value.suggested_filename == "hongfan-members-template.xlsx"
+    assert download.value.suggested_filename == "Party member roll-import template.xlsx"
     template = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     assert "身份证号" in [cell.value for cell in template[1]]
     assert template.max_row == 2
