@@ -34,7 +34,11 @@ PY
 case "${1:-web}" in
     web)
         wait_for_database
-        python manage.py migrate --noinput
+        # On N web hosts, one applies an upgrade's migrations; the others set HONGFAN_SKIP_MIGRATE.
+        case "${HONGFAN_SKIP_MIGRATE:-false}" in
+            1|true|yes|on) echo "HONGFAN_SKIP_MIGRATE: not migrating" >&2 ;;
+            *) python manage.py migrate --noinput ;;
+        esac
         # Workers, preload and warm-up, recycling: docker/gunicorn.conf.py (GUNICORN_* variables).
         exec gunicorn --config docker/gunicorn.conf.py portal.wsgi:application
         ;;

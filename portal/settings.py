@@ -140,6 +140,12 @@ DATABASES = {
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0" if EMBEDDED else "60")),
     )
 }
+# Behind PgBouncer in transaction mode (docs/deploy.md, "Several hosts"): no server-side cursors,
+# which do not survive transaction pooling, and no persistent connections unless asked for.
+PGBOUNCER = env("HONGFAN_PGBOUNCER", "false").lower() in {"1", "true", "yes", "on"}
+if PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = int(env("DATABASE_CONN_MAX_AGE", "0"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a lock instead of failing at once when the in-process worker and a request write.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
