@@ -8,7 +8,7 @@ that a load balancer or Prometheus may call the container by its internal name o
 * ``/health/``: those plus beat's last tick and a worker's answer to a ping;
 * ``/metrics``: Prometheus' text format, for a client address in ``HONGFAN_METRICS_ALLOWED_IPS``
   or a request with ``Authorization: Bearer <HONGFAN_METRICS_TOKEN>``; anyone else goes on to the
-  URLconf's ``/metrics``, which serves staff and answers 404 to everybody else.
+  URLconf's ``/metrics``, which serves superusers and answers 404 to everybody else.
 
 Each health answer is JSON, one entry per component (``ok``, ``error`` or ``skipped`` with the time
 it took and, on error, the kind of error), with 200 when none failed and 503 otherwise.
@@ -195,9 +195,10 @@ def metrics_response():
 
 
 def metrics_view(request):
-    """/metrics through the URLconf: staff only (machines come in through OpsMiddleware)."""
+    """/metrics through the URLconf: superusers only (park administrators are staff too; machines
+    come in through OpsMiddleware)."""
     user = getattr(request, "user", None)
-    if not (user is not None and user.is_authenticated and user.is_staff):
+    if not (user is not None and user.is_authenticated and user.is_superuser):
         raise Http404
     return metrics_response()
 

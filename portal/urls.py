@@ -34,7 +34,7 @@ urlpatterns = [
     path("api/v1/", include(("portal.api", "api"), namespace="api")),
     # Uploaded files, in every mode, only through the scope of the row that holds them.
     path("media/<path:path>", media.serve, name="media"),
-    # Prometheus: staff here; machines by address or token in core.ops.OpsMiddleware; else 404.
+    # Prometheus: superusers here; machines by address or token in core.ops.OpsMiddleware; else 404.
     path("metrics", ops.metrics_view, name="metrics"),
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
