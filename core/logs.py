@@ -57,8 +57,8 @@ class RequestIdMiddleware:
         started = time.monotonic()
         try:
             response = self.get_response(request)
-            user = getattr(request, "user", None)
-            if user is not None and getattr(user, "is_authenticated", False):
+            user = _loaded_user(request)
+            if user is not None and user.is_authenticated:
                 USER_ID.set(user.pk)
             response[HEADER] = request_id
             status = response.status_code
@@ -75,6 +75,17 @@ class RequestIdMiddleware:
         finally:
             for var, token in zip((REQUEST_ID, PATH, USER_ID), tokens, strict=True):
                 var.reset(token)
+
+
+def _loaded_user(request):
+    """The request's user if something already loaded it: reading it here would cost the
+    session and user queries on requests that never needed them."""
+    from django.utils.functional import empty
+
+    user = request.__dict__.get("user")
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return None
+    return user
 
 
 # --- Celery ----------------------------------------------------------------------------------------

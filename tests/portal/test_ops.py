@@ -131,3 +131,17 @@ def test_every_response_carries_a_request_id(client, settings):
     assert client.get("/accounts/login/", HTTP_X_REQUEST_ID=offered)["X-Request-ID"] == offered
     # A malformed one (too short, or with spaces and quotes) is replaced.
     assert client.get("/accounts/login/", HTTP_X_REQUEST_ID='x" y')["X-Request-ID"] != 'x" y'
+
+
+def test_the_health_command_checks_named_components(settings, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("health", "database", "storage")
+    assert json.loads(capsys.readouterr().out)["status"] == "ok"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = CLOSED
+    record_tick(time.time() - 3600)
+    with pytest.raises(CommandError, match="unhealthy"):
+        call_command("health", "beat")
+    assert json.loads(capsys.readouterr().out)["components"]["beat"]["status"] == "error"
