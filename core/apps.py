@@ -20,3 +20,9 @@ class CoreConfig(AppConfig):
         # door a write comes through, a text too long or a date the pages cannot render is refused
         # with a field message (on SQLite too, which does not enforce a varchar's length).
         pre_save.connect(_check_bounds, dispatch_uid="core.check_bounds")
+        # The request id in Celery tasks and their logs, the tasks' Prometheus metrics (core/logs.py,
+        # core/taskmetrics.py), and the deploy checks of the shared state (core/checks.py).
+        from core import checks, logs, taskmetrics  # noqa: F401
+
+        logs.connect_celery_signals()
+        taskmetrics.connect_celery_signals()

@@ -6,8 +6,9 @@ operator's ``celery beat`` in a shell) must do nothing. ``SingleBeatScheduler`` 
 django-celery-beat scheduler with a leader lock: before each tick the beat takes or renews
 ``hongfan:beat:leader`` in the broker's Redis (``SET NX PX``, renewed by a compare-and-set script,
 so that only the holder extends it). A beat that does not hold it sleeps and tries again, and takes
-over within ``LOCK_SECONDS`` when the holder dies. The holder also records its last tick
-(``hongfan:beat:last-tick``, read by ``/health/``).
+over within ``LOCK_SECONDS`` when the holder dies. The holder also records its last tick: in the
+shared cache (``record_tick``, read by ``/health/``, core/ops.py) and beside the lock
+(``hongfan:beat:last-tick``, ``last_tick()``).
 
 Without a Redis broker (the embedded mode runs tasks in-process and no beat) the lock is not
 needed and the scheduler behaves as django-celery-beat's own.
@@ -100,6 +101,15 @@ class LeaderLock:
             self.held = False
 
 
+def record_tick(now=None):
+    """Note the leading beat's tick in the shared cache, for ``/health/`` (core/ops.py)."""
+    from django.core.cache import cache
+
+    from core.ops import BEAT_TICK_KEY
+
+    cache.set(BEAT_TICK_KEY, now if now is not None else time.time(), timeout=24 * 3600)
+
+
 class SingleBeatScheduler(DatabaseScheduler):
     """django-celery-beat's DatabaseScheduler that ticks only while it holds the leader lock."""
 
@@ -117,7 +127,12 @@ class SingleBeatScheduler(DatabaseScheduler):
                 leading = False
             if not leading:
                 return STANDBY_SLEEP
-        return super().tick(*args, **kwargs)
+        interval = super().tick(*args, **kwargs)
+        try:
+            record_tick()
+        except Exception:  # noqa: BLE001 - a cache outage must not stop the schedule
+            logger.warning("beat tick not recorded", exc_info=True)
+        return interval
 
     def close(self):
         try:

@@ -3,7 +3,7 @@
 #   web          wait for the database, apply migrations, then serve with gunicorn
 #   worker       a Celery worker
 #   beat         the Celery beat (core.beat.SingleBeatScheduler: a second one stands by)
-#   healthcheck  exit 0 when the web server answers (used by docker-compose.yml)
+#   healthcheck  exit 0 when the web server answers /health/ready/ (used by docker-compose.yml)
 #   anything else is executed as given, e.g. `docker compose run --rm web manage.py createsuperuser`
 set -eu
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-portal.settings}"
@@ -31,6 +31,15 @@ else:
 PY
 }
 
+# Prometheus metrics of several processes (gunicorn's workers, the worker's pool) are written to
+# files in one directory and summed when scraped (core/taskmetrics.py, docs/deploy.md "Metrics");
+# a fresh, empty directory per container start.
+metrics_dir() {
+    export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus-$1}"
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+}
+
 case "${1:-web}" in
     web)
         wait_for_database
@@ -39,11 +48,13 @@ case "${1:-web}" in
             1|true|yes|on) echo "HONGFAN_SKIP_MIGRATE: not migrating" >&2 ;;
             *) python manage.py migrate --noinput ;;
         esac
+        metrics_dir web
         # Workers, preload and warm-up, recycling: docker/gunicorn.conf.py (GUNICORN_* variables).
         exec gunicorn --config docker/gunicorn.conf.py portal.wsgi:application
         ;;
     worker)
         wait_for_database
+        metrics_dir worker
         exec celery -A portal worker --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
             --concurrency "${CELERY_CONCURRENCY:-2}"
         ;;
@@ -57,8 +68,8 @@ case "${1:-web}" in
             --pidfile /tmp/celerybeat.pid
         ;;
     healthcheck)
-        # The login page through the same checks as a real request: an allowed host name and,
-        # behind the proxy, the forwarded scheme (else SECURE_SSL_REDIRECT answers with a redirect).
+        # /health/ready/: the database, the cache, the broker and the storage, as this container
+        # reaches them (core/ops.py answers it before host validation and the HTTPS redirect).
         exec python - <<'PY'
 import os
 import sys
@@ -69,7 +80,7 @@ hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(","
 host = hosts[0].lstrip(".") if hosts and hosts[0] != "*" else "localhost"
 port = os.environ.get("PORT", "8000")
 request = urllib.request.Request(
-    f"http://127.0.0.1:{port}/accounts/login/", headers={"Host": host, "X-Forwarded-Proto": "https"}
+    f"http://127.0.0.1:{port}/health/ready/", headers={"Host": host, "X-Forwarded-Proto": "https"}
 )
 
 
@@ -84,7 +95,7 @@ except urllib.error.HTTPError as exc:
     status = exc.code
 except OSError as exc:
     sys.exit(f"unhealthy: {exc}")
-sys.exit(0 if status < 400 else f"unhealthy: HTTP {status}")
+sys.exit(0 if status == 200 else f"unhealthy: HTTP {status}")
 PY
         ;;
     manage.py)

@@ -17,7 +17,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes", "on"}
-accesslog = "-"
+# The portal writes one JSON line per request itself (core/logs.py): no gunicorn access log.
+accesslog = None
 errorlog = "-"
 
 
@@ -33,3 +34,12 @@ def post_fork(server, worker):
     from django.db import connections
 
     connections.close_all()
+
+
+def child_exit(server, worker):
+    # With PROMETHEUS_MULTIPROC_DIR each worker writes its metrics to files there; a worker that
+    # exits has its live gauges dropped, so /metrics does not sum figures of dead processes.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
+    "django_prometheus",
     # The layers, from the foundation up (docs/architecture.md): each imports only those above it here.
     "core",
     "accounts",
@@ -99,6 +100,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /health/, /health/live/ and /metrics for the load balancer and Prometheus, answered
+    # before host validation and the HTTPS redirect (core/ops.py); then the request id and the
+    # request's log line (core/logs.py), and django-prometheus's counters around everything else.
+    "core.ops.OpsMiddleware",
+    "core.logs.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,8 +117,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Axes last, as its documentation asks.
+    # Axes last, as its documentation asks (django-prometheus's closing counter after it).
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -149,6 +157,14 @@ if PGBOUNCER:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a lock instead of failing at once when the in-process worker and a request write.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Database queries counted for Prometheus (django_prometheus's wrappers of Django's own backends):
+# on by default in production, HONGFAN_DB_METRICS=false turns it off.
+_db_metric_engines = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+if env_bool("HONGFAN_DB_METRICS", not EMBEDDED) and DATABASES["default"]["ENGINE"] in _db_metric_engines:
+    DATABASES["default"]["ENGINE"] = _db_metric_engines[DATABASES["default"]["ENGINE"]]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -197,8 +213,34 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 # With nginx in front, the internal location from which it sends a file that the portal's media
 # view has allowed (X-Accel-Redirect); empty: the portal streams the file itself.
 MEDIA_ACCEL_REDIRECT = env("HONGFAN_MEDIA_ACCEL_REDIRECT", "")
+# Uploaded files (activity photos, attachments, imports): MEDIA_ROOT on this machine, or with
+# AWS_STORAGE_BUCKET_NAME a private bucket of an S3-compatible object store (MinIO in
+# docker-compose.yml), which every web and worker process shares. Either way a file reaches a
+# browser only through core.media.serve, streamed after the scope check: the bucket is never public
+# and the pages never link to it (docs/deploy.md, "Files").
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "core.storage.PrivateMediaStorage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", "") or None,
+            "location": env("AWS_LOCATION", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if EMBEDDED
@@ -243,7 +285,8 @@ HONGFAN_JOB_MAX_ATTEMPTS = int(env("HONGFAN_JOB_MAX_ATTEMPTS", "5"))
 if HONGFAN_JOB_STALE_SECONDS < 2 * HONGFAN_JOB_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("HONGFAN_JOB_STALE_SECONDS must be at least twice HONGFAN_JOB_HEARTBEAT_SECONDS")
 CELERY_TIMEZONE = TIME_ZONE
-# django-celery-beat's scheduler with a leader lock in Redis: a second beat does nothing (core/beat.py).
+# django-celery-beat's scheduler with a leader lock in Redis: a second beat does nothing; the
+# leader notes each tick for /health/ (core/beat.py).
 CELERY_BEAT_SCHEDULER = "core.beat:SingleBeatScheduler"
 
 # Imports by page (dataio.jobs): a file up to this size is checked and written in the request,
@@ -265,10 +308,12 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # The default cache holds the throttles' counters (core/security.py) and must be shared by every
-# web process: Redis (HONGFAN_CACHE_URL, else the broker's when it is Redis) whenever there is
-# one; in the embedded mode (one process) memory is enough.
+# web process, with the statistics' cached figures: Redis (HONGFAN_CACHE_URL, else REDIS_URL, else
+# the broker's when it is Redis) whenever there is one; in the embedded mode (one process) memory
+# is enough. Sessions and axes' lock-outs live in the database, which every process shares too.
+# `check --deploy` warns about a production setup without a shared cache (core/checks.py).
 _broker_redis = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
-_shared_cache_url = env("HONGFAN_CACHE_URL", "") or _broker_redis
+_shared_cache_url = env("HONGFAN_CACHE_URL", "") or env("REDIS_URL", "") or _broker_redis
 if _shared_cache_url:
     CACHES = {
         "default": {
@@ -363,11 +408,52 @@ SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Logs go to the standard error stream: in production one JSON object per line (time, level,
+# logger, message, request id, user id, path, status, duration; core/logs.py), plain text in the
+# embedded mode. HONGFAN_LOG_FORMAT=json|text overrides. Every line passes the redacting filter
+# (ID numbers, passwords, tokens) and carries the request id, also inside Celery tasks.
+LOG_FORMAT = env("HONGFAN_LOG_FORMAT", "text" if EMBEDDED else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("HONGFAN_LOG_FORMAT must be 'json' or 'text'")
+# Trust the X-Request-ID header of the reverse proxy (true only when the proxy sets or strips it).
+HONGFAN_TRUST_REQUEST_ID = env_bool("HONGFAN_TRUST_REQUEST_ID", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "context": {"()": "core.logs.ContextFilter"},
+        "redact": {"()": "core.logs.RedactingFilter"},
+    },
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # One line per request (core.logs.RequestIdMiddleware), at INFO.
+        "hongfan.request": {"level": env("HONGFAN_REQUEST_LOG_LEVEL", "INFO" if not EMBEDDED else "WARNING")},
+        # Celery's own loggers go through the same handler (the worker keeps the root's).
+        "celery": {"level": env("CELERY_LOG_LEVEL", "INFO")},
+    },
 }
+
+# Health (core/ops.py): /health/ checks the database, the cache, the broker, the storage, beat's
+# last tick and a worker's answer to a ping; /health/ready/ only what a web process needs itself;
+# /health/live/ nothing. Beat is late after HONGFAN_BEAT_STALE_SECONDS without a tick.
+HONGFAN_HEALTH_TIMEOUT = float(env("HONGFAN_HEALTH_TIMEOUT", "2"))
+HONGFAN_BEAT_STALE_SECONDS = float(env("HONGFAN_BEAT_STALE_SECONDS", "120"))
+# /metrics (Prometheus): for these client addresses or networks, for a bearer token, or for staff.
+HONGFAN_METRICS_ALLOWED_IPS = env_list("HONGFAN_METRICS_ALLOWED_IPS")
+HONGFAN_METRICS_TOKEN = env("HONGFAN_METRICS_TOKEN", "")
+# The Celery worker's task metrics: an HTTP server on this port in the worker (0: none).
+HONGFAN_WORKER_METRICS_PORT = int(env("HONGFAN_WORKER_METRICS_PORT", "0"))
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 PORTAL_NAME = _("Hongfan party-building portal")

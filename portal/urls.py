@@ -9,7 +9,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from accounts.views import tokens as api_tokens
-from core import media
+from core import media, ops
 
 from . import views
 
@@ -34,6 +34,8 @@ urlpatterns = [
     path("api/v1/", include(("portal.api", "api"), namespace="api")),
     # Uploaded files, in every mode, only through the scope of the row that holds them.
     path("media/<path:path>", media.serve, name="media"),
+    # Prometheus: superusers here; machines by address or token in core.ops.OpsMiddleware; else 404.
+    path("metrics", ops.metrics_view, name="metrics"),
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),

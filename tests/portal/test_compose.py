@@ -37,9 +37,52 @@ def settings_variables():
 
 
 def test_services_are_present(compose):
-    assert set(compose["services"]) == {"db", "redis", "web", "worker", "beat"}
+    assert set(compose["services"]) == {
+        "db",
+        "redis",
+        "minio",
+        "minio-init",
+        "web",
+        "worker",
+        "beat",
+        "prometheus",
+        "grafana",
+    }
     assert compose["services"]["db"]["image"] == "postgres:15"
     assert compose["services"]["redis"]["image"] == "redis:7"
+    # Monitoring is optional: `docker compose --profile monitoring up -d`.
+    for name in ("prometheus", "grafana"):
+        assert compose["services"][name]["profiles"] == ["monitoring"]
+
+
+def test_uploads_go_to_a_private_bucket_made_before_the_portal_starts(compose, env_example):
+    services = compose["services"]
+    script = "\n".join(services["minio-init"]["command"])
+    assert 'mc anonymous set none "store/$${AWS_STORAGE_BUCKET_NAME}"' in script
+    assert "mc admin policy attach store hongfan-media" in script
+    assert services["web"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert "ports" not in services["minio"]  # reached by the portal only, never by browsers
+    assert env_example["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
+
+
+def test_monitoring_files(compose):
+    prometheus = yaml.safe_load((ROOT / "docker" / "prometheus.yml").read_text(encoding="utf-8"))
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    assert jobs["hongfan-web"]["authorization"]["credentials_file"] == "/prometheus/metrics_token"
+    assert jobs["hongfan-worker"]["dns_sd_configs"][0]["port"] == 9808
+    import json
+
+    dashboard = json.loads((ROOT / "docker" / "grafana" / "hongfan.json").read_text(encoding="utf-8"))
+    exprs = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
+    for metric in (
+        "django_http_requests_total_by_method_total",
+        "django_http_requests_latency_including_middlewares_seconds_bucket",
+        'status=~"5.."',
+        "django_db_execute_total",
+        "hongfan_celery_tasks_total",
+        "hongfan_celery_task_duration_seconds_bucket",
+    ):
+        assert metric in exprs, metric
 
 
 def test_every_service_is_configured_from_dot_env_only(compose):
@@ -68,10 +111,11 @@ def test_app_services_share_one_image_and_run_their_role(compose):
         assert services[name]["command"] == [name]
         assert "/app/media" in " ".join(services[name]["volumes"])
     entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text(encoding="utf-8")
-    assert "exec gunicorn portal.wsgi:application" in entrypoint
+    assert "exec gunicorn --config docker/gunicorn.conf.py portal.wsgi:application" in entrypoint
     assert "python manage.py migrate --noinput" in entrypoint
     assert "exec celery -A portal worker" in entrypoint
-    assert "--scheduler django_celery_beat.schedulers:DatabaseScheduler" in entrypoint
+    # django_celery_beat's DatabaseScheduler behind a leader lock, noting its ticks for /health/ (core/beat.py).
+    assert "--scheduler core.beat:SingleBeatScheduler" in entrypoint
 
 
 def test_exactly_one_beat(compose):
@@ -88,13 +132,16 @@ def test_exactly_one_beat(compose):
 
 def test_every_service_has_a_healthcheck(compose):
     for name, service in compose["services"].items():
+        if service.get("restart") == "no":
+            continue  # one-shot (minio-init): its exit code is what the others wait for
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+    assert "health beat" in compose["services"]["beat"]["healthcheck"]["test"][1]
 
 
 def test_app_services_wait_for_healthy_dependencies(compose):
     services = compose["services"]
     for name in ("web", "worker", "beat"):
-        depends = services[name]["depends_on"]
+        depends = services[name]["depends_on"]  # minio-init (the bucket) comes before web
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
     for name in ("worker", "beat"):  # after web has migrated
@@ -103,7 +150,19 @@ def test_app_services_wait_for_healthy_dependencies(compose):
 
 def test_gunicorn_is_published_on_loopback_by_default(compose):
     (port,) = compose["services"]["web"]["ports"]
-    assert port == "${HONGFAN_BIND:-127.0.0.1:8000}:8000"
+    assert port == "${HONGFAN_BIND:-127.0.0.1:8000-8009}:8000"
+
+
+def test_web_and_worker_scale_with_nothing_else_changed(compose):
+    """`docker compose up --scale web=3 --scale worker=2`: no fixed container name, no fixed host
+    port (web publishes a range, one port per replica), no per-replica volume."""
+    for name in ("web", "worker"):
+        service = compose["services"][name]
+        assert "container_name" not in service
+        assert "replicas" not in service.get("deploy", {})
+    (port,) = compose["services"]["web"]["ports"]
+    first, last = port.removesuffix("}:8000").rsplit(":", 1)[1].split("-")
+    assert int(last) - int(first) + 1 >= 3
 
 
 def test_compose_interpolations_are_documented_in_env_example(compose, env_example):
@@ -127,7 +186,7 @@ def test_deploy_doc_explains_every_setting(env_example):
 
 def test_env_example_carries_no_real_secret(env_example):
     for name, value in env_example.items():
-        if SECRET_NAMES.search(name) and name not in {"AXES_PROXY_COUNT"}:
+        if SECRET_NAMES.search(name) and name not in {"AXES_PROXY_COUNT", "AWS_ACCESS_KEY_ID"}:
             assert value in {"", "change-me"}, f"{name} in .env.example must be a placeholder"
     assert env_example["HONGFAN_MODE"] == "production"
     # The broker and database URLs carry the same placeholder password as the services.

@@ -25,6 +25,10 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "party.example.org",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://party.example.org",
     "DJANGO_BEHIND_PROXY": "true",
+    # Shared state: the cache in Redis, uploads in a bucket (nothing is contacted by the checks).
+    "HONGFAN_CACHE_URL": "redis://redis:6379/1",
+    "AWS_STORAGE_BUCKET_NAME": "hongfan-media",
+    "AWS_S3_ENDPOINT_URL": "http://minio:9000",
 }
 
 
@@ -121,3 +125,54 @@ def test_check_deploy_catches_an_insecure_production_setting():
     result = check_deploy(**PRODUCTION, DJANGO_SILENCED_SYSTEM_CHECKS="security.W021", DJANGO_DEBUG="true")
     assert result.returncode != 0
     assert "security.W018" in result.stdout + result.stderr
+
+
+def test_check_deploy_asks_for_shared_state_in_production():
+    """Several web processes need one cache (throttles, figures) and one place for uploads."""
+    variables = {**PRODUCTION, "DJANGO_SILENCED_SYSTEM_CHECKS": "security.W021"}
+    del variables["HONGFAN_CACHE_URL"], variables["AWS_STORAGE_BUCKET_NAME"]
+    result = check_deploy(**variables)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "hongfan.W001" in output
+    assert "hongfan.W002" in output
+    assert "hongfan.W003" not in output  # JSON logs, the production default
+    result = check_deploy(**variables, HONGFAN_LOG_FORMAT="text", CELERY_BROKER_URL="redis://redis:6379/0")
+    output = result.stdout + result.stderr
+    assert "hongfan.W001" not in output  # the broker's Redis is the cache
+    assert "hongfan.W003" in output
+
+
+def test_production_uses_redis_the_private_bucket_and_json_logs():
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'cache': s.CACHES['default']['BACKEND'], 'location': s.CACHES['default']['LOCATION'],"
+        "'storage': s.STORAGES['default']['BACKEND'], 'bucket': s.STORAGES['default']['OPTIONS']['bucket_name'],"
+        "'acl': s.STORAGES['default']['OPTIONS']['default_acl'],"
+        "'formatter': s.LOGGING['handlers']['console']['formatter'], 'db': s.DATABASES['default']['ENGINE']}))"
+    )
+    result = run(code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "cache": "django.core.cache.backends.redis.RedisCache",
+        "location": "redis://redis:6379/1",
+        "storage": "core.storage.PrivateMediaStorage",
+        "bucket": "hongfan-media",
+        "acl": "private",
+        "formatter": "json",
+        "db": "django_prometheus.db.backends.sqlite3",
+    }
+    embedded = run(
+        code.replace("s.STORAGES['default']['OPTIONS']['bucket_name']", "None")
+        .replace("s.STORAGES['default']['OPTIONS']['default_acl']", "None")
+        .replace("s.CACHES['default']['LOCATION']", "None")
+    )
+    assert json.loads(embedded.stdout) == {
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "location": None,
+        "storage": "django.core.files.storage.FileSystemStorage",
+        "bucket": None,
+        "acl": None,
+        "formatter": "text",
+        "db": "django.db.backends.sqlite3",
+    }
