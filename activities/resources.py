@@ -227,10 +227,12 @@ class AttendanceResource(ImportResource):
 
     def build(self, row):
         activity = self.resolve_activity(row)
-        if activity is None or row.errors:
+        if activity is None:
             return None, "error"
         # Resolve the activity and then look for the pair in seen rows (duplicates within the file).
-        member = self.members.get(crypto.digest(row.values["id_number"]))
+        # A row with an error already goes on, so that all its problems are reported at once.
+        number = row.values.get("id_number")
+        member = self.members.get(crypto.digest(number)) if number else None
         header = str(_("ID number"))
         if activity.host_id not in self.organization_ids:
             row.errors.append(
