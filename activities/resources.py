@@ -69,7 +69,8 @@ class AttendanceResource(ImportResource):
             parse_code,
             None,
             export=lambda r, a: a.activity.host.code,
-            example="ORG00001",
+            example="330483-01-01",
+            scope_code=True,
             aliases=("主办党组织编码", "主办党组织"),
         ),
         Column("starts_at", _("starts at"), parse_datetime, None, export=_starts_at, example="2026-01-10 09:00"),
@@ -125,6 +126,9 @@ class AttendanceResource(ImportResource):
         self.lines = defaultdict(list)  # activity id -> spreadsheet lines
 
     # --- look-ups -------------------------------------------------------------------------------
+
+    def scope_organizations(self):
+        return writable_organizations(self.user)
 
     def prepare(self, rows):
         if not self.lookups_loaded:
@@ -223,10 +227,12 @@ class AttendanceResource(ImportResource):
 
     def build(self, row):
         activity = self.resolve_activity(row)
-        if activity is None or row.errors:
+        if activity is None:
             return None, "error"
         # Resolve the activity and then look for the pair in seen rows (duplicates within the file).
-        member = self.members.get(crypto.digest(row.values["id_number"]))
+        # A row with an error already goes on, so that all its problems are reported at once.
+        number = row.values.get("id_number")
+        member = self.members.get(crypto.digest(number)) if number else None
         header = str(_("ID number"))
         if activity.host_id not in self.organization_ids:
             row.errors.append(

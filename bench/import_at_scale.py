@@ -27,7 +27,13 @@ BENCH_PAGES_SIZES (default none) also runs the import pages' check at those size
 - ``pages-old``: what it did before, a dry run keeping every row in the report
   (``keep_rows=None``), then all of them sorted errors first and stored as ImportRow.
 
-BENCH_PATHS (default "engine,default,pages,pages-old") narrows the paths run.
+BENCH_READ_SIZES (default "20000") times reading alone, the xlsx of that many rows read from start
+to end (``core.tabular.iter_table`` + ``non_empty``, every cell as the engine gets it) by both
+readers: ``openpyxl`` (read-only, streamed: the reader before #16) and ``calamine`` (python-calamine,
+now), each in its own child process, best of BENCH_READ_REPEAT (default 3) runs, and prints the
+ratio. Needs no database: ``BENCH_PATHS=read`` runs only that.
+
+BENCH_PATHS (default "read,engine,default,pages,pages-old") narrows the paths run.
 """
 
 import datetime
@@ -49,7 +55,9 @@ DEFAULT_SIZES = [int(s) for s in os.environ.get("BENCH_DEFAULT_SIZES", "10000").
 # Non-error rows kept in the report: 100 by default; "all" keeps every row, as the import pages do.
 KEEP_ROWS = None if os.environ.get("BENCH_KEEP_ROWS") == "all" else int(os.environ.get("BENCH_KEEP_ROWS", "100"))
 PAGES_SIZES = [int(s) for s in os.environ.get("BENCH_PAGES_SIZES", "").split(",") if s]
-PATHS = [s for s in os.environ.get("BENCH_PATHS", "engine,default,pages,pages-old").split(",") if s]
+PATHS = [s for s in os.environ.get("BENCH_PATHS", "read,engine,default,pages,pages-old").split(",") if s]
+READ_SIZES = [int(s) for s in os.environ.get("BENCH_READ_SIZES", "20000").split(",") if s]
+READ_REPEAT = int(os.environ.get("BENCH_READ_REPEAT", "3"))
 BRANCHES = 200
 HEADERS = [
     "姓名",
@@ -281,9 +289,55 @@ def measure(path_name, rows, file_path, user_pk, queue):
     queue.put(outcome)
 
 
+def measure_read(reader, file_path, queue):
+    """Read the whole file with ``reader`` (every row, every cell), in this child process."""
+    from core.tabular import iter_table, non_empty
+
+    data = Path(file_path).read_bytes()
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    best, count = None, 0
+    for _ in range(READ_REPEAT):
+        started = time.perf_counter()
+        _estimate, rows = iter_table(data=data, filename="bench.xlsx", xlsx_reader=reader)
+        count = sum(1 for _row in non_empty(rows)) - 1
+        seconds = time.perf_counter() - started
+        best = seconds if best is None else min(best, seconds)
+    peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline) / 1024
+    queue.put({"seconds": best, "rows": count, "peak_mb": peak})
+
+
+def compare_readers(context):
+    print(f"{'reader':<10} {'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak MB':>8}", flush=True)
+    for rows in READ_SIZES:
+        file_path = write_file(rows)
+        outcome = {}
+        for reader in ("openpyxl", "calamine"):
+            queue = context.Queue()
+            child = context.Process(target=measure_read, args=(reader, file_path, queue))
+            child.start()
+            outcome[reader] = queue.get()
+            child.join()
+            result = outcome[reader]
+            assert result["rows"] == rows, result
+            print(
+                f"{reader:<10} {rows:>8} {result['seconds']:>9.2f} {rows / result['seconds']:>8.0f} "
+                f"{result['peak_mb']:>8.1f}",
+                flush=True,
+            )
+        ratio = outcome["openpyxl"]["seconds"] / outcome["calamine"]["seconds"]
+        print(f"{rows} rows: calamine reads {ratio:.1f}x faster than openpyxl", flush=True)
+
+
 def main():
-    ensure_database(os.environ["DATABASE_URL"])
     import django
+
+    context = multiprocessing.get_context("fork")
+    if "read" in PATHS and READ_SIZES:
+        django.setup()
+        compare_readers(context)
+        if set(PATHS) == {"read"}:
+            return
+    ensure_database(os.environ["DATABASE_URL"])
 
     django.setup()
     from django.core.management import call_command
@@ -294,7 +348,6 @@ def main():
     every = sorted(set(SIZES) | set(DEFAULT_SIZES) | set(PAGES_SIZES))
     files = {rows: write_file(rows) for rows in every}
     connection.close()
-    context = multiprocessing.get_context("fork")
     print(f"{'path':<10} {'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak MB':>8}  outcome")
     results = {}
     wanted = {"engine": SIZES, "default": DEFAULT_SIZES, "pages": PAGES_SIZES, "pages-old": PAGES_SIZES}

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -215,6 +216,36 @@ def _mark_late_errors(report, late_errors: dict) -> None:
         report.counts["error"] = report.counts.get("error", 0) + 1
 
 
+# What a row whose cells already failed may raise when it is built and validated anyway.
+_PARTIAL_ROW_ERRORS = (ValidationError, TypeError, ValueError, AttributeError, KeyError, LookupError)
+
+
+def _check_whole_row(resource, row, *, instance=None) -> None:
+    """A row with an error is still built (unless ``instance`` was) and validated, on an instance
+    that is never written, so that every problem of the row is reported at once (issue #15), not
+    only the first one found.
+
+    A column whose cell failed already is not reported again (its value is missing, so the model
+    would only add "required"); the same message for the same column is kept once."""
+    failed = {header for header, _message in row.errors if header}
+    before = len(row.errors)
+    try:
+        if instance is None:
+            instance, _action = resource.build(row)
+        if instance is not None:
+            resource.validate(instance, row)
+    except _PARTIAL_ROW_ERRORS:
+        pass  # a value the resource needed was missing: what it found until then stands
+    seen, kept = set(), []
+    for index, (header, message) in enumerate(row.errors):
+        pair = (str(header or ""), str(message))
+        if pair in seen or (index >= before and header and header in failed):
+            continue
+        seen.add(pair)
+        kept.append((header, message))
+    row.errors[:] = kept
+
+
 def _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows, on_rows=None) -> list[RowResult]:
     """Check (and unless ``dry_run`` write) one chunk; its RowResults, in file order."""
     resource.prepare(chunk)
@@ -223,15 +254,19 @@ def _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows, on_ro
     for row in chunk:
         instance, action = None, None
         key = resource.key_of(row)
-        if key is not None and not row.errors:
+        if key is not None:
             if key in seen_keys:
                 row.errors.append(("", gettext("Duplicate of line %(line)s in this file.") % {"line": seen_keys[key]}))
             else:
                 seen_keys[key] = row.line
-        if not row.errors:
+        if row.errors:
+            _check_whole_row(resource, row)
+        else:
             instance, action = resource.build(row)
-        if instance is not None and not row.errors:
-            resource.validate(instance, row)
+            if instance is not None and row.errors:
+                _check_whole_row(resource, row, instance=instance)
+            elif instance is not None:
+                resource.validate(instance, row)
         if row.errors:
             action = "error"
             ok = False
@@ -265,11 +300,24 @@ def export_dataset(*, kind, user, queryset=None, file_format="xlsx") -> bytes:
     return write_table(headers, resource.export_rows(queryset), file_format, sheet_title=_sheet_title(resource))
 
 
-def template_file(*, kind, file_format="xlsx") -> bytes:
-    """An empty sheet with the Chinese headers and one example row."""
-    resource = resource_class(kind)(user=None)
+def template_file(*, kind, file_format="xlsx", user=None) -> bytes:
+    """A sheet with the Chinese headers and one example row, its organisation codes those of
+    ``user``'s scope. An xlsx has a second sheet of the values the columns accept: the codes and
+    names of the organisations of the user's scope, and the choices of each choice column (the
+    import reads only the first sheet)."""
+    resource = resource_class(kind)(user=user)
+    codes = resource.scope_organization_codes() if user is not None else None
+    extra = []
+    if file_format == "xlsx":
+        headers, rows = resource.reference_sheet(codes)
+        if headers:
+            extra.append((in_language(_("valid values"), HEADER_LANGUAGE)[:31], headers, rows))
     return write_table(
-        resource.export_headers(), [resource.example_row()], file_format, sheet_title=_sheet_title(resource)
+        resource.export_headers(),
+        [resource.example_row(codes)],
+        file_format,
+        sheet_title=_sheet_title(resource),
+        extra_sheets=extra,
     )
 
 

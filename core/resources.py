@@ -37,6 +37,9 @@ BATCH_SIZE = 1000
 LOOKUP_CHUNK = 2000  # ids per IN (...) when loading existing rows by natural key
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HEADER_LANGUAGE = "zh-hans"
+# The shape of a real organisation code (district - committee - branch), for a template's example
+# when the user's scope gives none.
+EXAMPLE_ORGANIZATION_CODE = "330483-01-01"
 
 
 def in_language(text, language: str) -> str:
@@ -246,6 +249,8 @@ class Column:
     example: Any = ""
     key: bool = False  # part of the natural key: must be present in every row
     aliases: tuple = ()
+    # An organisation code of the importer's scope: the template's example is the first of theirs.
+    scope_code: bool = False
 
     def headers(self) -> set[str]:
         names = {in_language(self.header, HEADER_LANGUAGE), in_language(self.header, "en"), self.name}
@@ -406,6 +411,8 @@ class ImportResource(resources.ModelResource):
         """clean_fields() and clean() of the model, without the per-row uniqueness queries: the natural
         key is checked against the table loaded in prepare()."""
         exclude = [f.name for f in instance._meta.fields if isinstance(f, models.ForeignKey)]
+        # Fields the row could not fill because another cell failed (``apply`` names them).
+        exclude += list(getattr(instance, "_not_checked", ()))
         errors = {}
         try:
             instance.clean_fields(exclude=exclude)
@@ -500,8 +507,41 @@ class ImportResource(resources.ModelResource):
         for obj in self.export_queryset(queryset).iterator(chunk_size=BATCH_SIZE):
             yield [self.export_cell(column, obj) for column in self.columns]
 
-    def example_row(self) -> list:
-        return [column.example for column in self.columns]
+    def scope_organizations(self):
+        """The organisations whose codes the kind's columns accept from this user (a queryset), or
+        None for a kind without organisation codes. Listed in the template's second sheet."""
+        return None
+
+    def scope_organization_codes(self) -> list[tuple[str, str]]:
+        """(code, name) of ``scope_organizations``, by code; none without a user."""
+        organizations = self.scope_organizations() if self.user is not None else None
+        if organizations is None:
+            return []
+        return list(organizations.order_by("code").values_list("code", "name"))
+
+    def example_row(self, codes=None) -> list:
+        """The template's example row; an organisation code column shows the first code of
+        ``codes`` (the user's scope), else a code of the real shape."""
+        example_code = codes[0][0] if codes else EXAMPLE_ORGANIZATION_CODE
+        return [example_code if column.scope_code else column.example for column in self.columns]
+
+    def reference_sheet(self, codes=None) -> tuple[list[str], list[list]]:
+        """(headers, rows) of the template's second sheet: the organisation codes and names of the
+        user's scope (``codes``), and the values each choice column accepts, one column each."""
+        lists = []
+        if codes is not None and self.scope_organizations() is not None:
+            lists.append((in_language(_("organisation code"), HEADER_LANGUAGE), [code for code, _name in codes]))
+            lists.append((in_language(_("organisation name"), HEADER_LANGUAGE), [name for _code, name in codes]))
+        for column in self.columns:
+            if isinstance(column.parse, ChoiceParser):
+                labels = [in_language(label, HEADER_LANGUAGE) for _code, label in column.parse.choices]
+                lists.append((self.header_of(column), labels))
+        height = max((len(values) for _header, values in lists), default=0)
+        rows = [
+            [escape_formula(values[index]) if index < len(values) else "" for _header, values in lists]
+            for index in range(height)
+        ]
+        return [header for header, _values in lists], rows
 
     # --- the library's entry points (admin) -----------------------------------------------------
 

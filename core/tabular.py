@@ -1,9 +1,11 @@
 """Spreadsheet files in and out, safely: the foundation of every import and export.
 
-- ``read_table`` / ``iter_table`` read an xlsx (openpyxl in read-only mode, with defusedxml
-  refusing entity expansion) or a CSV (UTF-8 with or without BOM, or GBK as Excel in China saves
-  it), after checking the file's size, the zip's central directory (a zip bomb is refused before
-  anything is decompressed) and the number of rows (counted while streaming, never loaded whole).
+- ``read_table`` / ``iter_table`` read an xlsx (python-calamine, after the checks openpyxl's
+  defusedxml made: no DTD nor entity in any XML part) or a CSV (UTF-8 with or without BOM, or GBK
+  as Excel in China saves it), after checking the file's size, the zip's central directory (a zip
+  bomb is refused before anything is decompressed) and the number of rows (the sheet's declared
+  dimension before it is read, then counted while iterating). calamine holds the sheet's cells in
+  memory (about 1.4 KB a row of 13 columns); the rows are made Python tuples one at a time.
 - ``write_table`` writes rows as xlsx or CSV, every text cell kept as text.
 A refused file raises ``ImportRefused`` with a message for the user.
 """
@@ -11,7 +13,10 @@ A refused file raises ``ImportRefused`` with a message for the user.
 import codecs
 import contextlib
 import csv
+import datetime
 import io
+import posixpath
+import re
 import zipfile
 
 import tablib
@@ -74,8 +79,8 @@ def _too_big(limit):
     )
 
 
-def _check_zip(data: bytes) -> None:
-    """Refuse a zip bomb from the central directory, before anything is decompressed."""
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    """Refuse a zip bomb from the central directory, before anything is decompressed; the archive."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -92,6 +97,7 @@ def _check_zip(data: bytes) -> None:
     names = {entry.filename for entry in entries}
     if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):
         raise ImportRefused(_("The file is not a valid Excel workbook (.xlsx)."))
+    return archive
 
 
 def _too_many_rows(limit):
@@ -101,7 +107,166 @@ def _too_many_rows(limit):
 
 
 def _iter_xlsx(data: bytes):
-    """(total estimate, iterator of row tuples) of the first sheet, streamed."""
+    """(total estimate, iterator of row tuples) of the first sheet, read by calamine (Rust) after
+    the checks: zip bomb (``_check_zip``), entity declarations (``_check_xml_prologs``) and the
+    row count the sheet declares (refused before the sheet is read). The values are those the
+    openpyxl reader gave (``_iter_xlsx_openpyxl``, kept for the parity test and the bench)."""
+    from python_calamine import CalamineWorkbook
+
+    archive = _check_zip(data)
+    _check_xml_prologs(archive)
+    limit = max_rows()
+    declared = _declared_rows(archive)
+    if declared and declared > limit + 1:
+        raise _too_many_rows(limit)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        try:
+            sheet = workbook.get_sheet_by_index(0)
+        finally:
+            workbook.close()
+    except ImportRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged or hostile file raises anything
+        raise _unreadable(exc) from None
+    # calamine reads an error cell (#DIV/0!, #N/A) as empty; openpyxl gave its text, which the
+    # parsers then refuse: put it back, so that no broken cell passes as a blank one.
+    errors = {}
+    for (row, column), text in _error_cells(archive).items():
+        errors.setdefault(row, {})[column] = text
+    height = sheet.end[0] + 1 if sheet.end else 0
+
+    def rows():
+        # iter_rows gives every row from the first, but the columns from the first used one.
+        pad = [""] * (sheet.start[1] if sheet.start else 0)
+        for index, cells in enumerate(sheet.iter_rows()):
+            if pad:
+                cells = pad + cells
+            for column, text in errors.get(index, {}).items():
+                if column < len(cells):
+                    cells[column] = text
+            yield _calamine_row(cells)
+
+    return (height - 1 if height else None), rows()
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+
+
+def _error_cells(archive: zipfile.ZipFile) -> dict[tuple[int, int], str]:
+    """(row, column) from 0 → text of the first sheet's error cells. The part is scanned in
+    chunks for ``t="e"``; only a sheet that has one is searched cell by cell."""
+    path = _first_sheet_path(archive)
+    if path is None:
+        return {}
+    found, tail = False, b""
+    with archive.open(path) as part:
+        while chunk := part.read(1024 * 1024):
+            if b't="e"' in tail + chunk:
+                found = True
+                break
+            tail = chunk[-8:]
+    if not found:
+        return {}
+    cells = {}
+    for attributes, body in _CELL.findall(archive.read(path)):
+        if b't="e"' not in attributes:
+            continue
+        ref, value = _CELL_REF.search(attributes), _CELL_VALUE.search(body)
+        if ref is None or value is None:
+            continue
+        column = 0
+        for letter in ref[1].decode():
+            column = column * 26 + ord(letter) - 64
+        cells[(int(ref[2]) - 1, column - 1)] = value[1].decode("utf-8", errors="replace")
+    return cells
+
+
+# Integers above this are floats in openpyxl too (its cells hold what Excel wrote, "3.3E+17").
+_EXACT_INT = 2**53
+
+
+def _calamine_row(row) -> tuple:
+    """A calamine row as openpyxl gave it: None for an empty cell, a whole number as int, a date
+    as a datetime at midnight; text, booleans, times and datetimes as they are."""
+    cells = []
+    for cell in row:
+        kind = type(cell)
+        if kind is str:
+            cells.append(cell if cell else None)
+        elif kind is float:
+            cells.append(int(cell) if cell.is_integer() and -_EXACT_INT < cell < _EXACT_INT else cell)
+        elif kind is datetime.date:
+            # Naive, as a spreadsheet's dates are (and as openpyxl gave them).
+            cells.append(datetime.datetime(cell.year, cell.month, cell.day))  # noqa: DTZ001
+        else:
+            cells.append(cell)
+    return tuple(cells)
+
+
+XML_PROLOG_BYTES = 64 * 1024
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_xml_prologs(archive: zipfile.ZipFile) -> None:
+    """Refuse any XML part declaring a DTD or entities (billion laughs, external entities): a
+    declaration can only stand before the root element, so each part's prolog is read, no more.
+    The rule openpyxl's defusedxml applied, kept in front of calamine."""
+    for entry in archive.infolist():
+        if not entry.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(entry) as part:
+            head = part.read(XML_PROLOG_BYTES)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head[:4]:
+            head = head.decode("utf-16", errors="ignore").encode("utf-8")
+        root = _ROOT_START.search(head)
+        prolog = head[: root.start()] if root else head
+        if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+            raise ImportRefused(_("The workbook contains XML entity declarations, which are refused."))
+        if root is None and len(head) >= XML_PROLOG_BYTES:
+            raise ImportRefused(_("The file could not be read as an Excel workbook (.xlsx)."))
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+
+
+def _declared_rows(archive: zipfile.ZipFile) -> int | None:
+    """The last row the first sheet declares (its ``<dimension>``), read from the part's head."""
+    path = _first_sheet_path(archive)
+    if path is None:
+        return None
+    with archive.open(path) as part:
+        match = _DIMENSION.search(part.read(XML_PROLOG_BYTES))
+    return int(match[1]) if match else None
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
+    """The zip path of the workbook's first sheet (workbook.xml's first ``<sheet>`` and its rels)."""
+    from defusedxml import ElementTree
+
+    names = set(archive.namelist())
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # noqa: BLE001 - calamine reports a broken workbook itself
+        return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else None
+    sheet = next((node for node in workbook.iter() if node.tag.rsplit("}", 1)[-1] == "sheet"), None)
+    if sheet is None:
+        return None
+    rel_id = next((value for key, value in sheet.attrib.items() if key.rsplit("}", 1)[-1] == "id"), None)
+    for rel in rels:
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            return path if path in names else None
+    return None
+
+
+def _iter_xlsx_openpyxl(data: bytes):
+    """The reader before calamine (openpyxl, read-only, streamed): the reference of the parity
+    test (tests/dataio/test_calamine_parity.py) and of bench/import_at_scale.py."""
     import openpyxl
 
     _check_zip(data)
@@ -170,13 +335,14 @@ def _iter_csv(data: bytes):
     return lines, reader
 
 
-def iter_table(*, data: bytes, filename: str):
-    """(estimated row count, iterator of cell tuples, header first) of an xlsx or CSV file."""
+def iter_table(*, data: bytes, filename: str, xlsx_reader: str = "calamine"):
+    """(estimated row count, iterator of cell tuples, header first) of an xlsx or CSV file.
+    ``xlsx_reader="openpyxl"``: the former reader, for the parity test and the bench."""
     name = (filename or "").lower()
     if name.endswith(".xlsx") or name.endswith(".xlsm"):
         if data[:4] != b"PK\x03\x04":
             raise ImportRefused(_("The file is not a valid Excel workbook (.xlsx)."))
-        return _iter_xlsx(data)
+        return _iter_xlsx_openpyxl(data) if xlsx_reader == "openpyxl" else _iter_xlsx(data)
     if name.endswith(".csv") or name.endswith(".txt"):
         return _iter_csv(data)
     if name.endswith(".xls"):
@@ -218,7 +384,8 @@ def read_table(*, file, filename) -> tablib.Dataset:
 # --- importing ------------------------------------------------------------------------------------
 
 
-def write_table(headers, rows, file_format, *, sheet_title="Sheet1") -> bytes:
+def write_table(headers, rows, file_format, *, sheet_title="Sheet1", extra_sheets=()) -> bytes:
+    """``extra_sheets``: (title, headers, rows) of further sheets of an xlsx (a CSV has one)."""
     if file_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -233,20 +400,21 @@ def write_table(headers, rows, file_format, *, sheet_title="Sheet1") -> bytes:
     from openpyxl.cell import WriteOnlyCell
 
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title)
-    sheet.append(headers)
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                # openpyxl would store "=..." as a formula; the escape already added a quote, and a
-                # string cell type keeps any text as text.
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
+    for title, sheet_headers, sheet_rows in [(sheet_title, headers, rows), *extra_sheets]:
+        sheet = workbook.create_sheet(title)
+        sheet.append(sheet_headers)
+        for row in sheet_rows:
+            cells = []
+            for value in row:
+                if isinstance(value, str):
+                    # openpyxl would store "=..." as a formula; the escape already added a quote,
+                    # and a string cell type keeps any text as text.
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"
+                    cells.append(cell)
+                else:
+                    cells.append(value)
+            sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -111,6 +111,59 @@ def preview_rows(job, *, action: str = ""):
     return rows.order_by("position")
 
 
+def uploader_values(job, rows, *, user) -> dict[int, dict[str, str]]:
+    """line → {column: value} of the cells at fault in ``rows`` (preview rows of ``job``), as the
+    uploader's own file has them: the preview shows the uploader which digit of an ID number is
+    wrong, where the stored row keeps it masked. Read back from the job's file, never stored; only
+    for the uploader, and only while the file is kept (until the job is written or forgotten)."""
+    if user is None or job.user_id != user.pk or not job.file:
+        return {}
+    wanted = {}
+    for row in rows:
+        columns = {str(column) for column, _message in (row.errors or []) if column}
+        if row.action == "error" and columns:
+            wanted[row.line] = columns
+    if not wanted:
+        return {}
+    found = {}
+    # The stored rows name their columns in the uploader's language (the check ran in it).
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            with job.file.open("rb") as handle:
+                data = tabular.read_bytes(handle)
+            _estimate, cells_of = tabular.iter_table(data=data, filename=job.filename)
+            lines = tabular.non_empty(cells_of)
+            _line, headers = next(lines)
+            matched = importing.resource_class(job.kind)(user=job.user).match_headers(headers)
+        except (ImportRefused, StopIteration, OSError):
+            return {}
+        positions = {str(column.header): position for position, column in matched.items()}
+        last = max(wanted)
+        for line, cells in lines:
+            if line > last:
+                break
+            if line in wanted:
+                found[line] = {
+                    column: _raw_text(cells[positions[column]] if positions[column] < len(cells) else None)
+                    for column in wanted[line]
+                    if column in positions
+                }
+    return found
+
+
+def _raw_text(value) -> str:
+    """A cell of the uploaded file as text, as the uploader typed it."""
+    import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 # --- The report as JSON -------------------------------------------------------------------------
 
 

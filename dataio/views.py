@@ -109,10 +109,11 @@ def import_index(request):
 @login_required
 @require_GET
 def import_template(request, kind, file_format):
-    """The empty template of a kind: Chinese headers and one example row."""
+    """The template of a kind: Chinese headers, one example row with the codes of the user's scope,
+    and (xlsx) a second sheet of the organisation codes and choices the columns accept."""
     if kind not in imports.importable_kinds(request.user) or file_format not in imports.FILE_FORMATS:
         raise Http404
-    content = importing.template_file(kind=kind, file_format=file_format)
+    content = importing.template_file(kind=kind, file_format=file_format, user=request.user)
     return download(content, kind=kind, suffix=_("import template"), ascii_suffix="template", file_format=file_format)
 
 
@@ -144,8 +145,28 @@ def _render_job(request, job, *, status=200, problem=""):
         for key in row.values or {}:
             if key not in columns:
                 columns.append(key)
+    # The uploader sees their own values in the cells at fault (their file, read back), not masked.
+    revealed = imports.uploader_values(job, page_rows, user=request.user)
     for row in page_rows:
-        row.cells = [(row.values or {}).get(key, "") for key in columns]
+        row.problems = []
+        at_fault = {}
+        for index, (column, message) in enumerate(row.errors or []):
+            problem_id = f"problem-{row.line}-{index}"
+            row.problems.append({"id": problem_id, "column": column, "message": message})
+            if column:
+                at_fault.setdefault(column, []).append((problem_id, message))
+        own = revealed.get(row.line, {})
+        row.cells = []
+        for key in columns:
+            errors = at_fault.get(key, [])
+            row.cells.append(
+                {
+                    "column": key,
+                    "value": own[key] if errors and key in own else (row.values or {}).get(key, ""),
+                    "errors": [message for _id, message in errors],
+                    "ids": " ".join(problem_id for problem_id, _message in errors),
+                }
+            )
         row.label = ACTION_LABELS.get(row.action, row.action)
     counts = report.get("counts") or {}
     filters = [{"code": "", "label": _("all"), "count": report.get("total", 0)}] + [

@@ -154,7 +154,8 @@ class MemberResource(ImportResource):
             None,
             required=True,
             export=_org_code,
-            example="ORG00001",
+            example="330483-01-01",
+            scope_code=True,
             aliases=("党组织编码", "organisation code"),
         ),
         Column(
@@ -186,6 +187,9 @@ class MemberResource(ImportResource):
         fields = ()
 
     # --- import ---------------------------------------------------------------------------------
+
+    def scope_organizations(self):
+        return writable_organizations(self.user)
 
     def key_of(self, row):
         number = row.values.get("id_number")
@@ -246,7 +250,12 @@ class MemberResource(ImportResource):
         is_new = instance.pk is None
         before_org, before_stage = instance.organization_id, instance.stage
         super().apply(instance, row)
-        birth, sex = parse_id_number(instance.id_number)
+        try:
+            birth, sex = parse_id_number(instance.id_number)
+        except ValidationError:  # reported by prepare(); the rest of the row is still checked
+            birth, sex = None, ""
+            # Not derived from a bad number, so not "required" either: the number is the problem.
+            instance._not_checked = [name for name in ("birth_date", "gender") if not getattr(instance, name)]
         if not instance.birth_date:
             instance.birth_date = birth
         if not instance.gender:
@@ -336,7 +345,7 @@ class MemberResource(ImportResource):
         errors = {}
         try:
             validate_id_number_matches(instance.id_number, instance.birth_date, instance.gender)
-        except ValidationError as exc:
+        except ValidationError as exc:  # an invalid number itself: already reported by prepare()
             errors.update(exc.error_dict if hasattr(exc, "error_dict") else {"id_number": exc.error_list})
         position = STAGE_ORDER.index(instance.stage) if instance.stage in STAGE_ORDER else 0
         previous = None

@@ -199,7 +199,7 @@ class OrganizationResource(ImportResource):
             "code",
             required=True,
             key=True,
-            example="ORG00001",
+            example="330483-01-02",
             aliases=("党组织编码", "组织编码", "党组织代码"),
         ),
         Column(
@@ -229,7 +229,8 @@ class OrganizationResource(ImportResource):
             parse_code,
             None,
             export=_code_of("parent"),
-            example="",
+            example="330483-01",
+            scope_code=True,
             aliases=("上级党组织编码",),
         ),
         Column(
@@ -260,6 +261,10 @@ class OrganizationResource(ImportResource):
     class Meta:
         model = Organization
         fields = ()
+
+    def scope_organizations(self):
+        # The parents a row may name: what the user sees (as ``prepare`` loads them).
+        return Organization.objects.visible_to(self.user)
 
     def prepare(self, rows):
         if not self.lookups_loaded:

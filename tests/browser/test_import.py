@@ -89,6 +89,33 @@ def test_a_file_with_an_error_cannot_be_confirmed(new_page, world_committed, tmp
     screenshot(page, "import-preview-error-secretary-phone-zh")
 
 
+def test_every_problem_of_a_row_is_marked_on_its_cell(new_page, world_committed, tmp_path):
+    w = world_committed
+    path = members_xlsx(tmp_path / "three.xlsx", w.branch_a1.code, bad_line=1)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.active
+    sheet["C3"] = "未知"  # gender: not a choice
+    sheet["E3"] = "330000-99-99"  # no such organisation
+    workbook.save(path)
+    wrong_number = sheet["B3"].value
+    page = new_page(viewport=DESKTOP, locale="zh-CN")
+    login(page, "secretary")
+    page.goto("/imports/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("#import-submit")
+    page.wait_for_load_state("networkidle")
+    row = page.locator('#preview tbody tr[data-line="3"]')
+    assert row.get_attribute("data-action") == "error"
+    marked = row.locator("td.cell-error")
+    assert marked.count() == 3
+    for index in range(3):
+        assert marked.nth(index).get_attribute("title")
+    # The uploader sees the digits they typed in the cell at fault; the other rows stay masked.
+    assert wrong_number in row.inner_text()
+    assert "********" in page.locator('#preview tbody tr[data-line="2"]').inner_text()
+    screenshot(page, "import-preview-cells-at-fault-secretary-zh")
+
+
 def test_the_progress_bar_polls_until_the_check_is_done(new_page, world_committed):
     from django.core.cache import cache
 
