@@ -127,6 +127,13 @@ def validate_phone(value: str) -> None:
         raise ValidationError(_("Enter a mainland mobile number of 11 digits beginning with 1."), code="phone")
 
 
+def mask_name(value: str) -> str:
+    """张伟 → 张*, 欧阳娜娜 → 欧***: the first character kept, one star for each other one. The one
+    way a person's name is shown where the person need not be identified (a public check)."""
+    value = (value or "").strip()
+    return value[:1] + "*" * (len(value) - 1) if value else ""
+
+
 def mask_phone(value: str) -> str:
     """13812345678 → 138****5678."""
     return value[:3] + "****" + value[-4:] if value and len(value) == 11 else value

@@ -403,6 +403,13 @@ class Transfer(models.Model):
     def to_display(self):
         return str(self.to_organization) if self.to_organization_id else self.outside_organization
 
+    @property
+    def letter_valid_days(self):
+        """The validity printed on the letter (有效期…天): from its issue to its last valid day."""
+        if not (self.letter_issued_on and self.letter_valid_until):
+            return None
+        return (self.letter_valid_until - self.letter_issued_on).days
+
     def letter_expired(self, today=None):
         today = today or timezone.localdate()
         return bool(self.letter_valid_until and self.letter_valid_until < today)

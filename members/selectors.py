@@ -157,28 +157,81 @@ def destination_branches(*, query: str, exclude_org_id=None, limit=20):
     return list(qs.order_by("park__name", "name")[:limit])
 
 
-def letter_status(*, number: str, code: str, today=None) -> str:
-    """'valid', 'used', 'expired', 'withdrawn' or 'unknown' for a letter number and its code; the
-    answer says nothing about whom the letter is for."""
+def letter_particulars(user, transfer, *, today=None) -> dict:
+    """The member's particulars the receiving organisation needs, as the letter prints them: the ID
+    number in full only for those who may see it (``core.personal``), masked for everyone else; the
+    age on the day the letter was issued."""
+    member = transfer.member
+    on = transfer.letter_issued_on or today or _today()
+    full_id = may_see_full_id_number(user, member)
+    return {
+        "name": member.name,
+        "gender": member.get_gender_display(),
+        "birth_date": member.birth_date,
+        "age": member.age(on),
+        "ethnicity": member.ethnicity,
+        "stage": member.get_stage_display(),
+        "id_number": member.id_number if full_id else member.id_number_masked,
+        "id_number_masked": not full_id,
+        "employer": str(member.employer) if member.employer_id else "",
+    }
+
+
+@dataclass
+class LetterCheck:
+    """What the public check of an introduction letter tells: its state and, for a genuine letter,
+    the member's name masked (张*), the two organisations, the number and the last valid day."""
+
+    result: str  # 'valid', 'used', 'expired', 'withdrawn' or 'unknown'
+    number: str = ""
+    member_name: str = ""
+    from_organization: str = ""
+    to_organization: str = ""
+    issued_on: datetime.date | None = None
+    valid_until: datetime.date | None = None
+
+
+def letter_check(*, number: str, code: str, today=None) -> LetterCheck:
+    """The public check of a letter by its number and verification code. An unknown number or a
+    wrong code tells nothing; a genuine letter tells whose it is (name masked), between which
+    organisations, and whether it is valid: the last valid day is ``letter_valid_until`` itself."""
     import hmac
+
+    from core.validators import mask_name
 
     today = today or _today()
     number, code = (number or "").strip(), (code or "").strip().upper()
     transfer = (
         Transfer.objects.filter(letter_number=number)
         .exclude(letter_number="")
-        .only("status", "verification_code", "letter_valid_until")
+        .select_related("member", "from_organization", "to_organization")
         .first()
     )
     if transfer is None or not code or not hmac.compare_digest(transfer.verification_code, code):
-        return "unknown"
+        return LetterCheck(result="unknown")
     if transfer.status == Transfer.Status.DONE:
-        return "used"
-    if transfer.status in (Transfer.Status.REJECTED, Transfer.Status.CANCELLED):
-        return "withdrawn"
-    if transfer.status == Transfer.Status.EXPIRED or transfer.letter_expired(today):
-        return "expired"
-    return "valid"
+        result = "used"
+    elif transfer.status in (Transfer.Status.REJECTED, Transfer.Status.CANCELLED):
+        result = "withdrawn"
+    elif transfer.status == Transfer.Status.EXPIRED or transfer.letter_expired(today):
+        result = "expired"
+    else:
+        result = "valid"
+    return LetterCheck(
+        result=result,
+        number=transfer.letter_number,
+        member_name=mask_name(transfer.member.name),
+        from_organization=transfer.from_display,
+        to_organization=transfer.to_display,
+        issued_on=transfer.letter_issued_on,
+        valid_until=transfer.letter_valid_until,
+    )
+
+
+def letter_status(*, number: str, code: str, today=None) -> str:
+    """'valid', 'used', 'expired', 'withdrawn' or 'unknown' for a letter number and its code (the
+    API's answer, which names nobody)."""
+    return letter_check(number=number, code=code, today=today).result
 
 
 # Development pipeline ---------------------------------------------------------------------

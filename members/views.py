@@ -14,7 +14,7 @@ from core.scope import scope_for
 from core.security import throttled
 from parks.models import Organization
 
-from . import actions, selectors
+from . import actions, letters, selectors
 from .forms import (
     AdvanceForm,
     ApproveForm,
@@ -264,7 +264,17 @@ def transfer_letter(request, pk):
     transfer = _visible_transfer(request.user, pk)
     if not transfer.letter_number:
         raise Http404
-    return render(request, "members/letter.html", {"transfer": transfer})
+    verify_url = letters.verification_url(request, transfer)
+    return render(
+        request,
+        "members/letter.html",
+        {
+            "transfer": transfer,
+            "p": selectors.letter_particulars(request.user, transfer),
+            "verify_url": verify_url,
+            "qr": letters.qr_svg(verify_url, title=_("Check this letter")),
+        },
+    )
 
 
 @login_required
@@ -279,16 +289,18 @@ def transfer_inbox(request):
 
 @require_http_methods(["GET", "POST"])
 def letter_verify(request):
-    """Public: is this letter genuine and valid? Says nothing about whom it is for."""
-    form = LetterVerifyForm(request.POST or None)
+    """Public: is this letter genuine and valid, and between whom (the member's name masked)? The
+    letter's QR code opens it with ?number=…&code=… and the check runs at once."""
+    from_qr = request.method == "GET" and "number" in request.GET and "code" in request.GET
+    form = LetterVerifyForm(request.POST if request.method == "POST" else (request.GET if from_qr else None))
     result, status = None, 200
-    if request.method == "POST":
+    if request.method == "POST" or from_qr:
         # One counter per client address for this page and the API (core.security).
         if throttled(request, "letter_verify"):
             form.add_error(None, _("Too many checks from here; please try again in a few minutes."))
             status = 429
         elif form.is_valid():
-            result = selectors.letter_status(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
+            result = selectors.letter_check(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
         else:
             status = 400
     return render(request, "members/letter_verify.html", {"form": form, "result": result}, status=status)

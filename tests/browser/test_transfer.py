@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Role
 from members.actions import add_months, transfer_request
@@ -104,7 +105,7 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     assert "嘉兴电商园第一支部" in mp.locator("#next-step").inner_text()
     screenshot(mp, "transfer-3-member-timeline")
 
-    # 6. The letter checks out on the public page, without any personal data.
+    # 6. The letter checks out on the public page: whose it is (name masked), no other personal data.
     mp.goto(f"/members/transfers/{transfer.pk}/letter/")
     number = mp.locator("#letter-number").inner_text()
     code = mp.locator("#verification-code").inner_text()
@@ -116,7 +117,9 @@ def test_member_transfers_to_a_branch_of_another_park(new_page, people):
     anonymous.click("#verify-form button[type=submit]")
     result = anonymous.locator("#verify-result").inner_text()
     assert "张三" not in anonymous.content()
-    assert "支部" not in result
+    assert anonymous.locator("#verify-member").inner_text() == "张*"
+    assert member.id_number not in anonymous.content()
+    assert "支部" in result
     screenshot(anonymous, "transfer-5-verify")
 
     # 7. A step on a finished transfer is refused.
@@ -172,7 +175,7 @@ def test_secretary_approves_a_member_with_dues_owed(new_page, people):
 
     sp.goto(f"/members/transfers/{transfer.pk}/letter/")
     letter = sp.locator(".letter").inner_text()
-    assert f"Party dues are paid up to {paid_through:%Y-%m}." in letter
+    assert f"This comrade's party dues are paid up to {date_format(paid_through, 'YEAR_MONTH_FORMAT')}." in letter
     assert "本人承诺" not in letter
     screenshot(sp, "transfer-8-letter-ledger-month")
     zh = new_page(locale="zh-CN")

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from members import actions
 from members.models import DuesPayment, LetterSequence, Member, Stage, Transfer, TransferEvent
@@ -113,7 +114,7 @@ def test_reason_goes_on_the_timeline_and_the_month_on_the_letter(client, world, 
 
     client.force_login(world.member_user)
     letter = client.get(reverse("members:transfer_letter", args=[approved.pk])).content.decode()
-    assert f"Party dues are paid up to {month(-4):%Y-%m}." in letter
+    assert f"This comrade's party dues are paid up to {date_format(month(-4), 'YEAR_MONTH_FORMAT')}." in letter
     assert "本人已承诺调入后补交" not in letter
     # The transfer's page shows the timeline with the reason to those who may see the transfer.
     detail = client.get(reverse("members:transfer_detail", args=[approved.pk])).content.decode()

@@ -118,7 +118,11 @@ def test_letter_page_and_public_verification(client, world, approved):
     ok = client.post(url, {"number": t.letter_number, "code": t.verification_code}).content.decode()
     assert 'id="verify-result"' in ok
     assert "alert-success" in ok
-    for private in (world.member_a1.name, world.branch_a1.name, world.branch_b.name, t.reason):
+    # Whose letter it is, the name masked; nothing else about the member or the request.
+    assert "成***" in ok
+    assert world.branch_a1.name in ok
+    assert world.branch_b.name in ok
+    for private in (world.member_a1.name, world.member_a1.id_number, t.reason):
         assert private not in ok
     bad = client.post(url, {"number": t.letter_number, "code": "WRONG"}).content.decode()
     assert "alert-danger" in bad
