@@ -108,7 +108,8 @@ def test_the_administrators_queue_marks_overlaps(client, svc, day):
     marks = {x.pk: [o.pk for o in x.overlaps] for x in response.context["bookings"]}
     assert marks == {a.pk: [b.pk], b.pk: [a.pk], c.pk: []}
     html = response.content.decode()
-    assert f"#{b.pk}" in html and html.count('class="small text-danger fw-semibold booking-overlaps"') == 2
+    assert f"#{b.pk}" in html
+    assert html.count('class="small text-danger fw-semibold booking-overlaps"') == 2
 
 
 def test_week_view_draws_bookings_and_links_free_slots(client, svc, page, day):
@@ -121,7 +122,10 @@ def test_week_view_draws_bookings_and_links_free_slots(client, svc, page, day):
     placed = column["bookings"]
     assert [(p["booking"].pk, p["row"], p["span"]) for p in placed] == [(booking.pk, 2 + 4, 3)]  # 10:00, 3 slots
     free = {cell["time"].strftime("%H:%M"): cell["free"] for cell in column["cells"]}
-    assert free["09:30"] and not free["10:00"] and not free["11:00"] and free["11:30"]
+    assert free["09:30"]
+    assert not free["10:00"]
+    assert not free["11:00"]
+    assert free["11:30"]
     html = response.content.decode()
     assert f'data-booking="{booking.pk}"' in html
     assert f"date={day.isoformat()}&amp;start=11:30#booking-form" in html
