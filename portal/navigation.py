@@ -39,6 +39,10 @@ def staff_of_park(scope):
     return scope.superuser or scope.is_park_admin
 
 
+def service_staff_only(scope):
+    return scope.is_service_staff and not (staff_of_park(scope) or scope.is_official)
+
+
 ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", lambda s: True),
     NavItem(_("Back office"), "admin:index", staff_of_park),
@@ -82,7 +86,10 @@ ITEMS: list[NavItem] = [
         "file-earmark-bar-graph",
         "stats",
     ),
-    NavItem(_("Service centre"), "services:my_requests", lambda s: True, "life-preserver"),
+    # Service staff land on their inbox (the park's new requests, their teams' queue); others on
+    # their own requests, from where administrators reach the queue.
+    NavItem(_("Service centre"), "services:my_requests", lambda s: not service_staff_only(s), "life-preserver"),
+    NavItem(_("Service centre"), "services:inbox", service_staff_only, "life-preserver"),
     NavItem(_("API tokens"), "api_tokens", lambda s: True, "key", group="account"),
     NavItem(
         _("Import and export"), "imports", lambda s: staff_of_park(s) or s.is_secretary, "file-earmark-spreadsheet"

@@ -22,9 +22,9 @@ from .models import (
 
 @admin.register(ServiceCategory)
 class ServiceCategoryAdmin(ScopedAdmin):
-    list_display = ("name", "code", "position", "is_active")
+    list_display = ("name", "name_en", "code", "position", "is_active")
     list_editable = ("position", "is_active")
-    search_fields = ("name", "code")
+    search_fields = ("name", "name_en", "code")
 
 
 @admin.register(EnterpriseContact)

@@ -157,16 +157,29 @@ class FulfilForm(BootstrapForm):
 
 
 class BookingForm(BootstrapForm):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    # <input type=date> and <input type=time> take only ISO values (yyyy-mm-dd, HH:MM), whatever
+    # the language's own date format: without ``format`` a prefilled value is not shown.
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
     attendees = forms.IntegerField(label=_("Attendees"), min_value=1, max_value=10000, initial=1)
     enterprise = forms.ModelChoiceField(None, label=_("For enterprise"), required=False, empty_label=_("— myself —"))
+    # Shown (as a checkbox) only once the slot was found to overlap other pending requests.
+    accept_overlap = forms.BooleanField(
+        label=_("Ask anyway: the park administrator will confirm one of the overlapping requests"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args, enterprises, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
+
+    def warn_overlap(self, message):
+        """Ask the user to confirm a request that overlaps pending ones: the box becomes visible."""
+        self.fields["accept_overlap"].widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
+        self.add_error("accept_overlap", message)
 
     def clean(self):
         data = super().clean()

@@ -12,8 +12,8 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.people import display_name
@@ -69,6 +69,9 @@ class ServiceCategory(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # The catalogue is data: its names are stored in both languages of the portal (Chinese, the
+    # default, in ``name``); pages show ``display_name`` in the active language.
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True)
     description = models.TextField(_("description"), max_length=TEXT_DESCRIPTION, blank=True)
     position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=0)
     is_active = models.BooleanField(_("offered"), default=True)
@@ -82,6 +85,13 @@ class ServiceCategory(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """The English name when the page is in English and one is stored, else the Chinese."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
 
@@ -202,11 +212,24 @@ OPEN_STATUSES = (
 )
 
 
+def overdue_q(today=None) -> Q:
+    """The one definition of *overdue*: still open (submitted, accepted, assigned or in progress)
+    and due before today. Every list, count and badge uses it."""
+    return Q(status__in=OPEN_STATUSES, due_on__lt=today or timezone.localdate())
+
+
+# *New* for the park's triage (the service staff's inbox): submitted, or accepted but not yet
+# passed to a team.
+AWAITING_TRIAGE = Q(status=RequestStatus.SUBMITTED) | Q(status=RequestStatus.ACCEPTED, team__isnull=True)
+
+
 class ServiceRequestQuerySet(UserScopedQuerySet):
     def scope_filter(self, scope, action=VIEW):
         if action == CHANGE:
             return scope.q(park="park")
-        return scope.q(district="park__district", park="park")
+        # Service staff see every request of their park: they triage the new ones (accept, assign,
+        # reject: ``services.rules.triages``) and follow what their colleagues' teams do.
+        return scope.q(district="park__district", park="park", service_park="park")
 
     def user_filter(self, user):
         return Q(requester=user) | Q(enterprise__in=contact_enterprise_ids(user)) | Q(team__in=member_team_ids(user))
@@ -215,16 +238,16 @@ class ServiceRequestQuerySet(UserScopedQuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, today=None):
-        return self.open().filter(due_on__lt=today or timezone.localdate())
+        return self.filter(overdue_q(today))
+
+    def awaiting_triage(self):
+        return self.filter(AWAITING_TRIAGE)
 
     def with_overdue(self, today=None):
         """Annotate ``is_overdue``: still open and past its due date."""
-        today = today or timezone.localdate()
         return self.annotate(
             is_overdue=Case(
-                When(status__in=OPEN_STATUSES, due_on__lt=today, then=Value(True)),
-                default=Value(False),
-                output_field=models.BooleanField(),
+                When(overdue_q(today), then=Value(True)), default=Value(False), output_field=models.BooleanField()
             )
         )
 
@@ -312,7 +335,7 @@ class ServiceRequestEventQuerySet(UserScopedQuerySet):
     def scope_filter(self, scope, action=VIEW):
         if action == CHANGE:
             return scope.q(park="request__park")
-        return scope.q(district="request__park__district", park="request__park")
+        return scope.q(district="request__park__district", park="request__park", service_park="request__park")
 
     def user_filter(self, user):
         return (

@@ -17,7 +17,7 @@ from .models import OPEN_STATUSES, EnterpriseContact, RequestStatus, RoomBooking
 _R = RequestStatus
 _WAITING = {_R.SUBMITTED, _R.ACCEPTED, _R.ASSIGNED}  # not yet being worked on
 
-# A service request: the park's administrators accept, assign (or reassign) and reject it, the
+# A service request: the park's administrators and service staff accept, assign (or reassign) and reject it, the
 # assigned team starts and resolves it, the requester closes it with a rating or reopens it.
 REQUEST_STEPS = {
     "accept": Step(from_={_R.SUBMITTED}, to=_R.ACCEPTED, refused=_("Only a submitted request can be accepted.")),
@@ -68,6 +68,11 @@ def manages_park(user, park_id) -> bool:
     return Park.objects.allows(user, Park(pk=park_id), CHANGE)
 
 
+def triages(user, park_id) -> bool:
+    """Accepts, assigns and rejects the park's requests: its administrators and its service staff."""
+    return manages_park(user, park_id) or park_id in scope_for(user).service_park_ids
+
+
 def is_contact(user, enterprise_id) -> bool:
     if not user.is_authenticated or enterprise_id is None:
         return False
@@ -91,16 +96,17 @@ def owns_request(user, request) -> bool:
 def request_permissions(user, request) -> dict:
     """The steps ``user`` may take on ``request`` now (for the request's page)."""
     manager = manages_park(user, request.park_id)
+    triager = manager or request.park_id in scope_for(user).service_park_ids
     worker = in_team(user, request.team_id)
     owner = owns_request(user, request)
     status = request.status
     return {
-        "accept": manager and REQUEST_STEPS["accept"].allows(status),
-        "assign": manager and REQUEST_STEPS["assign"].allows(status),
-        "reject": manager and REQUEST_STEPS["reject"].allows(status),
+        "accept": triager and REQUEST_STEPS["accept"].allows(status),
+        "assign": triager and REQUEST_STEPS["assign"].allows(status),
+        "reject": triager and REQUEST_STEPS["reject"].allows(status),
         "start": worker and REQUEST_STEPS["start"].allows(status),
         "resolve": worker and REQUEST_STEPS["resolve"].allows(status),
         "close": owner and REQUEST_STEPS["close"].allows(status),
         "reopen": owner and REQUEST_STEPS["reopen"].allows(status),
-        "comment": (manager or worker or owner) and (status in OPEN_STATUSES or status == RequestStatus.RESOLVED),
+        "comment": (triager or worker or owner) and (status in OPEN_STATUSES or status == RequestStatus.RESOLVED),
     }

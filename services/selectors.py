@@ -3,13 +3,14 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from core.scope import scope_for
 from parks.models import Enterprise, Park, Room
 
 from .models import (
+    AWAITING_TRIAGE,
     OPEN_STATUSES,
     EnterpriseContact,
     RoomBooking,
@@ -19,6 +20,8 @@ from .models import (
     ServiceTeam,
     Wish,
     contact_enterprise_ids,
+    member_team_ids,
+    overdue_q,
 )
 
 
@@ -71,6 +74,45 @@ def team_queue(user, team: ServiceTeam):
     return qs.annotate(
         open_rank=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
     ).order_by("open_rank", "-is_overdue", "due_on", "pk")
+
+
+# The service staff's inbox: its tabs, in order. Each tab's list and the home card's count come
+# from ``inbox_conditions``, so they always agree.
+INBOX_TABS = ("new", "team", "overdue")
+
+
+def inbox_conditions(user, today=None) -> dict:
+    """``{"new": Q, "team": Q, "overdue": Q}`` over requests the user may see:
+
+    * new: requests of the parks where the user is service staff that await triage (submitted, or
+      accepted and not yet passed to a team);
+    * team: open requests assigned to the user's teams (assigned or in progress);
+    * overdue: either of those, past its due date (``models.overdue_q``).
+    """
+    service_parks = scope_for(user).service_park_ids
+    new = Q(park__in=service_parks) & AWAITING_TRIAGE if service_parks else Q(pk__in=[])
+    team = Q(team__in=member_team_ids(user), status__in=OPEN_STATUSES)
+    return {"new": new, "team": team, "overdue": (new | team) & overdue_q(today)}
+
+
+def may_use_inbox(user) -> bool:
+    scope = scope_for(user)
+    return bool(scope.service_park_ids) or ServiceTeam.members.through.objects.filter(user=user).exists()
+
+
+def inbox(user, tab: str):
+    """One tab of the inbox: overdue first, then by due date and age."""
+    qs = ServiceRequest.objects.visible_to(user).filter(inbox_conditions(user)[tab])
+    return _request_list(qs).order_by("-is_overdue", "due_on", "created_at", "pk")
+
+
+def inbox_counts(user) -> dict:
+    """The number of rows of each inbox tab, in one query."""
+    conditions = inbox_conditions(user)
+    counts = ServiceRequest.objects.visible_to(user).aggregate(
+        **{f"n_{tab}": Count("pk", filter=conditions[tab]) for tab in INBOX_TABS}
+    )
+    return {tab: counts[f"n_{tab}"] for tab in INBOX_TABS}
 
 
 def request_detail(user, pk):
@@ -182,3 +224,88 @@ def my_bookings(user):
 def teams_of_parks(park_ids):
     """The service teams of these parks (already within the user's scope), by park and name."""
     return ServiceTeam.objects.filter(park__in=park_ids).select_related("park").order_by("park__name", "name")
+
+
+# The week view of a room: half-hour slots from 08:00 to 22:00 (bookings outside are drawn at the
+# edge they cross).
+GRID_FIRST_HOUR = 8
+GRID_LAST_HOUR = 22
+GRID_SLOT_MINUTES = 30
+ACTIVE_BOOKING = (RoomBooking.Status.PENDING, RoomBooking.Status.CONFIRMED)
+
+
+def overlapping_bookings(room, starts_at, ends_at, exclude_pk=None):
+    """The room's pending and confirmed bookings meeting [starts_at, ends_at) (half-open: a booking
+    that ends when this one starts does not overlap)."""
+    qs = RoomBooking.objects.filter(status__in=ACTIVE_BOOKING).overlapping(
+        room=room, starts_at=starts_at, ends_at=ends_at
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return list(qs.order_by("starts_at", "pk"))
+
+
+def with_overlaps(bookings: list) -> list:
+    """Set ``overlaps`` on each booking: the other pending or confirmed bookings of its room that
+    meet it (for the administrator's queue: "overlaps with #N"). One query for the whole list."""
+    for booking in bookings:
+        booking.overlaps = []
+    active = [b for b in bookings if b.status in ACTIVE_BOOKING]
+    if not active:
+        return bookings
+    others = RoomBooking.objects.filter(
+        status__in=ACTIVE_BOOKING,
+        room__in={b.room_id for b in active},
+        starts_at__lt=max(b.ends_at for b in active),
+        ends_at__gt=min(b.starts_at for b in active),
+    ).only("pk", "room_id", "starts_at", "ends_at", "status")
+    others = list(others)
+    for booking in active:
+        booking.overlaps = [
+            other
+            for other in others
+            if other.pk != booking.pk
+            and other.room_id == booking.room_id
+            and other.starts_at < booking.ends_at
+            and other.ends_at > booking.starts_at
+        ]
+    return bookings
+
+
+def week_grid(days, *, now):
+    """The week view as a grid: 7 columns of half-hour slots with the bookings placed over them.
+
+    ``days`` as ``room_week`` returns them. Each slot knows whether it is free (no pending or
+    confirmed booking meets it) and not past, so the page links it to the booking form.
+    """
+    tz = timezone.get_current_timezone()
+    step = datetime.timedelta(minutes=GRID_SLOT_MINUTES)
+    slots = (GRID_LAST_HOUR - GRID_FIRST_HOUR) * 60 // GRID_SLOT_MINUTES
+    times = [
+        (datetime.datetime.combine(datetime.date.min, datetime.time(GRID_FIRST_HOUR)) + i * step).time()
+        for i in range(slots)
+    ]
+    columns = []
+    for index, day in enumerate(days):
+        grid_start = datetime.datetime.combine(day["date"], datetime.time(GRID_FIRST_HOUR), tzinfo=tz)
+        grid_end = grid_start + slots * step
+        placed = []
+        for booking in day["bookings"]:
+            start = max(booking.starts_at, grid_start)
+            end = min(booking.ends_at, grid_end)
+            if end <= start:
+                continue
+            first = int((start - grid_start) / step)
+            last = -int(-(end - grid_start) / step)  # ceiling
+            placed.append({"booking": booking, "row": first + 2, "span": max(1, last - first)})
+        cells = []
+        for i, time in enumerate(times):
+            starts = grid_start + i * step
+            busy = any(b.starts_at < starts + step and b.ends_at > starts for b in day["bookings"])
+            cells.append({"time": time, "row": i + 2, "free": not busy and starts >= now})
+        columns.append({"date": day["date"], "column": index + 2, "cells": cells, "bookings": placed})
+    return {
+        "columns": columns,
+        "hours": [{"time": t, "row": i + 2} for i, t in enumerate(times) if t.minute == 0],
+        "rows": slots,
+    }

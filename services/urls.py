@@ -9,6 +9,7 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/<slug:step>/", views.request_step, name="request_step"),
     path("queue/", views.queue, name="queue"),
+    path("inbox/", views.inbox, name="inbox"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/<int:pk>/", views.team_queue, name="team_queue"),
     path("wishes/", views.wish_list, name="wish_list"),

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.idempotency import idempotent_form
@@ -132,6 +133,7 @@ def request_detail(request, pk):
 
 @login_required
 @require_POST
+@idempotent_form
 def request_step(request, pk, step):
     try:
         obj = selectors.request_detail(request.user, pk)
@@ -207,6 +209,31 @@ def queue(request):
     rows = selectors.park_queue(request.user, filters)[:200]
     template = "services/partials/request_rows.html" if request.htmx else "services/queue.html"
     return render(request, template, {"form": form, "rows": rows, "parks": parks, "show_park": len(parks) > 1})
+
+
+INBOX_LABELS = {
+    "new": gettext_lazy("New in the park"),
+    "team": gettext_lazy("My teams' queue"),
+    "overdue": gettext_lazy("Overdue"),
+}
+
+
+@login_required
+def inbox(request):
+    """The service staff's inbox: the park's new requests to triage, their teams' queue, overdue."""
+    if not selectors.may_use_inbox(request.user):
+        raise PermissionDenied(_("The inbox is for the park's service staff and the members of its service teams."))
+    tab = request.GET.get("tab") or ("new" if scope_for(request.user).service_park_ids else "team")
+    if tab not in selectors.INBOX_TABS:
+        tab = "new"
+    counts = selectors.inbox_counts(request.user)
+    tabs = [{"key": key, "label": INBOX_LABELS[key], "count": counts[key]} for key in selectors.INBOX_TABS]
+    rows = selectors.inbox(request.user, tab)[:200]
+    return render(
+        request,
+        "services/inbox.html",
+        {"tabs": tabs, "tab": tab, "rows": rows, "show_park": len(scope_for(request.user).service_park_ids) > 1},
+    )
 
 
 @login_required
@@ -316,37 +343,81 @@ def _parse_week(value):
     return selectors.week_start(day)
 
 
+def _booking_initial(request, monday):
+    """The form's first values: ``?date=`` and ``?start=`` (a tapped free slot of the week view),
+    else the first day of the shown week that is not past, from the next full hour."""
+    today = timezone.localdate()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = None
+    if day is None or day < today:
+        day = max(monday, today)
+    try:
+        start = datetime.time.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = None
+    if start is None:
+        now = timezone.localtime()
+        start = datetime.time(min(max(now.hour + 1, selectors.GRID_FIRST_HOUR), selectors.GRID_LAST_HOUR - 1))
+        if day > today:
+            start = datetime.time(9)
+    end = (datetime.datetime.combine(day, start) + datetime.timedelta(hours=1)).time()
+    return {"day": day, "start": start.replace(second=0, microsecond=0), "end": end.replace(second=0, microsecond=0)}
+
+
+def _overlap_message(clashes):
+    slots = ", ".join(
+        f"#{b.pk} {timezone.localtime(b.starts_at):%m-%d %H:%M}–{timezone.localtime(b.ends_at):%H:%M}" for b in clashes
+    )
+    return _(
+        "This time overlaps other requests for the room that are not confirmed yet: %(slots)s. "
+        "Tick the box to ask anyway; the park administrator confirms at most one of them."
+    ) % {"slots": slots}
+
+
 @login_required
 @idempotent_form
 def room_week(request, pk):
     room = get_object_or_404(selectors.rooms(request.user), pk=pk)
-    monday = _parse_week(request.GET.get("week"))
+    week = request.GET.get("week") or request.GET.get("date")
+    monday = _parse_week(week)
     enterprises = selectors.submit_enterprises(request.user).filter(park=room.park_id)
-    form = BookingForm(enterprises=enterprises, initial={"day": max(monday, timezone.localdate())})
+    form = BookingForm(enterprises=enterprises, initial=_booking_initial(request, monday))
     status = 200
     if request.method == "POST":
         form = BookingForm(request.POST, enterprises=enterprises)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                actions.booking_request(
-                    by=request.user,
-                    room=room,
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    purpose=data["purpose"],
-                    attendees=data["attendees"],
-                    enterprise=data["enterprise"],
-                )
-            except ValidationError as exc:
-                _apply_errors(form, exc)
+            pending = [
+                b
+                for b in selectors.overlapping_bookings(room, data["starts_at"], data["ends_at"])
+                if b.status == RoomBooking.Status.PENDING
+            ]
+            if pending and not data["accept_overlap"]:
+                form.warn_overlap(_overlap_message(pending))
             else:
-                messages.success(request, _("Your booking request was sent to the park administrator."))
-                return redirect(f"{request.path}?week={selectors.week_start(data['day']).isoformat()}")
+                try:
+                    actions.booking_request(
+                        by=request.user,
+                        room=room,
+                        starts_at=data["starts_at"],
+                        ends_at=data["ends_at"],
+                        purpose=data["purpose"],
+                        attendees=data["attendees"],
+                        enterprise=data["enterprise"],
+                    )
+                except ValidationError as exc:
+                    _apply_errors(form, exc)
+                else:
+                    messages.success(request, _("Your booking request was sent to the park administrator."))
+                    return redirect(f"{request.path}?week={selectors.week_start(data['day']).isoformat()}")
         status = 400
+    days = selectors.room_week(request.user, room, monday)
     context = {
         "room": room,
-        "days": selectors.room_week(request.user, room, monday),
+        "days": days,
+        "grid": selectors.week_grid(days, now=timezone.localtime()),
         "monday": monday,
         "previous": monday - datetime.timedelta(days=7),
         "next": monday + datetime.timedelta(days=7),
@@ -361,11 +432,8 @@ def booking_list(request):
     scope = scope_for(request.user)
     if not (scope.superuser or scope.park_ids):
         raise PermissionDenied(_("Bookings are confirmed by the park's administrators."))
-    return render(
-        request,
-        "services/booking_list.html",
-        {"bookings": selectors.pending_bookings(request.user)[:300], "reason_form": ReasonForm()},
-    )
+    bookings = selectors.with_overlaps(list(selectors.pending_bookings(request.user)[:300]))
+    return render(request, "services/booking_list.html", {"bookings": bookings, "reason_form": ReasonForm()})
 
 
 @login_required

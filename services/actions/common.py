@@ -21,6 +21,15 @@ def park_admins(park_id):
     )
 
 
+def park_service_staff(park_id):
+    """The park's service staff: they triage its new requests too (``services.rules.triages``)."""
+    return list(
+        get_user_model()
+        .objects.filter(role_assignments__role=Role.SERVICE_STAFF, role_assignments__park_id=park_id, is_active=True)
+        .distinct()
+    )
+
+
 def _followers(request):
     """The requester and the contacts of the request's enterprise."""
     users = [request.requester]

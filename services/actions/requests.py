@@ -28,13 +28,14 @@ from ..models import (
     Urgency,
     due_date,
 )
-from .common import Event, _check_attachment, _followers, _record, _team_members, _url, park_admins
+from .common import Event, _check_attachment, _followers, _record, _team_members, _url, park_admins, park_service_staff
 
 REOPEN_DAYS = 7
 
 
-def _manager(user, request):
-    return rules.manages_park(user, request.park_id)
+def _triager(user, request):
+    """The park's administrators and its service staff accept, assign and reject its requests."""
+    return rules.triages(user, request.park_id)
 
 
 def _worker(user, request):
@@ -109,9 +110,9 @@ def request_submit(
     )
     _record(request, kind=Event.SUBMITTED, by=by, attachment=attachment)
     notify(
-        recipients=park_admins(park_id),
+        recipients=park_admins(park_id) + park_service_staff(park_id),
         title=_("New service request: %(title)s") % {"title": title},
-        body=_("%(category)s, due %(due)s.") % {"category": category.name, "due": request.due_on},
+        body=_("%(category)s, due %(due)s.") % {"category": category.display_name, "due": request.due_on},
         url=_url(request),
     )
     return request
@@ -124,8 +125,8 @@ def request_accept(*, request: ServiceRequest, by) -> ServiceRequest:
         request,
         "accept",
         by=by,
-        may=_manager,
-        refused=_("Only the park's administrators accept requests."),
+        may=_triager,
+        refused=_("Only the park's administrators and service staff accept requests."),
         event=Event.ACCEPTED,
         changes=lambda locked: {"accepted_at": timezone.now()},
         notify=lambda locked, _from: notify(
@@ -138,7 +139,7 @@ def request_accept(*, request: ServiceRequest, by) -> ServiceRequest:
 
 @transaction.atomic
 def request_assign(*, request: ServiceRequest, by, team: ServiceTeam, note: str = "") -> ServiceRequest:
-    """The park administrator assigns (or reassigns) a request to one of the park's teams.
+    """The park administrator or service staff assign (or reassign) a request to one of the park's teams.
 
     Assigning a request that was only submitted accepts it at the same time (two timeline entries).
     Work already started is not taken away from a team.
@@ -178,8 +179,8 @@ def request_assign(*, request: ServiceRequest, by, team: ServiceTeam, note: str 
         request,
         "assign",
         by=by,
-        may=_manager,
-        refused=_("Only the park's administrators assign requests."),
+        may=_triager,
+        refused=_("Only the park's administrators and service staff assign requests."),
         event=Event.ASSIGNED,
         check=check,
         changes=changes,
@@ -271,7 +272,7 @@ def request_close(*, request: ServiceRequest, by, rating: int, comment: str = ""
 
 @transaction.atomic
 def request_reject(*, request: ServiceRequest, by, reason: str) -> ServiceRequest:
-    """The park administrator rejects a request that is not being worked on, with a reason."""
+    """The park administrator or service staff reject a request that is not being worked on, with a reason."""
     reason = (reason or "").strip()
 
     def check(locked):
@@ -282,8 +283,8 @@ def request_reject(*, request: ServiceRequest, by, reason: str) -> ServiceReques
         request,
         "reject",
         by=by,
-        may=_manager,
-        refused=_("Only the park's administrators reject requests."),
+        may=_triager,
+        refused=_("Only the park's administrators and service staff reject requests."),
         event=Event.REJECTED,
         text=reason,
         check=check,

@@ -2,7 +2,6 @@
 ``visible_to``."""
 
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.api.filters import IdFilter
@@ -19,6 +18,7 @@ from ..models import (
     ServiceTeam,
     Urgency,
     Wish,
+    overdue_q,
 )
 
 
@@ -70,8 +70,7 @@ class ServiceRequestFilterSet(django_filters.FilterSet):
         return queryset.filter(status__in=OPEN_STATUSES) if value else queryset.exclude(status__in=OPEN_STATUSES)
 
     def filter_overdue(self, queryset, name, value):
-        overdue = {"status__in": OPEN_STATUSES, "due_on__lt": timezone.localdate()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
 
 class ServiceRequestEventFilterSet(django_filters.FilterSet):

@@ -32,7 +32,7 @@ class ServiceCategorySerializer(ModelCleanSerializer):
 
     class Meta:
         model = ServiceCategory
-        fields = ["id", "code", "name", "description", "position", "is_active"]
+        fields = ["id", "code", "name", "name_en", "description", "position", "is_active"]
 
 
 class EnterpriseContactSerializer(ModelCleanSerializer):

@@ -379,7 +379,7 @@ def test_request_workflow_through_the_api(svc, api, django_capture_on_commit_cal
     assert (
         step(w.park_admin, "assign", {"team": w.finance.pk, "note": "请金融服务队办理"}).json()["status"] == "assigned"
     )
-    assert Notification.objects.filter(recipient=w.service).count() == 1
+    assert Notification.objects.filter(recipient=w.service).count() == 2  # the new request, then the assignment
     assert step(w.service, "start").json()["status"] == "in_progress"
     assert step(w.service, "resolve", {"note": "已对接银行"}).json()["status"] == "resolved"
     closed = step(w.contact, "close", {"rating": 5, "comment": "很满意"}).json()

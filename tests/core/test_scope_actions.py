@@ -81,7 +81,7 @@ EXPECTED = {
     StatReportRun: (PARK_STAFF, ONLY_SUPERUSER),
     EnterpriseContact: (PARK_STAFF, PARK_ADMIN),
     ServiceTeam: (PARK_STAFF | {"service"}, PARK_ADMIN),
-    ServiceRequestEvent: (PARK_STAFF | {"member_user"}, PARK_ADMIN),
+    ServiceRequestEvent: (PARK_STAFF | {"member_user", "service"}, PARK_ADMIN),
     Wish: (PARK_STAFF | {"member_user"}, PARK_ADMIN),
     RoomBooking: (PARK_STAFF | {"member_user"}, PARK_ADMIN),
 }

@@ -33,11 +33,12 @@ def test_full_workflow_records_every_step_and_notifies(svc, django_capture_on_co
     assert req.status == RequestStatus.SUBMITTED
     assert req.due_on == timezone.localdate() + datetime.timedelta(days=DEFAULT_DUE_DAYS["high"])
     assert Notification.objects.filter(recipient=w.park_admin).count() == 1
+    assert Notification.objects.filter(recipient=w.service).count() == 1  # service staff triage too
 
     with django_capture_on_commit_callbacks(execute=True):
         actions.request_accept(request=req, by=w.park_admin)
         actions.request_assign(request=req, by=w.park_admin, team=w.finance)
-    assert Notification.objects.filter(recipient=w.service).count() == 1
+    assert Notification.objects.filter(recipient=w.service).count() == 2
 
     with django_capture_on_commit_callbacks(execute=True):
         actions.request_start(request=req, by=w.service)

@@ -41,7 +41,8 @@ def test_requests(rows):
     assert visible(ServiceRequest, w.park_admin_b) == {w.req_b.pk}
     assert visible(ServiceRequest, w.contact) == {w.req_contact.pk}
     assert visible(ServiceRequest, w.member_user) == {w.req_member.pk}
-    assert visible(ServiceRequest, w.service) == {w.req_contact.pk}  # assigned to the finance team
+    # Service staff of park A1 see its requests (they triage the new ones), not A2's or B's.
+    assert visible(ServiceRequest, w.service) == {w.req_contact.pk, w.req_member.pk}
     assert visible(ServiceRequest, w.team_b_worker) == {w.req_b.pk}
     for nobody in (w.outsider, w.secretary, w.official_b and w.secretary_b):
         assert visible(ServiceRequest, nobody) == set()
