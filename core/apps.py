@@ -20,3 +20,7 @@ class CoreConfig(AppConfig):
         # door a write comes through, a text too long or a date the pages cannot render is refused
         # with a field message (on SQLite too, which does not enforce a varchar's length).
         pre_save.connect(_check_bounds, dispatch_uid="core.check_bounds")
+        from . import cards
+
+        # The superuser's count of full-ID-number reads (core.audit).
+        cards.register("core.audit.home_card", "core/partials/card_audit.html", order=12)

@@ -80,6 +80,10 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    # Two-factor authentication for the back office (accounts.twofactor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     # The layers, from the foundation up (docs/architecture.md): each imports only those above it here.
     "core",
@@ -105,9 +109,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then the back office asks for the second factor (accounts.twofactor).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # One append-only audit row per response that showed full ID numbers (core.audit).
+    "core.audit.SensitiveReadMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
@@ -361,5 +370,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Two-factor authentication (accounts.twofactor): required of superusers and park administrators
+# for the back office; on by default in production, off in the embedded/demo mode.
+HONGFAN_REQUIRE_2FA = env_bool("HONGFAN_REQUIRE_2FA", not EMBEDDED)
+OTP_TOTP_ISSUER = env("HONGFAN_OTP_ISSUER", "Hongfan")
+
+# The audit of sensitive reads (core.audit): rows older than this are deleted nightly.
+HONGFAN_AUDIT_RETENTION_DAYS = int(env("HONGFAN_AUDIT_RETENTION_DAYS", str(3 * 365)))
 
 PORTAL_NAME = _("Hongfan party-building portal")
