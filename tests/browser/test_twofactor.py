@@ -34,10 +34,10 @@ def test_set_up_from_the_back_office_on_a_phone_in_chinese(new_page, park_admin)
     device = TOTPDevice.objects.get(user=park_admin)
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
     page.fill("input[name=code]", code)
-    page.click("button[type=submit]")
+    page.click("#twofactor-confirm")
     page.wait_for_load_state("networkidle")
     assert page.locator("#recovery-codes li").count() == 10
     screenshot(page, "twofactor-recovery-codes-phone-zh")
-    page.click("text=完成")
+    page.click("#twofactor-done")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/admin/")
