@@ -39,7 +39,7 @@ trap cleanup EXIT
 echo "== database and demo data ($WORK)"
 "$PYTHON" manage.py migrate --no-input -v0
 "$PYTHON" manage.py seed_demo >/dev/null
-token_of() { "$PYTHON" manage.py drf_create_token "$1" | awk '{print $3}'; }
+token_of() { "$PYTHON" manage.py api_token "$1"; }
 PARK_ADMIN_TOKEN="$(token_of parkadmin)"
 SECRETARY_TOKEN="$(token_of secretary)"
 

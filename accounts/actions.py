@@ -7,12 +7,12 @@ or a token itself. The rules of who may grant what are ``accounts.selectors``.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import Token
 
 from core.scope import forget_scope
 
-from .models import RoleAssignment
+from .models import ApiToken, RoleAssignment
 from .selectors import grant_errors, grantable_users, may_revoke
+from .tokens import PREFIX_LENGTH, new_key, token_digest
 
 
 @transaction.atomic
@@ -50,14 +50,19 @@ def role_revoke(*, by, assignment: RoleAssignment) -> None:
 
 
 @transaction.atomic
-def token_create(*, user) -> Token:
-    """Give ``user`` a new API token, replacing any previous one (which stops working at once)."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def token_create(*, user) -> str:
+    """Give ``user`` a new API token, replacing any previous one (which stops working at once).
+
+    Returns the key: the caller shows it once; only its digest is stored (``accounts.tokens``).
+    """
+    key = new_key()
+    ApiToken.objects.filter(user=user).delete()
+    ApiToken.objects.create(user=user, digest=token_digest(key), prefix=key[:PREFIX_LENGTH])
+    return key
 
 
 @transaction.atomic
 def token_revoke(*, user) -> bool:
     """Delete ``user``'s API token; True when there was one."""
-    deleted, _rows = Token.objects.filter(user=user).delete()
+    deleted, _rows = ApiToken.objects.filter(user=user).delete()
     return bool(deleted)

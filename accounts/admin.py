@@ -6,8 +6,6 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 from core.admin import (
     ADD,
@@ -20,7 +18,7 @@ from core.admin import (
 )
 
 from .actions import role_grant, role_revoke, token_revoke
-from .models import RoleAssignment
+from .models import ApiToken, RoleAssignment
 from .selectors import PARK_ADMIN_GRANTABLE, grant_errors, grantable_users, may_revoke
 
 User = get_user_model()
@@ -135,21 +133,18 @@ class UserAdmin(DjangoUserAdmin):
         return self._superuser(request)
 
 
-# API tokens: created by their owner on the token page only (the key is shown to them once); the
-# back office lists who has one and revokes it, through the same action as the page.
-if admin.site.is_registered(TokenProxy):
-    admin.site.unregister(TokenProxy)
-
-
-@admin.register(TokenProxy)
-class TokenAdmin(DRFTokenAdmin):
+# API tokens: created by their owner on the token page only (the key is shown to them once and
+# stored as a digest); the back office lists who has one and revokes it, through the same action.
+@admin.register(ApiToken)
+class TokenAdmin(admin.ModelAdmin):
     list_display = ("user", "key_hint", "created")
     fields = ("user", "key_hint", "created")
     readonly_fields = fields
+    search_fields = ("user__username",)
 
     @admin.display(description=_("key"))
     def key_hint(self, obj):
-        return f"…{obj.key[-4:]}"
+        return f"{obj.prefix}…"
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
@@ -168,3 +163,7 @@ class TokenAdmin(DRFTokenAdmin):
 
     def delete_model(self, request, obj):
         token_revoke(user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset.select_related("user"):
+            token_revoke(user=token.user)

@@ -145,3 +145,28 @@ class RoleAssignment(models.Model):
                 errors[name] = _("Leave this empty for this role.")
         if errors:
             raise ValidationError(errors)
+
+
+class ApiToken(models.Model):
+    """A user's API token, stored as a keyed digest (``accounts.tokens.token_digest``), never in clear.
+
+    The key is shown once, when it is made (the token page, ``manage.py api_token``); the portal
+    keeps its HMAC-SHA256 under ``HONGFAN_HASH_KEY`` and its first characters for display. A login
+    has at most one token; making a new one replaces it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_token", verbose_name=_("user")
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True, validators=SYSTEM_TIME.validators())
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["user"]
+        constraints = [SYSTEM_TIME.constraint("created", datetime_field=True)]
+
+    def __str__(self):
+        return f"{self.user} · {self.prefix}…"

@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from rest_framework.authtoken.models import Token
 
 from .actions import token_create, token_revoke
+from .models import ApiToken
 
 
 @login_required
@@ -23,10 +23,11 @@ def tokens(request):
                     request, gettext("Your API token is revoked; scripts using it are refused from now on.")
                 )
             return redirect("api_tokens")
-        new_key = token_create(user=request.user).key
-    token = Token.objects.filter(user=request.user).first()
+        new_key = token_create(user=request.user)
+    token = ApiToken.objects.filter(user=request.user).first()
+    # Only the digest is stored: the page can name the token by its first characters, never show it.
     return render(
         request,
         "portal/tokens.html",
-        {"token": token, "new_key": new_key, "hint": token.key[-4:] if token and not new_key else ""},
+        {"token": token, "new_key": new_key, "hint": token.prefix if token and not new_key else ""},
     )

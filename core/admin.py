@@ -22,7 +22,9 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -340,3 +342,48 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         if ordering:
             qs = qs.order_by(*ordering)
         return [(obj.pk, str(obj)) for obj in qs]
+
+
+# --- the audit of sensitive reads (core.audit): read-only, never deleted here ----------------------
+
+
+class SensitiveReadAdmin(ReadOnlyMixin, ScopedMixin, admin.ModelAdmin):
+    """Who saw full ID numbers: park administrators their park's rows, superusers all. Nobody adds,
+    changes or deletes a row here (the retention purge is the only deletion)."""
+
+    list_display = ("at", "reader_name", "kind", "where", "member", "member_count", "park_id", "reason")
+    list_filter = ("kind",)
+    search_fields = ("reader_name", "where")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 100
+
+    def has_module_permission(self, request):
+        return self.role_allows(request, VIEW)
+
+    def has_view_permission(self, request, obj=None):
+        return self.role_allows(request, VIEW)
+
+    def get_actions(self, request):
+        return {}  # no "delete selected"
+
+    @admin.display(description=_("member"), ordering="member_id")
+    def member(self, obj):
+        if obj.member_id is None:
+            return "—"
+        try:
+            url = reverse("admin:members_member_change", args=[obj.member_id])
+        except NoReverseMatch:
+            return obj.member_id
+        return format_html('<a href="{}">{}</a>', url, obj.member_id)
+
+
+def _register_sensitive_reads():
+    from .models import SensitiveRead
+
+    if not admin.site.is_registered(SensitiveRead):
+        admin.site.register(SensitiveRead, SensitiveReadAdmin)
+
+
+_register_sensitive_reads()

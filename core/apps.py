@@ -26,3 +26,8 @@ class CoreConfig(AppConfig):
 
         logs.connect_celery_signals()
         taskmetrics.connect_celery_signals()
+
+        from . import cards
+
+        # The superuser's count of full-ID-number reads (core.audit).
+        cards.register("core.audit.home_card", "core/partials/card_audit.html", order=12)

@@ -30,6 +30,7 @@ from import_export import resources
 
 from core.scope import scope_for
 
+from . import audit
 from .tabular import ImportRefused
 from .validators import mask_id_number, mask_phone, normalize_id_number
 
@@ -504,8 +505,18 @@ class ImportResource(resources.ModelResource):
         return escape_formula(value)
 
     def export_rows(self, queryset=None):
+        """The rows of the export; once all are written, one audit row when full ID or mobile numbers
+        of other members were in it (``core.audit``)."""
+        self._reveals = audit.Reveals(self.user)
         for obj in self.export_queryset(queryset).iterator(chunk_size=BATCH_SIZE):
             yield [self.export_cell(column, obj) for column in self.columns]
+        audit.record(self._reveals, kind="export", where=f"export:{self.kind or self._meta.model._meta.model_name}")
+
+    def note_reveal(self, member) -> None:
+        reveals = getattr(self, "_reveals", None)
+        if reveals is None:  # a cell rendered outside export_rows
+            reveals = self._reveals = audit.Reveals(self.user)
+        reveals.add(member)
 
     def scope_organizations(self):
         """The organisations whose codes the kind's columns accept from this user (a queryset), or
@@ -561,14 +572,17 @@ class ImportResource(resources.ModelResource):
 
 
 def id_number_cell(resource, member) -> str:
-    """The member's ID number as exported: in full only where ``resource.may_see_full_id`` allows."""
+    """The member's ID number as exported: in full only where ``resource.may_see_full_id`` allows
+    (and then audited: ``core.audit``, one row per export)."""
     if resource.may_see_full_id(member):
+        resource.note_reveal(member)
         return member.id_number
     return mask_id_number(member.id_number)
 
 
 def phone_cell(resource, member) -> str:
     if resource.may_see_full_id(member):
+        resource.note_reveal(member)
         return member.phone
     return mask_phone(member.phone)
 

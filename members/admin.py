@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from core import audit
 from core.admin import (
     ALL_PERMISSIONS,
     ReadOnlyAdmin,
@@ -93,13 +94,20 @@ class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
         user = request.user
 
         # A closure over this request's user: admin instances are shared between threads.
+        # A full number shown is noted for the audit (core.audit: one row for the page).
         @admin.display(description=_("ID number"))
         def id_number(obj):
-            return obj.id_number if can_view_full_id_number(user, obj) else obj.id_number_masked
+            if can_view_full_id_number(user, obj):
+                audit.note(request, obj)
+                return obj.id_number
+            return obj.id_number_masked
 
         @admin.display(description=_("mobile phone"))
         def phone(obj):
-            return obj.phone if can_view_full_id_number(user, obj) else obj.phone_masked
+            if can_view_full_id_number(user, obj):
+                audit.note(request, obj)
+                return obj.phone
+            return obj.phone_masked
 
         return ("name", "gender", id_number, phone, "organization", "park", "stage", "status", "employer")
 
@@ -118,6 +126,8 @@ class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
     # -- form ------------------------------------------------------------------------------
     def get_fieldsets(self, request, obj=None):
         full = obj is None or can_view_full_id_number(request.user, obj)
+        if obj is not None and full:
+            audit.note(request, obj)  # the form shows the full numbers (core.audit)
         identity = (
             "name",
             "gender",

@@ -91,6 +91,7 @@ ITEMS: list[NavItem] = [
     NavItem(_("Service centre"), "services:my_requests", lambda s: not service_staff_only(s), "life-preserver"),
     NavItem(_("Service centre"), "services:inbox", service_staff_only, "life-preserver"),
     NavItem(_("API tokens"), "api_tokens", lambda s: True, "key", group="account"),
+    NavItem(_("Two-factor authentication"), "twofactor_status", lambda s: True, "shield-lock", group="account"),
     NavItem(
         _("Import and export"), "imports", lambda s: staff_of_park(s) or s.is_secretary, "file-earmark-spreadsheet"
     ),

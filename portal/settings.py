@@ -73,7 +73,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -81,6 +80,10 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    # Two-factor authentication for the back office (accounts.twofactor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     "django_prometheus",
     # The layers, from the foundation up (docs/architecture.md): each imports only those above it here.
@@ -113,9 +116,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then the back office asks for the second factor (accounts.twofactor).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # One append-only audit row per response that showed full ID numbers (core.audit).
+    "core.audit.SensitiveReadMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes last, as its documentation asks (django-prometheus's closing counter after it).
     "axes.middleware.AxesMiddleware",
@@ -335,7 +343,7 @@ if _progress_cache_url:
 REST_FRAMEWORK = {
     # Token first: a request without credentials gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.TokenAuthentication",  # hashed tokens (accounts.ApiToken)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -455,5 +463,13 @@ HONGFAN_METRICS_TOKEN = env("HONGFAN_METRICS_TOKEN", "")
 # The Celery worker's task metrics: an HTTP server on this port in the worker (0: none).
 HONGFAN_WORKER_METRICS_PORT = int(env("HONGFAN_WORKER_METRICS_PORT", "0"))
 PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Two-factor authentication (accounts.twofactor): required of superusers and park administrators
+# for the back office; on by default in production, off in the embedded/demo mode.
+HONGFAN_REQUIRE_2FA = env_bool("HONGFAN_REQUIRE_2FA", not EMBEDDED)
+OTP_TOTP_ISSUER = env("HONGFAN_OTP_ISSUER", "Hongfan")
+
+# The audit of sensitive reads (core.audit): rows older than this are deleted nightly.
+HONGFAN_AUDIT_RETENTION_DAYS = int(env("HONGFAN_AUDIT_RETENTION_DAYS", str(3 * 365)))
 
 PORTAL_NAME = _("Hongfan party-building portal")

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from accounts import twofactor_views
 from accounts.views import tokens as api_tokens
 from core import media, ops
 
@@ -42,6 +43,11 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/tokens/", api_tokens, name="api_tokens"),
+    path("accounts/2fa/", twofactor_views.status, name="twofactor_status"),
+    path("accounts/2fa/setup/", twofactor_views.setup, name="twofactor_setup"),
+    path("accounts/2fa/verify/", twofactor_views.verify, name="twofactor_verify"),
+    path("accounts/2fa/recovery-codes/", twofactor_views.recovery_codes, name="twofactor_recovery_codes"),
+    path("accounts/2fa/disable/", twofactor_views.disable, name="twofactor_disable"),
     path("notifications/", include("notifications.urls")),
     path("dashboard/", include("stats.urls")),
     path("reports/", include("reports.urls")),

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core import audit
 from core.api import ActionSerializer, ModelCleanSerializer
 from core.validators import TEXT_NOTE
 from members.actions import may_act_for
@@ -77,6 +78,8 @@ class MemberSerializer(ModelCleanSerializer):
         if not can_view_full_id_number(_user(self), instance):
             data["id_number"] = instance.id_number_masked
             data["phone"] = instance.phone_masked
+        elif self.context.get("request") is not None:
+            audit.note(self.context["request"], instance)  # one audit row per response (core.audit)
         return data
 
 

@@ -1,8 +1,6 @@
 import re
 
-from rest_framework.authtoken.models import Token
-
-from accounts.models import Role, RoleAssignment
+from accounts.models import ApiToken, Role, RoleAssignment
 from notifications.models import Notification
 from tests.factories import MemberFactory, UserFactory, assign
 
@@ -152,8 +150,12 @@ def test_token_page_creates_shows_once_and_revokes(world, client):
     assert page.status_code == 200
     assert "You have no API token." in page.content.decode()
     response = client.post("/accounts/tokens/", {"action": "create"})
-    key = Token.objects.get(user=user).key
-    assert key in response.content.decode()
+    html = response.content.decode()
+    key = re.search(r'value="([0-9a-f]{40})"', html)[1]
+    token = ApiToken.objects.get(user=user)
+    # Only the digest and the first characters are stored: the key itself is nowhere in the table.
+    assert key not in (token.digest, token.prefix)
+    assert token.prefix == key[:6]
     assert "no-store" in response.headers.get("Cache-Control", "") or "max-age=0" in response.headers["Cache-Control"]
     # The key works on the API, and is not shown again.
     from rest_framework.test import APIClient
@@ -163,15 +165,15 @@ def test_token_page_creates_shows_once_and_revokes(world, client):
     assert api_client.get("/api/v1/users/me/").json()["username"] == "secretary"
     again = client.get("/accounts/tokens/").content.decode()
     assert key not in again
-    assert key[-4:] in again
+    assert f"{key[:6]}…" in again
     # Replacing it invalidates the old key.
     response = client.post("/accounts/tokens/", {"action": "create"})
-    new_key = Token.objects.get(user=user).key
+    new_key = re.search(r'value="([0-9a-f]{40})"', response.content.decode())[1]
     assert new_key != key
-    assert new_key in response.content.decode()
+    assert ApiToken.objects.get(user=user).prefix == new_key[:6]
     assert api_client.get("/api/v1/users/me/").status_code == 401
     response = client.post("/accounts/tokens/", {"action": "revoke"}, follow=True)
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
     assert "revoked" in response.content.decode()
 
 
@@ -192,5 +194,5 @@ def test_token_is_per_user(world, client):
     MemberFactory(organization=world.branch_a1, user=UserFactory(username="someone"))
     client.force_login(world.official)
     client.post("/accounts/tokens/", {"action": "create"})
-    assert Token.objects.filter(user=world.official).count() == 1
-    assert not Token.objects.exclude(user=world.official).exists()
+    assert ApiToken.objects.filter(user=world.official).count() == 1
+    assert not ApiToken.objects.exclude(user=world.official).exists()

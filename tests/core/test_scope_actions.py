@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import RoleAssignment
 from activities.models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule
+from core.models import SensitiveRead
 from core.querysets import ACTIONS, CHANGE, VIEW, ScopedQuerySet
 from dataio.models import ImportJob, ImportRow
 from elections.models import CommitteeSeat, Election, TermRule
@@ -84,6 +85,7 @@ EXPECTED = {
     ServiceRequestEvent: (PARK_STAFF | {"member_user", "service"}, PARK_ADMIN),
     Wish: (PARK_STAFF | {"member_user"}, PARK_ADMIN),
     RoomBooking: (PARK_STAFF | {"member_user"}, PARK_ADMIN),
+    SensitiveRead: (PARK_ADMIN, ONLY_SUPERUSER),
 }
 # Reference data with no district: the same rows for everyone, so no row lies outside a scope.
 SHARED = {ComplianceRule, PointRule, TermRule}
@@ -181,6 +183,10 @@ def rows(world):
     r[RoomBooking] = (
         RoomBookingFactory(room=w.room_a1, booked_by=w.member_user),
         RoomBookingFactory(room=w.room_b, booked_by=UserFactory()),
+    )
+    r[SensitiveRead] = tuple(
+        SensitiveRead.objects.create(reader_name="parkadmin", kind="display", where="x", park_id=p.pk)
+        for p in (w.park_a1, w.park_b)
     )
     return r
 

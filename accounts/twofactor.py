@@ -1,0 +1,108 @@
+"""Two-factor authentication for the back office (issue #17): TOTP (django-otp) with single-use
+recovery codes (django-otp's static tokens).
+
+Who needs it: superusers and park administrators when ``HONGFAN_REQUIRE_2FA`` is on (the default in
+production; off in the embedded/demo mode so that ``make run`` logins keep working). Anyone else may
+turn it on on their security page; once they have a device, they verify like the others.
+
+``TwoFactorMiddleware`` guards the back office (``/admin/``): a user who must have a device and has
+none is sent to the set-up page; a user with a device whose session is not verified is sent to the
+verification page. The login itself, the API with tokens (scripts have no second factor) and the
+portal's pages are not affected.
+"""
+
+import base64
+
+import segno
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.scope import scope_for
+
+RECOVERY_CODES = 10
+RECOVERY_DEVICE = "recovery"
+TOTP_DEVICE = "authenticator"
+
+
+def required_for(user) -> bool:
+    """Whether ``user`` must use a second factor for the back office."""
+    if not getattr(settings, "HONGFAN_REQUIRE_2FA", False) or not user.is_authenticated:
+        return False
+    return user.is_superuser or scope_for(user).is_park_admin
+
+
+def totp_device(user, *, confirmed=True):
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
+
+
+def pending_device(user) -> TOTPDevice:
+    """The unconfirmed authenticator being set up (a new secret when there is none)."""
+    device = totp_device(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE, confirmed=False)
+    return device
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    """The device's otpauth:// URI as an inline SVG QR code (no image file, no external service)."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2)
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The secret in base32, four letters a group, for typing into an app by hand."""
+    text = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def new_recovery_codes(user) -> list[str]:
+    """Replace the user's recovery codes with RECOVERY_CODES new single-use ones (shown once)."""
+    device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE, defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def remaining_recovery_codes(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE).count()
+
+
+def disable(user) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
+def is_verified(user) -> bool:
+    return bool(getattr(user, "is_verified", None) and user.is_verified())
+
+
+class TwoFactorMiddleware:
+    """Sends a back-office visitor to set up or verify their second factor (after OTPMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        redirect_to = self.redirect_for(request)
+        return redirect_to or self.get_response(request)
+
+    def redirect_for(self, request):
+        admin_prefix = reverse("admin:index")
+        if not request.path.startswith(admin_prefix):
+            return None
+        if request.path in (reverse("admin:login"), reverse("admin:logout")):
+            return None
+        user = request.user
+        if not user.is_authenticated or is_verified(user):
+            return None
+        query = urlencode({"next": request.get_full_path()})
+        if user_has_device(user):
+            return redirect(f"{reverse('twofactor_verify')}?{query}")
+        if required_for(user):
+            return redirect(f"{reverse('twofactor_setup')}?{query}")
+        return None
