@@ -111,16 +111,23 @@ class PortalCursorPagination(CursorPagination):
     invalid_cursor_message = _("Invalid cursor.")
 
     def get_ordering(self, request, queryset, view):
-        """The list's ordering, when its first field is one of the row's own columns (a foreign key
-        by its id): the cursor holds that column's value. Otherwise by id."""
-        ordering = tuple(super().get_ordering(request, queryset, view))
+        """The list's ordering (``?ordering=``, else the view's), when its first field is one of the
+        row's own non-null columns (a foreign key by its id): the cursor holds that column's value.
+        Otherwise by id."""
+        ordering = None
+        for backend in getattr(view, "filter_backends", ()):
+            if hasattr(backend, "get_ordering"):  # OrderingFilter: ?ordering=, else the view's
+                ordering = backend().get_ordering(request, queryset, view)
+        ordering = ordering or self.ordering or ("-pk",)
+        ordering = (ordering,) if isinstance(ordering, str) else tuple(ordering)
         first = ordering[0] if ordering else ""
         name = first.lstrip("-")
         try:
             model_field = queryset.model._meta.get_field(name)
         except FieldDoesNotExist:
             model_field = None
-        if model_field is None or not model_field.concrete or model_field.many_to_many:
+        if model_field is None or not model_field.concrete or model_field.many_to_many or model_field.null:
+            # Another table's column, or one that may be empty: no position a cursor could hold.
             return ("pk",) if name != "pk" else ordering
         if model_field.is_relation:
             return (first.replace(name, model_field.attname, 1), *ordering[1:])
