@@ -120,12 +120,20 @@ def test_api_bad_cursor_is_400(world):
     assert "cursor" in response.json()
 
 
-def test_api_cursor_mode_with_a_relation_ordering(world):
-    add_attendances(world, 3)
+def test_api_cursor_mode_with_a_relation_ordering(world, monkeypatch):
+    """Attendance is ordered by activity, then member name: the cursor pages by activity id."""
+    add_attendances(world, 5)
     client = token_client(world.superuser)
-    body = client.get(reverse("api:attendance-list"), {"cursor": ""}).json()
-    ids = [row["id"] for row in body["results"]]
-    assert sorted(ids) == ids == sorted(Attendance.objects.values_list("pk", flat=True))[: len(ids)]
+    everything = {row["id"] for row in client.get(reverse("api:attendance-list")).json()["results"]}
+    monkeypatch.setattr(pagination.PortalPagination, "page_size", 2)
+    rows, url = [], reverse("api:attendance-list") + "?cursor="
+    while url:
+        body = client.get(url).json()
+        rows += body["results"]
+        url = body["next"]
+    assert [row["activity"] for row in rows] == sorted(row["activity"] for row in rows)
+    assert [row["id"] for row in rows] == list(dict.fromkeys(row["id"] for row in rows))  # no row twice
+    assert {row["id"] for row in rows} == everything
 
 
 # --- pages -------------------------------------------------------------------------------------
