@@ -138,22 +138,25 @@ def test_api_cursor_mode_with_a_relation_ordering(world, monkeypatch):
 
 # --- pages -------------------------------------------------------------------------------------
 
+# (url name, args, who reads, how rows are added, exact queries, whether the page counts its rows:
+# the queue shows its first 200 rows, without a count)
 PAGES = {
-    "activities": ("activities:list", [], "secretary", add_activities, 14),
-    "service queue": ("services:queue", [], "park_admin", add_requests, 11),
+    "activities": ("activities:list", [], "secretary", add_activities, 14, True),
+    "service queue": ("services:queue", [], "park_admin", add_requests, 11, False),
 }
 
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_list_page_queries_are_exact_and_do_not_grow(client, world, name):
-    url_name, args, who, add_rows, expected = PAGES[name]
+    url_name, args, who, add_rows, expected, counted = PAGES[name]
+    expected += ESTIMATE if counted else 0
     client.force_login(getattr(world, who))
     url = reverse(url_name, args=args)
     add_rows(world, 5)
     few, _response = queries(client, url)
     add_rows(world, 45)
     many, _response = queries(client, url)
-    assert (name, few, many) == (name, expected + ESTIMATE, expected + ESTIMATE)
+    assert (name, few, many) == (name, expected, expected)
 
 
 def test_activity_page_shows_the_page_rows_live_counts(client, world):
