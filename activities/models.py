@@ -411,3 +411,41 @@ class OrganizationMonth(models.Model):
 
     def __str__(self):
         return f"{self.organization_id} {self.month:%Y-%m} {self.kind}"
+
+
+class OrganizationYear(models.Model):
+    """The year's roll-up of ``OrganizationMonth``: one organisation's held activities of one kind
+    in one calendar year (owner: statistics).
+
+    Kept by the same refresh as the monthly summary (``activities.summaries.refresh``: after each
+    write through the actions, nightly, ``manage.py refresh_statistics``), by summing the year's
+    monthly rows, so the two never disagree. The year figures of a dashboard read it: a twelfth of
+    the monthly rows. ``year`` is the first day of the year.
+    """
+
+    organization = models.ForeignKey(
+        "parks.Organization", models.CASCADE, related_name="year_summaries", verbose_name=_("organisation")
+    )
+    year = models.DateField(_("year"), validators=PARTY_PLAN.validators())
+    kind = models.CharField(_("activity kind"), max_length=30, choices=Kind.choices)
+    held = models.PositiveIntegerField(_("activities held"), default=0)
+    compliance_held = models.PositiveIntegerField(_("activities counted for compliance"), default=0)
+    present = models.PositiveIntegerField(_("present (person-times)"), default=0)
+    absent = models.PositiveIntegerField(_("absent"), default=0)
+    leave = models.PositiveIntegerField(_("on leave"), default=0)
+    volunteer_hours = models.DecimalField(_("volunteer hours"), max_digits=12, decimal_places=1, default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True, validators=SYSTEM_TIME.validators())
+
+    class Meta:
+        verbose_name = _("organisation year summary")
+        verbose_name_plural = _("organisation year summaries")
+        ordering = ["organization", "year", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year", "kind"], name="organization_year_unique"),
+            PARTY_PLAN.constraint("year"),
+            SYSTEM_TIME.constraint("refreshed_at", datetime_field=True),
+        ]
+        indexes = [models.Index(fields=["year", "organization"])]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.year:%Y} {self.kind}"

@@ -128,7 +128,8 @@ def parse_period(value: str):
 
 
 def activity_list(user, *, organization=None, kind="", period="", status=""):
-    """Activities the user may see, newest first, filtered; three queries whatever the length."""
+    """Activities the user may see, newest first, filtered (a page of it: two queries, plus
+    ``attach_attendance_counts``)."""
     queryset = Activity.objects.visible_to(user)
     if organization is not None:
         tree = organization_tree_ids(organization)
@@ -146,14 +147,28 @@ def activity_list(user, *, organization=None, kind="", period="", status=""):
             starts_at__gte=day_start(bounds[0]),
             starts_at__lt=day_start(bounds[1] + datetime.timedelta(days=1)),
         )
-    return (
-        queryset.select_related("host", "room")
-        .annotate(
-            present_count=Count("attendances", filter=Q(attendances__status=Attendance.Status.PRESENT), distinct=True),
-            attendance_count=Count("attendances", distinct=True),
-        )
-        .order_by("-starts_at", "-pk")
-    )
+    # No per-row aggregate here: the paginator's count would join every attendance row. The page's
+    # rows get theirs from attach_attendance_counts.
+    return queryset.select_related("host", "room").order_by("-starts_at", "-pk")
+
+
+def attach_attendance_counts(activities):
+    """Set ``attendance_count`` and ``present_count`` on each of ``activities`` (a page of rows):
+    one grouped query over their ids, whatever the size of the attendance table. Returns them."""
+    activities = list(activities)
+    ids = [activity.pk for activity in activities]
+    counts = {}
+    if ids:
+        counts = {
+            activity_id: (total, present)
+            for activity_id, total, present in Attendance.objects.filter(activity_id__in=ids)
+            .order_by()
+            .values_list("activity_id")
+            .annotate(total=Count("pk"), present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)))
+        }
+    for activity in activities:
+        activity.attendance_count, activity.present_count = counts.get(activity.pk, (0, 0))
+    return activities
 
 
 def activity_detail(user, pk):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.periods import day_start, local_day
 from parks.models import Organization
 
-from .models import Activity, Attendance, Kind, OrganizationMonth
+from .models import Activity, Attendance, Kind, OrganizationMonth, OrganizationYear
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +184,44 @@ def refresh(*, organization_ids=None, months=None) -> int:
         ]
         for index in range(0, len(gone), 2000):
             OrganizationMonth.objects.filter(pk__in=gone[index : index + 2000]).delete()
+        refresh_years(organization_ids=organization_ids, years={m.year for m in months} if months else None)
+    return len(rows)
+
+
+def refresh_years(*, organization_ids=None, years=None) -> int:
+    """Rebuild the ``OrganizationYear`` rows of ``organization_ids`` (all when None) for ``years``
+    (all when None) from the monthly rows: sums of each organisation's year and kind. Called by
+    ``refresh`` in its transaction (after the months it rebuilt). Returns the rows written."""
+    months = OrganizationMonth.objects.all()
+    years_kept = OrganizationYear.objects.all()
+    if organization_ids is not None:
+        months = months.filter(organization_id__in=organization_ids)
+        years_kept = years_kept.filter(organization_id__in=organization_ids)
+    if years:
+        months = months.filter(month__year__in=sorted(years))
+        years_kept = years_kept.filter(year__year__in=sorted(years))
+    rows = defaultdict(_empty)
+    for org_id, month, kind, *values in months.values_list("organization_id", "month", "kind", *FIELDS).order_by():
+        row = rows[org_id, datetime.date(month.year, 1, 1), kind]
+        for name, value in zip(FIELDS, values, strict=True):
+            row[name] += value
+    OrganizationYear.objects.bulk_create(
+        [
+            OrganizationYear(organization_id=org_id, year=year, kind=kind, **values)
+            for (org_id, year, kind), values in sorted(rows.items())
+        ],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["organization", "year", "kind"],
+        update_fields=[*FIELDS, "refreshed_at"],
+    )
+    gone = [
+        pk
+        for pk, org_id, year, kind in years_kept.values_list("pk", "organization_id", "year", "kind").order_by("pk")
+        if (org_id, year, kind) not in rows
+    ]
+    for index in range(0, len(gone), 2000):
+        OrganizationYear.objects.filter(pk__in=gone[index : index + 2000]).delete()
     return len(rows)
 
 

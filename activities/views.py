@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.idempotency import idempotent_form
+from core.pagination import EstimatedCountPaginator
 from core.scope import scope_for
 from members.models import Member
 from parks.models import Organization
@@ -102,7 +103,8 @@ def activity_list(request):
         period=criteria.get("period", ""),
         status=criteria.get("status", ""),
     )
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(queryset, 25).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_attendance_counts(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -18,69 +18,39 @@ Every ``ModelAdmin`` of every app subclasses ``ScopedAdmin`` (and every inline `
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import pagination
 from core.scope import scope_for
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 ALL_PERMISSIONS = frozenset({VIEW, ADD, CHANGE, DELETE})
 
 # Below this many rows an exact COUNT is cheap enough and exact page numbers are nicer.
-ESTIMATE_THRESHOLD = 10_000
+ESTIMATE_THRESHOLD = pagination.ESTIMATE_THRESHOLD
+
+#: PostgreSQL's estimate of the rows of an *unfiltered* queryset (core.pagination).
+estimated_row_count = pagination.table_row_estimate
 
 
-def estimated_row_count(queryset) -> int | None:
-    """PostgreSQL's estimate of the rows of an *unfiltered* queryset, or None when unusable.
+class EstimatedCountPaginator(pagination.EstimatedCountPaginator):
+    """core.pagination's paginator, estimating *unfiltered* lists only.
 
-    ``pg_class.reltuples`` is kept by (auto)vacuum and ANALYZE; it is -1 for a table never
-    analysed. A filtered queryset gets no estimate: its WHERE clause makes the planner's guess
-    too rough for page numbers, and the filters the admin applies (a park's rows, a search) are
-    selective and indexed, so their exact count is affordable.
-    """
-    if not isinstance(queryset, QuerySet):
-        return None
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    query = queryset.query
-    if query.where or query.distinct or query.combinator or query.is_sliced:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-            [connection.ops.quote_name(queryset.model._meta.db_table)],
-        )
-        row = cursor.fetchone()
-    if not row or row[0] is None or row[0] < 0:
-        return None
-    return int(row[0])
-
-
-class EstimatedCountPaginator(Paginator):
-    """A paginator that does not COUNT a whole large table on every page.
-
-    Django's admin asks the paginator for ``count`` on every changelist page. On PostgreSQL a
-    ``COUNT(*)`` of 100 000 rows is a sequential scan each time; for an unfiltered list (the
-    superuser's default view) we use the table statistics instead when they say the table is
-    large (≥ ``ESTIMATE_THRESHOLD`` rows): the page count is then approximate, which is the usual
-    trade-off (the last page may come out short or empty). Filtered lists and small tables, and
-    every list on SQLite, get the exact count.
+    Django's admin asks the paginator for ``count`` on every changelist page; for an unfiltered
+    list (the superuser's default view) we use the table statistics when they say the table is
+    large. A filtered queryset gets no estimate: the filters the admin applies (a park's rows, a
+    search) are selective and indexed, so their exact count is affordable.
     """
 
-    @cached_property
-    def count(self):
-        estimate = estimated_row_count(self.object_list)
-        if estimate is not None and estimate >= ESTIMATE_THRESHOLD:
-            return estimate
-        return super().count
+    estimate_filtered = False
+
+    def threshold(self):
+        return ESTIMATE_THRESHOLD
 
 
 def is_park_admin(user) -> bool:

@@ -4,6 +4,7 @@ views call selectors and actions and show the refusals the actions raise."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -317,6 +318,21 @@ def branch_home(request):
     return redirect("members:branch", org.pk)
 
 
+BRANCH_ROWS_PER_PAGE = 50
+
+
+def _paged(request, name, rows):
+    """``<name>_page`` (the page asked by ``?<name>_page=``) and ``<name>_query`` (the other
+    parameters, for the pager's links)."""
+    param = f"{name}_page"
+    query = request.GET.copy()
+    query.pop(param, None)
+    return {
+        param: Paginator(rows, BRANCH_ROWS_PER_PAGE).get_page(request.GET.get(param)),
+        f"{name}_query": query.urlencode(),
+    }
+
+
 @login_required
 @require_GET
 def branch(request, org_pk):
@@ -328,8 +344,8 @@ def branch(request, org_pk):
         "members/branch.html",
         {
             "org": org,
-            "pipeline": selectors.pipeline_board(ids),
-            "dues": selectors.branch_dues(ids),
+            **_paged(request, "pipeline", selectors.pipeline_board(ids)),
+            **_paged(request, "dues", selectors.branch_dues(ids)),
             "other_orgs": selectors.acting_organizations(request.user).exclude(pk=org.pk).order_by("name")[:50],
         },
     )

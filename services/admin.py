@@ -66,7 +66,7 @@ class EventInline(ScopedInline):
 class ServiceRequestAdmin(ReadOnlyAdmin):
     list_display = ("pk", "title", "park", "category", "status", "urgency", "due_on", "team", "rating")
     list_filter = ("status", "urgency", "category")
-    list_select_related = ("park", "category", "team")
+    list_select_related = ("park", "category", "team", "team__park")
     search_fields = ("title", "description")
     date_hierarchy = "created_at"
     inlines = [EventInline]

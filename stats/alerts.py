@@ -33,6 +33,7 @@ The rules (DESIGN §3):
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q
@@ -108,8 +109,12 @@ class Alert:
 
 @dataclass
 class AlertGroup:
+    """One kind of alert: how many (``count``) and the first rows (``items``: all of them, or the
+    first ``first`` of ``alerts_for``)."""
+
     code: str
     items: list = field(default_factory=list)
+    total: int | None = None
 
     @property
     def label(self):
@@ -121,7 +126,61 @@ class AlertGroup:
 
     @property
     def count(self):
-        return len(self.items)
+        return len(self.items) if self.total is None else self.total
+
+
+@dataclass
+class Found:
+    """What a rule found for one kind of alert: how many, and a way to build rows ``[start:stop]``
+    only (so that a dashboard section builds its first rows, and a drill-down page its page)."""
+
+    code: str
+    count: int
+    build: Callable[[int, int | None], list]
+
+    def rows(self, start=0, stop=None):
+        return self.build(start, stop) if self.count else []
+
+
+def found(code, subjects, make) -> Found:
+    """A ``Found`` over a list of ``subjects`` (already loaded); ``make(subject)`` builds one Alert."""
+    return Found(code, len(subjects), lambda start, stop: [make(subject) for subject in subjects[start:stop]])
+
+
+def found_by_code(codes, pairs, make) -> list[Found]:
+    """``pairs`` of (code, subject) in the order they should be listed → one Found per code."""
+    by_code = {code: [] for code in codes}
+    for code, subject in pairs:
+        by_code[code].append(subject)
+    return [found(code, subjects, lambda subject, code=code: make(code, subject)) for code, subjects in by_code.items()]
+
+
+class AlertRows(Sequence):
+    """The rows of one kind of alert, built a slice at a time (a drill-down's paginator asks for
+    ``len`` and then one page)."""
+
+    def __init__(self, result: Found | None):
+        self.result = result
+
+    def __len__(self):
+        return self.result.count if self.result else 0
+
+    def __iter__(self):
+        return iter(self[0 : len(self)])
+
+    def __eq__(self, other):
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, _step = index.indices(len(self))
+            return self.result.rows(start, stop) if self.result else []
+        rows = self[index : index + 1] if index >= 0 else self[len(self) + index : len(self) + index + 1]
+        if not rows:
+            raise IndexError(index)
+        return rows[0]
 
 
 # --- what a dashboard scope covers -----------------------------------------------------------------
@@ -248,34 +307,43 @@ def _enterprise_without_branch(ctx):
             enterprise_id__in=list(full), organization_id__in=_own_organization_ids()
         ).values_list("enterprise_id", flat=True)
     )
-    rows = []
-    for enterprise in Enterprise.objects.filter(pk__in=list(full)).select_related("park").order_by("name"):
-        if enterprise.pk in own:
-            continue
-        detail = _("%(n)d full members; no organisation of its own.") % {"n": full[enterprise.pk]}
-        rows.append(Alert("enterprise_without_branch", enterprise.name, detail, None, str(enterprise.park)))
-    return rows
+    without = [pk for pk in full if pk not in own]
+
+    def build(start, stop):
+        rows = []
+        listed = Enterprise.objects.filter(pk__in=without).select_related("park").order_by("name", "pk")
+        for enterprise in listed[start:stop]:
+            detail = _("%(n)d full members; no organisation of its own.") % {"n": full[enterprise.pk]}
+            rows.append(Alert("enterprise_without_branch", enterprise.name, detail, None, str(enterprise.park)))
+        return rows
+
+    return [Found("enterprise_without_branch", len(without), build)]
 
 
 def _branch_size(ctx):
-    rows = []
+    pairs = []
     for org in ctx.branches:
         stages = ctx.counts.get(org.pk, {})
-        members = sum(stages.get(s, 0) for s in PARTY_STAGES)
-        if members > BRANCH_MAX_MEMBERS:
+        if sum(stages.get(s, 0) for s in PARTY_STAGES) > BRANCH_MAX_MEMBERS:
+            pairs.append(("branch_too_big", org))
+        if org.kind == Organization.Kind.BRANCH and stages.get(Stage.FULL, 0) < BRANCH_MIN_FULL_MEMBERS:
+            pairs.append(("branch_too_small", org))
+
+    def make(code, org):
+        stages = ctx.counts.get(org.pk, {})
+        if code == "branch_too_big":
             detail = _("%(n)d party members; a branch should have at most %(max)d.") % {
-                "n": members,
+                "n": sum(stages.get(s, 0) for s in PARTY_STAGES),
                 "max": BRANCH_MAX_MEMBERS,
             }
-            rows.append(ctx.org_alert("branch_too_big", org, detail))
-        full = stages.get(Stage.FULL, 0)
-        if org.kind == Organization.Kind.BRANCH and full < BRANCH_MIN_FULL_MEMBERS:
+        else:
             detail = _("%(n)d full members; a branch of its own needs at least %(min)d, fewer join a joint branch.") % {
-                "n": full,
+                "n": stages.get(Stage.FULL, 0),
                 "min": BRANCH_MIN_FULL_MEMBERS,
             }
-            rows.append(ctx.org_alert("branch_too_small", org, detail))
-    return rows
+        return ctx.org_alert(code, org, detail)
+
+    return found_by_code(("branch_too_big", "branch_too_small"), pairs, make)
 
 
 def _committee_needed(ctx):
@@ -283,30 +351,38 @@ def _committee_needed(ctx):
     if not big:
         return []
     with_committee = committee_organization_ids([org.pk for org in big], on=ctx.today)
-    rows = []
-    for org in big:
-        if org.pk in with_committee:
-            continue
+
+    def make(org):
         detail = _("%(n)d full members and no elected committee: a branch committee should be elected.") % {
             "n": ctx.counts[org.pk][Stage.FULL]
         }
-        rows.append(ctx.org_alert("committee_needed", org, detail))
-    return rows
+        return ctx.org_alert("committee_needed", org, detail)
+
+    return [found("committee_needed", [org for org in big if org.pk not in with_committee], make)]
+
+
+TERM_ALERTS = {park_rules.EXPIRED: "term_expired", park_rules.ENDING: "term_ending", park_rules.NOTICE: "term_notice"}
 
 
 def _secretary_and_term(ctx):
-    rows = []
+    pairs = []
     for org in ctx.branches:
         if org.secretary_id is None:
-            rows.append(ctx.org_alert("no_secretary", org, _("No secretary is recorded.")))
+            pairs.append(("no_secretary", org))
         stage = park_rules.term_stage(org.term_end, ctx.today)
-        if stage == park_rules.EXPIRED:
+        if stage in TERM_ALERTS:
+            pairs.append((TERM_ALERTS[stage], org))
+
+    def make(code, org):
+        if code == "no_secretary":
+            return ctx.org_alert(code, org, _("No secretary is recorded."))
+        if code == "term_expired":
             detail = _("The term ended on %(date)s.") % {"date": org.term_end.isoformat()}
-            rows.append(ctx.org_alert("term_expired", org, detail))
-        elif stage in (park_rules.ENDING, park_rules.NOTICE):
+        else:
             detail = _("The term ends on %(date)s.") % {"date": org.term_end.isoformat()}
-            rows.append(ctx.org_alert("term_ending" if stage == park_rules.ENDING else "term_notice", org, detail))
-    return rows
+        return ctx.org_alert(code, org, detail)
+
+    return found_by_code(("no_secretary", *TERM_ALERTS.values()), pairs, make)
 
 
 def _inactive_branches(ctx):
@@ -334,7 +410,7 @@ def _inactive_branches(ctx):
     for org_id, when in co_hosted:
         last[org_id] = max(last.get(org_id, when), when)
     cutoff = ctx.today - datetime.timedelta(days=INACTIVE_DAYS)
-    rows = []
+    inactive = []
     for org in ctx.branches:
         when = last.get(org.pk)
         day = timezone.localdate(when) if when else None
@@ -342,12 +418,17 @@ def _inactive_branches(ctx):
             continue
         if org.founded_on and org.founded_on >= cutoff:
             continue  # a new branch has not had 60 days yet: its founding day counts as an activity's
+        inactive.append((org, day))
+
+    def make(subject):
+        org, day = subject
         if day is None:
             detail = _("No activity has been held.")
         else:
             detail = _("Last activity held on %(date)s.") % {"date": day.isoformat()}
-        rows.append(ctx.org_alert("inactive_branch", org, detail))
-    return rows
+        return ctx.org_alert("inactive_branch", org, detail)
+
+    return [found("inactive_branch", inactive, make)]
 
 
 # A pipeline deadline's kind (members.selectors.PipelineDeadline) → the alert's code.
@@ -355,25 +436,30 @@ PIPELINE_ALERTS = {"talk": "talk_due", "candidacy": "candidacy_due", "confirmati
 
 
 def _pipeline_deadlines(ctx):
-    rows = []
-    for deadline in pipeline_deadlines(list(ctx.by_id), today=ctx.today):
+    deadlines = pipeline_deadlines(list(ctx.by_id), today=ctx.today)
+
+    def make(code, deadline):
         member = deadline.member
         detail = _("%(step)s: %(date)s, %(when)s.") % {
             "step": deadline.label,
             "date": deadline.due_on.isoformat(),
             "when": deadline.when,
         }
-        code = PIPELINE_ALERTS[deadline.kind]
-        rows.append(Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name))
-    return rows
+        return Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name)
+
+    pairs = [(PIPELINE_ALERTS[deadline.kind], deadline) for deadline in deadlines]
+    return found_by_code(PIPELINE_ALERTS.values(), pairs, make)
 
 
 def _transfers_overdue(ctx):
-    rows = []
+    overdue = []
     for transfer in scope_transfers(ctx.user, ctx.scope).filter(status__in=Transfer.OPEN_STATUSES).order_by("pk"):
         due = transfer_due_on(transfer)
-        if due is None or due >= ctx.today:
-            continue
+        if due is not None and due < ctx.today:
+            overdue.append((transfer, due))
+
+    def make(subject):
+        transfer, due = subject
         detail = _("%(status)s; due on %(date)s (%(from)s → %(to)s).") % {
             "status": transfer.get_status_display(),
             "date": due.isoformat(),
@@ -381,66 +467,85 @@ def _transfers_overdue(ctx):
             "to": transfer.to_display,
         }
         url = reverse("members:transfer_detail", args=[transfer.pk])
-        rows.append(Alert("transfer_overdue", transfer.member.name, detail, url, transfer.from_display))
-    return rows
+        return Alert("transfer_overdue", transfer.member.name, detail, url, transfer.from_display)
+
+    return [found("transfer_overdue", overdue, make)]
 
 
 def _requests_overdue(ctx):
-    requests = (
-        scope_requests(ctx.user, ctx.scope)
-        .overdue(ctx.today)
-        .select_related("park", "enterprise")
-        .order_by("due_on", "pk")
-    )
-    rows = []
-    for request in requests:
-        detail = _("%(status)s; due on %(date)s.") % {
-            "status": request.get_status_display(),
-            "date": request.due_on.isoformat(),
-        }
-        url = reverse("services:request_detail", args=[request.pk])
-        rows.append(Alert("request_overdue", str(request), detail, url, request.park.name))
-    return rows
+    """Counted by one aggregate query; the rows asked for by one more."""
+    requests = scope_requests(ctx.user, ctx.scope).overdue(ctx.today)
+
+    def build(start, stop):
+        rows = []
+        for request in requests.select_related("park", "enterprise").order_by("due_on", "pk")[start:stop]:
+            detail = _("%(status)s; due on %(date)s.") % {
+                "status": request.get_status_display(),
+                "date": request.due_on.isoformat(),
+            }
+            url = reverse("services:request_detail", args=[request.pk])
+            rows.append(Alert("request_overdue", str(request), detail, url, request.park.name))
+        return rows
+
+    return [Found("request_overdue", requests.count(), build)]
 
 
 def _lapse(ctx):
     """One alert per member and ground of lapse risk (members.selectors.lapse_risks: two queries)."""
-    rows = []
+    pairs = []
     for risk in lapse_risks(list(ctx.by_id), today=ctx.today):
-        member = risk.member
         for ground, since in risk.grounds.items():
-            code, message = LAPSE_ALERTS[ground]
-            detail = message % {"date": since.isoformat(), "month": f"{since:%Y-%m}"}
-            rows.append(Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name))
-    return rows
+            pairs.append((LAPSE_ALERTS[ground][0], (risk.member, ground, since)))
+
+    def make(code, subject):
+        member, ground, since = subject
+        detail = LAPSE_ALERTS[ground][1] % {"date": since.isoformat(), "month": f"{since:%Y-%m}"}
+        return Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name)
+
+    return found_by_code([code for code, _message in LAPSE_ALERTS.values()], pairs, make)
 
 
-RULES = (
-    _enterprise_without_branch,
-    _branch_size,
-    _committee_needed,
-    _secretary_and_term,
-    _inactive_branches,
-    _pipeline_deadlines,
-    _transfers_overdue,
-    _requests_overdue,
-    _lapse,
-)
+# Each rule and the kinds it finds (a drill-down of one kind runs its rule only).
+RULES = {
+    _enterprise_without_branch: ("enterprise_without_branch",),
+    _branch_size: ("branch_too_big", "branch_too_small"),
+    _committee_needed: ("committee_needed",),
+    _secretary_and_term: ("no_secretary", *TERM_ALERTS.values()),
+    _inactive_branches: ("inactive_branch",),
+    _pipeline_deadlines: tuple(PIPELINE_ALERTS.values()),
+    _transfers_overdue: ("transfer_overdue",),
+    _requests_overdue: ("request_overdue",),
+    _lapse: tuple(code for code, _message in LAPSE_ALERTS.values()),
+}
+
+#: How many rows of each kind the dashboard's alerts section shows (the drill-down lists all, paged).
+SECTION_ROWS = 10
 
 
-def alerts_for(user, scope, *, today: datetime.date | None = None) -> list[AlertGroup]:
-    """Every alert in the scope that the user may see, grouped by kind in the order of ``KINDS``;
-    kinds with no alert are left out."""
-    ctx = _Context(user, scope, today or timezone.localdate())
-    groups = {code: AlertGroup(code) for code in KINDS}
-    for rule in RULES:
-        for alert in rule(ctx):
-            groups[alert.code].items.append(alert)
-    return [group for group in groups.values() if group.items]
+def _found(ctx, rules) -> dict[str, Found]:
+    results = {}
+    for rule in rules:
+        for result in rule(ctx):
+            results[result.code] = result
+    return results
 
 
-def alerts_of_kind(user, scope, code, *, today=None) -> list[Alert]:
-    for group in alerts_for(user, scope, today=today):
-        if group.code == code:
-            return group.items
-    return []
+def alerts_for(user, scope, *, today: datetime.date | None = None, first: int | None = None) -> list[AlertGroup]:
+    """Every kind of alert in the scope that the user may see, in the order of ``KINDS``, with its
+    count and its rows (all, or the first ``first``: the other rows are counted, not built); kinds
+    with no alert are left out."""
+    results = _found(_Context(user, scope, today or timezone.localdate()), RULES)
+    groups = []
+    for code in KINDS:
+        result = results.get(code)
+        if result is not None and result.count:
+            groups.append(AlertGroup(code, result.rows(0, first), total=result.count))
+    return groups
+
+
+def alerts_of_kind(user, scope, code, *, today=None) -> AlertRows:
+    """The alerts of one kind, as a sequence that builds only the slice asked for (paged by the
+    drill-down). Runs only the rule that finds this kind."""
+    rules = [rule for rule, codes in RULES.items() if code in codes]
+    results = _found(_Context(user, scope, today or timezone.localdate()), rules)
+    return AlertRows(results.get(code))

@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import TruncQuarter, TruncYear
 from django.utils import timezone
 
-from activities.models import Activity, ComplianceRule, Kind, OrganizationMonth
+from activities.models import Activity, ComplianceRule, Kind, OrganizationMonth, OrganizationYear
 from activities.selectors import COMPLIANCE_KINDS, compliance, rule_subjects
 from activities.summaries import aggregate, refresh
 from core.periods import day_start, periods_in_year
@@ -248,10 +248,15 @@ def _activity_rows(scope, period, *, live):
         org_ids = list(scope.organizations().values_list("pk", flat=True))
         rows = aggregate(organization_ids=org_ids, start=period.start, end=period.end, with_compliance=False)
         return [(key, values) for key, values in rows.items()]
+    if period.kind == "year":
+        # The yearly roll-up (kept with the monthly summary): a twelfth of the rows.
+        summary = OrganizationYear.objects.filter(scope.organizations_q("organization__"), year=period.start)
+    else:
+        summary = OrganizationMonth.objects.filter(scope.organizations_q("organization__")).filter(
+            month__gte=period.start, month__lt=period.end
+        )
     rows = (
-        OrganizationMonth.objects.filter(scope.organizations_q("organization__"))
-        .filter(month__gte=period.start, month__lt=period.end)
-        .values_list("kind")
+        summary.values_list("kind")
         .annotate(
             held=Sum("held"),
             present=Sum("present"),

@@ -69,7 +69,7 @@ def dashboard_alerts(request, kind, pk):
     return render(
         request,
         "portal/partials/dashboard_alerts.html",
-        {"groups": alerts.alerts_for(request.user, scope), "scope": scope, "period": period},
+        {"groups": alerts.alerts_for(request.user, scope, first=alerts.SECTION_ROWS), "scope": scope, "period": period},
     )
 
 

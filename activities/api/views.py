@@ -8,7 +8,6 @@ status is never written directly.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -22,7 +21,7 @@ from core.querysets import CHANGE
 
 from .. import actions
 from ..models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule
-from ..selectors import checklist_members, may_manage
+from ..selectors import attach_attendance_counts, checklist_members, may_manage
 from . import filters, serializers
 
 ERRORS = {
@@ -37,15 +36,10 @@ def may_manage_any(user) -> bool:
     return Activity.objects.reaches_any(user, CHANGE)
 
 
-def _with_counts(queryset):
-    return (
-        queryset.select_related("host", "room")
-        .prefetch_related("co_hosts", "files")
-        .annotate(
-            present_count=Count("attendances", filter=Q(attendances__status=Attendance.Status.PRESENT), distinct=True),
-            attendance_count=Count("attendances", distinct=True),
-        )
-    )
+def _with_relations(queryset):
+    # The attendance counts are not annotated here: the list's count query would join every
+    # attendance row. They are attached to the page's rows (attach_attendance_counts).
+    return queryset.select_related("host", "room").prefetch_related("co_hosts", "files")
 
 
 @extend_schema_view(
@@ -88,7 +82,17 @@ class ActivityViewSet(ScopedModelViewSet):
     parser_classes = [JSONParser]
 
     def get_queryset(self):
-        return _with_counts(super().get_queryset())
+        return _with_relations(super().get_queryset())
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else attach_attendance_counts(page)
+
+    def get_object(self):
+        return attach_attendance_counts([super().get_object()])[0]
+
+    def reload(self, obj):
+        return attach_attendance_counts([super().reload(obj)])[0]
 
     def may_create(self, user):
         return may_manage_any(user)
@@ -100,7 +104,7 @@ class ActivityViewSet(ScopedModelViewSet):
         return Activity.objects.allows(user, obj, CHANGE)
 
     def _respond(self, activity, code=status.HTTP_200_OK):
-        fresh = _with_counts(Activity.objects.filter(pk=activity.pk)).get()
+        fresh = attach_attendance_counts([_with_relations(Activity.objects.filter(pk=activity.pk)).get()])[0]
         return Response(self.get_serializer(fresh).data, status=code)
 
     def create(self, request, *args, **kwargs):

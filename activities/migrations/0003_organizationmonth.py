@@ -5,34 +5,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0002_default_rules'),
-        ('parks', '0001_initial'),
+        ("activities", "0002_default_rules"),
+        ("parks", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrganizationMonth',
+            name="OrganizationMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('kind', models.CharField(choices=[('party_congress', 'party congress'), ('committee_meeting', 'committee meeting'), ('group_meeting', 'party group meeting'), ('party_lecture', 'party lecture'), ('themed_day', 'themed party day'), ('life_meeting', 'organisation-life meeting'), ('democratic_review', 'democratic review'), ('training', 'training'), ('salon', 'salon'), ('forum', 'forum'), ('volunteer', 'volunteer service'), ('mass_activity', 'mass-organisation activity'), ('other', 'other')], max_length=30, verbose_name='activity kind')),
-                ('held', models.PositiveIntegerField(default=0, verbose_name='activities held')),
-                ('compliance_held', models.PositiveIntegerField(default=0, verbose_name='activities counted for compliance')),
-                ('present', models.PositiveIntegerField(default=0, verbose_name='present (person-times)')),
-                ('absent', models.PositiveIntegerField(default=0, verbose_name='absent')),
-                ('leave', models.PositiveIntegerField(default=0, verbose_name='on leave')),
-                ('volunteer_hours', models.DecimalField(decimal_places=1, default=0, max_digits=12, verbose_name='volunteer hours')),
-                ('refreshed_at', models.DateTimeField(auto_now=True, verbose_name='refreshed at')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='month_summaries', to='parks.organization', verbose_name='organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(verbose_name="month")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("party_congress", "party congress"),
+                            ("committee_meeting", "committee meeting"),
+                            ("group_meeting", "party group meeting"),
+                            ("party_lecture", "party lecture"),
+                            ("themed_day", "themed party day"),
+                            ("life_meeting", "organisation-life meeting"),
+                            ("democratic_review", "democratic review"),
+                            ("training", "training"),
+                            ("salon", "salon"),
+                            ("forum", "forum"),
+                            ("volunteer", "volunteer service"),
+                            ("mass_activity", "mass-organisation activity"),
+                            ("other", "other"),
+                        ],
+                        max_length=30,
+                        verbose_name="activity kind",
+                    ),
+                ),
+                ("held", models.PositiveIntegerField(default=0, verbose_name="activities held")),
+                (
+                    "compliance_held",
+                    models.PositiveIntegerField(default=0, verbose_name="activities counted for compliance"),
+                ),
+                ("present", models.PositiveIntegerField(default=0, verbose_name="present (person-times)")),
+                ("absent", models.PositiveIntegerField(default=0, verbose_name="absent")),
+                ("leave", models.PositiveIntegerField(default=0, verbose_name="on leave")),
+                (
+                    "volunteer_hours",
+                    models.DecimalField(decimal_places=1, default=0, max_digits=12, verbose_name="volunteer hours"),
+                ),
+                ("refreshed_at", models.DateTimeField(auto_now=True, verbose_name="refreshed at")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="month_summaries",
+                        to="parks.organization",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation month summary',
-                'verbose_name_plural': 'organisation month summaries',
-                'ordering': ['organization', 'month', 'kind'],
-                'indexes': [models.Index(fields=['month', 'organization'], name='activities__month_6eb301_idx')],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'month', 'kind'), name='organization_month_unique')],
+                "verbose_name": "organisation month summary",
+                "verbose_name_plural": "organisation month summaries",
+                "ordering": ["organization", "month", "kind"],
+                "indexes": [models.Index(fields=["month", "organization"], name="activities__month_6eb301_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("organization", "month", "kind"), name="organization_month_unique")
+                ],
             },
         ),
     ]

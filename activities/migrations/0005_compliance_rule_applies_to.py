@@ -4,24 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0004_statistics_refresh_schedule'),
+        ("activities", "0004_statistics_refresh_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='compliancerule',
-            name='applies_to',
-            field=models.CharField(choices=[('every_branch', 'every branch'), ('with_committee', 'branches with a committee'), ('with_groups', 'branches with party groups')], default='every_branch', help_text='Which branches the rule binds; elsewhere its periods are shown as not applicable.', max_length=20, verbose_name='applies to'),
+            model_name="compliancerule",
+            name="applies_to",
+            field=models.CharField(
+                choices=[
+                    ("every_branch", "every branch"),
+                    ("with_committee", "branches with a committee"),
+                    ("with_groups", "branches with party groups"),
+                ],
+                default="every_branch",
+                help_text="Which branches the rule binds; elsewhere its periods are shown as not applicable.",
+                max_length=20,
+                verbose_name="applies to",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcompliancerule',
-            name='applies_to',
-            field=models.CharField(choices=[('every_branch', 'every branch'), ('with_committee', 'branches with a committee'), ('with_groups', 'branches with party groups')], default='every_branch', help_text='Which branches the rule binds; elsewhere its periods are shown as not applicable.', max_length=20, verbose_name='applies to'),
+            model_name="historicalcompliancerule",
+            name="applies_to",
+            field=models.CharField(
+                choices=[
+                    ("every_branch", "every branch"),
+                    ("with_committee", "branches with a committee"),
+                    ("with_groups", "branches with party groups"),
+                ],
+                default="every_branch",
+                help_text="Which branches the rule binds; elsewhere its periods are shown as not applicable.",
+                max_length=20,
+                verbose_name="applies to",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='compliancerule',
-            constraint=models.CheckConstraint(condition=models.Q(('applies_to__in', ['every_branch', 'with_committee', 'with_groups'])), name='compliance_rule_applies_to_valid'),
+            model_name="compliancerule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("applies_to__in", ["every_branch", "with_committee", "with_groups"])),
+                name="compliance_rule_applies_to_valid",
+            ),
         ),
     ]

@@ -7,115 +7,301 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0004_statistics_refresh_schedule'),
-        ('members', '0006_date_bounds'),
-        ('parks', '0002_date_bounds'),
+        ("activities", "0004_statistics_refresh_schedule"),
+        ("members", "0006_date_bounds"),
+        ("parks", "0002_date_bounds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activity',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='created at'),
+            model_name="activity",
+            name="created_at",
+            field=models.DateTimeField(
+                auto_now_add=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="created at",
+            ),
         ),
         migrations.AlterField(
-            model_name='activity',
-            name='ends_at',
-            field=models.DateTimeField(blank=True, null=True, validators=[core.validators.NotBefore(datetime.date(1921, 7, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31)), core.validators.WithinYearsAhead(1)], verbose_name='ends at'),
+            model_name="activity",
+            name="ends_at",
+            field=models.DateTimeField(
+                blank=True,
+                null=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(1921, 7, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                    core.validators.WithinYearsAhead(1),
+                ],
+                verbose_name="ends at",
+            ),
         ),
         migrations.AlterField(
-            model_name='activity',
-            name='starts_at',
-            field=models.DateTimeField(db_index=True, validators=[core.validators.NotBefore(datetime.date(1921, 7, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31)), core.validators.WithinYearsAhead(1)], verbose_name='starts at'),
+            model_name="activity",
+            name="starts_at",
+            field=models.DateTimeField(
+                db_index=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(1921, 7, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                    core.validators.WithinYearsAhead(1),
+                ],
+                verbose_name="starts at",
+            ),
         ),
         migrations.AlterField(
-            model_name='activity',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='updated at'),
+            model_name="activity",
+            name="updated_at",
+            field=models.DateTimeField(
+                auto_now=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="updated at",
+            ),
         ),
         migrations.AlterField(
-            model_name='activityfile',
-            name='uploaded_at',
-            field=models.DateTimeField(auto_now_add=True, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='uploaded at'),
+            model_name="activityfile",
+            name="uploaded_at",
+            field=models.DateTimeField(
+                auto_now_add=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="uploaded at",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalactivity',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='created at'),
+            model_name="historicalactivity",
+            name="created_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="created at",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalactivity',
-            name='ends_at',
-            field=models.DateTimeField(blank=True, null=True, validators=[core.validators.NotBefore(datetime.date(1921, 7, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31)), core.validators.WithinYearsAhead(1)], verbose_name='ends at'),
+            model_name="historicalactivity",
+            name="ends_at",
+            field=models.DateTimeField(
+                blank=True,
+                null=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(1921, 7, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                    core.validators.WithinYearsAhead(1),
+                ],
+                verbose_name="ends at",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalactivity',
-            name='starts_at',
-            field=models.DateTimeField(db_index=True, validators=[core.validators.NotBefore(datetime.date(1921, 7, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31)), core.validators.WithinYearsAhead(1)], verbose_name='starts at'),
+            model_name="historicalactivity",
+            name="starts_at",
+            field=models.DateTimeField(
+                db_index=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(1921, 7, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                    core.validators.WithinYearsAhead(1),
+                ],
+                verbose_name="starts at",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalactivity',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, editable=False, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='updated at'),
+            model_name="historicalactivity",
+            name="updated_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="updated at",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalactivityfile',
-            name='uploaded_at',
-            field=models.DateTimeField(blank=True, editable=False, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='uploaded at'),
+            model_name="historicalactivityfile",
+            name="uploaded_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="uploaded at",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalpointentry',
-            name='created_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='recorded at'),
+            model_name="historicalpointentry",
+            name="created_at",
+            field=models.DateTimeField(
+                blank=True,
+                db_index=True,
+                editable=False,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="recorded at",
+            ),
         ),
         migrations.AlterField(
-            model_name='organizationmonth',
-            name='month',
-            field=models.DateField(validators=[core.validators.NotBefore(datetime.date(1921, 7, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31)), core.validators.WithinYearsAhead(1)], verbose_name='month'),
+            model_name="organizationmonth",
+            name="month",
+            field=models.DateField(
+                validators=[
+                    core.validators.NotBefore(datetime.date(1921, 7, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                    core.validators.WithinYearsAhead(1),
+                ],
+                verbose_name="month",
+            ),
         ),
         migrations.AlterField(
-            model_name='organizationmonth',
-            name='refreshed_at',
-            field=models.DateTimeField(auto_now=True, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='refreshed at'),
+            model_name="organizationmonth",
+            name="refreshed_at",
+            field=models.DateTimeField(
+                auto_now=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="refreshed at",
+            ),
         ),
         migrations.AlterField(
-            model_name='pointentry',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, db_index=True, validators=[core.validators.NotBefore(datetime.date(2000, 1, 1)), core.validators.NotAfter(datetime.date(2100, 12, 31))], verbose_name='recorded at'),
+            model_name="pointentry",
+            name="created_at",
+            field=models.DateTimeField(
+                auto_now_add=True,
+                db_index=True,
+                validators=[
+                    core.validators.NotBefore(datetime.date(2000, 1, 1)),
+                    core.validators.NotAfter(datetime.date(2100, 12, 31)),
+                ],
+                verbose_name="recorded at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_at__isnull', True), models.Q(('starts_at__gte', datetime.datetime(1921, 7, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('starts_at__lt', datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), _connector='OR'), name='activities_activity_starts_at_in_range'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("starts_at__isnull", True),
+                    models.Q(
+                        ("starts_at__gte", datetime.datetime(1921, 7, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                        ("starts_at__lt", datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ),
+                    _connector="OR",
+                ),
+                name="activities_activity_starts_at_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), models.Q(('ends_at__gte', datetime.datetime(1921, 7, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('ends_at__lt', datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), _connector='OR'), name='activities_activity_ends_at_in_range'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_at__isnull", True),
+                    models.Q(
+                        ("ends_at__gte", datetime.datetime(1921, 7, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                        ("ends_at__lt", datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ),
+                    _connector="OR",
+                ),
+                name="activities_activity_ends_at_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('created_at__isnull', True), models.Q(('created_at__gte', datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('created_at__lt', datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), _connector='OR'), name='activities_activity_created_at_in_range'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("created_at__isnull", True),
+                    models.Q(
+                        ("created_at__gte", datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                        ("created_at__lt", datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ),
+                    _connector="OR",
+                ),
+                name="activities_activity_created_at_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('updated_at__isnull', True), models.Q(('updated_at__gte', datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('updated_at__lt', datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), _connector='OR'), name='activities_activity_updated_at_in_range'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("updated_at__isnull", True),
+                    models.Q(
+                        ("updated_at__gte", datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                        ("updated_at__lt", datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ),
+                    _connector="OR",
+                ),
+                name="activities_activity_updated_at_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activityfile',
-            constraint=models.CheckConstraint(condition=models.Q(('uploaded_at__isnull', True), models.Q(('uploaded_at__gte', datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('uploaded_at__lt', datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), _connector='OR'), name='activities_activityfile_uploaded_at_in_range'),
+            model_name="activityfile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("uploaded_at__isnull", True),
+                    models.Q(
+                        ("uploaded_at__gte", datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                        ("uploaded_at__lt", datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ),
+                    _connector="OR",
+                ),
+                name="activities_activityfile_uploaded_at_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organizationmonth',
-            constraint=models.CheckConstraint(condition=models.Q(('month__isnull', True), models.Q(('month__gte', datetime.date(1921, 7, 1)), ('month__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='activities_organizationmonth_month_in_range'),
+            model_name="organizationmonth",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("month__isnull", True),
+                    models.Q(("month__gte", datetime.date(1921, 7, 1)), ("month__lte", datetime.date(2100, 12, 31))),
+                    _connector="OR",
+                ),
+                name="activities_organizationmonth_month_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organizationmonth',
-            constraint=models.CheckConstraint(condition=models.Q(('refreshed_at__isnull', True), models.Q(('refreshed_at__gte', datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('refreshed_at__lt', datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), _connector='OR'), name='activities_organizationmonth_refreshed_at_in_range'),
+            model_name="organizationmonth",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("refreshed_at__isnull", True),
+                    models.Q(
+                        ("refreshed_at__gte", datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                        ("refreshed_at__lt", datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ),
+                    _connector="OR",
+                ),
+                name="activities_organizationmonth_refreshed_at_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointentry',
-            constraint=models.CheckConstraint(condition=models.Q(('created_at__isnull', True), models.Q(('created_at__gte', datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('created_at__lt', datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), _connector='OR'), name='activities_pointentry_created_at_in_range'),
+            model_name="pointentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("created_at__isnull", True),
+                    models.Q(
+                        ("created_at__gte", datetime.datetime(2000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                        ("created_at__lt", datetime.datetime(2101, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ),
+                    _connector="OR",
+                ),
+                name="activities_pointentry_created_at_in_range",
+            ),
         ),
     ]

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0005_date_bounds'),
-        ('activities', '0006_compliance_rule_subjects'),
+        ("activities", "0005_date_bounds"),
+        ("activities", "0006_compliance_rule_subjects"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -7,36 +7,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0007_merge_0005_date_bounds_0006_compliance_rule_subjects'),
-        ('parks', '0002_date_bounds'),
+        ("activities", "0007_merge_0005_date_bounds_0006_compliance_rule_subjects"),
+        ("parks", "0002_date_bounds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activity',
-            name='minutes',
-            field=models.TextField(blank=True, max_length=20000, verbose_name='minutes'),
+            model_name="activity",
+            name="minutes",
+            field=models.TextField(blank=True, max_length=20000, verbose_name="minutes"),
         ),
         migrations.AlterField(
-            model_name='historicalactivity',
-            name='history_change_reason',
+            model_name="historicalactivity",
+            name="history_change_reason",
             field=models.CharField(max_length=300, null=True),
         ),
         migrations.AlterField(
-            model_name='historicalactivity',
-            name='minutes',
-            field=models.TextField(blank=True, max_length=20000, verbose_name='minutes'),
+            model_name="historicalactivity",
+            name="minutes",
+            field=models.TextField(blank=True, max_length=20000, verbose_name="minutes"),
         ),
         migrations.AlterField(
-            model_name='historicalattendance',
-            name='history_change_reason',
+            model_name="historicalattendance",
+            name="history_change_reason",
             field=models.CharField(max_length=300, null=True),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('minutes'), 20000), name='activities_activity_minutes_length'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=django.db.models.lookups.LessThanOrEqual(
+                    django.db.models.functions.text.Length("minutes"), 20000
+                ),
+                name="activities_activity_minutes_length",
+            ),
         ),
     ]

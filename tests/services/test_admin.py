@@ -35,3 +35,31 @@ def test_park_admin_manages_own_teams(client, svc):
     )
     assert response.status_code == 200  # the form refuses another park
     assert not w.park_b.service_teams.filter(name="越权团队").exists()
+
+
+def _changelist_queries(client, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import EnterpriseFactory
+
+    from .factories import ServiceTeamFactory
+
+    for _ in range(count):
+        enterprise = EnterpriseFactory()
+        team = ServiceTeamFactory(park=enterprise.park)
+        ServiceRequestFactory(enterprise=enterprise, team=team)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:services_servicerequest_changelist"))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_request_changelist_reads_each_team_park_in_the_same_query(client, svc):
+    """The team column shows "park · team": the park comes with the rows, not one query per row."""
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    few = _changelist_queries(client, 2)
+    many = _changelist_queries(client, 8)
+    assert many == few

@@ -325,3 +325,77 @@ def test_lapse_alerts_flag_the_same_grounds_as_the_branch_dues_page(world):
     assert {members[1].pk, members[2].pk, members[3].pk} <= no_life
     assert members[4].pk not in no_dues
     assert members[5].pk in no_dues
+
+
+def test_the_section_counts_every_alert_and_builds_only_the_first_rows(world, monkeypatch):
+    """The dashboard section shows each kind's count and its first rows; the count is the whole
+    list's (the drill-down's), and only the first rows are built."""
+    for _i in range(7):
+        request = ServiceRequestFactory(enterprise=world.enterprise_a1, requester=world.member_user)
+        ServiceRequest.objects.filter(pk=request.pk).update(due_on=TODAY - datetime.timedelta(days=3))
+        OrganizationFactory(park=world.park_a1, secretary=None)
+    scope = StatScope.of(world.district_a)
+    everything = {g.code: g for g in alerts.alerts_for(world.official, scope, today=TODAY)}
+    built = []
+    original = alerts.Alert.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(args[0] if args else kwargs["code"])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(alerts.Alert, "__init__", counting_init)
+    section = {g.code: g for g in alerts.alerts_for(world.official, scope, today=TODAY, first=2)}
+    assert section.keys() == everything.keys()
+    for code, group in section.items():
+        assert group.count == everything[code].count == len(everything[code].items)
+        assert group.items == everything[code].items[:2]
+        assert built.count(code) == min(2, group.count)
+    assert section["request_overdue"].count >= 7
+    assert section["no_secretary"].count >= 7
+
+
+def test_the_drill_down_builds_one_page(world, client, monkeypatch):
+    from django.urls import reverse
+
+    monkeypatch.setattr("stats.views.ROWS_PER_PAGE", 10)
+    for i in range(15):
+        OrganizationFactory(park=world.park_a1, secretary=None, name=f"无书记支部{i:02d}")
+    scope = StatScope.of(world.district_a)
+    rows = alerts.alerts_of_kind(world.official, scope, "no_secretary", today=TODAY)
+    everything = [a.subject for a in rows[0 : len(rows)]]
+    assert len(rows) == len(everything) >= 15
+    assert [a.subject for a in rows[5:8]] == everything[5:8]
+    assert rows[-1].subject == everything[-1]
+    client.force_login(world.official)
+    url = reverse("dashboard_rows", args=["district", world.district_a.pk, "alert-no_secretary"])
+    first, second = client.get(url).context["page"], client.get(url, {"page": 2}).context["page"]
+    assert first.paginator.count == len(everything)
+    assert [a.subject for a in first.object_list] == everything[:10]
+    assert [a.subject for a in second.object_list] == everything[10:20]
+
+
+def test_the_alerts_section_costs_the_same_queries_at_two_sizes(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    def grow(n):
+        for _i in range(n):
+            request = ServiceRequestFactory(enterprise=world.enterprise_a1, requester=world.member_user)
+            ServiceRequest.objects.filter(pk=request.pk).update(
+                due_on=timezone.localdate() - datetime.timedelta(days=3)
+            )
+            branch = OrganizationFactory(park=world.park_a1, secretary=None)
+            full_members(2, organization=branch)
+
+    client.force_login(world.official)
+    url = reverse("dashboard_alerts", args=["district", world.district_a.pk])
+    grow(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    grow(20)
+    with CaptureQueriesContext(connection) as big:
+        page = client.get(url).content.decode()
+    assert len(big) == len(small)
+    assert page.count("/services/requests/") == alerts.SECTION_ROWS

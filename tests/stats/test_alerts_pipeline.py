@@ -108,7 +108,7 @@ def test_pipeline_alerts_run_a_fixed_number_of_queries(world):
     def run():
         ctx = alerts._Context(world.official, scope, today)
         with CaptureQueriesContext(connection) as queries:
-            found = alerts._pipeline_deadlines(ctx)
+            found = [row for result in alerts._pipeline_deadlines(ctx) for row in result.rows()]
         return len(queries), len(found)
 
     grow(1)

@@ -143,3 +143,48 @@ def test_member_figures_follow_every_change_of_a_member(w):
     assert after == get(w.d, YEAR, live=True)
     w.m10.delete()
     assert get(w.d, YEAR)["members"]["total"] == 8
+
+
+# --- the yearly roll-up ------------------------------------------------------------------------------
+
+
+def test_the_year_rows_are_the_sums_of_the_month_rows_and_give_the_live_year_figures(w):
+    from collections import defaultdict
+
+    from activities.models import OrganizationYear
+    from activities.summaries import FIELDS
+
+    def sums_of_months():
+        sums = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
+        for row in OrganizationMonth.objects.all():
+            for name in FIELDS:
+                sums[row.organization_id, row.month.replace(month=1), row.kind][name] += getattr(row, name)
+        return {key: value for key, value in sums.items()}
+
+    def year_rows():
+        return {
+            (row.organization_id, row.year, row.kind): {name: getattr(row, name) for name in FIELDS}
+            for row in OrganizationYear.objects.all()
+        }
+
+    assert year_rows() == sums_of_months()
+    assert year_rows()
+    assert get(w.d, YEAR) == get(w.d, YEAR, live=True)
+    # A change, refreshed for its organisation and month only, reaches the year row and figures.
+    Attendance.objects.filter(activity=w.a1, member=w.m3).update(status=Attendance.Status.PRESENT)
+    refresh_summaries(organization_ids=[w.b1.pk], months=[MAY.start])
+    assert year_rows() == sums_of_months()
+    assert get(w.d, YEAR) == get(w.d, YEAR, live=True)
+    # An activity gone: its year row goes with its month row.
+    Activity.objects.filter(host=w.b3).delete()
+    refresh_summaries()
+    assert year_rows() == sums_of_months()
+    assert not OrganizationYear.objects.filter(organization=w.b3, held__gt=0).exists()
+    assert get(w.d, YEAR) == get(w.d, YEAR, live=True)
+
+
+def test_year_figures_read_the_year_rows(w):
+    with CaptureQueriesContext(connection) as ctx:
+        figures(StatScope.of(w.d), YEAR, today=TODAY)
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "activities_organizationyear" in sql
