@@ -191,6 +191,10 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 # With nginx in front, the internal location from which it sends a file that the portal's media
 # view has allowed (X-Accel-Redirect); empty: the portal streams the file itself.
 MEDIA_ACCEL_REDIRECT = env("HONGFAN_MEDIA_ACCEL_REDIRECT", "")
+# In the embedded mode WhiteNoise serves the static files straight from their folders (no
+# collectstatic), also with DEBUG off, as `make run` serves the demo (the portal's error pages).
+WHITENOISE_USE_FINDERS = EMBEDDED
+WHITENOISE_AUTOREFRESH = EMBEDDED
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
