@@ -2,6 +2,7 @@
 admin index, changelist and add form that are no code, unit or name (used by the test and by hand:
 ``python -m tests.portal.admin_scan`` lists them for the demo database)."""
 
+import contextlib
 import re
 from html.parser import HTMLParser
 
@@ -135,14 +136,12 @@ def admin_pages():
     """(label, address) of the admin index, each app index, and each model's changelist and add form."""
     pages = [("index", reverse("admin:index"))]
     apps = set()
-    for model, model_admin in admin.site._registry.items():
+    for model, _model_admin in admin.site._registry.items():
         opts = model._meta
         apps.add(opts.app_label)
         pages.append((f"{opts.label} list", reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")))
-        try:
+        with contextlib.suppress(NoReverseMatch):
             pages.append((f"{opts.label} add", reverse(f"admin:{opts.app_label}_{opts.model_name}_add")))
-        except NoReverseMatch:
-            pass
     pages += [(f"{app} index", reverse("admin:app_list", args=[app])) for app in sorted(apps)]
     return pages
 
