@@ -52,8 +52,12 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The demo runs as users see the portal: DEBUG off, so a missing page or an error shows the portal's
+# own 404/500 pages (templates/), not Django's debug pages; WhiteNoise serves the static files from
+# the source folders (embedded mode). `make run DEBUG=true` for Django's debug pages while developing.
+DEBUG ?= false
 run: seed
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=$(DEBUG) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Tests. `make test` is the whole suite on SQLite (browser tests skip without Chromium, except with
 # CI=true); PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="tests/parks -x"`.

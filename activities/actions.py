@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.periods import local_day, period_of
+from core.texts import Text
 from core.validators import bound_errors
 from members.models import Member, Stage
 from notifications.actions import notify
@@ -269,12 +270,15 @@ def _notify_below_quorum(activity, by):
     if activity.below_quorum:
         notify(
             recipients=[by],
-            title=_("Party congress below quorum: %(title)s") % {"title": activity.title},
-            body=_(
-                "Not more than half of the full members were present (%(present)d of %(total)d); "
-                "it does not count for this period."
-            )
-            % {"present": activity.voting_present, "total": activity.voting_members},
+            title=Text(_("Party congress below quorum: %(title)s"), title=activity.title),
+            body=Text(
+                _(
+                    "Not more than half of the full members were present (%(present)d of %(total)d); "
+                    "it does not count for this period."
+                ),
+                present=activity.voting_present,
+                total=activity.voting_members,
+            ),
             url=activity.get_absolute_url(),
         )
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, RoleAssignment
+from core.texts import Text
 from core.transitions import begin, transition
 from members.models import Member
 from notifications.actions import notify
@@ -74,10 +75,11 @@ def _url(election):
 
 
 def _body(election):
-    return _("%(organization)s: election held on %(date)s") % {
-        "organization": election.organization.name,
-        "date": election.held_on.isoformat(),
-    }
+    return Text(
+        _("%(organization)s: election held on %(date)s"),
+        organization=election.organization.name,
+        date=election.held_on.isoformat(),
+    )
 
 
 # --- recording ----------------------------------------------------------------------------------

@@ -10,10 +10,17 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 
+from core.texts import render, stored
 from core.validators import fit_text
 
-from .models import Notification
+from .models import Notification, UserLanguage
 from .tasks import send_notification_emails
+
+
+def language_preference_set(*, user, language: str) -> None:
+    """Keep the language ``user`` reads (an unknown language is ignored)."""
+    if language in dict(settings.LANGUAGES):
+        UserLanguage.objects.update_or_create(user=user, defaults={"language": language})
 
 
 @transaction.atomic
@@ -35,22 +42,27 @@ def notifications_mark_all_read(*, user) -> int:
 def notify(*, recipients, title, body="", url="") -> None:
     """Queue a notification for each user in ``recipients`` (None and duplicates are skipped).
 
-    ``title`` and ``body`` may be lazy translations: they are rendered in the portal's default
-    language when the message is stored.
+    ``title`` and ``body`` are ``core.texts.Text`` (a message key with parameters), lazy
+    translations or plain text (what a user wrote): keys are stored and translated when the
+    notification is shown, in the reader's language; ``title``/``body`` also keep the text in the
+    portal's default language, for the back office.
     """
     users = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not users:
         return
+    title_max = Notification._meta.get_field("title").max_length
+    body_max = Notification._meta.get_field("body").max_length
+    message = {"title": stored(title), "body": stored(body)}
     with translation.override(settings.LANGUAGE_CODE):  # the default language, whatever the request's
         # Composed from what users wrote (a request's title, a reason): cut to the fields' maxima,
         # as bulk_create does not run the pre-save check (core/validators.py, fit_text).
-        title = fit_text(str(title), Notification._meta.get_field("title").max_length)
-        body = fit_text(str(body), Notification._meta.get_field("body").max_length)
+        title = fit_text(render(message["title"]), title_max)
+        body = fit_text(render(message["body"]), body_max)
         url = fit_text(str(url), Notification._meta.get_field("url").max_length)
 
     def send():
         created = Notification.objects.bulk_create(
-            [Notification(recipient_id=pk, title=title, body=body, url=url) for pk in users]
+            [Notification(recipient_id=pk, title=title, body=body, url=url, message=message) for pk in users]
         )
         with_email = [n.pk for n, user in zip(created, users.values(), strict=True) if user.email]
         if with_email:

@@ -247,6 +247,10 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# In the embedded mode WhiteNoise serves the static files straight from their folders (no
+# collectstatic), also with DEBUG off, as `make run` serves the demo (the portal's error pages).
+WHITENOISE_USE_FINDERS = EMBEDDED
+WHITENOISE_AUTOREFRESH = EMBEDDED
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -24,7 +24,7 @@ _MOVED_ADMIN = {
 }
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     re_path(
         rf"^admin/portal/(?P<model>{'|'.join(_MOVED_ADMIN)})/(?P<rest>.*)$",
         lambda request, model, rest: RedirectView.as_view(

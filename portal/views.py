@@ -1,13 +1,16 @@
-"""The shell's pages: the home page (composed of the cards each app registers) and logging out."""
+"""The shell's pages: the home page (composed of the cards each app registers), logging out and
+switching the language."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language as django_set_language
 
 from core import cards
 from core.scope import scope_for
+from notifications.actions import language_preference_set
 
 
 @login_required
@@ -27,3 +30,13 @@ class LogoutView(auth_views.LogoutView):
         if was_logged_in:  # the cookie message storage outlives the flushed session
             messages.info(request, _("You have logged out."))
         return response
+
+
+def set_language(request):
+    """Django's language switch; a logged-in user's choice is also kept as their preference, the
+    language of what reaches them without a request (e-mails of notifications)."""
+    response = django_set_language(request)
+    language = request.POST.get("language") if request.method == "POST" else None
+    if language and request.user.is_authenticated:
+        language_preference_set(user=request.user, language=language)
+    return response

@@ -64,7 +64,7 @@ class EventInline(ScopedInline):
 
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "title", "park", "category", "status", "urgency", "due_on", "team", "rating")
+    list_display = ("id", "title", "park", "category", "status", "urgency", "due_on", "team", "rating")
     list_filter = ("status", "urgency", "category")
     list_select_related = ("park", "category", "team", "team__park")
     search_fields = ("title", "description")

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.texts import Text
 from notifications.actions import notify
 
 from ..models import DuesPayment, Member, Stage
@@ -82,7 +83,7 @@ def dues_record_payment(
     )
     notify(
         recipients=[member.user],
-        title=_("Dues recorded for %(month)s") % {"month": f"{month:%Y-%m}"},
+        title=Text(_("Dues recorded for %(month)s"), month=f"{month:%Y-%m}"),
         url=reverse("members:my_dues"),
     )
     return payment

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.texts import Text
 from core.transitions import transition
 from notifications.actions import notify
 
@@ -138,7 +139,7 @@ def stage_advance(*, member: Member, by, effective_on: datetime.date, reason: st
     def notify_member(locked, _from_stage):
         notify(
             recipients=[locked.user],
-            title=_("Your stage changed: %(stage)s") % {"stage": locked.get_stage_display()},
+            title=Text(_("Your stage changed: %(stage)s"), stage=Stage(locked.stage).label),
             url=reverse("members:my_dues"),
         )
 
@@ -175,7 +176,7 @@ def probation_extend(*, member: Member, by, until: datetime.date, reason: str) -
             raise ValidationError({"until": _("Probation can be extended by one year at most.")})
 
     def notify_member(locked, _from_stage):
-        notify(recipients=[locked.user], title=_("Your probation was extended to %(date)s") % {"date": until})
+        notify(recipients=[locked.user], title=Text(_("Your probation was extended to %(date)s"), date=until))
 
     return _stage_step(
         member,

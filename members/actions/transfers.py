@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.texts import Text
 from core.transitions import begin, transition
 from notifications.actions import notify
 from parks.models import Organization
@@ -51,11 +52,12 @@ def _transfer_url(transfer):
 
 
 def _notify_transfer(transfer, *, recipients, title):
-    body = _("%(member)s: %(origin)s → %(destination)s") % {
-        "member": transfer.member.name,
-        "origin": transfer.from_display,
-        "destination": transfer.to_display,
-    }
+    body = Text(
+        _("%(member)s: %(origin)s → %(destination)s"),
+        member=transfer.member.name,
+        origin=transfer.from_display,
+        destination=transfer.to_display,
+    )
     notify(recipients=recipients, title=title, body=body, url=_transfer_url(transfer))
 
 

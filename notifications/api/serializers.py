@@ -5,6 +5,9 @@ from ..models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # In the reader's language (the request's), from the stored message key (core/texts.py).
+    title = serializers.CharField(source="display_title", read_only=True)
+    body = serializers.CharField(source="display_body", read_only=True)
     read = serializers.SerializerMethodField()
 
     class Meta:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.texts import Text
 from core.transitions import transition
 from members.models import Member
 from notifications.actions import notify
@@ -81,7 +82,7 @@ def booking_request(
     )
     notify(
         recipients=park_admins(room.park_id),
-        title=_("Room booking to confirm: %(room)s") % {"room": room.name},
+        title=Text(_("Room booking to confirm: %(room)s"), room=room.name),
         body=f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}–{timezone.localtime(ends_at):%H:%M} {purpose}",
         url=reverse("services:booking_list"),
     )
@@ -120,7 +121,7 @@ def booking_confirm(*, booking: RoomBooking, by) -> RoomBooking:
         conflict=overlap,
         notify=lambda locked, _from: notify(
             recipients=[locked.booked_by],
-            title=_("Room booking confirmed: %(room)s") % {"room": room.name},
+            title=Text(_("Room booking confirmed: %(room)s"), room=room.name),
             body=f"{timezone.localtime(locked.starts_at):%Y-%m-%d %H:%M}",
             url=reverse("services:my_bookings"),
         ),
@@ -150,7 +151,7 @@ def booking_decline(*, booking: RoomBooking, by, reason: str) -> RoomBooking:
         changes=lambda locked: {"decided_by": by, "decided_at": timezone.now(), "decline_reason": reason},
         notify=lambda locked, _from: notify(
             recipients=[locked.booked_by],
-            title=_("Room booking declined: %(room)s") % {"room": locked.room.name},
+            title=Text(_("Room booking declined: %(room)s"), room=locked.room.name),
             body=reason,
             url=reverse("services:my_bookings"),
         ),
@@ -176,7 +177,7 @@ def booking_cancel(*, booking: RoomBooking, by) -> RoomBooking:
         recipients = park_admins(locked.room.park_id) if not manages["park"] else [locked.booked_by]
         notify(
             recipients=recipients,
-            title=_("Room booking cancelled: %(room)s") % {"room": locked.room.name},
+            title=Text(_("Room booking cancelled: %(room)s"), room=locked.room.name),
             body=f"{timezone.localtime(locked.starts_at):%Y-%m-%d %H:%M} {locked.purpose}",
             url=reverse("services:booking_list"),
         )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.texts import Text
 from core.transitions import transition
 from members.models import Member
 from notifications.actions import notify
@@ -111,8 +112,8 @@ def request_submit(
     _record(request, kind=Event.SUBMITTED, by=by, attachment=attachment)
     notify(
         recipients=park_admins(park_id) + park_service_staff(park_id),
-        title=_("New service request: %(title)s") % {"title": title},
-        body=_("%(category)s, due %(due)s.") % {"category": category.display_name, "due": request.due_on},
+        title=Text(_("New service request: %(title)s"), title=title),
+        body=Text(_("%(category)s, due %(due)s."), category=category.name, due=request.due_on),
         url=_url(request),
     )
     return request
@@ -131,7 +132,7 @@ def request_accept(*, request: ServiceRequest, by) -> ServiceRequest:
         changes=lambda locked: {"accepted_at": timezone.now()},
         notify=lambda locked, _from: notify(
             recipients=_followers(locked),
-            title=_("Your request was accepted: %(title)s") % {"title": locked.title},
+            title=Text(_("Your request was accepted: %(title)s"), title=locked.title),
             url=_url(locked),
         ),
     )
@@ -164,13 +165,13 @@ def request_assign(*, request: ServiceRequest, by, team: ServiceTeam, note: str 
     def notify_team_and_followers(locked, _from_status):
         notify(
             recipients=_team_members(team.pk),
-            title=_("Request assigned to %(team)s: %(title)s") % {"team": team.name, "title": locked.title},
-            body=_("Due %(due)s.") % {"due": locked.due_on},
+            title=Text(_("Request assigned to %(team)s: %(title)s"), team=team.name, title=locked.title),
+            body=Text(_("Due %(due)s."), due=locked.due_on),
             url=_url(locked),
         )
         notify(
             recipients=_followers(locked),
-            title=_("Your request was passed to %(team)s") % {"team": team.name},
+            title=Text(_("Your request was passed to %(team)s"), team=team.name),
             body=locked.title,
             url=_url(locked),
         )
@@ -201,7 +202,7 @@ def request_start(*, request: ServiceRequest, by) -> ServiceRequest:
         event=Event.STARTED,
         notify=lambda locked, _from: notify(
             recipients=_followers(locked),
-            title=_("Work started on your request: %(title)s") % {"title": locked.title},
+            title=Text(_("Work started on your request: %(title)s"), title=locked.title),
             url=_url(locked),
         ),
     )
@@ -230,8 +231,8 @@ def request_resolve(*, request: ServiceRequest, by, note: str, attachment=None) 
         changes=lambda locked: {"resolved_at": timezone.now()},
         notify=lambda locked, _from: notify(
             recipients=_followers(locked) + park_admins(locked.park_id),
-            title=_("Request resolved: %(title)s") % {"title": locked.title},
-            body=_("Please close it with a rating, or reopen it within %(days)s days.") % {"days": REOPEN_DAYS},
+            title=Text(_("Request resolved: %(title)s"), title=locked.title),
+            body=Text(_("Please close it with a rating, or reopen it within %(days)s days."), days=REOPEN_DAYS),
             url=_url(locked),
         ),
     )
@@ -262,8 +263,7 @@ def request_close(*, request: ServiceRequest, by, rating: int, comment: str = ""
         changes=lambda locked: {"rating": rating, "rating_comment": comment, "closed_at": timezone.now()},
         notify=lambda locked, _from: notify(
             recipients=park_admins(locked.park_id) + _team_members(locked.team_id),
-            title=_("Request closed with a rating of %(rating)s: %(title)s")
-            % {"rating": rating, "title": locked.title},
+            title=Text(_("Request closed with a rating of %(rating)s: %(title)s"), rating=rating, title=locked.title),
             body=comment,
             url=_url(locked),
         ),
@@ -291,7 +291,7 @@ def request_reject(*, request: ServiceRequest, by, reason: str) -> ServiceReques
         changes={"reject_reason": reason},
         notify=lambda locked, _from: notify(
             recipients=_followers(locked) + _team_members(locked.team_id),
-            title=_("Request rejected: %(title)s") % {"title": locked.title},
+            title=Text(_("Request rejected: %(title)s"), title=locked.title),
             body=reason,
             url=_url(locked),
         ),
@@ -333,7 +333,7 @@ def request_reopen(*, request: ServiceRequest, by, reason: str) -> ServiceReques
         },
         notify=lambda locked, _from: notify(
             recipients=park_admins(locked.park_id) + _team_members(locked.team_id),
-            title=_("Request reopened: %(title)s") % {"title": locked.title},
+            title=Text(_("Request reopened: %(title)s"), title=locked.title),
             body=reason,
             url=_url(locked),
         ),
@@ -356,7 +356,7 @@ def request_comment(*, request: ServiceRequest, by, text: str, attachment=None) 
     ]
     notify(
         recipients=others,
-        title=_("New comment on request: %(title)s") % {"title": request.title},
+        title=Text(_("New comment on request: %(title)s"), title=request.title),
         body=text,
         url=_url(request),
     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.texts import Text
 from core.transitions import transition
 from members.models import Member
 from notifications.actions import notify
@@ -44,7 +45,7 @@ def wish_post(*, by, park: Park, beneficiary: str, need: str) -> Wish:
     )
     notify(
         recipients=list(members),
-        title=_("New micro-wish: %(need)s") % {"need": need[:60]},
+        title=Text(_("New micro-wish: %(need)s"), need=need[:60]),
         url=reverse("services:wish_list"),
     )
     return wish
@@ -65,7 +66,7 @@ def wish_claim(*, wish: Wish, by) -> Wish:
     def notify_park(locked, _from_status):
         notify(
             recipients=park_admins(locked.park_id) + ([locked.posted_by] if locked.posted_by else []),
-            title=_("Micro-wish claimed by %(member)s") % {"member": member.name},
+            title=Text(_("Micro-wish claimed by %(member)s"), member=member.name),
             body=locked.need,
             url=reverse("services:wish_list"),
         )
@@ -111,7 +112,7 @@ def wish_fulfil(*, wish: Wish, by, note: str, photo=None) -> Wish:
         clean_exclude=["park", "posted_by", "claimed_by"],
         notify=lambda locked, _from: notify(
             recipients=park_admins(locked.park_id),
-            title=_("Micro-wish fulfilled: %(need)s") % {"need": locked.need[:60]},
+            title=Text(_("Micro-wish fulfilled: %(need)s"), need=locked.need[:60]),
             body=note,
             url=reverse("services:wish_list"),
         ),
