@@ -365,3 +365,9 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("Hongfan party-building portal")
+
+# Exports (dataio.exports, docs/import-export.md "Exports"): up to this many rows a download is
+# streamed in the request; more, and the page prepares the file in a Celery job (ExportJob), whose
+# file is deleted this many hours later (dataio.tasks.forget_expired_exports, hourly).
+HONGFAN_EXPORT_SYNC_ROWS = int(env("HONGFAN_EXPORT_SYNC_ROWS", "20000"))
+HONGFAN_EXPORT_KEEP_HOURS = float(env("HONGFAN_EXPORT_KEEP_HOURS", "24"))
