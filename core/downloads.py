@@ -10,7 +10,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -54,6 +54,17 @@ def download(content: bytes, *, filename: str, fallback: str | None = None, cont
     extension = filename.rpartition(".")[2].lower()
     response = HttpResponse(
         content, content_type=content_type or CONTENT_TYPES.get(extension, "application/octet-stream")
+    )
+    response["Content-Disposition"] = content_disposition(filename, fallback=fallback)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def streaming_download(chunks, *, filename: str, fallback: str | None = None, content_type: str | None = None):
+    """``download`` for a file sent as it is written: ``chunks`` is an iterable of bytes."""
+    extension = filename.rpartition(".")[2].lower()
+    response = StreamingHttpResponse(
+        chunks, content_type=content_type or CONTENT_TYPES.get(extension, "application/octet-stream")
     )
     response["Content-Disposition"] = content_disposition(filename, fallback=fallback)
     response["Cache-Control"] = "private, no-store"

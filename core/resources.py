@@ -224,10 +224,13 @@ class ChoiceParser:
         return code
 
     def render(self, code) -> str:
-        for value, label in self.choices:
-            if value == code:
-                return in_language(label, HEADER_LANGUAGE)
-        return code or ""
+        # Rendered once per code (exports call this for every row; a language switch per cell costs).
+        rendered = self.__dict__.setdefault("_rendered", {})
+        if code not in rendered:
+            rendered[code] = next(
+                (in_language(label, HEADER_LANGUAGE) for value, label in self.choices if value == code), code or ""
+            )
+        return rendered[code]
 
 
 # --- columns -------------------------------------------------------------------------------------

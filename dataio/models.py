@@ -184,3 +184,65 @@ IMPORT_STEPS = {
     "write": Step(from_={_S.COMMITTING}, to=_S.COMMITTED),
     "fail": Step(from_={_S.QUEUED, _S.CHECKING, _S.CHECKED, _S.COMMITTING}, to=_S.FAILED),
 }
+
+
+# --- Exports too large for the request ------------------------------------------------------------
+
+
+class ExportJob(models.Model):
+    """An export with more rows than ``HONGFAN_EXPORT_SYNC_ROWS``, written by a Celery task into a
+    file in the default storage (``dataio.export_jobs``). Only its owner sees it and downloads the
+    file, which is deleted ``HONGFAN_EXPORT_KEEP_HOURS`` after it was written."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("being written")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    RUNNING_STATES = (Status.QUEUED, Status.RUNNING)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="export_jobs", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind of data"), max_length=20, choices=ImportKind.choices)
+    file_format = models.CharField(_("format"), max_length=4, choices=[("xlsx", "xlsx"), ("csv", "csv")])
+    # The export page's narrowing (organisation, activity, period), checked again by the task.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
+    error = models.TextField(_("error"), max_length=TEXT_LOG, blank=True)
+    task_id = models.CharField(_("task id"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(
+        _("requested at"), auto_now_add=True, db_index=True, validators=SYSTEM_TIME.validators()
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
+    objects = ImportJobQuerySet.as_manager()  # the same rule: the owner's, and a superuser's back office
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            text_constraint("error", TEXT_LOG),
+            SYSTEM_TIME.constraint("created_at", datetime_field=True),
+            SYSTEM_TIME.constraint("finished_at", datetime_field=True),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.file_format} · {self.get_status_display()}"
+
+    @property
+    def is_running(self):
+        return self.status in self.RUNNING_STATES
+
+
+@receiver(post_delete, sender=ExportJob, dispatch_uid="dataio.exportjob.delete_file")
+def _delete_export_file(sender, instance, **kwargs):
+    if instance.file:
+        file = instance.file
+        transaction.on_commit(lambda: file.delete(save=False))

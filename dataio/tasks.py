@@ -29,3 +29,20 @@ def requeue_lost_import_jobs():
         for job_id in job_ids:
             transaction.on_commit(lambda job_id=job_id: run_import_job.delay(job_id))
     return len(job_ids)
+
+
+@shared_task(name="dataio.tasks.run_export_job", acks_late=True, reject_on_worker_lost=True)
+def run_export_job(job_id):
+    """Write a large export's file (``dataio.export_jobs.run_export``). Idempotent: a job already
+    taken up, written or failed is left as it is."""
+    from .export_jobs import run_export
+
+    run_export(job_id=job_id)
+
+
+@shared_task(name="dataio.tasks.forget_expired_exports", ignore_result=True)
+def forget_expired_exports():
+    """From beat, hourly: delete the files of exports older than ``HONGFAN_EXPORT_KEEP_HOURS``."""
+    from .export_jobs import forget_expired
+
+    return forget_expired()

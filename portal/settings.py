@@ -477,3 +477,9 @@ OTP_TOTP_ISSUER = env("HONGFAN_OTP_ISSUER", "Hongfan")
 HONGFAN_AUDIT_RETENTION_DAYS = int(env("HONGFAN_AUDIT_RETENTION_DAYS", str(3 * 365)))
 
 PORTAL_NAME = _("Hongfan party-building portal")
+
+# Exports (dataio.exports, docs/import-export.md "Exports"): up to this many rows a download is
+# streamed in the request; more, and the page prepares the file in a Celery job (ExportJob), whose
+# file is deleted this many hours later (dataio.tasks.forget_expired_exports, hourly).
+HONGFAN_EXPORT_SYNC_ROWS = int(env("HONGFAN_EXPORT_SYNC_ROWS", "20000"))
+HONGFAN_EXPORT_KEEP_HOURS = float(env("HONGFAN_EXPORT_KEEP_HOURS", "24"))

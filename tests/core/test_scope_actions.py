@@ -17,7 +17,7 @@ from accounts.models import RoleAssignment
 from activities.models import Activity, ActivityFile, Attendance, ComplianceRule, PointEntry, PointRule
 from core.models import SensitiveRead
 from core.querysets import ACTIONS, CHANGE, VIEW, ScopedQuerySet
-from dataio.models import ImportJob, ImportRow
+from dataio.models import ExportJob, ImportJob, ImportRow
 from elections.models import CommitteeSeat, Election, TermRule
 from members.models import (
     ApplicationTalk,
@@ -78,6 +78,7 @@ EXPECTED = {
     PointRule: (ALL, ONLY_SUPERUSER),
     ImportJob: ({"superuser", "member_user"}, {"superuser", "member_user"}),
     ImportRow: ({"superuser", "member_user"}, {"superuser", "member_user"}),
+    ExportJob: ({"superuser", "member_user"}, {"superuser", "member_user"}),
     StatReport: (PARK_STAFF, ONLY_SUPERUSER),
     StatReportRun: (PARK_STAFF, ONLY_SUPERUSER),
     EnterpriseContact: (PARK_STAFF, PARK_ADMIN),
@@ -154,6 +155,9 @@ def rows(world):
     r[PointRule] = (PointRule.objects.first() or PointRule.objects.create(kind="lecture"), None)
     r[ImportJob] = tuple(
         ImportJob.objects.create(user=u, kind="members", filename="m.xlsx") for u in (w.member_user, w.secretary_b)
+    )
+    r[ExportJob] = tuple(
+        ExportJob.objects.create(user=u, kind="members", file_format="csv") for u in (w.member_user, w.secretary_b)
     )
     r[ImportRow] = tuple(ImportRow.objects.create(job=j, position=1, line=2, action="new") for j in r[ImportJob])
     r[StatReport] = tuple(
