@@ -27,7 +27,7 @@ User = get_user_model()
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(ScopedAdmin):
     list_display = ("user", "role", "scope_display", "created_at")
-    list_select_related = ("user", "district", "park", "organization")
+    list_select_related = ("user", "user__member", "district", "park", "organization")  # __str__ names the person
     list_filter = ("role", ("park", ScopedRelatedFieldListFilter))
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     fields = ("user", "role", "district", "park", "organization")

@@ -35,6 +35,7 @@ import uuid
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +107,9 @@ def idempotent_form(view):
     def wrapper(request, *args, **kwargs):
         token = request.POST.get(FORM_FIELD) if request.method == "POST" else None
         user = getattr(request, "user", None)
+        if token is not None and not valid_form_token(token):
+            # Our pages only ever send a token they rendered: a damaged one is refused, not ignored.
+            return HttpResponseBadRequest(_("This form's token is damaged: reload the page and send the form again."))
         if not valid_form_token(token) or user is None or not user.is_authenticated:
             return view(request, *args, **kwargs)
         purge_expired(user)

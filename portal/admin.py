@@ -13,3 +13,14 @@ admin.site.index_title = _("Back office")
 # Staff status alone does not open the back office: the role does. (An instance attribute, so
 # that the default site and its URLs stay as they are.)
 admin.site.has_permission = lambda request: may_enter_admin(request.user)
+
+# django-otp registers its devices in the back office with English forms. Devices are set up,
+# replaced and removed by their owners on the two-factor pages (accounts.twofactor,
+# docs/security.md); a superuser resets a lost one with `manage.py shell` as documented there.
+for _model_path in ("otp_totp.TOTPDevice", "otp_static.StaticDevice"):
+    try:
+        from django.apps import apps as _apps
+
+        admin.site.unregister(_apps.get_model(_model_path))
+    except (LookupError, admin.exceptions.NotRegistered):
+        pass

@@ -32,7 +32,7 @@ class EnterpriseContactAdmin(ScopedAdmin):
     park_admin_permissions = frozenset({VIEW, DELETE})
     scope_park_path = "enterprise__park"
     list_display = ("user", "enterprise", "position", "created_at")
-    list_select_related = ("user", "enterprise")
+    list_select_related = ("user", "user__member", "enterprise")  # __str__ names the person
     search_fields = ("user__username", "enterprise__name")
     autocomplete_fields = ("enterprise",)
 
