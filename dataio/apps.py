@@ -14,3 +14,5 @@ class DataioConfig(AppConfig):
         # An import's spreadsheet holds plain ID numbers: once stored it is read only by the import
         # engine (dataio.jobs), never served, to anyone, and deleted when the job is over.
         media.seal("imports/", "dataio.ImportJob", "file")
+        # Export files reach their owner only through the export job's download view.
+        media.seal("exports/", "dataio.ExportJob", "file")

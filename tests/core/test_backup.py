@@ -47,7 +47,8 @@ def test_encryption_round_trip_at_chunk_edges(keys, size):
     public, private = keys
     data = os.urandom(size)
     sealed = encrypted(data, public)
-    assert data[:64] not in sealed or size == 0
+    if size >= 32:  # the plaintext does not show through (a byte or two could, by chance)
+        assert data[:32] not in sealed
     assert decrypted(sealed, private) == data
 
 
