@@ -5,12 +5,14 @@ when a file may be written) live there.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -145,6 +147,10 @@ def _render_job(request, job, *, status=200, problem=""):
         for key in row.values or {}:
             if key not in columns:
                 columns.append(key)
+    # In the resource's column order: PostgreSQL's jsonb does not keep the stored keys' order.
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        order = [str(column.header) for column in importing.resource_class(job.kind).columns]
+    columns.sort(key=lambda key: order.index(key) if key in order else len(order))
     # The uploader sees their own values in the cells at fault (their file, read back), not masked.
     revealed = imports.uploader_values(job, page_rows, user=request.user)
     for row in page_rows:

@@ -23,7 +23,8 @@ from urllib.parse import quote
 import pytest
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
-from rest_framework.authtoken.models import Token
+
+from accounts.actions import token_create
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("HONGFAN_TEST_SHARED_CACHE", "redis://127.0.0.1:6379/10")
@@ -115,7 +116,7 @@ def call(base, path, *, data=None, token=None):
 
 
 def test_two_web_processes_share_throttles_and_cached_figures(world, shared_redis):
-    token = Token.objects.create(user=world.superuser).key
+    token = token_create(user=world.superuser)
     guess = {"number": "XX-0000", "code": "WRONG"}
     with (
         web_process(HONGFAN_LETTER_VERIFY_RATE="3/10m") as a,
