@@ -420,6 +420,14 @@ SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+
+def _log_level(name, default):
+    """A level from the environment, by name ("INFO") or number ("40": Celery's worker exports
+    CELERY_LOG_LEVEL as a number, and processes it starts inherit it)."""
+    value = env(name, default).strip()
+    return int(value) if value.isdigit() else value.upper()
+
+
 # Logs go to the standard error stream: in production one JSON object per line (time, level,
 # logger, message, request id, user id, path, status, duration; core/logs.py), plain text in the
 # embedded mode. HONGFAN_LOG_FORMAT=json|text overrides. Every line passes the redacting filter
@@ -447,12 +455,12 @@ LOGGING = {
             "filters": ["context", "redact"],
         }
     },
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": _log_level("DJANGO_LOG_LEVEL", "WARNING")},
     "loggers": {
         # One line per request (core.logs.RequestIdMiddleware), at INFO.
-        "hongfan.request": {"level": env("HONGFAN_REQUEST_LOG_LEVEL", "INFO" if not EMBEDDED else "WARNING")},
+        "hongfan.request": {"level": _log_level("HONGFAN_REQUEST_LOG_LEVEL", "INFO" if not EMBEDDED else "WARNING")},
         # Celery's own loggers go through the same handler (the worker keeps the root's).
-        "celery": {"level": env("CELERY_LOG_LEVEL", "INFO")},
+        "celery": {"level": _log_level("CELERY_LOG_LEVEL", "INFO")},
     },
 }
 
