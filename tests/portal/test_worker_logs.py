@@ -35,6 +35,9 @@ def test_the_request_id_reaches_the_task_in_the_worker(settings):
     handler = Records()
     logger = logging.getLogger("tests.worker")
     logger.addHandler(handler)
+    # The level the worker's own logging set-up leaves on the root depends on the tests before.
+    level = logger.level
+    logger.setLevel(logging.INFO)
     before = (
         REGISTRY.get_sample_value("hongfan_celery_tasks_total", {"task": "tests.log_a_line", "outcome": "success"}) or 0
     )
@@ -51,6 +54,7 @@ def test_the_request_id_reaches_the_task_in_the_worker(settings):
             time.sleep(0.5)  # the postrun signal, after the task's body
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
     (record,) = handler.records
     assert record.getMessage() == "inside the task"
     assert record.request_id == "req-worker-0042"
