@@ -20,7 +20,7 @@ count at all) for clients walking a long list.
 
 import json
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -65,7 +65,10 @@ def plan_row_estimate(queryset) -> int | None:
     "Plan Rows" of the top node, or None off PostgreSQL. One query, no row is read."""
     if not _postgresql(queryset):
         return None
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (e.g. an empty scope): no row
+        return 0
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
