@@ -344,8 +344,8 @@ def main():
     try:
         from reports import building as report_building
     except ImportError:
-        reports = None
-    if reports is not None and hasattr(reports, "build_report"):
+        report_building = None
+    if report_building is not None and hasattr(report_building, "build_report"):
         row(f"yearly district report {year.label} (report_building.build_report)",
             lambda: report_building.build_report(scope=scope, period=year), runs=5)  # fmt: skip
     else:
