@@ -301,6 +301,8 @@ class ServiceRequest(models.Model):
             models.Index(fields=["park", "status", "due_on"]),
             models.Index(fields=["team", "status"]),
             models.Index(fields=["requester", "status"]),
+            # The lists' order (newest first): a page is read from the index, not sorted from all.
+            models.Index(fields=["-created_at", "-id"], name="servicerequest_newest"),
         ]
         constraints = [
             text_constraint("reject_reason", TEXT_NOTE),
