@@ -184,9 +184,15 @@ class BranchScore:
     organization_id: int
     name: str
     park_id: int | None
-    rules: list  # [(rule, met, elapsed, applicable)]: applicable is False where the rule never binds it
+    rule_list: list  # the rules, shared by every branch
+    counts: tuple  # ((met, elapsed, applicable), …) one per rule; applicable is False where it never binds
     met: int
     elapsed: int
+
+    @property
+    def rules(self) -> list:
+        """[(rule, met, elapsed, applicable)]"""
+        return [(rule, *counts) for rule, counts in zip(self.rule_list, self.counts, strict=True)]
 
     @property
     def rate(self):
@@ -197,19 +203,18 @@ def scores(scope, *, year: int, today) -> list[BranchScore]:
     """The scope's branches (by park and code) with their compliance counts of ``year``
     (``statistics.compliance_counts``: a fixed number of grouped queries, no cell built)."""
     rules, branches = statistics.compliance_counts(scope, year=year, today=today)
-    result = []
-    for branch in branches:
-        result.append(
-            BranchScore(
-                branch.organization_id,
-                branch.name,
-                branch.park_id,
-                [(rule, *counts) for rule, counts in zip(rules, branch.counts, strict=True)],
-                sum(met for met, _elapsed, _applicable in branch.counts),
-                sum(elapsed for _met, elapsed, _applicable in branch.counts),
-            )
+    return [
+        BranchScore(
+            branch.organization_id,
+            branch.name,
+            branch.park_id,
+            rules,
+            branch.counts,
+            sum(counts[0] for counts in branch.counts),
+            sum(counts[1] for counts in branch.counts),
         )
-    return result
+        for branch in branches
+    ]
 
 
 def heatmap(user, rows: list[BranchScore], *, limit=HEATMAP_BRANCHES) -> dict:

@@ -8,7 +8,7 @@ Definitions, and which figures are stock and which flow: docs/statistics.md.
 
 import datetime
 import statistics as pystats
-from collections import Counter
+from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -451,35 +451,39 @@ def compliance_counts(scope, *, year: int, today=None) -> tuple[list, list[Branc
         return rules, [BranchCounts(pk, name, park_id, ()) for pk, name, park_id in branches]
     over = Period("year", datetime.date(year, 1, 1))
     sql, params = _met_cells(scope, over, rules, by="cell_bit").query.sql_with_params()
-    met = {}
+    met = defaultdict(dict)  # kind → {branch: the bits of its met periods}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT organization_id, kind, SUM(cell_bit) FROM ({sql}) met GROUP BY organization_id, kind", params
         )
         for org_id, kind, bits in cursor.fetchall():
-            met[org_id, kind] = int(bits)
+            met[kind][org_id] = int(bits)
     subjects = rule_subjects(rules, ids, year=year, today=today)
-    columns = []  # per rule: (the bits of its ended periods, {branch: the bits of the periods it binds})
+
+    def counted(held, binds, closed):
+        held &= binds
+        return held.bit_count(), (binds & (closed | held)).bit_count(), binds != 0
+
+    columns = []  # per rule, in the order of the branches: (met, elapsed, applicable)
     for rule in rules:
         periods = periods_in_year(year, rule.period)
         closed = sum(1 << (p.index - 1) for p in periods if p.is_closed(today))
+        held = met[rule.kind]
         if rule.applies_to == ComplianceRule.Subject.EVERY_BRANCH:
-            columns.append((rule.kind, closed, None, (1 << len(periods)) - 1))
+            # Binds every branch in every period: the counts depend on the met bits only.
+            every = (1 << len(periods)) - 1
+            by_bits = {bits: counted(bits, every, closed) for bits in {0, *held.values()}}
+            columns.append([by_bits[held.get(pk, 0)] for pk, _name, _park in branches])
             continue
-        bound = dict.fromkeys(ids, 0)
+        binds = dict.fromkeys(ids, 0)
         for p in periods:
             for pk in subjects.bound(rule, ids, p):
-                bound[pk] |= 1 << (p.index - 1)
-        columns.append((rule.kind, closed, bound, 0))
-    result = []
-    for pk, name, park_id in branches:
-        counts = []
-        for kind, closed, bound, every in columns:
-            binds = every if bound is None else bound[pk]
-            held = met.get((pk, kind), 0) & binds
-            counts.append((held.bit_count(), (binds & (closed | held)).bit_count(), binds != 0))
-        result.append(BranchCounts(pk, name, park_id, tuple(counts)))
-    return rules, result
+                binds[pk] |= 1 << (p.index - 1)
+        columns.append([counted(held.get(pk, 0), binds[pk], closed) for pk, _name, _park in branches])
+    return rules, [
+        BranchCounts(pk, name, park_id, counts)
+        for (pk, name, park_id), counts in zip(branches, zip(*columns, strict=True), strict=True)
+    ]
 
 
 def _bound_branches(ids, cells, *, year, today) -> dict:

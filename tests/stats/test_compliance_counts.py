@@ -39,7 +39,8 @@ def grid_scores(scope, *, year, today) -> list[dashboards.BranchScore]:
         org = branch.organization
         met = sum(met for _rule, met, _elapsed, _applicable in rules)
         elapsed = sum(elapsed for _rule, _met, elapsed, _applicable in rules)
-        result.append(dashboards.BranchScore(org.pk, org.name, org.park_id, rules, met, elapsed))
+        rule_list, counts = [rule for rule, *_ in rules], tuple(tuple(counts) for _rule, *counts in rules)
+        result.append(dashboards.BranchScore(org.pk, org.name, org.park_id, rule_list, counts, met, elapsed))
     return result
 
 
