@@ -440,8 +440,8 @@ def compliance_counts(scope, *, year: int, today=None) -> tuple[list, list[Branc
     binds it then (``RuleSubjects.bound``: activities.rules); elapsed where it binds the branch and
     has ended, or is met; the rule is applicable where it binds the branch in some period of the
     year. Each rule's periods are bits of an integer per branch (``_met_cells(by="cell_bit")``), so the
-    database returns one row per branch and rule met at least once, and Python counts bits. Four
-    queries, five with a rule for branches with party groups.
+    database returns one row per branch and rule met at least once, and Python counts bits. Five
+    queries whatever the number of branches (one fewer per subject no active rule has).
     """
     today = today or timezone.localdate()
     rules = list(ComplianceRule.objects.filter(is_active=True).order_by("pk"))
