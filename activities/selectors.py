@@ -299,6 +299,21 @@ class RuleSubjects:
             )
         return True
 
+    def bound(self, rule, organization_ids: set, period: Period) -> set:
+        """Those of ``organization_ids`` that ``rule`` binds in ``period``: ``applies`` asked of
+        each, as one set operation (the statistics ask it of 2 000 branches at once)."""
+        subject = rule.applies_to
+        if subject == life_rules.WITH_COMMITTEE:
+            return organization_ids & self.committees.get(life_rules.judged_on(period, self.today), set())
+        if subject == life_rules.WITH_GROUPS:
+            day = life_rules.judged_on(period, self.today)
+            return {
+                pk
+                for pk, since in self.groups_since.items()
+                if pk in organization_ids and life_rules.group_counts_on(since, day)
+            }
+        return set(organization_ids)
+
 
 def branches_with_groups(organization_ids) -> dict:
     """{branch id: the earliest founding day of its party groups (None when one has none recorded)}

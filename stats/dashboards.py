@@ -179,48 +179,53 @@ def in_flight(user, scope, *, today) -> dict:
 
 @dataclass
 class BranchScore:
-    """One branch's compliance, counted once: (met, elapsed) per rule and in all."""
+    """One branch's compliance over the year: (met, elapsed, applicable) per rule and in all."""
 
-    organization: Organization
-    rules: list  # [(rule, met, elapsed, applicable)]: applicable is False where the rule never binds it
+    organization_id: int
+    name: str
+    park_id: int | None
+    rule_list: list  # the rules, shared by every branch
+    counts: tuple  # ((met, elapsed, applicable), …) one per rule; applicable is False where it never binds
     met: int
     elapsed: int
+
+    @property
+    def rules(self) -> list:
+        """[(rule, met, elapsed, applicable)]"""
+        return [(rule, *counts) for rule, counts in zip(self.rule_list, self.counts, strict=True)]
 
     @property
     def rate(self):
         return None if not self.elapsed else self.met / self.elapsed
 
 
-def scores(compliance_rows) -> list[BranchScore]:
-    """The compliance rows' counts in one pass over their cells (their properties recount the
-    cells at every call, which costs seconds over 2 000 branches)."""
-    result = []
-    for branch in compliance_rows:
-        rules, met, elapsed = [], 0, 0
-        for row in branch.rows:
-            row_met = row_elapsed = 0
-            applicable = False
-            for cell in row.cells:
-                if cell.state == "held":
-                    row_met += 1
-                    row_elapsed += 1
-                elif cell.state == "missing":
-                    row_elapsed += 1
-                if cell.state != NOT_APPLICABLE:
-                    applicable = True
-            rules.append((row.rule, row_met, row_elapsed, applicable))
-            met += row_met
-            elapsed += row_elapsed
-        result.append(BranchScore(branch.organization, rules, met, elapsed))
-    return result
+def scores(scope, *, year: int, today) -> list[BranchScore]:
+    """The scope's branches (by park and code) with their compliance counts of ``year``
+    (``statistics.compliance_counts``: a fixed number of grouped queries, no cell built)."""
+    rules, branches = statistics.compliance_counts(scope, year=year, today=today)
+    return [
+        BranchScore(
+            branch.organization_id,
+            branch.name,
+            branch.park_id,
+            rules,
+            branch.counts,
+            sum(counts[0] for counts in branch.counts),
+            sum(counts[1] for counts in branch.counts),
+        )
+        for branch in branches
+    ]
 
 
 def heatmap(user, rows: list[BranchScore], *, limit=HEATMAP_BRANCHES) -> dict:
     """ECharts heatmap data: one line per branch (weakest first), one column per 三会一课 rule,
     the value the share of elapsed periods that met the rule (null when none elapsed); a rule that
     binds the branch in no period of the year (no committee, no party groups) is marked "na"."""
-    rows = sorted(rows, key=lambda b: (b.rate if b.rate is not None else 2, b.organization.name))
+    rows = sorted(rows, key=lambda b: (b.rate if b.rate is not None else 2, b.name))
     shown = rows[:limit]
+    organizations = Organization.objects.select_related("park", "district").in_bulk(
+        [branch.organization_id for branch in shown]
+    )
     rules = [rule for rule, _met, _elapsed, _applicable in shown[0].rules] if shown else []
     data = []
     for y, branch in enumerate(shown):
@@ -232,8 +237,8 @@ def heatmap(user, rows: list[BranchScore], *, limit=HEATMAP_BRANCHES) -> dict:
         data.append([len(rules), y, None if branch.rate is None else round(100 * branch.rate)])
     return {
         "x": [str(rule.get_kind_display()) for rule in rules] + [str(_("All"))],
-        "y": [branch.organization.name for branch in shown],
-        "urls": [organization_url(user, branch.organization) for branch in shown],
+        "y": [branch.name for branch in shown],
+        "urls": [organization_url(user, organizations[branch.organization_id]) for branch in shown],
         "data": data,
         "total": len(rows),
         "shown": len(shown),
@@ -305,8 +310,8 @@ def district_children(user, scope, compliance_rows, period, *, today=None) -> li
     counted = metrics.per_park(user, scope, period, [k for k in PARK_COLUMNS if k != "compliance"], today=today)
     met, elapsed = defaultdict(int), defaultdict(int)
     for branch in compliance_rows:
-        met[branch.organization.park_id] += branch.met
-        elapsed[branch.organization.park_id] += branch.elapsed
+        met[branch.park_id] += branch.met
+        elapsed[branch.park_id] += branch.elapsed
     rows = []
     for park in parks:
         figures = {key: counted.get(park.pk, {}).get(key, 0) for key in PARK_COLUMNS if key != "compliance"}
@@ -321,7 +326,7 @@ def district_children(user, scope, compliance_rows, period, *, today=None) -> li
 def branch_children(user, scope, compliance_rows, period, *, today) -> list[ChildRow]:
     """The park's branches, or the organisation and its units: party members today (of the
     organisation itself) and compliance over the compliance year; each links to its rows."""
-    rates = {branch.organization.pk: branch.rate for branch in compliance_rows}
+    rates = {branch.organization_id: branch.rate for branch in compliance_rows}
     party = Q(members__status=Member.Status.ACTIVE, members__stage__in=(Stage.PROBATIONARY, Stage.FULL))
     branches = (
         scope_organizations(user, scope)
@@ -416,7 +421,7 @@ def compliance_section(user, scope, period, *, today=None) -> dict:
     """The 三会一课 heatmap of the period's year and the scope's parks (district) or branches."""
     today = today or timezone.localdate()
     year = compliance_year(period, today)
-    compliance_rows = scores(statistics.compliance_by_branch(scope, year=year, today=today))
+    compliance_rows = scores(scope, year=year, today=today)
     if scope.kind == "district":
         children, children_kind = district_children(user, scope, compliance_rows, period, today=today), "parks"
     else:

@@ -8,8 +8,9 @@ Definitions, and which figures are stock and which flow: docs/statistics.md.
 
 import datetime
 import statistics as pystats
-from collections import Counter
+from collections import Counter, defaultdict
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
@@ -34,7 +35,7 @@ from django.utils import timezone
 from activities.models import Activity, ComplianceRule, Kind, OrganizationMonth, OrganizationYear
 from activities.selectors import COMPLIANCE_KINDS, compliance, rule_subjects
 from activities.summaries import aggregate, refresh
-from core.periods import day_start, periods_in_year
+from core.periods import PeriodKind, day_start, periods_in_year
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
 from members.selectors import members_at
 from parks.models import Enterprise, Organization, add_years
@@ -335,31 +336,7 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
     if not cells:
         return 0, 0
     rule_of = {rule.kind: rule for rule, _p in cells}
-    trunc = {"month": F("month"), "quarter": TruncQuarter("month"), "year": TruncYear("month")}
-    # Per branch, kind and rule period: the activities that count, kept where the minimum is met.
-    met_cells = (
-        OrganizationMonth.objects.filter(
-            organization_id__in=_branches(scope).values("pk"),
-            month__gte=period.start,
-            month__lt=period.end,
-            kind__in=rule_of,
-            compliance_held__gt=0,
-        )
-        .annotate(
-            cell=Case(
-                *(When(kind=kind, then=trunc[rule.period]) for kind, rule in rule_of.items()),
-                output_field=DateField(),
-            ),
-            minimum=Case(
-                *(When(kind=kind, then=Value(rule.minimum_count)) for kind, rule in rule_of.items()),
-                output_field=IntegerField(),
-            ),
-        )
-        .values("organization_id", "kind", "cell", "minimum")
-        .annotate(held=Sum("compliance_held"))
-        .filter(held__gte=F("minimum"))
-        .order_by()
-    )
+    met_cells = _met_cells(scope, period, rule_of.values(), by="cell")
     every = {kind for kind, rule in rule_of.items() if rule.applies_to == ComplianceRule.Subject.EVERY_BRANCH}
     met_per_cell = Counter()
     if every:
@@ -393,16 +370,130 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
     return met, elapsed
 
 
+def _met_cells(scope, period, rules, *, by):
+    """The met cells of the compliance grid, from the summary: per branch of the scope, rule and
+    rule period starting within ``period``, the activities that count for the branch
+    (``OrganizationMonth.compliance_held``: activities.summaries.compliance_counts, the counting of
+    activities.selectors.compliance()) summed, kept where the rule's minimum is reached.
+
+    Rows ``{"organization_id", "kind", by, "minimum", "held"}``, the period named ``by``: "cell"
+    its first day, or "cell_bit" ``1 << (Period.index - 1)`` (a period of ``period``'s year), so that a
+    branch's met periods of a rule add up to one integer. Whether the rule binds the branch in the
+    period (activities.rules) is left to the caller.
+    """
+    rule_of = {rule.kind: rule for rule in rules}
+    if by == "cell":
+        trunc = {"month": F("month"), "quarter": TruncQuarter("month"), "year": TruncYear("month")}
+        key = Case(
+            *(When(kind=kind, then=trunc[rule.period]) for kind, rule in rule_of.items()), output_field=DateField()
+        )
+    else:
+        kinds = {kind: [k for k, rule in rule_of.items() if rule.period == kind] for kind in PeriodKind.values}
+        key = Case(
+            *(
+                When(kind__in=kinds[kind], month__gte=p.start, month__lt=p.end, then=Value(1 << (p.index - 1)))
+                for kind in PeriodKind.values
+                if kinds[kind]
+                for p in periods_in_year(period.start.year, kind)
+            ),
+            output_field=IntegerField(),
+        )
+    return (
+        OrganizationMonth.objects.filter(
+            organization_id__in=_branches(scope).values("pk"),
+            month__gte=period.start,
+            month__lt=period.end,
+            kind__in=rule_of,
+            compliance_held__gt=0,
+        )
+        .annotate(
+            **{by: key},
+            minimum=Case(
+                *(When(kind=kind, then=Value(rule.minimum_count)) for kind, rule in rule_of.items()),
+                output_field=IntegerField(),
+            ),
+        )
+        .values("organization_id", "kind", by, "minimum")
+        .annotate(held=Sum("compliance_held"))
+        .filter(held__gte=F("minimum"))
+        .order_by()
+    )
+
+
+class BranchCounts(NamedTuple):
+    """A branch's line of ``compliance_counts``: ``counts`` is ``((met, elapsed, applicable), …)``,
+    one per rule."""
+
+    organization_id: int
+    name: str
+    park_id: int | None
+    counts: tuple
+
+
+def compliance_counts(scope, *, year: int, today=None) -> tuple[list, list[BranchCounts]]:
+    """(rules, one ``BranchCounts`` per branch of the scope, by park and code as
+    ``compliance_by_branch``) over the compliance grid of ``year``, from the summary: what
+    ``activities.selectors.compliance()`` gives per branch and rule (``RuleRow.met``,
+    ``.elapsed``, ``.applicable``), without building its cells.
+
+    A rule period is met where the branch held the rule's minimum (``_met_cells``) and the rule
+    binds it then (``RuleSubjects.bound``: activities.rules); elapsed where it binds the branch and
+    has ended, or is met; the rule is applicable where it binds the branch in some period of the
+    year. Each rule's periods are bits of an integer per branch (``_met_cells(by="cell_bit")``), so the
+    database returns one row per branch and rule met at least once, and Python counts bits. Five
+    queries whatever the number of branches (one fewer per subject no active rule has).
+    """
+    today = today or timezone.localdate()
+    rules = list(ComplianceRule.objects.filter(is_active=True).order_by("pk"))
+    branches = list(_branches(scope).order_by("park__name", "code").values_list("pk", "name", "park_id"))
+    ids = {pk for pk, _name, _park in branches}
+    if not rules or not ids:
+        return rules, [BranchCounts(pk, name, park_id, ()) for pk, name, park_id in branches]
+    over = Period("year", datetime.date(year, 1, 1))
+    sql, params = _met_cells(scope, over, rules, by="cell_bit").query.sql_with_params()
+    met = defaultdict(dict)  # kind → {branch: the bits of its met periods}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT organization_id, kind, SUM(cell_bit) FROM ({sql}) met GROUP BY organization_id, kind", params
+        )
+        for org_id, kind, bits in cursor.fetchall():
+            met[kind][org_id] = int(bits)
+    subjects = rule_subjects(rules, ids, year=year, today=today)
+
+    def counted(held, binds, closed):
+        held &= binds
+        return held.bit_count(), (binds & (closed | held)).bit_count(), binds != 0
+
+    columns = []  # per rule, in the order of the branches: (met, elapsed, applicable)
+    for rule in rules:
+        periods = periods_in_year(year, rule.period)
+        closed = sum(1 << (p.index - 1) for p in periods if p.is_closed(today))
+        held = met[rule.kind]
+        if rule.applies_to == ComplianceRule.Subject.EVERY_BRANCH:
+            # Binds every branch in every period: the counts depend on the met bits only.
+            every = (1 << len(periods)) - 1
+            by_bits = {bits: counted(bits, every, closed) for bits in {0, *held.values()}}
+            columns.append([by_bits[held.get(pk, 0)] for pk, _name, _park in branches])
+            continue
+        binds = dict.fromkeys(ids, 0)
+        for p in periods:
+            for pk in subjects.bound(rule, ids, p):
+                binds[pk] |= 1 << (p.index - 1)
+        columns.append([counted(held.get(pk, 0), binds[pk], closed) for pk, _name, _park in branches])
+    return rules, [
+        BranchCounts(pk, name, park_id, counts)
+        for (pk, name, park_id), counts in zip(branches, zip(*columns, strict=True), strict=True)
+    ]
+
+
 def _bound_branches(ids, cells, *, year, today) -> dict:
     """{(kind, period start): those of the branches ``ids`` the rule binds in that period} for the
     cells of rules with a subject (activities.selectors.rule_subjects); two queries or none."""
     if not cells:
         return {}
     subjects = rule_subjects({rule for rule, _p in cells}, ids, year=year, today=today)
-    return {
-        (rule.kind, cell_period.start): {pk for pk in ids if subjects.applies(rule, pk, cell_period)}
-        for rule, cell_period in cells
-    }
+    ids = set(ids)
+    return {(rule.kind, cell_period.start): subjects.bound(rule, ids, cell_period) for rule, cell_period in cells}
 
 
 def service_figures(scope, period, *, today=None) -> dict:

@@ -13,7 +13,7 @@ from elections.models import CommitteeSeat, Election
 from members.models import Stage
 from parks.models import Organization
 from stats import alerts, dashboards
-from stats.statistics import StatScope, compliance_by_branch, figures
+from stats.statistics import StatScope, figures
 from tests.factories import MemberFactory, OrganizationFactory
 
 from .statistics_world import JUNE, MAY, Q2, TODAY, YEAR
@@ -44,8 +44,8 @@ def test_summary_and_live_agree_when_a_committee_is_elected_mid_quarter(w):
 
 
 def test_heatmap_marks_rules_that_do_not_bind_a_branch(w):
-    rows = dashboards.scores(compliance_by_branch(StatScope.of(w.d), year=2026, today=TODAY))
-    by_name = {s.organization.name: {rule.kind: applicable for rule, _m, _e, applicable in s.rules} for s in rows}
+    rows = dashboards.scores(StatScope.of(w.d), year=2026, today=TODAY)
+    by_name = {s.name: {rule.kind: applicable for rule, _m, _e, applicable in s.rules} for s in rows}
     assert by_name["B1"]["group_meeting"]
     assert by_name["B1"]["committee_meeting"]
     assert not by_name["B2"]["group_meeting"]
