@@ -1,11 +1,12 @@
 """Spreadsheet files in and out, safely: the foundation of every import and export.
 
-- ``read_table`` / ``iter_table`` read an xlsx (python-calamine, after the checks openpyxl's
-  defusedxml made: no DTD nor entity in any XML part) or a CSV (UTF-8 with or without BOM, or GBK
-  as Excel in China saves it), after checking the file's size, the zip's central directory (a zip
-  bomb is refused before anything is decompressed) and the number of rows (the sheet's declared
-  dimension before it is read, then counted while iterating). calamine holds the sheet's cells in
-  memory (about 1.4 KB a row of 13 columns); the rows are made Python tuples one at a time.
+- ``read_table`` / ``iter_table`` read an xlsx (after the checks openpyxl's defusedxml made: no
+  DTD nor entity in any XML part) or a CSV (UTF-8 with or without BOM, or GBK as Excel in China
+  saves it), after checking the file's size, the zip's central directory (a zip bomb is refused
+  before anything is decompressed) and the number of rows (the sheet's declared dimension before
+  it is read, then counted while iterating). A small sheet is read by python-calamine, which holds
+  its cells in memory (about 1.4 KB a row of 13 columns); from ``STREAM_FROM_BYTES`` on, by
+  ``core.xlsxstream`` (expat, row by row, flat memory). Rows are made Python tuples one at a time.
 - ``write_table`` writes rows as xlsx or CSV, every text cell kept as text.
 A refused file raises ``ImportRefused`` with a message for the user.
 """
@@ -107,9 +108,10 @@ def _too_many_rows(limit):
 
 
 # The sheet part's uncompressed size from which the streaming reader is chosen: calamine holds the
-# whole sheet (about 1.4 KB a row of 13 columns, i.e. about 1.8 times the part's size); below
-# 8 MB (some 10 000 rows of inline strings, more with shared strings) that is under 15 MB, and
-# calamine is the faster reader; above it the streaming reader keeps memory flat.
+# whole sheet (about 1.4 KB a row of 13 columns, 1.8 to 2 times the part's size: 136 MB for the
+# 78 MB part of 100 000 rows); below 8 MB (some 10 000 rows of inline strings, more with shared
+# strings) that is under 16 MB, and calamine is 2 to 3 times faster; from it the streaming reader
+# keeps memory flat (docs/benchmarks.md, "Reading the xlsx").
 STREAM_FROM_BYTES = 8 * 1024 * 1024
 
 
