@@ -28,12 +28,24 @@ BENCH_PAGES_SIZES (default none) also runs the import pages' check at those size
   (``keep_rows=None``), then all of them sorted errors first and stored as ImportRow.
 
 BENCH_READ_SIZES (default "20000") times reading alone, the xlsx of that many rows read from start
-to end (``core.tabular.iter_table`` + ``non_empty``, every cell as the engine gets it) by both
-readers: ``openpyxl`` (read-only, streamed: the reader before #16) and ``calamine`` (python-calamine,
-now), each in its own child process, best of BENCH_READ_REPEAT (default 3) runs, and prints the
-ratio. Needs no database: ``BENCH_PATHS=read`` runs only that.
+to end (``core.tabular.iter_table`` + ``non_empty``, every cell as the engine gets it) by each of
+BENCH_READERS (default "openpyxl,calamine,stream"): ``openpyxl`` (read-only, streamed: the reader
+before #16), ``calamine`` (python-calamine: the whole sheet in memory) and ``stream``
+(``core.xlsxstream``: expat, row by row), each in its own child process, best of BENCH_READ_REPEAT
+(default 3) runs, and prints the ratios. Needs no database: ``BENCH_PATHS=read`` runs only that.
+(``core.tabular`` chooses calamine or stream by the sheet's size, ``STREAM_FROM_BYTES``.)
 
-BENCH_PATHS (default "read,engine,default,pages,pages-old") narrows the paths run.
+Two more paths, for the goals of #16 item 5:
+
+- ``engine-calamine``: the engine with the sheet read by calamine whatever its size (the engine
+  before the streaming reader);
+- ``raw``: the anchor, the same rows inserted with no validation: the file read as the engine
+  reads it, each row made a ``Member`` (labels mapped to codes, dates parsed, the organisation
+  looked up in a dict) and ``bulk_create`` in batches of 1 000; no history, membership or stage
+  rows. Prints how many times the engine's time it is (goal: the engine within 1.5× of it).
+
+BENCH_PATHS (default "read,engine,default,pages,pages-old") narrows the paths run
+("engine-calamine" and "raw" run only when named).
 """
 
 import datetime
@@ -58,6 +70,7 @@ PAGES_SIZES = [int(s) for s in os.environ.get("BENCH_PAGES_SIZES", "").split(","
 PATHS = [s for s in os.environ.get("BENCH_PATHS", "read,engine,default,pages,pages-old").split(",") if s]
 READ_SIZES = [int(s) for s in os.environ.get("BENCH_READ_SIZES", "20000").split(",") if s]
 READ_REPEAT = int(os.environ.get("BENCH_READ_REPEAT", "3"))
+READERS = [s for s in os.environ.get("BENCH_READERS", "openpyxl,calamine,stream").split(",") if s]
 BRANCHES = 200
 HEADERS = [
     "姓名",
@@ -239,6 +252,49 @@ def check_as_the_pages(path_name, user, data):
     }
 
 
+def raw_bulk_insert(data):
+    """The anchor: the file's rows inserted as members with no validation nor history rows."""
+    from core.tabular import iter_table, non_empty
+    from members.models import Member
+    from parks.models import Organization
+
+    organizations = dict(Organization.objects.filter(code__startswith="IMPB").values_list("code", "pk"))
+    gender = {"男": "M", "女": "F"}
+
+    def day(value):
+        return datetime.date.fromisoformat(value) if value else None
+
+    _estimate, rows = iter_table(data=data, filename="m.xlsx")
+    lines = non_empty(rows)
+    next(lines)  # the header
+    batch, count = [], 0
+    for _line, cells in lines:
+        batch.append(
+            Member(
+                name=cells[0],
+                id_number=cells[1],
+                gender=gender[cells[2]],
+                birth_date=day(cells[3]),
+                phone=cells[4],
+                education="bachelor",
+                organization_id=organizations[cells[6]],
+                stage="full",
+                applied_on=day(cells[8]),
+                activist_on=day(cells[9]),
+                candidate_on=day(cells[10]),
+                probationary_on=day(cells[11]),
+                full_on=day(cells[12]),
+            )
+        )
+        if len(batch) >= 1000:
+            Member.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    Member.objects.bulk_create(batch)
+    count += len(batch)
+    return {"new": count, "errors": 0, "committed": True}
+
+
 def measure(path_name, rows, file_path, user_pk, queue):
     """In a child process: import inside a transaction that is rolled back; report time and memory."""
     import django
@@ -266,6 +322,22 @@ def measure(path_name, rows, file_path, user_pk, queue):
                     keep_rows=KEEP_ROWS,
                 )
                 outcome = {"new": report.counts["new"], "errors": report.counts["error"], "committed": report.committed}
+            elif path_name == "engine-calamine":
+                from core import importing as dataio
+                from core import tabular
+
+                tabular.STREAM_FROM_BYTES = 2**62  # calamine whatever the size (this child only)
+                report = dataio.run_import(
+                    kind="members",
+                    user=user,
+                    file=io.BytesIO(data),
+                    filename="m.xlsx",
+                    dry_run=False,
+                    keep_rows=KEEP_ROWS,
+                )
+                outcome = {"new": report.counts["new"], "errors": report.counts["error"], "committed": report.committed}
+            elif path_name == "raw":
+                outcome = raw_bulk_insert(data)
             elif path_name in ("pages", "pages-old"):
                 outcome = check_as_the_pages(path_name, user, data)
             else:
@@ -311,7 +383,7 @@ def compare_readers(context):
     for rows in READ_SIZES:
         file_path = write_file(rows)
         outcome = {}
-        for reader in ("openpyxl", "calamine"):
+        for reader in READERS:
             queue = context.Queue()
             child = context.Process(target=measure_read, args=(reader, file_path, queue))
             child.start()
@@ -324,8 +396,10 @@ def compare_readers(context):
                 f"{result['peak_mb']:>8.1f}",
                 flush=True,
             )
-        ratio = outcome["openpyxl"]["seconds"] / outcome["calamine"]["seconds"]
-        print(f"{rows} rows: calamine reads {ratio:.1f}x faster than openpyxl", flush=True)
+        for faster, slower in [("calamine", "openpyxl"), ("stream", "openpyxl"), ("calamine", "stream")]:
+            if faster in outcome and slower in outcome:
+                ratio = outcome[slower]["seconds"] / outcome[faster]["seconds"]
+                print(f"{rows} rows: {faster} reads {ratio:.1f}x faster than {slower}", flush=True)
 
 
 def main():
@@ -350,9 +424,16 @@ def main():
     connection.close()
     print(f"{'path':<10} {'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak MB':>8}  outcome")
     results = {}
-    wanted = {"engine": SIZES, "default": DEFAULT_SIZES, "pages": PAGES_SIZES, "pages-old": PAGES_SIZES}
+    wanted = {
+        "engine": SIZES,
+        "engine-calamine": SIZES,
+        "raw": SIZES,
+        "default": DEFAULT_SIZES,
+        "pages": PAGES_SIZES,
+        "pages-old": PAGES_SIZES,
+    }
     for rows in every:
-        for path_name in ("engine", "default", "pages", "pages-old"):
+        for path_name in ("engine", "engine-calamine", "raw", "default", "pages", "pages-old"):
             if path_name not in PATHS or rows not in wanted[path_name]:
                 continue
             queue = context.Queue()
@@ -367,6 +448,13 @@ def main():
                 + (f" stored={outcome['stored']} kept={outcome['kept']}" if "stored" in outcome else ""),
                 flush=True,
             )
+    for rows in SIZES:
+        if ("engine", rows) in results and ("raw", rows) in results:
+            ratio = results[("engine", rows)]["seconds"] / results[("raw", rows)]["seconds"]
+            print(f"{rows} rows: the engine takes {ratio:.2f}x the raw bulk insert's time (goal: within 1.5x)")
+        if ("engine", rows) in results and ("engine-calamine", rows) in results:
+            ratio = results[("engine-calamine", rows)]["seconds"] / results[("engine", rows)]["seconds"]
+            print(f"{rows} rows: the engine with calamine takes {ratio:.2f}x the engine's time")
     for rows in DEFAULT_SIZES:
         if ("engine", rows) in results and ("default", rows) in results:
             ratio = results[("default", rows)]["seconds"] / results[("engine", rows)]["seconds"]

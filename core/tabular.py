@@ -1,11 +1,12 @@
 """Spreadsheet files in and out, safely: the foundation of every import and export.
 
-- ``read_table`` / ``iter_table`` read an xlsx (python-calamine, after the checks openpyxl's
-  defusedxml made: no DTD nor entity in any XML part) or a CSV (UTF-8 with or without BOM, or GBK
-  as Excel in China saves it), after checking the file's size, the zip's central directory (a zip
-  bomb is refused before anything is decompressed) and the number of rows (the sheet's declared
-  dimension before it is read, then counted while iterating). calamine holds the sheet's cells in
-  memory (about 1.4 KB a row of 13 columns); the rows are made Python tuples one at a time.
+- ``read_table`` / ``iter_table`` read an xlsx (after the checks openpyxl's defusedxml made: no
+  DTD nor entity in any XML part) or a CSV (UTF-8 with or without BOM, or GBK as Excel in China
+  saves it), after checking the file's size, the zip's central directory (a zip bomb is refused
+  before anything is decompressed) and the number of rows (the sheet's declared dimension before
+  it is read, then counted while iterating). A small sheet is read by python-calamine, which holds
+  its cells in memory (about 1.4 KB a row of 13 columns); from ``STREAM_FROM_BYTES`` on, by
+  ``core.xlsxstream`` (expat, row by row, flat memory). Rows are made Python tuples one at a time.
 - ``write_table`` writes rows as xlsx or CSV, every text cell kept as text.
 A refused file raises ``ImportRefused`` with a message for the user.
 """
@@ -106,19 +107,52 @@ def _too_many_rows(limit):
     )
 
 
-def _iter_xlsx(data: bytes):
-    """(total estimate, iterator of row tuples) of the first sheet, read by calamine (Rust) after
-    the checks: zip bomb (``_check_zip``), entity declarations (``_check_xml_prologs``) and the
-    row count the sheet declares (refused before the sheet is read). The values are those the
-    openpyxl reader gave (``_iter_xlsx_openpyxl``, kept for the parity test and the bench)."""
-    from python_calamine import CalamineWorkbook
+# The sheet part's uncompressed size from which the streaming reader is chosen: calamine holds the
+# whole sheet (about 1.4 KB a row of 13 columns, 1.8 to 2 times the part's size: 136 MB for the
+# 78 MB part of 100 000 rows); below 8 MB (some 10 000 rows of inline strings, more with shared
+# strings) that is under 16 MB, and calamine is 2 to 3 times faster; from it the streaming reader
+# keeps memory flat (docs/benchmarks.md, "Reading the xlsx").
+STREAM_FROM_BYTES = 8 * 1024 * 1024
 
+
+def _iter_xlsx(data: bytes, reader: str = "auto"):
+    """(total estimate, iterator of row tuples) of the first sheet, after the checks: zip bomb
+    (``_check_zip``), entity declarations (``_check_xml_prologs``) and the row count the sheet
+    declares (refused before the sheet is read). Read by calamine (Rust, whole sheet in memory)
+    when the sheet part is smaller than ``STREAM_FROM_BYTES``, else by ``core.xlsxstream`` (expat,
+    row by row); ``reader`` = "calamine" or "stream" forces one (the parity tests, the bench).
+    The values are those the openpyxl reader gave (``_iter_xlsx_openpyxl``, kept for the parity
+    tests and the bench)."""
     archive = _check_zip(data)
     _check_xml_prologs(archive)
     limit = max_rows()
-    declared = _declared_rows(archive)
+    head = _sheet_head(archive)
+    declared = _declared_rows(head)
     if declared and declared > limit + 1:
         raise _too_many_rows(limit)
+    if reader == "auto":
+        path = _first_sheet_path(archive)
+        size = archive.getinfo(path).file_size if path else 0
+        reader = "stream" if size >= STREAM_FROM_BYTES else "calamine"
+    if reader == "stream":
+        return (declared - 1 if declared else None), _streamed_rows(archive, _declared_dimension(head))
+    return _calamine_rows(data, archive)
+
+
+def _streamed_rows(archive, dimension):
+    from core import xlsxstream
+
+    try:
+        yield from xlsxstream.iter_rows(archive, dimension)
+    except ImportRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged or hostile file raises anything
+        raise _unreadable(exc) from None
+
+
+def _calamine_rows(data, archive):
+    from python_calamine import CalamineWorkbook
+
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
@@ -229,17 +263,27 @@ def _check_xml_prologs(archive: zipfile.ZipFile) -> None:
             raise ImportRefused(_("The file could not be read as an Excel workbook (.xlsx)."))
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]*\d*:?[A-Z]*(\d+))"')
 
 
-def _declared_rows(archive: zipfile.ZipFile) -> int | None:
-    """The last row the first sheet declares (its ``<dimension>``), read from the part's head."""
+def _sheet_head(archive: zipfile.ZipFile) -> bytes:
+    """The first bytes of the first sheet's part, where its ``<dimension>`` stands."""
     path = _first_sheet_path(archive)
     if path is None:
-        return None
+        return b""
     with archive.open(path) as part:
-        match = _DIMENSION.search(part.read(XML_PROLOG_BYTES))
-    return int(match[1]) if match else None
+        return part.read(XML_PROLOG_BYTES)
+
+
+def _declared_rows(head: bytes) -> int | None:
+    """The last row the first sheet declares (its ``<dimension>``), read from the part's head."""
+    match = _DIMENSION.search(head)
+    return int(match[2]) if match else None
+
+
+def _declared_dimension(head: bytes) -> str | None:
+    match = _DIMENSION.search(head)
+    return match[1].decode() if match else None
 
 
 def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
@@ -335,14 +379,16 @@ def _iter_csv(data: bytes):
     return lines, reader
 
 
-def iter_table(*, data: bytes, filename: str, xlsx_reader: str = "calamine"):
+def iter_table(*, data: bytes, filename: str, xlsx_reader: str = "auto"):
     """(estimated row count, iterator of cell tuples, header first) of an xlsx or CSV file.
-    ``xlsx_reader="openpyxl"``: the former reader, for the parity test and the bench."""
+    ``xlsx_reader``: "auto" (calamine or streamed by the sheet's size, see ``_iter_xlsx``), or one
+    forced for the parity tests and the bench: "calamine", "stream", or "openpyxl" (the former
+    reader)."""
     name = (filename or "").lower()
     if name.endswith(".xlsx") or name.endswith(".xlsm"):
         if data[:4] != b"PK\x03\x04":
             raise ImportRefused(_("The file is not a valid Excel workbook (.xlsx)."))
-        return _iter_xlsx_openpyxl(data) if xlsx_reader == "openpyxl" else _iter_xlsx(data)
+        return _iter_xlsx_openpyxl(data) if xlsx_reader == "openpyxl" else _iter_xlsx(data, xlsx_reader)
     if name.endswith(".csv") or name.endswith(".txt"):
         return _iter_csv(data)
     if name.endswith(".xls"):
