@@ -13,10 +13,10 @@ class ActivitiesConfig(AppConfig):
         from members.selectors import register_organisation_life
 
         from .resources import AttendanceResource
-        from .selectors import last_organisation_life
+        from .selectors import last_organisation_life, organisation_life_since
 
         importing.register(AttendanceResource)
 
         cards.register("activities.home.branch_requirements", "activities/partials/home_card.html", order=45)
         media.protect("activities/", "activities.ActivityFile", "file")
-        register_organisation_life(last_organisation_life)
+        register_organisation_life(last_organisation_life, organisation_life_since)

@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from core.periods import Period, day_start, local_day, periods_in_year
@@ -43,18 +43,29 @@ ORGANISATION_LIFE_KINDS = (
 )
 
 
-def last_organisation_life():
-    """An expression for a Member queryset: when the member (``OuterRef("pk")``) last attended,
-    present, a held activity of organisation life, whoever hosted it (NULL: never). Registered with
-    members.selectors (``register_organisation_life``) by this app's AppConfig.ready(), so the
-    members' lapse-risk selector reads attendance without importing the floor above."""
-    attended = Attendance.objects.filter(
+def _organisation_life_attended():
+    return Attendance.objects.filter(
         member=OuterRef("pk"),
         status=Attendance.Status.PRESENT,
         activity__status=Activity.Status.HELD,
         activity__kind__in=ORGANISATION_LIFE_KINDS,
     )
+
+
+def last_organisation_life():
+    """An expression for a Member queryset: when the member (``OuterRef("pk")``) last attended,
+    present, a held activity of organisation life, whoever hosted it (NULL: never). Registered with
+    members.selectors (``register_organisation_life``) by this app's AppConfig.ready(), so the
+    members' lapse-risk selector reads attendance without importing the floor above."""
+    attended = _organisation_life_attended()
     return Subquery(attended.order_by("-activity__starts_at").values("activity__starts_at")[:1])
+
+
+def organisation_life_since(moment):
+    """An expression for a Member queryset: whether the member attended, present, a held activity
+    of organisation life starting at or after ``moment`` (``last_organisation_life`` >= moment, as
+    EXISTS: the database can answer it for many members at once). Registered with the other."""
+    return Exists(_organisation_life_attended().filter(activity__starts_at__gte=moment))
 
 
 # --- who may do what ------------------------------------------------------------------------------

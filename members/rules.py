@@ -4,16 +4,25 @@ core.transitions.transition (lock, check, save, timeline entry, notifications af
 
 Also the pure rules of lapse risk (党章 Art. 38): ``lapse_grounds`` and its two grounds, fed with
 dates by ``members.selectors.lapse_risks`` (docs/rules.md, "Lapse risk").
+
+Some rules also have a database version, beside the Python one and built from the same constants,
+so that the dashboard's alerts count a district's members in SQL: ``AddMonths`` (``add_months``),
+``talk_due_on_sql``, ``candidacy_from_sql``, ``probation_ends_on_sql``, ``no_organisation_life_q``
+and ``dues_uncovered_q``. tests/members/test_rule_expressions.py compares each with its Python rule
+at the edges, on SQLite and PostgreSQL.
 """
 
 import calendar
 import datetime
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import NotSupportedError, models
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import day_start
 from core.transitions import Step
 
 from .models import STAGE_ORDER, Stage, StageChange, Transfer
@@ -101,6 +110,42 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
+class AddMonths(models.Func):
+    """``add_months`` in SQL: the date ``months`` later (or earlier) of a date column or expression,
+    clamped to the end of a shorter month; NULL stays NULL. PostgreSQL's date + interval clamps;
+    SQLite's date() does not (2024-01-31 +1 month = 2024-03-02), so the earlier of that and the last
+    day of the target month."""
+
+    output_field = models.DateField()
+    arity = 1
+
+    def __init__(self, expression, months: int, **extra):
+        super().__init__(expression, **extra)
+        self.months = int(months)  # an int: written into the SQL as a literal
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) + interval '{self.months} months')::date", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        end_of_month = f"date({sql}, 'start of month', '{self.months + 1:+d} months', '-1 day')"
+        return f"MIN(date({sql}, '{self.months:+d} months'), {end_of_month})", [*params, *params]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("AddMonths supports SQLite and PostgreSQL only.")
+
+
+def latest_start(end: datetime.date, months: int) -> datetime.date:
+    """The last day a period of ``months`` may start on to have run its course by ``end``: the
+    greatest day d with add_months(d, months) <= end (add_months never decreases: so does every
+    earlier day). 2024-08-31, 6 months → 2024-02-29; 2024-08-28 → 2024-02-28."""
+    day = add_months(end, -months)  # add_months(day, months) <= end: its day of the month is at most end's
+    while add_months(day + datetime.timedelta(days=1), months) <= end:
+        day += datetime.timedelta(days=1)
+    return day
+
+
 def talk_due_on(applied_on: datetime.date | None) -> datetime.date | None:
     """The last day for the talk with an applicant: one month after the application (细则 Art. 7)."""
     return add_months(applied_on, TALK_WITHIN_MONTHS) if applied_on else None
@@ -132,6 +177,37 @@ def probation_ends_on(member) -> datetime.date | None:
         default=None,
     )
     return max(normal, extended) if extended else normal
+
+
+# The same dates in SQL, for a Member queryset (AddMonths: add_months; NULL where the rule gives None).
+
+
+def talk_due_on_sql(applied_on="applied_on"):
+    """``talk_due_on`` in SQL."""
+    return AddMonths(applied_on, TALK_WITHIN_MONTHS)
+
+
+def candidacy_from_sql(activist_on="activist_on"):
+    """``candidacy_from`` in SQL."""
+    return AddMonths(activist_on, 12 * ACTIVIST_TRAINING_YEARS)
+
+
+def probation_ends_on_sql():
+    """``probation_ends_on`` in SQL, for a Member queryset: the later of one year of probation and
+    the latest extension that ends after the start of probation; NULL unless probationary."""
+    normal = AddMonths("probationary_on", 12 * PROBATION_YEARS)
+    extended = StageChange.objects.filter(
+        member=OuterRef("pk"), kind=StageChange.Kind.EXTENSION, effective_on__gt=OuterRef("probationary_on")
+    ).order_by("-effective_on")
+    return models.Case(
+        models.When(
+            stage=Stage.PROBATIONARY,
+            probationary_on__isnull=False,
+            then=Greatest(normal, Coalesce(Subquery(extended.values("effective_on")[:1]), normal)),
+        ),
+        default=None,
+        output_field=models.DateField(),
+    )
 
 
 # The shortest a period of one month or one year can be, in days: a prefilter on the stored start
@@ -317,6 +393,37 @@ def dues_uncovered_since(
         gap += not _month_on_leave(excused, month)
         month = add_months(month, 1)
     return start if gap >= LAPSE_MONTHS else None
+
+
+# The two grounds in SQL, for members with no approved leave that excuses the ground (a leave only
+# pauses a count: such members are kept by these expressions and then checked by the rules above,
+# members.selectors.lapse_risk_findings). The dates a count starts from that are not the member's
+# own columns are asked of the caller as boolean expressions ("is it on or after this day?"), which
+# the database answers for many members at once: ``joined_since(day)`` (joined the branch on or
+# after ``day``), ``attended_since(moment)`` (attended organisation life at or after ``moment``),
+# ``covered_since(month)`` (a settled payment covers ``month`` or a later one).
+
+
+def no_organisation_life_q(
+    today: datetime.date, *, joined_since, attended_since, registered_at: str = "created_at"
+) -> Q:
+    """``no_organisation_life_since`` holds, without leave: today is six months or more after the
+    start of the count, i.e. each of the dates it is the latest of is on or before
+    ``latest_start(today, LAPSE_MONTHS)`` (the registration and the attendance are datetimes: their
+    local day)."""
+    after = latest_start(today, LAPSE_MONTHS) + datetime.timedelta(days=1)
+    return (
+        Q(**{f"{registered_at}__lt": day_start(after)}) & ~Q(joined_since(after)) & ~Q(attended_since(day_start(after)))
+    )
+
+
+def dues_uncovered_q(today: datetime.date, *, joined_since, covered_since, registered_at: str = "created_at") -> Q:
+    """``dues_uncovered_since`` holds, without leave: the gap starts in or before the month six
+    months before this one. The first whole month of a day is on or before that month exactly when
+    the day is; the month after the last covered one is when that month is earlier."""
+    last = add_months(today.replace(day=1), -LAPSE_MONTHS)
+    after = last + datetime.timedelta(days=1)
+    return Q(**{f"{registered_at}__lt": day_start(after)}) & ~Q(joined_since(after)) & ~Q(covered_since(last))
 
 
 def lapse_grounds(

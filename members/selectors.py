@@ -4,9 +4,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -72,6 +74,15 @@ def transfer_due_on(transfer) -> datetime.date | None:
     if transfer.status == Transfer.Status.APPROVED:
         return transfer.letter_valid_until
     return None
+
+
+def transfer_overdue_q(today: datetime.date) -> Q:
+    """``transfer_due_on(transfer) < today`` in SQL: a request not decided within the week (the day
+    of the request is its local day), or an approved transfer whose letter ran out."""
+    decided_by = day_start(today - datetime.timedelta(days=TRANSFER_RESPONSE_DAYS))
+    return Q(status=Transfer.Status.REQUESTED, requested_at__lt=decided_by) | Q(
+        status=Transfer.Status.APPROVED, letter_valid_until__lt=today
+    )
 
 
 def transfer_next_step(transfer) -> str:
@@ -367,6 +378,78 @@ def pipeline_deadlines(organization_ids, *, today=None, within_days=rules.PIPELI
     return rows
 
 
+# The stage each kind of pipeline deadline is about (the kinds are disjoint).
+PIPELINE_DEADLINE_STAGES = {"talk": Stage.APPLICANT, "candidacy": Stage.ACTIVIST, "confirmation": Stage.PROBATIONARY}
+
+
+def pipeline_deadline_members(organization_ids, *, today=None, within_days=rules.PIPELINE_WARNING_DAYS):
+    """``pipeline_deadlines`` in SQL: the members (a queryset) with a deadline that has passed or
+    falls within ``within_days`` of ``today``, annotated with its ``deadline`` (the kind) and
+    ``due_on`` (members.rules' expressions of the same dates); to count them by kind
+    (``pipeline_deadline_counts``) and build the rows asked for (``pipeline_deadline_rows``)."""
+
+    today = today or _today()
+    horizon = today + datetime.timedelta(days=within_days)
+
+    def before(days):  # the same prefilter as pipeline_deadlines' (an index can serve it)
+        return horizon - datetime.timedelta(days=days)
+
+    stages = PIPELINE_DEADLINE_STAGES
+    return (
+        Member.objects.filter(organization__in=organization_ids, status=Member.Status.ACTIVE)
+        .filter(
+            Q(
+                stage=stages["talk"],
+                applied_on__lte=before(rules.SHORTEST_MONTH_DAYS * rules.TALK_WITHIN_MONTHS),
+                application_talk__isnull=True,
+            )
+            | Q(
+                stage=stages["candidacy"],
+                activist_on__lte=before(rules.SHORTEST_YEAR_DAYS * rules.ACTIVIST_TRAINING_YEARS),
+            )
+            | Q(
+                stage=stages["confirmation"],
+                probationary_on__lte=before(rules.SHORTEST_YEAR_DAYS * rules.PROBATION_YEARS),
+            )
+        )
+        .annotate(
+            deadline=Case(*(When(stage=stage, then=Value(kind)) for kind, stage in stages.items())),
+            due_on=Case(
+                When(stage=stages["talk"], then=rules.talk_due_on_sql()),
+                When(stage=stages["candidacy"], then=rules.candidacy_from_sql()),
+                When(stage=stages["confirmation"], then=rules.probation_ends_on_sql()),
+                output_field=DateField(),
+            ),
+        )
+        .filter(due_on__lte=horizon)
+    )
+
+
+def pipeline_deadline_counts(members) -> dict:
+    """{kind: how many} of ``pipeline_deadline_members``: one query."""
+    counts = dict(members.order_by().values_list("deadline").annotate(n=Count("pk")))
+    return {kind: counts.get(kind, 0) for kind in PIPELINE_DEADLINE_STAGES}
+
+
+def pipeline_deadline_rows(members, start=0, stop=None, *, today=None) -> dict:
+    """{kind: the ``PipelineDeadline`` rows ``[start:stop]`` of that kind, in the order of
+    ``pipeline_deadlines``} of ``pipeline_deadline_members``: one query (numbered by kind)."""
+    today = today or _today()
+    numbered = members.annotate(
+        row=Window(
+            RowNumber(), partition_by=[F("deadline")], order_by=[F("due_on").asc(), F("name").asc(), F("pk").asc()]
+        )
+    ).filter(row__gt=start)
+    if stop is not None:
+        numbered = numbered.filter(row__lte=stop)
+    rows = {kind: [] for kind in PIPELINE_DEADLINE_STAGES}
+    for member in numbered.select_related("organization", "organization__park").order_by("deadline", "row"):
+        rows[member.deadline].append(
+            PipelineDeadline(member, member.deadline, member.due_on, (member.due_on - today).days)
+        )
+    return rows
+
+
 # Dues -------------------------------------------------------------------------------------
 
 
@@ -384,10 +467,11 @@ def _months_between(start: datetime.date, end: datetime.date) -> int:
 _organisation_life = []
 
 
-def register_organisation_life(last_attended) -> None:
+def register_organisation_life(last_attended, attended_since) -> None:
     """Called by the activities app: ``last_attended()`` → an expression (a datetime or NULL) to
-    annotate a Member queryset with."""
-    _organisation_life[:] = [last_attended]
+    annotate a Member queryset with; ``attended_since(moment)`` → whether that is at or after
+    ``moment`` (a boolean expression)."""
+    _organisation_life[:] = [last_attended, attended_since]
 
 
 def _annotated_for_lapse(queryset):
@@ -468,6 +552,83 @@ def lapse_risks(organization_ids, *, today=None) -> list[LapseRisk]:
         if grounds:
             rows.append(LapseRisk(member, grounds))
     return rows
+
+
+@dataclass
+class LapseFindings:
+    """``lapse_risks`` in SQL (``lapse_risk_findings``): the full members in scope and, for each
+    ground that can be flagged, the condition under which it holds."""
+
+    scope: object  # the members' queryset
+    holds: dict  # {LapseGround: Q}
+    leaves: dict  # {member id: [LeaveSpan]}: of the members the Python rule was asked about
+    today: datetime.date
+
+    def members(self, ground):
+        """The members for whom ``ground`` holds, in the order of ``lapse_risks``."""
+        return self.scope.filter(self.holds[ground]).order_by("organization__name", "name", "pk")
+
+    def counts(self) -> dict:
+        """{LapseGround: how many members}: one query each."""
+        return {ground: self.members(ground).count() for ground in self.holds}
+
+    def risks(self, ground, start=0, stop=None) -> list[LapseRisk]:
+        """The rows ``[start:stop]`` of one ground, each with its grounds by the Python rule (and so
+        since when): one query."""
+        page = self.members(ground).values("pk")[start:stop]  # the dates are read for its rows only
+        members = _annotated_for_lapse(Member.objects.filter(pk__in=page)).select_related("organization")
+        members = members.order_by("organization__name", "name", "pk")
+        return [LapseRisk(member, _grounds(member, self.leaves, self.today)) for member in members]
+
+
+def _joined_since(day):
+    """Whether the member joined their current organisation on or after ``day`` (their
+    ``joined_branch_on``, see _annotated_for_lapse, is on or after it)."""
+    return Exists(
+        MembershipEvent.objects.filter(
+            member=OuterRef("pk"), organization=OuterRef("organization"), kind__in=MembershipEvent.JOINING, on__gte=day
+        )
+    )
+
+
+def _covered_since(month):
+    """Whether a settled payment covers ``month`` or a later one (their ``covered_until`` is)."""
+    return Exists(DuesPayment.objects.settled().filter(member=OuterRef("pk"), month__gte=month))
+
+
+def lapse_risk_findings(organization_ids, *, today=None) -> LapseFindings:
+    """``lapse_risks`` without loading every member: members.rules' SQL version of each ground
+    (``no_organisation_life_q``, ``dues_uncovered_q``) selects the members for whom it holds,
+    leave aside; those of them with an approved leave that excuses the ground are then checked by
+    the Python rule (a leave can only pause a count), from their dates alone (no model instance).
+    Two queries (those members' dates, their leaves), or one when there are none."""
+    today = today or _today()
+    members = Member.objects.filter(organization__in=organization_ids, status__in=LAPSE_STATUSES, stage=Stage.FULL)
+    holds = {
+        LapseGround.NO_DUES: rules.dues_uncovered_q(today, joined_since=_joined_since, covered_since=_covered_since)
+    }
+    if _organisation_life:
+        no_life = rules.no_organisation_life_q(today, joined_since=_joined_since, attended_since=_organisation_life[1])
+        holds = {LapseGround.NO_LIFE: no_life, **holds}
+    on_leave = Q(pk__in=[])
+    for ground, q in holds.items():
+        excused = MemberLeave.objects.filter(kind__in=rules.LEAVE_EXCUSES[ground]).values("member_id")
+        on_leave |= q & Q(pk__in=excused)
+    columns = ["pk", "created_at", "joined_branch_on", "covered_until"]
+    if _organisation_life:
+        columns.append("last_attended_at")
+    on_leave &= Q(pk__in=MemberLeave.objects.values("member_id"))  # first: the few members with a leave
+    checked = [
+        SimpleNamespace(**row) for row in _annotated_for_lapse(members.filter(on_leave)).order_by().values(*columns)
+    ]
+    leaves = {}
+    if checked:
+        leaves = _leaves_by_member(MemberLeave.objects.filter(member__in=[m.pk for m in checked]))
+    for ground in holds:
+        cleared = [m.pk for m in checked if ground not in _grounds(m, leaves, today)]
+        if cleared:
+            holds[ground] &= ~Q(pk__in=cleared)
+    return LapseFindings(members, holds, leaves, today)
 
 
 @dataclass

@@ -1,9 +1,11 @@
 """The dashboard's alerts: what needs someone's attention in a district, a park or a branch.
 
-Each rule is one function returning ``Alert`` rows; every rule reuses the rule's existing home
-(``Organization.term_status``, ``members.selectors.pipeline_deadlines``, ``members.selectors
-.transfer_due_on`` and ``lapse_risks``, ``ServiceRequest.objects.overdue``) and runs a fixed number
-of queries whatever the number of branches, members or requests (tests assert it).
+Each rule is one function returning ``Found`` results (a count, and a way to build only the rows
+asked for); every rule reuses the rule's existing home (``Organization.term_status``,
+``members.selectors.pipeline_deadline_members``, ``transfer_overdue_q`` and
+``lapse_risk_findings``, whose dates are members.rules' in SQL, ``ServiceRequest.objects.overdue``)
+and runs a fixed number of queries whatever the number of branches, members or requests (tests
+assert it): a kind counted over members or transfers is counted in SQL, not by loading them.
 
 The rules (DESIGN §3):
 
@@ -48,7 +50,15 @@ from elections.selectors import committee_organization_ids
 from members.actions import may_act_for
 from members.models import Member, Stage, Transfer
 from members.rules import LapseGround
-from members.selectors import lapse_risks, pipeline_deadlines, transfer_due_on, transfer_queryset
+from members.selectors import (
+    lapse_risk_findings,
+    pipeline_deadline_counts,
+    pipeline_deadline_members,
+    pipeline_deadline_rows,
+    transfer_due_on,
+    transfer_overdue_q,
+    transfer_queryset,
+)
 from parks import rules as park_rules
 from parks.models import Enterprise, Organization, Park
 from parks.rules import BRANCH_MAX_MEMBERS, BRANCH_MIN_FULL_MEMBERS
@@ -436,7 +446,11 @@ PIPELINE_ALERTS = {"talk": "talk_due", "candidacy": "candidacy_due", "confirmati
 
 
 def _pipeline_deadlines(ctx):
-    deadlines = pipeline_deadlines(list(ctx.by_id), today=ctx.today)
+    """Counted by one query (members.rules' dates in SQL); the rows asked for by one more, for
+    every kind at once (built once for the first kind asked, then reused)."""
+    members = pipeline_deadline_members(list(ctx.by_id), today=ctx.today)
+    counts = pipeline_deadline_counts(members)
+    loaded = {}
 
     def make(code, deadline):
         member = deadline.member
@@ -447,29 +461,37 @@ def _pipeline_deadlines(ctx):
         }
         return Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name)
 
-    pairs = [(PIPELINE_ALERTS[deadline.kind], deadline) for deadline in deadlines]
-    return found_by_code(PIPELINE_ALERTS.values(), pairs, make)
+    def found_kind(kind):
+        code = PIPELINE_ALERTS[kind]
+
+        def build(start, stop):
+            if (start, stop) not in loaded:
+                loaded[start, stop] = pipeline_deadline_rows(members, start, stop, today=ctx.today)
+            return [make(code, deadline) for deadline in loaded[start, stop][kind]]
+
+        return Found(code, counts[kind], build)
+
+    return [found_kind(kind) for kind in PIPELINE_ALERTS]
 
 
 def _transfers_overdue(ctx):
-    overdue = []
-    for transfer in scope_transfers(ctx.user, ctx.scope).filter(status__in=Transfer.OPEN_STATUSES).order_by("pk"):
-        due = transfer_due_on(transfer)
-        if due is not None and due < ctx.today:
-            overdue.append((transfer, due))
+    """Counted by one aggregate query (members.selectors.transfer_overdue_q); the rows asked for by one more."""
+    overdue = scope_transfers(ctx.user, ctx.scope).filter(transfer_overdue_q(ctx.today)).order_by("pk")
 
-    def make(subject):
-        transfer, due = subject
-        detail = _("%(status)s; due on %(date)s (%(from)s → %(to)s).") % {
-            "status": transfer.get_status_display(),
-            "date": due.isoformat(),
-            "from": transfer.from_display,
-            "to": transfer.to_display,
-        }
-        url = reverse("members:transfer_detail", args=[transfer.pk])
-        return Alert("transfer_overdue", transfer.member.name, detail, url, transfer.from_display)
+    def build(start, stop):
+        rows = []
+        for transfer in overdue[start:stop]:
+            detail = _("%(status)s; due on %(date)s (%(from)s → %(to)s).") % {
+                "status": transfer.get_status_display(),
+                "date": transfer_due_on(transfer).isoformat(),
+                "from": transfer.from_display,
+                "to": transfer.to_display,
+            }
+            url = reverse("members:transfer_detail", args=[transfer.pk])
+            rows.append(Alert("transfer_overdue", transfer.member.name, detail, url, transfer.from_display))
+        return rows
 
-    return [found("transfer_overdue", overdue, make)]
+    return [Found("transfer_overdue", overdue.count(), build)]
 
 
 def _requests_overdue(ctx):
@@ -491,18 +513,25 @@ def _requests_overdue(ctx):
 
 
 def _lapse(ctx):
-    """One alert per member and ground of lapse risk (members.selectors.lapse_risks: two queries)."""
-    pairs = []
-    for risk in lapse_risks(list(ctx.by_id), today=ctx.today):
-        for ground, since in risk.grounds.items():
-            pairs.append((LAPSE_ALERTS[ground][0], (risk.member, ground, since)))
+    """One alert per member and ground of lapse risk (members.selectors.lapse_risk_findings: the
+    grounds in SQL): counted by one aggregate query, the rows asked for by one more."""
+    findings = lapse_risk_findings(list(ctx.by_id), today=ctx.today)
+    counts = findings.counts()
 
-    def make(code, subject):
-        member, ground, since = subject
-        detail = LAPSE_ALERTS[ground][1] % {"date": since.isoformat(), "month": f"{since:%Y-%m}"}
-        return Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name)
+    def found_ground(ground):
+        code, message = LAPSE_ALERTS[ground]
 
-    return found_by_code([code for code, _message in LAPSE_ALERTS.values()], pairs, make)
+        def build(start, stop):
+            rows = []
+            for risk in findings.risks(ground, start, stop):
+                member, since = risk.member, risk.grounds[ground]
+                detail = message % {"date": since.isoformat(), "month": f"{since:%Y-%m}"}
+                rows.append(Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name))
+            return rows
+
+        return Found(code, counts.get(ground, 0), build)
+
+    return [found_ground(ground) for ground in LAPSE_ALERTS]
 
 
 # Each rule and the kinds it finds (a drill-down of one kind runs its rule only).

@@ -399,3 +399,97 @@ def test_the_alerts_section_costs_the_same_queries_at_two_sizes(world, client):
         page = client.get(url).content.decode()
     assert len(big) == len(small)
     assert page.count("/services/requests/") == alerts.SECTION_ROWS
+
+
+HEAVY_KINDS = ("talk_due", "candidacy_due", "probation_due", "transfer_overdue", "lapse_no_life", "lapse_no_dues")
+
+
+def test_members_are_counted_in_sql_at_the_same_cost_whatever_their_number(world):
+    """The pipeline's deadlines, overdue transfers and the lapse risk: the alerts section and a
+    drill-down page cost the same queries with 5 and with 40 members of each kind, and the section
+    builds a member only for the rows it shows."""
+    from django.db import connection
+    from django.db.models.signals import post_init
+    from django.test.utils import CaptureQueriesContext
+
+    from members.models import MemberLeave
+
+    no_later = dict(activist_on=None, candidate_on=None, probationary_on=None, full_on=None)
+
+    lapsing = OrganizationFactory(park=world.park_a1, name="失联风险支部")
+    full_members(7, organization=lapsing)  # a committee is due here at both sizes (a query of its own)
+
+    def grow(n):
+        for _i in range(n):
+            MemberFactory(
+                organization=world.branch_a1,
+                stage=Stage.APPLICANT,
+                applied_on=TODAY - datetime.timedelta(days=60),
+                **no_later,
+            )
+            MemberFactory(
+                organization=world.group_a1,
+                stage=Stage.ACTIVIST,
+                **{**no_later, "activist_on": TODAY - datetime.timedelta(days=400)},
+            )
+            MemberFactory(
+                organization=world.branch_a2,
+                stage=Stage.PROBATIONARY,
+                **{**no_later, "probationary_on": TODAY - datetime.timedelta(days=380)},
+            )
+            lapsed = MemberFactory(organization=lapsing)
+            registered_on(TODAY - datetime.timedelta(days=730), lapsed)
+            transfer = Transfer.objects.create(
+                member=lapsed, from_organization=lapsing, to_organization=world.branch_a1, reason="调动"
+            )
+            Transfer.objects.filter(pk=transfer.pk).update(requested_at=moment(TODAY - datetime.timedelta(days=10)))
+        abroad = MemberFactory(organization=world.branch_a1)  # abroad since joining: checked one by one, not flagged
+        registered_on(TODAY - datetime.timedelta(days=730), abroad)
+        MemberLeave.objects.create(
+            member=abroad,
+            kind=MemberLeave.Kind.ABROAD,
+            starts_on=TODAY - datetime.timedelta(days=700),
+            arrangement="批准",
+        )
+
+    scope = StatScope.of(world.district_a)
+
+    def section():
+        return {g.code: g for g in alerts.alerts_for(world.official, scope, today=TODAY, first=alerts.SECTION_ROWS)}
+
+    def page(code):
+        rows = alerts.alerts_of_kind(world.official, scope, code, today=TODAY)
+        return len(rows), rows[3:8]
+
+    def costs():
+        section(), [page(code) for code in HEAVY_KINDS]  # what is read once per user and request
+        built = []
+
+        def count(sender, instance, **kwargs):
+            if instance.pk is not None:  # read from the database
+                built.append(instance.pk)
+
+        post_init.connect(count, sender=Member)
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                groups = section()
+            cost = {"section": len(queries)}
+            members_built = len(built)
+            for code in HEAVY_KINDS:
+                with CaptureQueriesContext(connection) as queries:
+                    page(code)
+                cost[code] = len(queries)
+        finally:
+            post_init.disconnect(count, sender=Member)
+        return cost, {code: groups[code].count for code in HEAVY_KINDS}, members_built
+
+    grow(5)
+    small, small_counts, _built = costs()
+    grow(35)
+    big, big_counts, built = costs()
+    assert big == small
+    assert {code: big_counts[code] - small_counts[code] for code in HEAVY_KINDS} == {code: 35 for code in HEAVY_KINDS}
+    # 40 members of each kind: only those of the rows shown are read (a transfer's row reads its member).
+    assert built <= alerts.SECTION_ROWS * len(HEAVY_KINDS) < Member.objects.count()
+    assert [len(section()[code].items) for code in HEAVY_KINDS] == [alerts.SECTION_ROWS] * len(HEAVY_KINDS)
+    assert page("lapse_no_life")[0] == big_counts["lapse_no_life"] >= 40
