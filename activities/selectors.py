@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core.periods import Period, day_start, local_day, periods_in_year
@@ -326,13 +326,19 @@ class RuleSubjects:
         return set(organization_ids)
 
 
+def _id_filter(organization_ids):
+    """Ids for an ``__in`` filter: a query of ids stays a subquery (a list of 2 000 ids costs the ORM
+    more to prepare than the database to read); anything else becomes a list."""
+    return organization_ids if isinstance(organization_ids, QuerySet) else list(organization_ids)
+
+
 def branches_with_groups(organization_ids) -> dict:
     """{branch id: the earliest founding day of its party groups (None when one has none recorded)}
-    for the branches among ``organization_ids`` with a party group that has an active party member
-    (probationary or full). One query."""
+    for the branches among ``organization_ids`` (ids, or a query of ids) with a party group that
+    has an active party member (probationary or full). One query."""
     rows = (
         Organization.objects.filter(
-            parent_id__in=list(organization_ids),
+            parent_id__in=_id_filter(organization_ids),
             kind=Organization.Kind.GROUP,
             members__status=Member.Status.ACTIVE,
             members__stage__in=ATTENDING_STAGES,
@@ -352,20 +358,22 @@ def branches_with_groups(organization_ids) -> dict:
     return since
 
 
-def rule_subjects(rules, organization_ids, *, year: int, today: datetime.date) -> RuleSubjects:
+def rule_subjects(rules, organization_ids, *, year: int, today: datetime.date, query=None) -> RuleSubjects:
     """The subjects of ``rules`` among ``organization_ids`` over ``year``: the committees on each
     day a committee rule is judged on (one query) and the branches with party groups (one query);
-    a query is saved when no rule needs it."""
+    a query is saved when no rule needs it. ``query``, a query of the same ids, is what the two
+    queries filter on when given (a subquery instead of a long list of ids)."""
     ids = list(organization_ids)
+    within = ids if query is None else query
     days = {
         life_rules.judged_on(period, today)
         for rule in rules
         if rule.applies_to == life_rules.WITH_COMMITTEE
         for period in periods_in_year(year, rule.period)
     }
-    committees = committee_organization_ids_on(ids, days) if days and ids else {}
+    committees = committee_organization_ids_on(within, days) if days and ids else {}
     wants_groups = any(rule.applies_to == life_rules.WITH_GROUPS for rule in rules)
-    groups_since = branches_with_groups(ids) if wants_groups and ids else {}
+    groups_since = branches_with_groups(within) if wants_groups and ids else {}
     return RuleSubjects(today, committees, groups_since)
 
 

@@ -8,7 +8,7 @@ until the next election even when its term has run out (the term alerts say that
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.querysets import NOTHING, evaluate
@@ -40,7 +40,9 @@ def current_elections(organization_ids=None, *, on: datetime.date | None = None)
     on = on or timezone.localdate()
     elections = Election.objects.approved().filter(held_on__lte=on)
     if organization_ids is not None:
-        elections = elections.filter(organization_id__in=list(organization_ids))
+        # A query of ids stays a subquery; anything else becomes a list.
+        ids = organization_ids if isinstance(organization_ids, QuerySet) else list(organization_ids)
+        elections = elections.filter(organization_id__in=ids)
     elections = elections.annotate(seat_count=Count("seats")).order_by("organization_id", "-held_on", "-pk")
     current = {}
     for election in elections:
@@ -173,7 +175,9 @@ def committee_organization_ids_on(organization_ids, days) -> dict[datetime.date,
         return {}
     elections = Election.objects.approved().filter(held_on__lte=days[-1])
     if organization_ids is not None:
-        elections = elections.filter(organization_id__in=list(organization_ids))
+        # A query of ids stays a subquery; anything else becomes a list.
+        ids = organization_ids if isinstance(organization_ids, QuerySet) else list(organization_ids)
+        elections = elections.filter(organization_id__in=ids)
     history = defaultdict(list)  # organisation → [(held on, is a committee)], latest first
     rows = (
         elections.annotate(seat_count=Count("seats"))

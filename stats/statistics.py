@@ -347,7 +347,13 @@ def compliance_cells(scope, period, *, live=False, today=None) -> tuple[int, int
             met_per_cell.update({(kind, _as_date(cell)): n for kind, cell, n in cursor.fetchall()})
     closed = any(cell_period.is_closed(today) for _rule, cell_period in cells)
     ids = list(_branches(scope).values_list("pk", flat=True)) if len(every) < len(rule_of) else None
-    bound = _bound_branches(ids, [(r, p) for r, p in cells if r.kind not in every], year=year, today=today)
+    bound = _bound_branches(
+        ids,
+        [(r, p) for r, p in cells if r.kind not in every],
+        year=year,
+        today=today,
+        query=_branches(scope).values("pk"),
+    )
     if len(every) < len(rule_of):
         # A rule with a subject (支委会, 党小组会) counts where it binds the branch (activities.rules).
         rows = met_cells.exclude(kind__in=every).values_list("organization_id", "kind", "cell")
@@ -458,7 +464,7 @@ def compliance_counts(scope, *, year: int, today=None) -> tuple[list, list[Branc
         )
         for org_id, kind, bits in cursor.fetchall():
             met[kind][org_id] = int(bits)
-    subjects = rule_subjects(rules, ids, year=year, today=today)
+    subjects = rule_subjects(rules, ids, year=year, today=today, query=_branches(scope).values("pk"))
 
     def counted(held, binds, closed):
         held &= binds
@@ -486,12 +492,13 @@ def compliance_counts(scope, *, year: int, today=None) -> tuple[list, list[Branc
     ]
 
 
-def _bound_branches(ids, cells, *, year, today) -> dict:
+def _bound_branches(ids, cells, *, year, today, query=None) -> dict:
     """{(kind, period start): those of the branches ``ids`` the rule binds in that period} for the
-    cells of rules with a subject (activities.selectors.rule_subjects); two queries or none."""
+    cells of rules with a subject (activities.selectors.rule_subjects; ``query``, the same ids as a
+    query, is passed on); two queries or none."""
     if not cells:
         return {}
-    subjects = rule_subjects({rule for rule, _p in cells}, ids, year=year, today=today)
+    subjects = rule_subjects({rule for rule, _p in cells}, ids, year=year, today=today, query=query)
     ids = set(ids)
     return {(rule.kind, cell_period.start): subjects.bound(rule, ids, cell_period) for rule, cell_period in cells}
 
