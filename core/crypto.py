@@ -55,12 +55,30 @@ def decrypt(token: str) -> str:
         raise ValueError("cannot decrypt a personal-data field: wrong HONGFAN_FIELD_KEYS?") from exc
 
 
+_DIGESTS: ContextVar[dict | None] = ContextVar("kept_digests", default=None)
+
+
 def digest(value: str) -> str:
-    return _digest(settings.FIELD_HASH_KEY, value)
+    digests = _DIGESTS.get()
+    if digests is None:
+        return _digest(value)
+    found = digests.get(value)
+    if found is None:
+        found = digests[value] = _digest(value)
+    return found
 
 
-@lru_cache(maxsize=4096)  # more than a chunk of an import (core.importing.CHUNK_ROWS)
-def _digest(key: str, value: str) -> str:
-    # An import asks for a row's digest several times (its key, the look-up, the duplicate check,
-    # the saved field): the digest depends only on the key and the value.
-    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+def _digest(value: str) -> str:
+    return hmac.new(settings.FIELD_HASH_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+@contextmanager
+def digest_once():
+    """Within the block, a value's digest is computed once: an import asks for a row's digest
+    several times (its key, the look-up of the existing member, the duplicate check, the saved
+    field; ``core.importing``, per chunk). The digests are dropped at the end of the block."""
+    reset = _DIGESTS.set({})
+    try:
+        yield
+    finally:
+        _DIGESTS.reset(reset)
