@@ -35,17 +35,20 @@ before #16), ``calamine`` (python-calamine: the whole sheet in memory) and ``str
 (default 3) runs, and prints the ratios. Needs no database: ``BENCH_PATHS=read`` runs only that.
 (``core.tabular`` chooses calamine or stream by the sheet's size, ``STREAM_FROM_BYTES``.)
 
-Two more paths, for the goals of #16 item 5:
+Three more paths, for the goals of #16 item 5:
 
 - ``engine-calamine``: the engine with the sheet read by calamine whatever its size (the engine
   before the streaming reader);
+- ``engine-openpyxl``: the engine with the sheet read by openpyxl (read-only, streamed: the reader
+  before #16). Prints how many times faster the engine is (goal: at least 2x). Run from a checkout
+  of the code before a change to the engine, it times that engine (docs/benchmarks.md);
 - ``raw``: the anchor, the same rows inserted with no validation: the file read as the engine
   reads it, each row made a ``Member`` (labels mapped to codes, dates parsed, the organisation
   looked up in a dict) and ``bulk_create`` in batches of 1 000; no history, membership or stage
   rows. Prints how many times the engine's time it is (goal: the engine within 1.5× of it).
 
 BENCH_PATHS (default "read,engine,default,pages,pages-old") narrows the paths run
-("engine-calamine" and "raw" run only when named).
+("engine-calamine", "engine-openpyxl" and "raw" run only when named).
 """
 
 import datetime
@@ -336,6 +339,23 @@ def measure(path_name, rows, file_path, user_pk, queue):
                     keep_rows=KEEP_ROWS,
                 )
                 outcome = {"new": report.counts["new"], "errors": report.counts["error"], "committed": report.committed}
+            elif path_name == "engine-openpyxl":
+                import functools
+
+                from core import importing as dataio
+                from core import tabular
+
+                # The reader before #16: openpyxl (read-only, streamed), whatever the size (this child only).
+                dataio.iter_table = functools.partial(tabular.iter_table, xlsx_reader="openpyxl")
+                report = dataio.run_import(
+                    kind="members",
+                    user=user,
+                    file=io.BytesIO(data),
+                    filename="m.xlsx",
+                    dry_run=False,
+                    keep_rows=KEEP_ROWS,
+                )
+                outcome = {"new": report.counts["new"], "errors": report.counts["error"], "committed": report.committed}
             elif path_name == "raw":
                 outcome = raw_bulk_insert(data)
             elif path_name in ("pages", "pages-old"):
@@ -427,13 +447,14 @@ def main():
     wanted = {
         "engine": SIZES,
         "engine-calamine": SIZES,
+        "engine-openpyxl": SIZES,
         "raw": SIZES,
         "default": DEFAULT_SIZES,
         "pages": PAGES_SIZES,
         "pages-old": PAGES_SIZES,
     }
     for rows in every:
-        for path_name in ("engine", "engine-calamine", "raw", "default", "pages", "pages-old"):
+        for path_name in ("engine", "engine-calamine", "engine-openpyxl", "raw", "default", "pages", "pages-old"):
             if path_name not in PATHS or rows not in wanted[path_name]:
                 continue
             queue = context.Queue()
@@ -455,6 +476,12 @@ def main():
         if ("engine", rows) in results and ("engine-calamine", rows) in results:
             ratio = results[("engine-calamine", rows)]["seconds"] / results[("engine", rows)]["seconds"]
             print(f"{rows} rows: the engine with calamine takes {ratio:.2f}x the engine's time")
+        if ("engine", rows) in results and ("engine-openpyxl", rows) in results:
+            ratio = results[("engine-openpyxl", rows)]["seconds"] / results[("engine", rows)]["seconds"]
+            print(f"{rows} rows: the engine is {ratio:.2f}x faster than with openpyxl (goal: at least 2x)")
+        if ("engine", rows) in results:
+            peak = results[("engine", rows)]["peak_mb"]
+            print(f"{rows} rows: the engine's peak memory is {peak:.1f} MB above its baseline (goal: under 50 MB)")
     for rows in DEFAULT_SIZES:
         if ("engine", rows) in results and ("default", rows) in results:
             ratio = results[("default", rows)]["seconds"] / results[("engine", rows)]["seconds"]

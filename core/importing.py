@@ -24,9 +24,11 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .crypto import digest_once
 from .resources import HEADER_LANGUAGE, in_language
 from .scope import scope_for
 from .tabular import ImportRefused, iter_table, non_empty, read_bytes, write_table
+from .validators import same_day
 
 CHUNK_ROWS = 1000  # rows parsed, validated and written together
 PROGRESS_EVERY = 500
@@ -247,7 +249,14 @@ def _check_whole_row(resource, row, *, instance=None) -> None:
 
 
 def _process_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows, on_rows=None) -> list[RowResult]:
-    """Check (and unless ``dry_run`` write) one chunk; its RowResults, in file order."""
+    """Check (and unless ``dry_run`` write) one chunk; its RowResults, in file order. The chunk's
+    rows are checked against one "today" (``core.validators.same_day``), and each ID number is
+    parsed and digested once (``same_day``, ``core.crypto.digest_once``)."""
+    with same_day(), digest_once():
+        return _check_and_write_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows, on_rows)
+
+
+def _check_and_write_chunk(resource, chunk, report, seen_keys, dry_run, keep_rows, on_rows) -> list[RowResult]:
     resource.prepare(chunk)
     results = []
     new, changed, ok = [], [], True

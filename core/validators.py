@@ -10,6 +10,8 @@
 
 import datetime
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -46,9 +48,45 @@ def normalize_id_number(value: str) -> str:
     return (value or "").strip().upper()
 
 
+# The day pinned by ``same_day()`` and the ID numbers parsed within its block.
+_PINNED: ContextVar[tuple[datetime.date, dict] | None] = ContextVar("pinned_day", default=None)
+
+
+def today() -> datetime.date:
+    """``timezone.localdate()``, or the day pinned by ``same_day()`` around the current block."""
+    pinned = _PINNED.get()
+    return pinned[0] if pinned is not None else timezone.localdate()
+
+
+@contextmanager
+def same_day():
+    """Within the block, the date-relative checks (``parse_id_number``, ``WithinYearsAhead``) use
+    the day the block began instead of asking for the local date at every value, and an ID number
+    is parsed once (the answer depends only on the number and the day): an import checks a chunk
+    of rows in one go (``core.importing``), where the local date was some 10 % of its time and each
+    number was parsed four times (the check, ``apply``, ``clean_fields``, the agreement with birth
+    date and gender). The parsed numbers are dropped at the end of the block."""
+    token = _PINNED.set((timezone.localdate(), {}))
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
+
 def parse_id_number(value: str) -> tuple[datetime.date, str]:
     """Return (birth date, gender 'M'/'F') of a valid ID number, or raise ValidationError."""
     value = normalize_id_number(value)
+    pinned = _PINNED.get()
+    if pinned is None:
+        return _parse_id_number(value, timezone.localdate())
+    day, parsed = pinned
+    found = parsed.get(value)
+    if found is None:
+        found = parsed[value] = _parse_id_number(value, day)  # an invalid number raises, not kept
+    return found
+
+
+def _parse_id_number(value: str, day: datetime.date) -> tuple[datetime.date, str]:
     if not re.fullmatch(r"\d{17}[\dX]", value):
         raise ValidationError(_("An ID number has 17 digits followed by a digit or X."), code="format")
     if value[:2] not in PROVINCES:
@@ -57,7 +95,7 @@ def parse_id_number(value: str) -> tuple[datetime.date, str]:
         birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise ValidationError(_("The ID number does not contain a valid birth date."), code="birth") from None
-    if birth.year < 1900 or birth > timezone.localdate():
+    if birth.year < 1900 or birth > day:
         raise ValidationError(_("The ID number does not contain a valid birth date."), code="birth")
     if id_number_check_char(value[:17]) != value[17]:
         raise ValidationError(_("The check digit of the ID number is wrong."), code="check")
@@ -216,11 +254,11 @@ class WithinYearsAhead(BoundValidator):
     def __call__(self, value):
         if value is None:
             return
-        today = timezone.localdate()
+        today_ = today()
         try:
-            latest = today.replace(year=today.year + self.years)
+            latest = today_.replace(year=today_.year + self.years)
         except ValueError:  # 29 February
-            latest = today.replace(year=today.year + self.years, day=28)
+            latest = today_.replace(year=today_.year + self.years, day=28)
         if wall_date(value) > latest:
             if self.years == 0:
                 message = _("The date cannot be in the future.")

@@ -180,3 +180,22 @@ def test_division_codes(code, ok):
     else:
         with pytest.raises(ValidationError):
             validate_division_code(code)
+
+
+def test_an_id_number_born_after_today_is_refused_and_same_day_keeps_the_day_the_block_began(monkeypatch):
+    from django.utils import timezone
+
+    from core.validators import same_day
+
+    today = datetime.date(2026, 11, 30)
+    tomorrow = make_id_number(division="330411", birth_date=today + datetime.timedelta(days=1), gender="M", sequence=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: today)
+    with pytest.raises(ValidationError):
+        parse_id_number(tomorrow)
+    with same_day():
+        # Midnight passes during the block: its checks still use the day it began.
+        monkeypatch.setattr(timezone, "localdate", lambda *a, **k: today + datetime.timedelta(days=1))
+        with pytest.raises(ValidationError):
+            parse_id_number(tomorrow)
+    # Outside the block, the day is asked again: the number's birth date is today now.
+    assert parse_id_number(tomorrow) == (today + datetime.timedelta(days=1), "M")
