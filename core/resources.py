@@ -497,8 +497,14 @@ class ImportResource(resources.ModelResource):
     def export_queryset(self, queryset=None):
         model = self._meta.model
         visible = model.objects.visible_to(self.user)
-        if queryset is not None:
+        if queryset is not None and queryset.query.distinct:
             visible = visible.filter(pk__in=queryset.values("pk"))
+        elif queryset is not None:
+            # The narrowing's own conditions ANDed in (a page's filters follow single-valued
+            # relations: no row twice), not ``pk IN (subquery)``: inside a server-side cursor
+            # PostgreSQL planned that subquery as a nested loop over every row it names (a quarter
+            # of a million attendance rows took three minutes to stream instead of seconds).
+            visible = visible & queryset
         return self.optimize_export(visible)
 
     def optimize_export(self, queryset):
