@@ -272,6 +272,22 @@ def with_overlaps(bookings: list) -> list:
     return bookings
 
 
+def grid_hours(days) -> tuple[int, int]:
+    """The hours the week's grid spans: GRID_FIRST_HOUR to GRID_LAST_HOUR, widened to the whole
+    hours of any booking outside them (an evening meeting at 22:30 is shown, not dropped); a booking
+    that runs past midnight keeps its day's column to its end (24:00)."""
+    first_hour, last_hour = GRID_FIRST_HOUR, GRID_LAST_HOUR
+    for day in days:
+        for booking in day["bookings"]:
+            start, end = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
+            first_hour = min(first_hour, start.hour if start.date() == day["date"] else 0)
+            if end.date() == day["date"]:
+                last_hour = max(last_hour, end.hour + (1 if end.time() != datetime.time(end.hour) else 0))
+            else:
+                last_hour = 24
+    return first_hour, last_hour
+
+
 def week_grid(days, *, now):
     """The week view as a grid: 7 columns of half-hour slots with the bookings placed over them.
 
@@ -280,14 +296,15 @@ def week_grid(days, *, now):
     """
     tz = timezone.get_current_timezone()
     step = datetime.timedelta(minutes=GRID_SLOT_MINUTES)
-    slots = (GRID_LAST_HOUR - GRID_FIRST_HOUR) * 60 // GRID_SLOT_MINUTES
+    first_hour, last_hour = grid_hours(days)
+    slots = (last_hour - first_hour) * 60 // GRID_SLOT_MINUTES
     times = [
-        (datetime.datetime.combine(datetime.date.min, datetime.time(GRID_FIRST_HOUR)) + i * step).time()
+        (datetime.datetime.combine(datetime.date.min, datetime.time(first_hour)) + i * step).time()
         for i in range(slots)
     ]
     columns = []
     for index, day in enumerate(days):
-        grid_start = datetime.datetime.combine(day["date"], datetime.time(GRID_FIRST_HOUR), tzinfo=tz)
+        grid_start = datetime.datetime.combine(day["date"], datetime.time(first_hour), tzinfo=tz)
         grid_end = grid_start + slots * step
         placed = []
         for booking in day["bookings"]:

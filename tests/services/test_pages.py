@@ -215,3 +215,57 @@ def test_every_page_renders_for_every_role(client, svc):
             assert client.get(reverse(f"services:{name}")).status_code == 200, (user, name)
     login(client, w.official)
     assert client.get(reverse("services:request_detail", args=[req.pk])).status_code == 200
+
+
+def _local(day, hour, minute=0):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def test_room_week_shows_bookings_outside_the_usual_hours(client, svc):
+    """The grid runs 08:00–22:00, widened to any booking outside it: an evening meeting from 22:30,
+    an early one at 06:00 and one past midnight are all on the page, at their hours."""
+    from services.selectors import GRID_FIRST_HOUR, GRID_LAST_HOUR, grid_hours, room_week
+
+    w = svc
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=7)
+    url = reverse("services:room_week", args=[w.room_a1.pk])
+    login(client, w.member_user)
+    daytime = RoomBookingFactory(
+        room=w.room_a1,
+        booked_by=w.member_user,
+        purpose="白天会议",
+        starts_at=_local(monday, 9),
+        ends_at=_local(monday, 10),
+    )
+    assert grid_hours(room_week(w.member_user, w.room_a1, monday)) == (GRID_FIRST_HOUR, GRID_LAST_HOUR)
+    evening = RoomBookingFactory(
+        room=w.room_a1,
+        booked_by=w.member_user,
+        purpose="晚间党课",
+        starts_at=_local(monday, 22, 30),
+        ends_at=_local(monday, 23, 30),
+    )
+    early = RoomBookingFactory(
+        room=w.room_a1,
+        booked_by=w.member_user,
+        purpose="清晨学习",
+        starts_at=_local(monday + datetime.timedelta(days=2), 6),
+        ends_at=_local(monday + datetime.timedelta(days=2), 7),
+    )
+    assert grid_hours(room_week(w.member_user, w.room_a1, monday)) == (6, 24)
+    page = client.get(url, {"week": monday.isoformat()}).content.decode()
+    for booking in (daytime, evening, early):
+        assert booking.purpose in page
+    assert "06:00" in page
+    assert "23:00" in page
+    late = _local(monday + datetime.timedelta(days=4), 23)
+    RoomBookingFactory(
+        room=w.room_a1,
+        booked_by=w.member_user,
+        purpose="跨夜值班",
+        starts_at=late,
+        ends_at=late + datetime.timedelta(hours=2),
+    )
+    assert grid_hours(room_week(w.member_user, w.room_a1, monday)) == (6, 24)
+    assert "跨夜值班" in client.get(url, {"week": monday.isoformat()}).content.decode()
