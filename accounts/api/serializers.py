@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import ModelCleanSerializer
+from core.api import ModelCleanSerializer, ModelSerializer
 from core.scope import scope_for
 
 from ..models import Role, RoleAssignment
@@ -43,7 +43,7 @@ class RoleSummarySerializer(serializers.Serializer):
     scope_name = serializers.CharField()
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     """The user the request authenticates as, with their roles and member record."""
 
     roles = serializers.SerializerMethodField()

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api import DateTimeField, ModelCleanSerializer, ScopedPrimaryKeyRelatedField
+from core.api import DateTimeField, ModelCleanSerializer, ModelSerializer, ScopedPrimaryKeyRelatedField
 from core.validators import TEXT_MINUTES
 from parks.models import Organization, Room
 
@@ -41,7 +41,7 @@ class RowsPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 # --- output ---------------------------------------------------------------------------------------
 
 
-class ActivityFileSerializer(serializers.ModelSerializer):
+class ActivityFileSerializer(ModelSerializer):
     """A photo or attachment of an activity; ``url`` is the scoped media URL."""
 
     url = serializers.SerializerMethodField(help_text=_("The file, served by the scoped media view."))
@@ -55,7 +55,7 @@ class ActivityFileSerializer(serializers.ModelSerializer):
         return obj.file.url if obj.file else ""
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(ModelSerializer):
     """An activity as stored; ``status`` changes only through the attendance and cancel steps."""
 
     host_name = serializers.CharField(source="host.name", read_only=True)
@@ -102,7 +102,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(ModelSerializer):
     """One member's attendance of one activity."""
 
     member_name = serializers.CharField(source="member.name", read_only=True)
@@ -143,7 +143,7 @@ class PointRuleSerializer(ModelCleanSerializer):
         fields = ["id", "kind", "points", "points_per_volunteer_hour", "is_active"]
 
 
-class PointEntrySerializer(serializers.ModelSerializer):
+class PointEntrySerializer(ModelSerializer):
     """One line of a member's points ledger: an award or the reversal of one."""
 
     member_name = serializers.CharField(source="member.name", read_only=True)

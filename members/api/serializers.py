@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core import audit
-from core.api import ActionSerializer, ModelCleanSerializer
+from core.api import ActionSerializer, ModelCleanSerializer, ModelSerializer
 from core.validators import TEXT_NOTE
 from members.actions import may_act_for
 from members.models import ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer, TransferEvent
@@ -83,7 +83,7 @@ class MemberSerializer(ModelCleanSerializer):
         return data
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     # Blank for the initial record: declared so that the schema allows "".
     from_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
@@ -121,7 +121,7 @@ class CorrectStageSerializer(ActionSerializer):
     reason = serializers.CharField(allow_blank=True, max_length=TEXT_NOTE)
 
 
-class TransferSerializer(serializers.ModelSerializer):
+class TransferSerializer(ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     from_display = serializers.CharField(read_only=True)
     to_display = serializers.CharField(read_only=True)
@@ -224,7 +224,7 @@ class TransferCancelSerializer(ActionSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_NOTE)
 
 
-class TransferEventSerializer(serializers.ModelSerializer):
+class TransferEventSerializer(ModelSerializer):
     # Blank for the request, the first step: declared so that the schema allows "".
     from_status = serializers.ChoiceField(choices=Transfer.Status.choices, allow_blank=True, read_only=True)
 
@@ -234,7 +234,7 @@ class TransferEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApplicationTalkSerializer(serializers.ModelSerializer):
+class ApplicationTalkSerializer(ModelSerializer):
     member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.none())
 
     class Meta:
@@ -252,7 +252,7 @@ class ApplicationTalkSerializer(serializers.ModelSerializer):
         return fields
 
 
-class DuesPaymentSerializer(serializers.ModelSerializer):
+class DuesPaymentSerializer(ModelSerializer):
     member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.none())
     member_name = serializers.CharField(source="member.name", read_only=True)
     settled = serializers.BooleanField(read_only=True)

@@ -1,10 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api import ModelSerializer
+
 from ..models import Notification
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     # In the reader's language (the request's), from the stored message key (core/texts.py).
     title = serializers.CharField(source="display_title", read_only=True)
     body = serializers.CharField(source="display_body", read_only=True)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from activities.api.serializers import RowsPrimaryKeyRelatedField
-from core.api import DateTimeField, ModelCleanSerializer, PersonNameField, ScopedPrimaryKeyRelatedField
+from core.api import DateTimeField, ModelCleanSerializer, ModelSerializer, PersonNameField, ScopedPrimaryKeyRelatedField
 from core.querysets import CHANGE
 from parks.models import Enterprise, Park, Room
 
@@ -65,7 +65,7 @@ def _managed_parks(user):
 # --- requests -----------------------------------------------------------------------------------------
 
 
-class ServiceRequestSerializer(serializers.ModelSerializer):
+class ServiceRequestSerializer(ModelSerializer):
     """A service request; ``status`` changes only through the workflow steps."""
 
     category_name = serializers.CharField(source="category.name", read_only=True)
@@ -132,7 +132,7 @@ class ServiceRequestSubmitSerializer(serializers.Serializer):
     attachment = serializers.FileField(required=False, allow_null=True, default=None)
 
 
-class ServiceRequestEventSerializer(serializers.ModelSerializer):
+class ServiceRequestEventSerializer(ModelSerializer):
     """One entry of a request's timeline: a step or a comment, with its actor and time."""
 
     actor_name = PersonNameField(source="actor")
@@ -198,7 +198,7 @@ class CommentStepSerializer(serializers.Serializer):
 # --- micro-wishes -----------------------------------------------------------------------------------
 
 
-class WishSerializer(serializers.ModelSerializer):
+class WishSerializer(ModelSerializer):
     """A micro-wish; ``status`` changes only through claim, fulfil and cancel."""
 
     park_name = serializers.CharField(source="park.name", read_only=True)
@@ -249,7 +249,7 @@ class FulfilStepSerializer(serializers.Serializer):
 # --- room bookings ------------------------------------------------------------------------------------
 
 
-class RoomBookingSerializer(serializers.ModelSerializer):
+class RoomBookingSerializer(ModelSerializer):
     """A room booking; ``status`` changes only through confirm, decline and cancel."""
 
     room_name = serializers.CharField(source="room.name", read_only=True)
