@@ -47,7 +47,8 @@ Three more paths, for the goals of #16 item 5:
   looked up in a dict) and ``bulk_create`` in batches of 1 000; no history, membership or stage
   rows. Prints how many times the engine's time it is (goal: the engine within 1.5× of it).
 
-BENCH_PATHS (default "read,engine,default,pages,pages-old") narrows the paths run
+BENCH_PROFILE=1 prints a cProfile of each import (by BENCH_PROFILE_SORT, default tottime) to
+stderr; its times are then not comparable. BENCH_PATHS (default "read,engine,default,pages,pages-old") narrows the paths run
 ("engine-calamine", "engine-openpyxl" and "raw" run only when named).
 """
 
@@ -72,6 +73,7 @@ KEEP_ROWS = None if os.environ.get("BENCH_KEEP_ROWS") == "all" else int(os.envir
 PAGES_SIZES = [int(s) for s in os.environ.get("BENCH_PAGES_SIZES", "").split(",") if s]
 PATHS = [s for s in os.environ.get("BENCH_PATHS", "read,engine,default,pages,pages-old").split(",") if s]
 READ_SIZES = [int(s) for s in os.environ.get("BENCH_READ_SIZES", "20000").split(",") if s]
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"  # cProfile of each import (its times are then inflated)
 READ_REPEAT = int(os.environ.get("BENCH_READ_REPEAT", "3"))
 READERS = [s for s in os.environ.get("BENCH_READERS", "openpyxl,calamine,stream").split(",") if s]
 BRANCHES = 200
@@ -309,6 +311,12 @@ def measure(path_name, rows, file_path, user_pk, queue):
     user = get_user_model().objects.get(pk=user_pk)
     data = file_path.read_bytes()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    profiler = None
+    if PROFILE:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     outcome = {}
     try:
@@ -376,6 +384,12 @@ def measure(path_name, rows, file_path, user_pk, queue):
             raise Done
     except Done:
         pass
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        print(f"--- {path_name}, {rows} rows", file=sys.stderr)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(30)
     outcome["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline) / 1024
     connection.close()
     queue.put(outcome)

@@ -31,6 +31,7 @@ from import_export import resources
 from core.scope import scope_for
 
 from . import audit, crypto
+from .history import create_with_history
 from .tabular import ImportRefused
 from .validators import mask_id_number, mask_phone, normalize_id_number
 
@@ -458,7 +459,7 @@ class ImportResource(resources.ModelResource):
 
     def write(self, new: list, changed: list) -> None:
         """Bulk writes, with their history rows (django-simple-history) attributed to the importer."""
-        from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+        from simple_history.utils import bulk_update_with_history
 
         model = self._meta.model
         user = self.user if getattr(self.user, "pk", None) else None
@@ -466,9 +467,7 @@ class ImportResource(resources.ModelResource):
         # A row and its history row share their encrypted values' tokens (encrypted once).
         with crypto.one_token_per_value():
             if new:
-                bulk_create_with_history(
-                    new, model, batch_size=BATCH_SIZE, default_user=user, default_change_reason=reason
-                )
+                create_with_history(new, model, batch_size=BATCH_SIZE, user=user, reason=reason)
             if changed:
                 bulk_update_with_history(
                     changed,

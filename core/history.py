@@ -1,0 +1,93 @@
+"""New rows and their history rows, written by the database instead of row by row in Python.
+
+django-simple-history's ``bulk_create_with_history`` builds one historical model instance per row
+in Python and inserts it like any other: for an import of 100 000 members that was a fifth of the
+import's time (docs/benchmarks.md, issue #16). The history row of a row just inserted is a copy of
+its columns plus who, when, why and "+": ``create_with_history`` inserts the rows, then copies them
+into the history table with one ``INSERT … SELECT`` per batch, on any database. The history row
+holds the same stored values, the encrypted ID number's token included (as the import's
+``crypto.one_token_per_value`` already made them equal).
+
+Where the history model has a column this does not know how to fill (a custom historical field, a
+``history_relation``), or the database does not hand back the new rows' keys, it falls back to
+django-simple-history's own function. The parity test (tests/core/test_history.py) compares the
+rows both write.
+"""
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
+
+# The history model's own columns, filled here; every other column is a copy of the row's.
+HISTORY_COLUMNS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
+
+# Keys per INSERT … SELECT: below SQLite's historical limit of 999 bound parameters.
+ID_BATCH = 900
+
+
+def _copied_columns(model, history_model):
+    """[(history column, row column)] or None when a history column has no source."""
+    source = {field.name: field for field in model._meta.concrete_fields}
+    pairs = []
+    for field in history_model._meta.concrete_fields:
+        if field.name in HISTORY_COLUMNS:
+            continue
+        if field.name not in source:
+            return None
+        pairs.append((field.column, source[field.name].column))
+    return pairs
+
+
+def create_with_history(objs, model, *, batch_size=None, user=None, reason=None):
+    """``bulk_create`` the rows, then their "+" history rows attributed to ``user`` with ``reason``;
+    the same rows as ``simple_history.utils.bulk_create_with_history`` writes (one timestamp per
+    call instead of one per row)."""
+    if not objs:
+        return objs
+    history_model = get_history_manager_for_model(model).model
+    pairs = _copied_columns(model, history_model)
+    database = router.db_for_write(model)
+    connection = connections[database]
+    if (
+        pairs is None
+        or hasattr(history_model, "history_relation")
+        or not connection.features.can_return_rows_from_bulk_insert
+    ):
+        return bulk_create_with_history(
+            objs, model, batch_size=batch_size, default_user=user, default_change_reason=reason
+        )
+    with transaction.atomic(using=database, savepoint=False):
+        created = model._default_manager.using(database).bulk_create(objs, batch_size=batch_size)
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return created
+        if user is None:
+            user = history_model.get_default_history_user(created[0])
+        quote = connection.ops.quote_name
+        user_field = history_model._meta.get_field("history_user")
+        date_field = history_model._meta.get_field("history_date")
+        targets = [quote(column) for column, _ in pairs] + [
+            quote(date_field.column),
+            quote(history_model._meta.get_field("history_change_reason").column),
+            quote(history_model._meta.get_field("history_type").column),
+            quote(user_field.column),
+        ]
+        sources = ", ".join(quote(column) for _, column in pairs)
+        fixed = [
+            date_field.get_db_prep_save(timezone.now(), connection),
+            reason,
+            "+",
+            getattr(user, "pk", None),
+        ]
+        pk_column = quote(model._meta.pk.column)
+        keys = [obj.pk for obj in created]
+        with connection.cursor() as cursor:
+            for start in range(0, len(keys), ID_BATCH):
+                batch = keys[start : start + ID_BATCH]
+                cursor.execute(
+                    f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(targets)}) "
+                    f"SELECT {sources}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
+                    f"WHERE {pk_column} IN ({', '.join(['%s'] * len(batch))}) ORDER BY {pk_column}",
+                    [*fixed, *batch],
+                )
+    return created
