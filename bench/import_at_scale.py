@@ -47,9 +47,10 @@ Three more paths, for the goals of #16 item 5:
   looked up in a dict) and ``bulk_create`` in batches of 1 000; no history, membership or stage
   rows. Prints how many times the engine's time it is (goal: the engine within 1.5× of it).
 
-BENCH_PROFILE=1 prints a cProfile of each import (by BENCH_PROFILE_SORT, default tottime) to
-stderr; its times are then not comparable. BENCH_PATHS (default "read,engine,default,pages,pages-old") narrows the paths run
-("engine-calamine", "engine-openpyxl" and "raw" run only when named).
+BENCH_PATHS (default "read,engine,default,pages,pages-old") narrows the paths run
+("engine-calamine", "engine-openpyxl" and "raw" run only when named). BENCH_PROFILE=1 prints a
+cProfile of each import (by BENCH_PROFILE_SORT, default tottime) to stderr; its times are then
+not comparable.
 """
 
 import datetime
@@ -389,7 +390,9 @@ def measure(path_name, rows, file_path, user_pk, queue):
 
         profiler.disable()
         print(f"--- {path_name}, {rows} rows", file=sys.stderr)
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(30)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(
+            os.environ.get("BENCH_PROFILE_SORT", "tottime")
+        ).print_stats(30)
     outcome["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline) / 1024
     connection.close()
     queue.put(outcome)
