@@ -435,15 +435,23 @@ def pipeline_deadline_rows(members, start=0, stop=None, *, today=None) -> dict:
     """{kind: the ``PipelineDeadline`` rows ``[start:stop]`` of that kind, in the order of
     ``pipeline_deadlines``} of ``pipeline_deadline_members``: one query (numbered by kind)."""
     today = today or _today()
-    numbered = members.annotate(
-        row=Window(
-            RowNumber(), partition_by=[F("deadline")], order_by=[F("due_on").asc(), F("name").asc(), F("pk").asc()]
+    # Numbered on narrow rows (the key and the sort's columns): numbering the whole member rows
+    # sorted ~15 000 rows of ~500 bytes on disk at 100 000 members; then the rows wanted, whole,
+    # by their keys, in the same order (by kind, then the numbering's order).
+    numbered = (
+        members.values("pk")
+        .annotate(
+            row=Window(
+                RowNumber(), partition_by=[F("deadline")], order_by=[F("due_on").asc(), F("name").asc(), F("pk").asc()]
+            )
         )
-    ).filter(row__gt=start)
+        .filter(row__gt=start)
+    )
     if stop is not None:
         numbered = numbered.filter(row__lte=stop)
+    wanted = members.filter(pk__in=numbered.values("pk")).select_related("organization", "organization__park")
     rows = {kind: [] for kind in PIPELINE_DEADLINE_STAGES}
-    for member in numbered.select_related("organization", "organization__park").order_by("deadline", "row"):
+    for member in wanted.order_by("deadline", "due_on", "name", "pk"):
         rows[member.deadline].append(
             PipelineDeadline(member, member.deadline, member.due_on, (member.due_on - today).days)
         )
