@@ -71,11 +71,19 @@ class MemberSerializer(ModelCleanSerializer):
         return obj.employer.name if obj.employer_id else None
 
     def get_id_number_masked(self, obj) -> bool:
-        return not can_view_full_id_number(_user(self), obj)
+        return not self._may_see_full(obj)
+
+    def _may_see_full(self, member) -> bool:
+        """``can_view_full_id_number`` for this member, asked once per row (the field above and
+        ``to_representation`` both need it)."""
+        asked = self.__dict__.get("_full_for")
+        if asked is None or asked[0] is not member:
+            asked = self._full_for = (member, can_view_full_id_number(_user(self), member))
+        return asked[1]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not can_view_full_id_number(_user(self), instance):
+        if not self._may_see_full(instance):
             data["id_number"] = instance.id_number_masked
             data["phone"] = instance.phone_masked
         elif self.context.get("request") is not None:
