@@ -8,6 +8,10 @@ the data:
   first (``pg_class.reltuples`` for a whole table, the planner's row estimate — ``EXPLAIN`` — for a
   filtered one) and uses it when it says the list is large (≥ ``ESTIMATE_THRESHOLD`` rows); a
   smaller list, and every list on SQLite, gets the exact count. ``count_is_estimate`` tells which;
+* **a slice deep in a list sorted group by group** (members by organisation name): with the
+  rows counted per group (one grouped query, which the list's total needs anyway),
+  ``groups_covering`` tells which groups hold the slice and how many rows come before them, so
+  the page reads those groups' rows only instead of sorting the whole list;
 * **per-row aggregates** (an activity's attendance): they are computed for the page's rows only,
   by one grouped query over the page's ids after slicing (e.g. ``activities.selectors
   .attach_attendance_counts``), never annotated on the whole list (whose count query would then
@@ -78,6 +82,26 @@ def plan_row_estimate(queryset) -> int | None:
         return int(plan[0]["Plan"]["Plan Rows"])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
+
+
+def groups_covering(groups, start: int, stop: int | None = None) -> tuple[list, int]:
+    """The groups holding rows ``[start:stop]`` of a list sorted group by group.
+
+    ``groups``: ``(keys, n)`` in the list's order, each a group of ``n`` rows (rows whose sort key
+    ties interleave, so keys that sort equal must share one group). Returns the keys of the groups
+    that hold a row of the slice, and how many rows come before the first of them: the slice is
+    then ``[start - before : stop - before]`` of the list restricted to those keys."""
+    keys, before, seen = [], None, 0
+    if stop is not None and stop <= start:
+        return keys, start
+    for group_keys, n in groups:
+        if stop is not None and seen >= stop:
+            break
+        if n and seen + n > start:
+            before = seen if before is None else before
+            keys.extend(group_keys)
+        seen += n
+    return keys, seen if before is None else before
 
 
 class EstimatedCountPaginator(Paginator):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.pagination import groups_covering
 from core.periods import day_start
 from core.personal import may_see_full_id_number
 from core.scope import scope_for
@@ -571,19 +572,51 @@ class LapseFindings:
     holds: dict  # {LapseGround: Q}
     leaves: dict  # {member id: [LeaveSpan]}: of the members the Python rule was asked about
     today: datetime.date
+    organization_ids: object = None  # the organisations in scope (ids, or a subquery)
+    # Their (pk, name) by name then pk, if the caller has them already (else read once, when a
+    # ground's rows are first asked for).
+    organizations: list | None = None
+    _by_organization: dict = field(default_factory=dict, repr=False)
 
     def members(self, ground):
         """The members for whom ``ground`` holds, in the order of ``lapse_risks``."""
         return self.scope.filter(self.holds[ground]).order_by("organization__name", "name", "pk")
 
+    def by_organization(self, ground) -> dict:
+        """{organisation id: how many of its members ``ground`` holds for}: one grouped query."""
+        if ground not in self._by_organization:
+            rows = (
+                self.scope.filter(self.holds[ground]).order_by().values_list("organization_id").annotate(n=Count("pk"))
+            )
+            self._by_organization[ground] = dict(rows)
+        return self._by_organization[ground]
+
     def counts(self) -> dict:
         """{LapseGround: how many members}: one query each."""
-        return {ground: self.members(ground).count() for ground in self.holds}
+        return {ground: sum(self.by_organization(ground).values()) for ground in self.holds}
 
     def risks(self, ground, start=0, stop=None) -> list[LapseRisk]:
         """The rows ``[start:stop]`` of one ground, each with its grounds by the Python rule (and so
-        since when): one query."""
-        page = self.members(ground).values("pk")[start:stop]  # the dates are read for its rows only
+        since when): one query (two the first time, without ``organizations``). The rows are sorted
+        by organisation first, and ``by_organization`` says how many each holds: the query reads
+        the members of the organisations holding the slice only, instead of sorting every flagged
+        member of the scope (core.pagination.groups_covering)."""
+        counts = self.by_organization(ground)
+        if self.organizations is None:
+            organizations = Organization.objects.filter(pk__in=self.organization_ids).order_by("name", "pk")
+            self.organizations = list(organizations.values_list("pk", "name"))
+        groups = []  # organisations of one name: their members interleave by name
+        for pk, name in self.organizations:
+            if groups and groups[-1][0] == name:
+                groups[-1][1].append(pk)
+                groups[-1][2] += counts.get(pk, 0)
+            else:
+                groups.append([name, [pk], counts.get(pk, 0)])
+        ids, before = groups_covering([(pks, n) for _name, pks, n in groups], start, stop)
+        if not ids:
+            return []
+        rows = self.members(ground).filter(organization__in=ids).values("pk")
+        page = rows[start - before : None if stop is None else stop - before]  # the dates are read for its rows only
         members = _annotated_for_lapse(Member.objects.filter(pk__in=page)).select_related("organization")
         members = members.order_by("organization__name", "name", "pk")
         return [LapseRisk(member, _grounds(member, self.leaves, self.today)) for member in members]
@@ -604,12 +637,15 @@ def _covered_since(month):
     return Exists(DuesPayment.objects.settled().filter(member=OuterRef("pk"), month__gte=month))
 
 
-def lapse_risk_findings(organization_ids, *, today=None) -> LapseFindings:
+def lapse_risk_findings(organization_ids, *, today=None, organizations=None) -> LapseFindings:
     """``lapse_risks`` without loading every member: members.rules' SQL version of each ground
     (``no_organisation_life_q``, ``dues_uncovered_q``) selects the members for whom it holds,
     leave aside; those of them with an approved leave that excuses the ground are then checked by
     the Python rule (a leave can only pause a count), from their dates alone (no model instance).
-    Two queries (those members' dates, their leaves), or one when there are none."""
+    Two queries (those members' dates, their leaves), or one when there are none.
+
+    ``organizations``: the (pk, name) of the organisations by name then pk, if the caller has them
+    (``LapseFindings.risks`` reads them otherwise)."""
     today = today or _today()
     members = Member.objects.filter(organization__in=organization_ids, status__in=LAPSE_STATUSES, stage=Stage.FULL)
     holds = {
@@ -636,7 +672,7 @@ def lapse_risk_findings(organization_ids, *, today=None) -> LapseFindings:
         cleared = [m.pk for m in checked if ground not in _grounds(m, leaves, today)]
         if cleared:
             holds[ground] &= ~Q(pk__in=cleared)
-    return LapseFindings(members, holds, leaves, today)
+    return LapseFindings(members, holds, leaves, today, organization_ids, organizations)
 
 
 @dataclass

@@ -364,7 +364,8 @@ def _committee_needed(ctx):
     big = [org for org in ctx.branches if ctx.counts.get(org.pk, {}).get(Stage.FULL, 0) >= COMMITTEE_MIN_FULL]
     if not big:
         return []
-    with_committee = committee_organization_ids([org.pk for org in big], on=ctx.today)
+    # The scope's branches as a subquery: a list of thousands of ids costs more to send.
+    with_committee = committee_organization_ids(ctx.branch_ids, on=ctx.today)
 
     def make(org):
         detail = _("%(n)d full members and no elected committee: a branch committee should be elected.") % {
@@ -519,7 +520,8 @@ def _requests_overdue(ctx):
 def _lapse(ctx):
     """One alert per member and ground of lapse risk (members.selectors.lapse_risk_findings: the
     grounds in SQL): counted by one aggregate query, the rows asked for by one more."""
-    findings = lapse_risk_findings(ctx.ids, today=ctx.today)
+    organizations = [(org.pk, org.name) for org in ctx.organizations]  # by name, then pk
+    findings = lapse_risk_findings(ctx.ids, today=ctx.today, organizations=organizations)
     counts = findings.counts()
 
     def found_ground(ground):

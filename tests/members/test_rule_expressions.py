@@ -22,6 +22,7 @@ from members.models import (
     StageChange,
     Transfer,
 )
+from parks.models import Organization
 from tests.activities.factories import ActivityFactory, AttendanceFactory
 from tests.factories import MemberFactory, OrganizationFactory
 
@@ -259,3 +260,47 @@ def test_overdue_transfers_in_sql_are_the_rule_day_by_day(world):
         D(2024, 3, 9),
         D(2024, 3, 7),
     ]
+
+
+@pytest.mark.parametrize("organizations_given", [False, True])
+def test_lapse_rows_sliced_across_organisations_are_the_rules_rows(world, organizations_given):
+    """A page of a lapse ground reads only the organisations holding it (by their counts): every
+    slice, across organisations, two organisations of one name (their members interleave by name)
+    and an organisation with nobody flagged, is the slice of the Python rule's rows."""
+    long_ago, today = D(2022, 1, 1), D(2024, 9, 1)
+    branches = [
+        OrganizationFactory(name="乙支部", park=world.park_a1),
+        OrganizationFactory(name="甲支部", park=world.park_a1),
+        OrganizationFactory(name="乙支部", park=world.park_a1),  # same name: one group
+        OrganizationFactory(name="丙支部", park=world.park_a1),  # nobody flagged
+        OrganizationFactory(name="丁支部", park=world.park_a1),
+    ]
+    people = {0: ["B", "D", "F"], 1: ["A", "C"], 2: ["A", "C", "E"], 3: [], 4: ["G"]}
+    for index, names in people.items():
+        for name in names:
+            member = MemberFactory(organization=branches[index], name=name)
+            Member.objects.filter(pk=member.pk).update(created_at=at(long_ago))
+            if name in ("C", "G"):  # settled: flagged for organisation life only
+                DuesPayment.objects.create(
+                    member=member, month=D(2024, 8, 1), amount_due=10, amount_paid=10, paid_on=today
+                )
+    settled = MemberFactory(organization=branches[3], name="H")  # registered long ago, paid and attended
+    Member.objects.filter(pk=settled.pk).update(created_at=at(long_ago))
+    DuesPayment.objects.create(member=settled, month=D(2024, 8, 1), amount_due=10, amount_paid=10, paid_on=today)
+    AttendanceFactory(activity=ActivityFactory(host=branches[3], starts_at=at(D(2024, 8, 1))), member=settled)
+
+    ids = [branch.pk for branch in branches]
+    expected = selectors.lapse_risks(ids, today=today)
+    order = [(b.pk, b.name) for b in Organization.objects.filter(pk__in=ids).order_by("name", "pk")]
+    for ground in (rules.LapseGround.NO_LIFE, rules.LapseGround.NO_DUES):
+        rows = [(r.member.organization.name, r.member.name) for r in expected if ground in r.grounds]
+        assert len(rows) == (9 if ground == rules.LapseGround.NO_LIFE else 6)
+        for start in range(len(rows) + 2):
+            for stop in [*range(start, len(rows) + 2), None]:
+                findings = selectors.lapse_risk_findings(
+                    ids, today=today, organizations=order if organizations_given else None
+                )
+                got = [(r.member.organization.name, r.member.name) for r in findings.risks(ground, start, stop)]
+                assert got == rows[start:stop], (ground, start, stop)
+        assert findings.counts()[ground] == len(rows)
+        assert branches[3].pk not in findings.by_organization(ground)
