@@ -52,12 +52,24 @@ def current_elections(organization_ids=None, *, on: datetime.date | None = None)
 
 def committee_organization_ids(organization_ids=None, *, on: datetime.date | None = None) -> set[int]:
     """The organisations that have a committee on ``on``: their current election elected at least
-    ``rules.COMMITTEE_MIN_SEATS`` members (a secretary alone, or with a deputy, is no committee)."""
-    return {
-        org_id
-        for org_id, election in current_elections(organization_ids, on=on).items()
-        if rules.is_committee(election.seat_count)
-    }
+    ``rules.COMMITTEE_MIN_SEATS`` members (a secretary alone, or with a deputy, is no committee).
+    One query; ``organization_ids`` may be a query of ids (it stays a subquery)."""
+    on = on or timezone.localdate()
+    elections = Election.objects.approved().filter(held_on__lte=on)
+    if organization_ids is not None:
+        ids = organization_ids if isinstance(organization_ids, QuerySet) else list(organization_ids)
+        elections = elections.filter(organization_id__in=ids)
+    # current_elections' order and choice, read as tuples: a district's thousands of elections
+    # are not built as model instances to read one count of each.
+    rows = (
+        elections.annotate(seat_count=Count("seats"))
+        .order_by("organization_id", "-held_on", "-pk")
+        .values_list("organization_id", "seat_count")
+    )
+    current = {}
+    for org_id, seat_count in rows:
+        current.setdefault(org_id, seat_count)
+    return {org_id for org_id, seat_count in current.items() if rules.is_committee(seat_count)}
 
 
 def committee_member_ids(organization, *, on: datetime.date | None = None) -> set[int]:
