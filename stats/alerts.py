@@ -37,6 +37,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, Max, Q
 from django.urls import reverse
@@ -139,14 +140,22 @@ class AlertGroup:
         return len(self.items) if self.total is None else self.total
 
 
-@dataclass
 class Found:
     """What a rule found for one kind of alert: how many, and a way to build rows ``[start:stop]``
-    only (so that a dashboard section builds its first rows, and a drill-down page its page)."""
+    only (so that a dashboard section builds its first rows, and a drill-down page its page).
 
-    code: str
-    count: int
-    build: Callable[[int, int | None], list]
+    ``count`` may be given as a function that counts: it is then asked once, when the count is
+    first read (a drill-down of a rule's other kind never pays for this one's)."""
+
+    def __init__(self, code: str, count: int | Callable[[], int], build: Callable[[int, int | None], list]):
+        self.code, self._count, self.build = code, count, build
+
+    @cached_property
+    def count(self) -> int:
+        return self._count() if callable(self._count) else self._count
+
+    def __repr__(self):
+        return f"Found({self.code!r})"
 
     def rows(self, start=0, stop=None):
         return self.build(start, stop) if self.count else []
@@ -519,10 +528,10 @@ def _requests_overdue(ctx):
 
 def _lapse(ctx):
     """One alert per member and ground of lapse risk (members.selectors.lapse_risk_findings: the
-    grounds in SQL): counted by one aggregate query, the rows asked for by one more."""
+    grounds in SQL): each ground counted by one query (per organisation, when first read), its
+    rows asked for by one more."""
     organizations = [(org.pk, org.name) for org in ctx.organizations]  # by name, then pk
     findings = lapse_risk_findings(ctx.ids, today=ctx.today, organizations=organizations)
-    counts = findings.counts()
 
     def found_ground(ground):
         code, message = LAPSE_ALERTS[ground]
@@ -535,7 +544,7 @@ def _lapse(ctx):
                 rows.append(Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name))
             return rows
 
-        return Found(code, counts.get(ground, 0), build)
+        return Found(code, lambda: sum(findings.by_organization(ground).values()), build)
 
     return [found_ground(ground) for ground in LAPSE_ALERTS]
 
