@@ -56,6 +56,14 @@ def main():
     import django
 
     django.setup()
+
+    # As the server starts (docker/gunicorn.conf.py): warm, then freeze what is loaded out of the
+    # garbage collector's generations. BENCH_GC_FREEZE=0 measures without the freeze.
+    from portal.warmup import freeze, warm
+
+    warm()
+    if os.environ.get("BENCH_GC_FREEZE", "1") != "0":
+        freeze()
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.db.models import Max

@@ -2,7 +2,10 @@
 
 preload_app: the master imports and warms the application once (portal.warmup) and forks warm
 workers, so a fresh worker, and one recycled by max_requests, answers its first request without
-importing Django, the apps and the templates again. The jitter spreads the recycling so that the
+importing Django, the apps and the templates again. What is loaded is then frozen out of the
+garbage collector's generations (portal.warmup.freeze), in the master or, without preload, in each
+worker once it has loaded the application: full collections no longer walk it in the middle of a
+request. The jitter spreads the recycling so that the
 workers never restart together. Database connections are never opened before the fork; each
 worker opens its own.
 """
@@ -28,10 +31,18 @@ errorlog = "-"
 
 def when_ready(server):
     if preload_app:
-        from portal.warmup import warm
+        from portal.warmup import freeze, warm
 
         loaded = warm()
         server.log.info("application warmed before forking: %(templates)d templates in %(seconds).2f s", loaded)
+        server.log.info("%d objects frozen out of the garbage collector's generations", freeze())
+
+
+def post_worker_init(worker):
+    if not preload_app:  # the worker has just loaded the application itself
+        from portal.warmup import freeze
+
+        freeze()
 
 
 def post_fork(server, worker):
