@@ -18,7 +18,7 @@ export DJANGO_SETTINGS_MODULE=portal.settings DJANGO_DEBUG=false
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$PORT/health/live/" >/dev/null 2>&1 && break; sleep 0.5; done
-echo "gunicorn: $GUNICORN_WORKERS ${GUNICORN_WORKER_CLASS:-sync} workers × ${GUNICORN_THREADS:-1} threads (preload); $(nproc) cores; run time $RUN_TIME per level"
+echo "gunicorn: $GUNICORN_WORKERS ${GUNICORN_WORKER_CLASS:-gthread} workers × ${GUNICORN_THREADS:-4} threads (preload, gc freeze ${GUNICORN_GC_FREEZE:-true}); $(nproc) cores; run time $RUN_TIME per level"
 for users in $USERS; do
     echo "== $users users (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
     .venv/bin/locust -f bench/locustfile.py --host "http://127.0.0.1:$PORT" --headless --users "$users" \

@@ -24,6 +24,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes", "on"}
+gc_freeze = os.environ.get("GUNICORN_GC_FREEZE", "true").lower() in {"1", "true", "yes", "on"}
 # The portal writes one JSON line per request itself (core/logs.py): no gunicorn access log.
 accesslog = None
 errorlog = "-"
@@ -35,11 +36,12 @@ def when_ready(server):
 
         loaded = warm()
         server.log.info("application warmed before forking: %(templates)d templates in %(seconds).2f s", loaded)
-        server.log.info("%d objects frozen out of the garbage collector's generations", freeze())
+        if gc_freeze:
+            server.log.info("%d objects frozen out of the garbage collector's generations", freeze())
 
 
 def post_worker_init(worker):
-    if not preload_app:  # the worker has just loaded the application itself
+    if gc_freeze and not preload_app:  # the worker has just loaded the application itself
         from portal.warmup import freeze
 
         freeze()
