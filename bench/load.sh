@@ -10,7 +10,7 @@ USERS="${USERS:-20 100 200}"
 RUN_TIME="${RUN_TIME:-60s}"
 export GUNICORN_WORKERS="${GUNICORN_WORKERS:-5}"
 PORT="${PORT:-8765}"
-OUT=bench/out
+OUT="${BENCH_OUT:-bench/out}"  # a folder per run keeps each run's failures: BENCH_OUT=bench/out/run1
 mkdir -p "$OUT"
 export DJANGO_SETTINGS_MODULE=portal.settings DJANGO_DEBUG=false
 .venv/bin/gunicorn --config docker/gunicorn.conf.py --bind "127.0.0.1:$PORT" portal.wsgi:application \

@@ -34,6 +34,7 @@ The rules (DESIGN §3):
 """
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ from parks import rules as park_rules
 from parks.models import Enterprise, Organization, Park
 from parks.rules import BRANCH_MAX_MEMBERS, BRANCH_MIN_FULL_MEMBERS
 from services.models import ServiceRequest
-from stats.statistics import _own_organization_ids
+from stats.statistics import _own_organization_ids, cached_by_members_version
 
 # Organisations that count as branches for the alerts (as for 三会一课 compliance).
 BRANCH_KINDS = (Organization.Kind.BRANCH, Organization.Kind.JOINT_BRANCH, Organization.Kind.GENERAL_BRANCH)
@@ -295,16 +296,27 @@ class _Context:
 
     @property
     def counts(self):
-        """{branch id: {stage: active members}} with party groups rolled up into their branch."""
+        """{branch id: {stage: active members}} with party groups rolled up into their branch.
+
+        The grouped count of the scope's members is cached as the dashboard's member figures are,
+        per version of the members' data (stats.statistics.members_version: any change to a member
+        is seen at once), under these organisations' ids: a district's 100 000 members are counted
+        once per change of them, not once per view."""
         if self._counts is None:
             counts = defaultdict(lambda: defaultdict(int))
-            rows = (
-                Member.objects.filter(organization__in=self.ids, status=Member.Status.ACTIVE)
-                .order_by()
-                .values_list("organization_id", "stage")
-                .annotate(n=Count("pk"))
-            )
-            for org_id, stage, n in rows:
+
+            def count():
+                rows = (
+                    Member.objects.filter(organization__in=self.ids, status=Member.Status.ACTIVE)
+                    .order_by()
+                    .values_list("organization_id", "stage")
+                    .annotate(n=Count("pk"))
+                )
+                return list(rows)
+
+            ids = ",".join(str(pk) for pk in sorted(self.by_id))
+            key = ("alerts-stages", hashlib.sha256(ids.encode()).hexdigest()[:32])
+            for org_id, stage, n in cached_by_members_version(key, count):
                 counts[self.counted_for[org_id]][stage] += n
             self._counts = counts
         return self._counts

@@ -167,6 +167,12 @@ def members_version() -> int:
     return Member.history.model.objects.aggregate(v=Max("pk"))["v"] or 0
 
 
+def cached_by_members_version(key_parts, compute):
+    """``compute()`` (which reads the member table only), kept in the cache under ``key_parts``
+    and the members' version: read once per change of the members, not once per view."""
+    return _cached(key_parts, compute, live=False)
+
+
 def _cached(key_parts, compute, *, live):
     """``compute()``, kept in the cache under the members' version unless ``live``: the member
     table is read once per change of the data, not once per dashboard view."""

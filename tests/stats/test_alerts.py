@@ -390,14 +390,28 @@ def test_the_alerts_section_costs_the_same_queries_at_two_sizes(world, client):
 
     client.force_login(world.official)
     url = reverse("dashboard_alerts", args=["district", world.district_a.pk])
+
+    def cost():
+        """{after a write to a member, between two writes}: the queries of the section."""
+        queries = {}
+        for after_a_write in (True, False):
+            if after_a_write:
+                Member.objects.first().save()  # a new version of the members' data
+            else:
+                client.get(url)
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            assert response.status_code == 200
+            queries[after_a_write] = len(captured)
+        return queries, response.content.decode()
+
     grow(2)
-    client.get(url)
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(url).status_code == 200
+    small, _page = cost()
     grow(20)
-    with CaptureQueriesContext(connection) as big:
-        page = client.get(url).content.decode()
-    assert len(big) == len(small)
+    big, page = cost()
+    assert big == small
+    # Between two writes the member counts by branch and stage come from the cache.
+    assert small[True] == small[False] + 1
     assert page.count("/services/requests/") == alerts.SECTION_ROWS
 
 
@@ -493,3 +507,26 @@ def test_members_are_counted_in_sql_at_the_same_cost_whatever_their_number(world
     assert built <= alerts.SECTION_ROWS * len(HEAVY_KINDS) < Member.objects.count()
     assert [len(section()[code].items) for code in HEAVY_KINDS] == [alerts.SECTION_ROWS] * len(HEAVY_KINDS)
     assert page("lapse_no_life")[0] == big_counts["lapse_no_life"] >= 40
+
+
+def test_the_cached_member_counts_follow_every_change_of_a_member(world):
+    """The branches' member counts by stage are cached between two writes to members; a member
+    joining, changing stage or leaving is seen by the next view."""
+    branch = OrganizationFactory(name="三人支部", park=world.park_a1)
+    two = full_members(2, organization=branch)
+    assert "三人支部" in subjects(world, "branch_too_small")  # 2 full members: too few; now cached
+    third = MemberFactory(organization=branch)
+    assert "三人支部" not in subjects(world, "branch_too_small")
+    third.stage, third.full_on = Stage.PROBATIONARY, None
+    third.save()
+    assert "三人支部" in subjects(world, "branch_too_small")
+    third.stage, third.full_on = Stage.FULL, TODAY
+    third.save()
+    assert "三人支部" not in subjects(world, "branch_too_small")
+    two[0].delete()
+    assert "三人支部" in subjects(world, "branch_too_small")
+    # Each scope its own entry: a park seen first does not stand in for its district.
+    other = OrganizationFactory(name="另一园区支部", park=world.park_a2)
+    full_members(3, organization=other)
+    assert "三人支部" in subjects(world, "branch_too_small", scope=StatScope.of(world.park_a1))
+    assert "另一园区支部" not in subjects(world, "branch_too_small")
