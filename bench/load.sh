@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 USERS="${USERS:-20 100 200}"
 RUN_TIME="${RUN_TIME:-60s}"
 export GUNICORN_WORKERS="${GUNICORN_WORKERS:-5}"
+# The simulated users pause 1–3 s between pages on a kept-alive connection; gunicorn closes idle
+# ones after GUNICORN_KEEPALIVE seconds (2 by default), and a request sent as it closes one fails
+# with no answer (a browser retries it, the load client does not): keep them open longer.
+export GUNICORN_KEEPALIVE="${GUNICORN_KEEPALIVE:-5}"
 PORT="${PORT:-8765}"
 OUT="${BENCH_OUT:-bench/out}"  # a folder per run keeps each run's failures: BENCH_OUT=bench/out/run1
 mkdir -p "$OUT"
@@ -18,7 +22,7 @@ export DJANGO_SETTINGS_MODULE=portal.settings DJANGO_DEBUG=false
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$PORT/health/live/" >/dev/null 2>&1 && break; sleep 0.5; done
-echo "gunicorn: $GUNICORN_WORKERS ${GUNICORN_WORKER_CLASS:-gthread} workers × ${GUNICORN_THREADS:-4} threads (preload, gc freeze ${GUNICORN_GC_FREEZE:-true}); $(nproc) cores; run time $RUN_TIME per level"
+echo "gunicorn: $GUNICORN_WORKERS ${GUNICORN_WORKER_CLASS:-gthread} workers × ${GUNICORN_THREADS:-4} threads (preload, gc freeze ${GUNICORN_GC_FREEZE:-true}, keep-alive ${GUNICORN_KEEPALIVE} s); $(nproc) cores; run time $RUN_TIME per level"
 for users in $USERS; do
     echo "== $users users (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
     .venv/bin/locust -f bench/locustfile.py --host "http://127.0.0.1:$PORT" --headless --users "$users" \

@@ -21,6 +21,11 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Seconds an idle keep-alive connection stays open (gthread; gunicorn's default). A client that
+# reuses a connection at the moment gunicorn closes it gets no answer: keep it above the idle time
+# of whatever reuses connections (bench/load.sh: the simulated users' pauses; a proxy's upstream
+# keepalive_timeout), or let that side open a connection per request (docs/deploy.md).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "2"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes", "on"}
