@@ -13,7 +13,10 @@ def test_freeze_takes_what_is_loaded_out_of_every_collection():
     assert gc.is_tracked(loaded)
     try:
         frozen = freeze()
-        assert frozen == gc.get_freeze_count() > 10_000  # Django and the portal's apps, not a handful
+        # Django and the portal's apps, not a handful (the count is read again: a frozen object
+        # may have been freed meanwhile, so it is not compared exactly).
+        assert frozen > 10_000
+        assert gc.get_freeze_count() > 10_000
         walked = {id(obj) for generation in range(3) for obj in gc.get_objects(generation)}
         assert id(loaded) not in walked  # a full collection no longer walks it
         made_after = [object()]
