@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import Count, Max, Q
 from django.urls import reverse
@@ -47,6 +48,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.models import Activity
+from core.periods import day_start
 from elections.rules import COMMITTEE_REQUIRED_FULL_MEMBERS
 from elections.selectors import committee_organization_ids
 from members.actions import may_act_for
@@ -56,7 +58,7 @@ from members.selectors import (
     lapse_risk_findings,
     pipeline_deadline_counts,
     pipeline_deadline_members,
-    pipeline_deadline_rows,
+    pipeline_deadline_page,
     transfer_due_on,
     transfer_overdue_q,
     transfer_queryset,
@@ -146,7 +148,11 @@ class Found:
     only (so that a dashboard section builds its first rows, and a drill-down page its page).
 
     ``count`` may be given as a function that counts: it is then asked once, when the count is
-    first read (a drill-down of a rule's other kind never pays for this one's)."""
+    first read (a drill-down of a rule's other kind never pays for this one's). ``organizations``,
+    for a kind whose rows are organisations: ``(start, stop)`` → the organisations (``OrgRow``) of
+    those rows, so that the section loads the model instances of all its rows at once."""
+
+    organizations: Callable[[int, int | None], list] | None = None
 
     def __init__(self, code: str, count: int | Callable[[], int], build: Callable[[int, int | None], list]):
         self.code, self._count, self.build = code, count, build
@@ -162,17 +168,35 @@ class Found:
         return self.build(start, stop) if self.count else []
 
 
-def found(code, subjects, make) -> Found:
-    """A ``Found`` over a list of ``subjects`` (already loaded); ``make(subject)`` builds one Alert."""
-    return Found(code, len(subjects), lambda start, stop: [make(subject) for subject in subjects[start:stop]])
+def found(code, subjects, make, *, ctx=None, organization=None) -> Found:
+    """A ``Found`` over a list of ``subjects`` (already loaded); ``make(subject)`` builds one Alert.
+    With ``ctx``, the subjects are organisations (``OrgRow``, or ``organization(subject)`` is):
+    their model instances are loaded (``ctx.load``) for the rows built only."""
+
+    def organizations(start, stop):
+        part = subjects[start:stop]
+        return part if organization is None else [organization(subject) for subject in part]
+
+    def build(start, stop):
+        if ctx is not None:
+            ctx.load(organizations(start, stop))
+        return [make(subject) for subject in subjects[start:stop]]
+
+    result = Found(code, len(subjects), build)
+    if ctx is not None:
+        result.organizations = organizations
+    return result
 
 
-def found_by_code(codes, pairs, make) -> list[Found]:
+def found_by_code(codes, pairs, make, **options) -> list[Found]:
     """``pairs`` of (code, subject) in the order they should be listed → one Found per code."""
     by_code = {code: [] for code in codes}
     for code, subject in pairs:
         by_code[code].append(subject)
-    return [found(code, subjects, lambda subject, code=code: make(code, subject)) for code, subjects in by_code.items()]
+    return [
+        found(code, subjects, lambda subject, code=code: make(code, subject), **options)
+        for code, subjects in by_code.items()
+    ]
 
 
 class AlertRows(Sequence):
@@ -275,12 +299,37 @@ def member_url(user, member) -> str | None:
 # --- the rules ------------------------------------------------------------------------------------
 
 
+def _ids_key(ids) -> str:
+    """A cache key's part naming a set of rows by their (sorted) ids."""
+    return hashlib.sha256(",".join(str(pk) for pk in ids).encode()).hexdigest()[:32]
+
+
+class OrgRow(NamedTuple):
+    """An organisation as the rules read it (a district's 2 000 model instances, with their parks,
+    took longer to build than every query of some rules): the instances are loaded for the rows
+    shown only (``_Context.load``)."""
+
+    pk: int
+    name: str
+    kind: str
+    parent_id: int | None
+    secretary_id: int | None
+    term_end: datetime.date | None
+    founded_on: datetime.date | None
+
+
 class _Context:
     """What several rules share, loaded once: the scope's organisations and their member counts."""
 
-    def __init__(self, user, scope, today):
+    def __init__(self, user, scope, today, *, first=None, section=False):
         self.user, self.scope, self.today = user, scope, today
-        self.organizations = list(scope_organizations(user, scope).select_related("park").order_by("name", "pk"))
+        # The dashboard's section (``alerts_for``) builds the ``first`` rows of every kind; a
+        # drill-down (``alerts_of_kind``) one page of one kind.
+        self.first, self.section = first, section
+        self.organizations = [
+            OrgRow(*row) for row in scope_organizations(user, scope).order_by("name", "pk").values_list(*OrgRow._fields)
+        ]
+        self._instances = {}  # pk → Organization (with its park), for the rows built
         # The same organisations as a subquery, for the rules' filters: a list of a district's 2 000
         # ids costs the ORM more to prepare in each query than the database to read.
         self.ids = scope_organizations(user, scope).values("pk")
@@ -314,40 +363,58 @@ class _Context:
                 )
                 return list(rows)
 
-            ids = ",".join(str(pk) for pk in sorted(self.by_id))
-            key = ("alerts-stages", hashlib.sha256(ids.encode()).hexdigest()[:32])
+            key = ("alerts-stages", _ids_key(sorted(self.by_id)))
             for org_id, stage, n in cached_by_members_version(key, count):
                 counts[self.counted_for[org_id]][stage] += n
             self._counts = counts
         return self._counts
 
+    def load(self, organizations):
+        """Loads the model instances (with their parks) of these organisations: one query, or none
+        when they are loaded already."""
+        missing = {org.pk for org in organizations} - self._instances.keys()
+        if missing:
+            self._instances.update(Organization.objects.select_related("park").in_bulk(missing))
+
     def org_alert(self, code, org, detail):
-        return Alert(code, org.name, detail, organization_url(self.user, org), str(org.park or ""))
+        if org.pk not in self._instances:
+            self.load([org])
+        instance = self._instances[org.pk]
+        return Alert(code, org.name, detail, organization_url(self.user, instance), str(instance.park or ""))
 
 
 def _enterprise_without_branch(ctx):
+    """The full members employed by each of the scope's enterprises are counted once per version of
+    the members' data, under the enterprises' ids (as ``_Context.counts``). The enterprises are read
+    in the order they are listed, and the listed rows are loaded by their keys: no query is sent a
+    list of a district's enterprises."""
     enterprises = scope_enterprises(ctx.user, ctx.scope)
-    full = dict(
-        Member.objects.filter(employer__in=enterprises.values("pk"), status=Member.Status.ACTIVE, stage=Stage.FULL)
-        .order_by()
-        .values_list("employer_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=OWN_BRANCH_MIN_FULL)
-    )
+    listed = list(enterprises.order_by("name", "pk").values_list("pk", flat=True))
+
+    def count():
+        employed = Member.objects.filter(
+            employer__in=enterprises.values("pk"), status=Member.Status.ACTIVE, stage=Stage.FULL
+        )
+        return list(
+            employed.order_by().values_list("employer_id").annotate(n=Count("pk")).filter(n__gte=OWN_BRANCH_MIN_FULL)
+        )
+
+    full = dict(cached_by_members_version(("alerts-employers", _ids_key(sorted(listed))), count))
     if not full:
         return []
 
     own = set(
         Organization.enterprises.through.objects.filter(
-            enterprise_id__in=list(full), organization_id__in=_own_organization_ids()
+            enterprise_id__in=enterprises.values("pk"), organization_id__in=_own_organization_ids()
         ).values_list("enterprise_id", flat=True)
     )
-    without = [pk for pk in full if pk not in own]
+    without = [pk for pk in listed if pk in full and pk not in own]  # by name, then pk
 
     def build(start, stop):
+        keys = without[start:stop]
+        loaded = Enterprise.objects.select_related("park").in_bulk(keys)
         rows = []
-        listed = Enterprise.objects.filter(pk__in=without).select_related("park").order_by("name", "pk")
-        for enterprise in listed[start:stop]:
+        for enterprise in (loaded[pk] for pk in keys):
             detail = _("%(n)d full members; no organisation of its own.") % {"n": full[enterprise.pk]}
             rows.append(Alert("enterprise_without_branch", enterprise.name, detail, None, str(enterprise.park)))
         return rows
@@ -378,7 +445,7 @@ def _branch_size(ctx):
             }
         return ctx.org_alert(code, org, detail)
 
-    return found_by_code(("branch_too_big", "branch_too_small"), pairs, make)
+    return found_by_code(("branch_too_big", "branch_too_small"), pairs, make, ctx=ctx)
 
 
 def _committee_needed(ctx):
@@ -394,7 +461,7 @@ def _committee_needed(ctx):
         }
         return ctx.org_alert("committee_needed", org, detail)
 
-    return [found("committee_needed", [org for org in big if org.pk not in with_committee], make)]
+    return [found("committee_needed", [org for org in big if org.pk not in with_committee], make, ctx=ctx)]
 
 
 TERM_ALERTS = {park_rules.EXPIRED: "term_expired", park_rules.ENDING: "term_ending", park_rules.NOTICE: "term_notice"}
@@ -418,7 +485,7 @@ def _secretary_and_term(ctx):
             detail = _("The term ends on %(date)s.") % {"date": org.term_end.isoformat()}
         return ctx.org_alert(code, org, detail)
 
-    return found_by_code(("no_secretary", *TERM_ALERTS.values()), pairs, make)
+    return found_by_code(("no_secretary", *TERM_ALERTS.values()), pairs, make, ctx=ctx)
 
 
 def _inactive_branches(ctx):
@@ -446,25 +513,26 @@ def _inactive_branches(ctx):
     for org_id, when in co_hosted:
         last[org_id] = max(last.get(org_id, when), when)
     cutoff = ctx.today - datetime.timedelta(days=INACTIVE_DAYS)
+    since = day_start(cutoff)  # held on the cutoff day or later, local time
     inactive = []
     for org in ctx.branches:
         when = last.get(org.pk)
-        day = timezone.localdate(when) if when else None
-        if day is not None and day >= cutoff:
+        if when is not None and when >= since:
             continue
         if org.founded_on and org.founded_on >= cutoff:
             continue  # a new branch has not had 60 days yet: its founding day counts as an activity's
-        inactive.append((org, day))
+        inactive.append((org, when))
 
     def make(subject):
-        org, day = subject
+        org, when = subject
+        day = timezone.localdate(when) if when else None
         if day is None:
             detail = _("No activity has been held.")
         else:
             detail = _("Last activity held on %(date)s.") % {"date": day.isoformat()}
         return ctx.org_alert("inactive_branch", org, detail)
 
-    return [found("inactive_branch", inactive, make)]
+    return [found("inactive_branch", inactive, make, ctx=ctx, organization=lambda subject: subject[0])]
 
 
 # A pipeline deadline's kind (members.selectors.PipelineDeadline) → the alert's code.
@@ -472,11 +540,24 @@ PIPELINE_ALERTS = {"talk": "talk_due", "candidacy": "candidacy_due", "confirmati
 
 
 def _pipeline_deadlines(ctx):
-    """Counted by one query (members.rules' dates in SQL); the rows asked for by one more, for
-    every kind at once (built once for the first kind asked, then reused)."""
+    """In the section (``ctx.first`` rows of each kind), counted and its first rows numbered by one
+    reading of the pipeline (members.selectors.pipeline_deadline_page); in a drill-down, counted by
+    one query and its page built by another (members.rules' dates in SQL, for every kind at once:
+    built once for the first kind asked, then reused)."""
     members = pipeline_deadline_members(ctx.ids, today=ctx.today)
-    counts = pipeline_deadline_counts(members)
     loaded = {}
+
+    def page(start, stop):
+        if (start, stop) not in loaded:
+            loaded[start, stop] = pipeline_deadline_page(members, start, stop, today=ctx.today)
+        return loaded[start, stop]
+
+    def counts():
+        if ctx.section:
+            return page(0, ctx.first)[0]
+        if "counts" not in loaded:
+            loaded["counts"] = pipeline_deadline_counts(members)
+        return loaded["counts"]
 
     def make(code, deadline):
         member = deadline.member
@@ -491,11 +572,9 @@ def _pipeline_deadlines(ctx):
         code = PIPELINE_ALERTS[kind]
 
         def build(start, stop):
-            if (start, stop) not in loaded:
-                loaded[start, stop] = pipeline_deadline_rows(members, start, stop, today=ctx.today)
-            return [make(code, deadline) for deadline in loaded[start, stop][kind]]
+            return [make(code, deadline) for deadline in page(start, stop)[1][kind]]
 
-        return Found(code, counts[kind], build)
+        return Found(code, lambda: counts()[kind], build)
 
     return [found_kind(kind) for kind in PIPELINE_ALERTS]
 
@@ -590,7 +669,10 @@ def alerts_for(user, scope, *, today: datetime.date | None = None, first: int | 
     """Every kind of alert in the scope that the user may see, in the order of ``KINDS``, with its
     count and its rows (all, or the first ``first``: the other rows are counted, not built); kinds
     with no alert are left out."""
-    results = _found(_Context(user, scope, today or timezone.localdate()), RULES)
+    ctx = _Context(user, scope, today or timezone.localdate(), first=first, section=True)
+    results = _found(ctx, RULES)
+    # The organisations of every row shown, loaded at once (one query, not one per kind).
+    ctx.load([org for r in results.values() if r.organizations and r.count for org in r.organizations(0, first)])
     groups = []
     for code in KINDS:
         result = results.get(code)

@@ -410,8 +410,9 @@ def test_the_alerts_section_costs_the_same_queries_at_two_sizes(world, client):
     grow(20)
     big, page = cost()
     assert big == small
-    # Between two writes the member counts by branch and stage come from the cache.
-    assert small[True] == small[False] + 1
+    # Between two writes the member counts by branch and stage, and the full members of each
+    # enterprise, come from the cache.
+    assert small[True] == small[False] + 2
     assert page.count("/services/requests/") == alerts.SECTION_ROWS
 
 
@@ -530,3 +531,51 @@ def test_the_cached_member_counts_follow_every_change_of_a_member(world):
     full_members(3, organization=other)
     assert "三人支部" in subjects(world, "branch_too_small", scope=StatScope.of(world.park_a1))
     assert "另一园区支部" not in subjects(world, "branch_too_small")
+
+
+def test_the_cached_full_members_of_each_enterprise_follow_every_change_of_a_member(world):
+    """The full members employed by each enterprise are cached between two writes to members: a
+    member joining, leaving the enterprise or changing stage is seen by the next view."""
+    firm = EnterpriseFactory(name="三人企业", park=world.park_a1)
+    two = full_members(2, organization=world.branch_a2, employer=firm)
+    assert "三人企业" not in subjects(world, "enterprise_without_branch")  # 2 full members; now cached
+    third = MemberFactory(organization=world.branch_a2, employer=firm)
+    assert "三人企业" in subjects(world, "enterprise_without_branch")
+    third.stage, third.full_on = Stage.PROBATIONARY, None
+    third.save()
+    assert "三人企业" not in subjects(world, "enterprise_without_branch")
+    third.stage, third.full_on = Stage.FULL, TODAY
+    third.save()
+    assert "三人企业" in subjects(world, "enterprise_without_branch")
+    two[0].employer = EnterpriseFactory(park=world.park_a1)
+    two[0].save()
+    assert "三人企业" not in subjects(world, "enterprise_without_branch")
+    # Each scope its own entry: a park seen first does not stand in for its district.
+    elsewhere = EnterpriseFactory(name="另一园区企业", park=world.park_a2)
+    full_members(3, organization=world.branch_a2, employer=elsewhere)
+    assert subjects(world, "enterprise_without_branch", scope=StatScope.of(world.park_a1)) == []
+    assert "另一园区企业" in subjects(world, "enterprise_without_branch")
+
+
+def test_enterprises_without_a_branch_are_listed_by_name_on_every_page(world):
+    from parks.models import Enterprise
+
+    for i in range(23):
+        full_members(
+            3,
+            organization=world.branch_a2,
+            employer=EnterpriseFactory(name=f"待建企业{(i * 7) % 23:02d}", park=world.park_a1),
+        )
+    listed = alerts.alerts_of_kind(
+        world.official, StatScope.of(world.district_a), "enterprise_without_branch", today=TODAY
+    )
+    expected = list(
+        Enterprise.objects.filter(name__startswith="待建企业").order_by("name", "pk").values_list("name", flat=True)
+    )
+    assert len(listed) == 23
+    assert [a.subject for a in listed[0:10]] + [a.subject for a in listed[10:23]] == expected
+    section = {
+        g.code: g for g in alerts.alerts_for(world.official, StatScope.of(world.district_a), today=TODAY, first=5)
+    }
+    assert [a.subject for a in section["enterprise_without_branch"].items] == expected[:5]
+    assert section["enterprise_without_branch"].count == 23

@@ -105,17 +105,20 @@ def test_pipeline_alerts_run_a_fixed_number_of_queries(world):
                 effective_on=datetime.date(2026, 7, 1),
             )
 
-    def run():
-        ctx = alerts._Context(world.official, scope, today)
+    def run(**section):
+        ctx = alerts._Context(world.official, scope, today, **section)
         with CaptureQueriesContext(connection) as queries:
             found = [row for result in alerts._pipeline_deadlines(ctx) for row in result.rows()]
         return len(queries), len(found)
 
     grow(1)
-    small = run()
+    small, small_section = run(), run(first=None, section=True)
     grow(5)
-    large = run()
-    assert (small[1], large[1]) == (3, 18)
-    assert small[0] == large[0] == 2
+    large, large_section = run(), run(first=None, section=True)
+    assert (small[1], large[1]) == (small_section[1], large_section[1]) == (3, 18)
+    # A drill-down: the count, the numbered rows, the members of those rows; the section counts
+    # and numbers in one reading of the pipeline.
+    assert small[0] == large[0] == 3
+    assert small_section[0] == large_section[0] == 2
     groups = {g.code: g.count for g in alerts.alerts_for(world.official, scope, today=today)}
     assert (groups["talk_due"], groups["candidacy_due"], groups["probation_due"]) == (6, 6, 6)
