@@ -379,7 +379,9 @@ class _Context:
     def org_alert(self, code, org, detail):
         if org.pk not in self._instances:
             self.load([org])
-        instance = self._instances[org.pk]
+        instance = self._instances.get(org.pk)
+        if instance is None:  # deleted since the rules read it
+            return Alert(code, org.name, detail)
         return Alert(code, org.name, detail, organization_url(self.user, instance), str(instance.park or ""))
 
 

@@ -129,6 +129,28 @@ def test_branch_with_no_held_activity_for_sixty_days(world):
     assert subjects(world, "inactive_branch") == []
 
 
+@pytest.mark.parametrize(
+    ("held", "flagged"),
+    [
+        ((60, datetime.time(0, 10)), False),  # the cutoff day, just after local midnight (16:10 UTC the day before)
+        ((61, datetime.time(23, 50)), True),  # the day before it, just before local midnight
+        ((59, datetime.time(12, 0)), False),  # the day after it
+    ],
+)
+def test_sixty_days_without_activity_are_counted_in_local_days(world, held, flagged):
+    days, at = held
+    day = TODAY - datetime.timedelta(days=days)
+    ActivityFactory(host=world.group_a1, starts_at=moment(TODAY))
+    ActivityFactory(host=world.branch_a2, starts_at=timezone.make_aware(datetime.datetime.combine(day, at)))
+    found = {
+        a.subject: a.detail
+        for a in alerts.alerts_of_kind(world.official, StatScope.of(world.district_a), "inactive_branch", today=TODAY)
+    }
+    assert ("支部A2" in found) is flagged
+    if flagged:
+        assert found["支部A2"] == f"Last activity held on {day.isoformat()}."
+
+
 def test_probation_due_after_a_year_unless_extended(world):
     due = MemberFactory(
         name="到期预备党员",
