@@ -321,11 +321,12 @@ class OrgRow(NamedTuple):
 class _Context:
     """What several rules share, loaded once: the scope's organisations and their member counts."""
 
-    def __init__(self, user, scope, today, *, first=None, section=False):
+    def __init__(self, user, scope, today, *, first=None, first_asked=False):
         self.user, self.scope, self.today = user, scope, today
-        # The dashboard's section (``alerts_for``) builds the ``first`` rows of every kind; a
-        # drill-down (``alerts_of_kind``) one page of one kind.
-        self.first, self.section = first, section
+        # ``first_asked``: the rows ``[0:first]`` will be asked for (the dashboard's section, or a
+        # drill-down's first page), so a rule that can count a kind in the same reading as those
+        # rows does; otherwise (another page) it counts in a query of its own.
+        self.first, self.first_asked = first, first_asked
         self.organizations = [
             OrgRow(*row) for row in scope_organizations(user, scope).order_by("name", "pk").values_list(*OrgRow._fields)
         ]
@@ -542,10 +543,11 @@ PIPELINE_ALERTS = {"talk": "talk_due", "candidacy": "candidacy_due", "confirmati
 
 
 def _pipeline_deadlines(ctx):
-    """In the section (``ctx.first`` rows of each kind), counted and its first rows numbered by one
-    reading of the pipeline (members.selectors.pipeline_deadline_page); in a drill-down, counted by
-    one query and its page built by another (members.rules' dates in SQL, for every kind at once:
-    built once for the first kind asked, then reused)."""
+    """When the first rows are asked for (the section, a drill-down's first page), each kind is
+    counted and its first rows numbered in one reading of the pipeline
+    (members.selectors.pipeline_deadline_page); otherwise counted by one query and the page built
+    by another (members.rules' dates in SQL, for every kind at once: built once for the first kind
+    asked, then reused)."""
     members = pipeline_deadline_members(ctx.ids, today=ctx.today)
     loaded = {}
 
@@ -555,7 +557,7 @@ def _pipeline_deadlines(ctx):
         return loaded[start, stop]
 
     def counts():
-        if ctx.section:
+        if ctx.first_asked:
             return page(0, ctx.first)[0]
         if "counts" not in loaded:
             loaded["counts"] = pipeline_deadline_counts(members)
@@ -671,7 +673,7 @@ def alerts_for(user, scope, *, today: datetime.date | None = None, first: int | 
     """Every kind of alert in the scope that the user may see, in the order of ``KINDS``, with its
     count and its rows (all, or the first ``first``: the other rows are counted, not built); kinds
     with no alert are left out."""
-    ctx = _Context(user, scope, today or timezone.localdate(), first=first, section=True)
+    ctx = _Context(user, scope, today or timezone.localdate(), first=first, first_asked=True)
     results = _found(ctx, RULES)
     # The organisations of every row shown, loaded at once (one query, not one per kind).
     ctx.load([org for r in results.values() if r.organizations and r.count for org in r.organizations(0, first)])
@@ -683,9 +685,11 @@ def alerts_for(user, scope, *, today: datetime.date | None = None, first: int | 
     return groups
 
 
-def alerts_of_kind(user, scope, code, *, today=None) -> AlertRows:
+def alerts_of_kind(user, scope, code, *, today=None, first_page: int | None = None) -> AlertRows:
     """The alerts of one kind, as a sequence that builds only the slice asked for (paged by the
-    drill-down). Runs only the rule that finds this kind."""
+    drill-down). Runs only the rule that finds this kind. ``first_page``: the size of the page
+    when the first page will be shown (a rule may then count the kind in the same reading as that
+    page's rows)."""
     rules = [rule for rule, codes in RULES.items() if code in codes]
-    results = _found(_Context(user, scope, today or timezone.localdate()), rules)
-    return AlertRows(results.get(code))
+    ctx = _Context(user, scope, today or timezone.localdate(), first=first_page, first_asked=first_page is not None)
+    return AlertRows(_found(ctx, rules).get(code))

@@ -483,18 +483,20 @@ RELATED = {
 }
 
 
-def drilldown(user, scope, period, figure: str, *, today=None):
+def drilldown(user, scope, period, figure: str, *, today=None, first_page: int | None = None):
     """(Figure, rows) for one figure of the dashboard: the rows behind it, in the user's scope.
 
     ``rows`` is a queryset with its joins (or a list for rules computed in Python), ready to be
     paginated. Raises KeyError for an unknown figure. ``alert-<code>`` lists one kind of alert.
+    ``first_page``: the page size, when the first page is the one to be shown.
     """
     today = today or timezone.localdate()
     if figure.startswith("alert-"):
         code = figure.removeprefix("alert-")
         if code not in alerts.KINDS:
             raise KeyError(figure)
-        return Figure(alerts.KINDS[code][0], "alerts", None), alerts.alerts_of_kind(user, scope, code, today=today)
+        rows = alerts.alerts_of_kind(user, scope, code, today=today, first_page=first_page)
+        return Figure(alerts.KINDS[code][0], "alerts", None), rows
     spec = FIGURES[figure]
     rows = spec.build(user, scope, period, today)
     if not isinstance(rows, list):

@@ -77,11 +77,13 @@ def dashboard_alerts(request, kind, pk):
 @require_GET
 def dashboard_rows(request, kind, pk, figure):
     scope, period, error = _scope_and_period(request, kind, pk)
+    number = request.GET.get("page")
+    first_page = ROWS_PER_PAGE if number in (None, "", "1") else None  # a rule may count with the first page
     try:
-        spec, rows = dashboards.drilldown(request.user, scope, period, figure)
+        spec, rows = dashboards.drilldown(request.user, scope, period, figure, first_page=first_page)
     except KeyError:
         raise Http404(_("No such figure.")) from None
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(number)
     summary = dashboards.rows_summary(spec, rows, period)
     context = {
         "scope": scope,
