@@ -440,11 +440,19 @@ def pipeline_deadline_rows(members, start=0, stop=None, *, today=None) -> dict:
 
 def pipeline_deadline_page(members, start=0, stop=None, *, today=None) -> tuple[dict, dict]:
     """``({kind: how many}, {kind: rows [start:stop]})`` of ``pipeline_deadline_members``, from one
-    reading of the members in the pipeline: they are numbered and counted by kind on narrow rows
-    (the key and the sort's columns), and the numbering keeps each kind's rows asked for and its
-    first row (which carries the kind's count: a slice beyond a kind's rows still counts it). Then
-    the rows wanted, whole, by their keys: two queries, the second on a few primary keys."""
-    today = today or _today()
+    reading of the members in the pipeline (``pipeline_deadline_keys``), then the rows wanted,
+    whole, by their keys (``pipeline_deadline_loaded``): two queries, the second on a few primary
+    keys."""
+    counts, keys = pipeline_deadline_keys(members, start, stop)
+    return counts, pipeline_deadline_loaded(members, keys, today=today)
+
+
+def pipeline_deadline_keys(members, start=0, stop=None) -> tuple[dict, list]:
+    """``({kind: how many}, [the keys of each kind's rows [start:stop]])`` of
+    ``pipeline_deadline_members``: the members in the pipeline are numbered and counted by kind on
+    narrow rows (the key and the sort's columns), and the numbering keeps each kind's rows asked
+    for and its first row (which carries the kind's count: a slice beyond a kind's rows still
+    counts it). One query; plain values, which a caller may cache."""
     by_kind = [F("deadline")]
     numbered = (
         members.order_by()
@@ -461,6 +469,14 @@ def pipeline_deadline_page(members, start=0, stop=None, *, today=None) -> tuple[
         counts[deadline] = total
         if row > start and (stop is None or row <= stop):
             keys.append(pk)
+    return counts, keys
+
+
+def pipeline_deadline_loaded(members, keys, *, today=None) -> dict:
+    """{kind: the ``PipelineDeadline`` rows of these keys, in the order of ``pipeline_deadlines``}
+    of ``pipeline_deadline_members`` (a key no longer in it is left out): one query, none without
+    keys."""
+    today = today or _today()
     rows = {kind: [] for kind in PIPELINE_DEADLINE_STAGES}
     if keys:
         wanted = members.filter(pk__in=keys).select_related("organization", "organization__park")
@@ -468,7 +484,7 @@ def pipeline_deadline_page(members, start=0, stop=None, *, today=None) -> tuple[
             rows[member.deadline].append(
                 PipelineDeadline(member, member.deadline, member.due_on, (member.due_on - today).days)
             )
-    return counts, rows
+    return rows
 
 
 # Dues -------------------------------------------------------------------------------------

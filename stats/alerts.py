@@ -52,13 +52,14 @@ from core.periods import day_start
 from elections.rules import COMMITTEE_REQUIRED_FULL_MEMBERS
 from elections.selectors import committee_organization_ids
 from members.actions import may_act_for
-from members.models import Member, Stage, Transfer
+from members.models import ApplicationTalk, Member, Stage, StageChange, Transfer
 from members.rules import LapseGround
 from members.selectors import (
     lapse_risk_findings,
     pipeline_deadline_counts,
+    pipeline_deadline_keys,
+    pipeline_deadline_loaded,
     pipeline_deadline_members,
-    pipeline_deadline_page,
     transfer_due_on,
     transfer_overdue_q,
     transfer_queryset,
@@ -67,7 +68,7 @@ from parks import rules as park_rules
 from parks.models import Enterprise, Organization, Park
 from parks.rules import BRANCH_MAX_MEMBERS, BRANCH_MIN_FULL_MEMBERS
 from services.models import ServiceRequest
-from stats.statistics import _own_organization_ids, cached_by_members_version
+from stats.statistics import _own_organization_ids, cached_by_members_version, data_version
 
 # Organisations that count as branches for the alerts (as for 三会一课 compliance).
 BRANCH_KINDS = (Organization.Kind.BRANCH, Organization.Kind.JOINT_BRANCH, Organization.Kind.GENERAL_BRANCH)
@@ -344,6 +345,21 @@ class _Context:
                 self.counted_for[org.pk] = org.parent_id
         self._counts = None
 
+    #: The data the cached aggregates read (``version``): the members, and for the pipeline's
+    #: deadlines the talks with applicants and the extensions of probation.
+    VERSIONED = (Member, StageChange, ApplicationTalk)
+
+    @cached_property
+    def version(self) -> tuple:
+        """The version of the members' data and of the pipeline's (stats.statistics.data_version):
+        read once, by one query, for every aggregate cached under it."""
+        return data_version(*self.VERSIONED)
+
+    @cached_property
+    def ids_key(self) -> str:
+        """The scope's organisations, as a cache key's part: each scope its own entries."""
+        return _ids_key(sorted(self.by_id))
+
     @property
     def counts(self):
         """{branch id: {stage: active members}} with party groups rolled up into their branch.
@@ -364,8 +380,8 @@ class _Context:
                 )
                 return list(rows)
 
-            key = ("alerts-stages", _ids_key(sorted(self.by_id)))
-            for org_id, stage, n in cached_by_members_version(key, count):
+            key = ("alerts-stages", self.ids_key)
+            for org_id, stage, n in cached_by_members_version(key, count, version=self.version):
                 counts[self.counted_for[org_id]][stage] += n
             self._counts = counts
         return self._counts
@@ -402,7 +418,8 @@ def _enterprise_without_branch(ctx):
             employed.order_by().values_list("employer_id").annotate(n=Count("pk")).filter(n__gte=OWN_BRANCH_MIN_FULL)
         )
 
-    full = dict(cached_by_members_version(("alerts-employers", _ids_key(sorted(listed))), count))
+    key = ("alerts-employers", _ids_key(sorted(listed)))
+    full = dict(cached_by_members_version(key, count, version=ctx.version))
     if not full:
         return []
 
@@ -545,15 +562,24 @@ PIPELINE_ALERTS = {"talk": "talk_due", "candidacy": "candidacy_due", "confirmati
 def _pipeline_deadlines(ctx):
     """When the first rows are asked for (the section, a drill-down's first page), each kind is
     counted and its first rows numbered in one reading of the pipeline
-    (members.selectors.pipeline_deadline_page); otherwise counted by one query and the page built
-    by another (members.rules' dates in SQL, for every kind at once: built once for the first kind
-    asked, then reused)."""
+    (members.selectors.pipeline_deadline_keys), kept in the cache for the day under the version of
+    the data it reads (``_Context.version``: the members, the talks, the extensions); the rows are
+    then loaded by their keys. Otherwise counted by one query and the page built by another
+    (members.rules' dates in SQL, for every kind at once: built once for the first kind asked,
+    then reused)."""
     members = pipeline_deadline_members(ctx.ids, today=ctx.today)
     loaded = {}
 
     def page(start, stop):
         if (start, stop) not in loaded:
-            loaded[start, stop] = pipeline_deadline_page(members, start, stop, today=ctx.today)
+            if ctx.first_asked and (start, stop) == (0, ctx.first):
+                key = ("alerts-pipeline", ctx.ids_key, ctx.today, start, stop)
+                counts, keys = cached_by_members_version(
+                    key, lambda: pipeline_deadline_keys(members, start, stop), version=ctx.version
+                )
+            else:
+                counts, keys = pipeline_deadline_keys(members, start, stop)
+            loaded[start, stop] = counts, pipeline_deadline_loaded(members, keys, today=ctx.today)
         return loaded[start, stop]
 
     def counts():

@@ -167,18 +167,38 @@ def members_version() -> int:
     return Member.history.model.objects.aggregate(v=Max("pk"))["v"] or 0
 
 
-def cached_by_members_version(key_parts, compute):
+def data_version(*models) -> tuple:
+    """The version of these models' data: the last row of each one's history (simple_history
+    writes one on every save and delete, and the member import one per member). One query, an
+    index look-up per model; ``members_version()`` is ``data_version(Member)[0]``."""
+    quote = connection.ops.quote_name
+    reads = []
+    for model in models:
+        history = model.history.model._meta
+        reads.append(f"(SELECT MAX({quote(history.pk.column)}) FROM {quote(history.db_table)})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(reads))
+        return tuple(value or 0 for value in cursor.fetchone())
+
+
+def cached_by_members_version(key_parts, compute, *, version=None):
     """``compute()`` (which reads the member table only), kept in the cache under ``key_parts``
-    and the members' version: read once per change of the members, not once per view."""
-    return _cached(key_parts, compute, live=False)
+    and the members' version: read once per change of the members, not once per view.
+    ``version``: a ``data_version`` the caller has read already (of the members' data and of
+    whatever else ``compute`` reads)."""
+    return _cached(key_parts, compute, live=False, version=version)
 
 
-def _cached(key_parts, compute, *, live):
-    """``compute()``, kept in the cache under the members' version unless ``live``: the member
-    table is read once per change of the data, not once per dashboard view."""
+def _cached(key_parts, compute, *, live, version=None):
+    """``compute()``, kept in the cache under the members' version (or ``version``) unless
+    ``live``: the member table is read once per change of the data, not once per dashboard view."""
     if live:
         return compute()
-    key = "hongfan:stats:" + ":".join(str(part) for part in (*key_parts, members_version()))
+    if version is None:
+        version = members_version()
+    elif isinstance(version, tuple):
+        version = "-".join(str(part) for part in version)
+    key = "hongfan:stats:" + ":".join(str(part) for part in (*key_parts, version))
     value = cache.get(key)
     if value is None:
         value = compute()

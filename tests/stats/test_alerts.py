@@ -432,9 +432,9 @@ def test_the_alerts_section_costs_the_same_queries_at_two_sizes(world, client):
     grow(20)
     big, page = cost()
     assert big == small
-    # Between two writes the member counts by branch and stage, and the full members of each
-    # enterprise, come from the cache.
-    assert small[True] == small[False] + 2
+    # Between two writes the member counts by branch and stage, the full members of each
+    # enterprise and the pipeline's numbered rows come from the cache.
+    assert small[True] == small[False] + 3
     assert page.count("/services/requests/") == alerts.SECTION_ROWS
 
 

@@ -112,15 +112,22 @@ def test_pipeline_alerts_run_a_fixed_number_of_queries(world):
             found = [row for result in alerts._pipeline_deadlines(ctx) for row in result.rows()]
         return len(queries), len(found)
 
+    def section():
+        """The section's queries: the first view of the day's data, then the next view."""
+        first, again = run(first=None, first_asked=True), run(first=None, first_asked=True)
+        assert first[1] == again[1]
+        return first[0], again[0], first[1]
+
     grow(1)
-    small, small_section = run(), run(first=None, first_asked=True)
+    small, small_section = run(), section()
     grow(5)
-    large, large_section = run(), run(first=None, first_asked=True)
-    assert (small[1], large[1]) == (small_section[1], large_section[1]) == (3, 18)
-    # A drill-down: the count, the numbered rows, the members of those rows; the section counts
-    # and numbers in one reading of the pipeline.
+    large, large_section = run(), section()
+    assert (small[1], large[1]) == (small_section[2], large_section[2]) == (3, 18)
+    # A drill-down: the count, the numbered rows, the members of those rows.
     assert small[0] == large[0] == 3
-    assert small_section[0] == large_section[0] == 2
+    # The section: the data's version, then the counts and numbered rows (one reading of the
+    # pipeline) and the members of those rows; the next view finds the numbered rows in the cache.
+    assert small_section[:2] == large_section[:2] == (3, 2)
     groups = {g.code: g.count for g in alerts.alerts_for(world.official, scope, today=today)}
     assert (groups["talk_due"], groups["candidacy_due"], groups["probation_due"]) == (6, 6, 6)
 
@@ -151,3 +158,58 @@ def test_the_first_page_of_a_pipeline_drill_down_counts_with_its_rows(world, cli
         cost[number] = len(queries)
     assert shown == expected
     assert cost[1] == cost[2] - 1
+
+
+def test_the_sections_cached_pipeline_follows_every_change_of_its_data(world):
+    """The section's pipeline rows are cached for the day between two writes to what they read: a
+    talk recorded or removed, an extension of probation, a stage or a branch changed, a member
+    removed, and the next day are each seen by the next view, as the Python rule sees them."""
+    from members import selectors
+    from members.models import ApplicationTalk, Member
+
+    today = datetime.date(2026, 6, 15)
+    scope = StatScope.of(world.district_a)
+    talk = applicant(world.branch_a1, datetime.date(2026, 5, 1), name="待谈话")
+    trainee = activist(world.branch_a1, datetime.date(2025, 6, 1), name="满一年")
+    probation = probationary(world.branch_a1, datetime.date(2025, 6, 10), name="预备期满")
+
+    def section(day=today):
+        """{code: subjects} of the section (its first rows) and of the Python rule."""
+        groups = alerts.alerts_for(world.official, scope, today=day, first=alerts.SECTION_ROWS)
+        shown = {g.code: [a.subject for a in g.items] for g in groups if g.code in alerts.PIPELINE_ALERTS.values()}
+        counts = {g.code: g.count for g in groups if g.code in alerts.PIPELINE_ALERTS.values()}
+        expected = {}
+        for deadline in selectors.pipeline_deadlines(
+            alerts.scope_organizations(world.official, scope).values("pk"), today=day
+        ):
+            expected.setdefault(alerts.PIPELINE_ALERTS[deadline.kind], []).append(deadline.member.name)
+        assert shown == expected
+        assert counts == {code: len(names) for code, names in expected.items()}
+        return shown
+
+    assert section() == {"talk_due": ["待谈话"], "candidacy_due": ["满一年"], "probation_due": ["预备期满"]}
+    section()  # from the cache
+    held = ApplicationTalk.objects.create(member=talk, held_on=datetime.date(2026, 5, 20))
+    assert "talk_due" not in section()
+    held.delete()
+    assert section()["talk_due"] == ["待谈话"]
+    StageChange.objects.create(
+        member=probation,
+        kind=StageChange.Kind.EXTENSION,
+        from_stage=Stage.PROBATIONARY,
+        to_stage=Stage.PROBATIONARY,
+        effective_on=datetime.date(2026, 12, 10),
+    )
+    assert "probation_due" not in section()
+    trainee.stage, trainee.candidate_on = Stage.CANDIDATE, datetime.date(2026, 6, 1)
+    trainee.save()
+    assert "candidacy_due" not in section()
+    moved = activist(world.branch_b, datetime.date(2025, 6, 1), name="外区积极分子")
+    assert "candidacy_due" not in section()
+    moved.organization = world.branch_a2
+    moved.save()
+    assert section()["candidacy_due"] == ["外区积极分子"]
+    Member.objects.get(pk=moved.pk).delete()
+    assert "candidacy_due" not in section()
+    # Another day, another reading: the application of 1 May is due within 30 days on 2 May already.
+    assert section(datetime.date(2026, 5, 2)) == {"talk_due": ["待谈话"]}
