@@ -68,7 +68,7 @@ from parks import rules as park_rules
 from parks.models import Enterprise, Organization, Park
 from parks.rules import BRANCH_MAX_MEMBERS, BRANCH_MIN_FULL_MEMBERS
 from services.models import ServiceRequest
-from stats.statistics import _own_organization_ids, cached_by_members_version, data_version
+from stats.statistics import _own_organization_ids, cached_by_version, data_version
 
 # Organisations that count as branches for the alerts (as for 三会一课 compliance).
 BRANCH_KINDS = (Organization.Kind.BRANCH, Organization.Kind.JOINT_BRANCH, Organization.Kind.GENERAL_BRANCH)
@@ -345,15 +345,18 @@ class _Context:
                 self.counted_for[org.pk] = org.parent_id
         self._counts = None
 
-    #: The data the cached aggregates read (``version``): the members, and for the pipeline's
-    #: deadlines the talks with applicants and the extensions of probation.
-    VERSIONED = (Member, StageChange, ApplicationTalk)
+    #: The data the cached aggregates read: the members; for the pipeline's deadlines the talks
+    #: with applicants and the extensions of probation; for the inactive branches the activities.
+    VERSIONED = (Member, StageChange, ApplicationTalk, Activity)
 
     @cached_property
-    def version(self) -> tuple:
-        """The version of the members' data and of the pipeline's (stats.statistics.data_version):
-        read once, by one query, for every aggregate cached under it."""
-        return data_version(*self.VERSIONED)
+    def _versions(self) -> dict:
+        return dict(zip(self.VERSIONED, data_version(*self.VERSIONED), strict=True))
+
+    def version(self, *models) -> tuple:
+        """The version of these models' data (stats.statistics.data_version), an aggregate's
+        cache key's part: all read at once, by one query, for every aggregate of the view."""
+        return tuple(self._versions[model] for model in models)
 
     @cached_property
     def ids_key(self) -> str:
@@ -381,7 +384,7 @@ class _Context:
                 return list(rows)
 
             key = ("alerts-stages", self.ids_key)
-            for org_id, stage, n in cached_by_members_version(key, count, version=self.version):
+            for org_id, stage, n in cached_by_version(key, count, version=self.version(Member)):
                 counts[self.counted_for[org_id]][stage] += n
             self._counts = counts
         return self._counts
@@ -419,7 +422,7 @@ def _enterprise_without_branch(ctx):
         )
 
     key = ("alerts-employers", _ids_key(sorted(listed)))
-    full = dict(cached_by_members_version(key, count, version=ctx.version))
+    full = dict(cached_by_version(key, count, version=ctx.version(Member)))
     if not full:
         return []
 
@@ -509,27 +512,37 @@ def _secretary_and_term(ctx):
 
 
 def _inactive_branches(ctx):
+    """The last held activity of each organisation, hosted or co-hosted, is read by two grouped
+    queries once per version of the activities (``_Context.version(Activity)``: every save,
+    delete and change of co-hosts leaves a history row) under the organisations' ids; a party
+    group's counts for the branch above it, and the cutoff is the day's."""
     if not ctx.branches:
         return []
-    last = {}
-    hosted = (
-        Activity.objects.held()
-        .filter(host_id__in=ctx.ids)
-        .order_by()
-        .values_list("host_id")
-        .annotate(last=Max("starts_at"))
-    )
-    for host_id, when in hosted:
-        branch = ctx.counted_for[host_id]
-        last[branch] = max(last.get(branch, when), when)
-    co_hosted = (
-        Activity.co_hosts.through.objects.filter(
-            organization_id__in=ctx.branch_ids, activity__status=Activity.Status.HELD
+
+    def read():
+        hosted = (
+            Activity.objects.held()
+            .filter(host_id__in=ctx.ids)
+            .order_by()
+            .values_list("host_id")
+            .annotate(last=Max("starts_at"))
         )
-        .order_by()
-        .values_list("organization_id")
-        .annotate(last=Max("activity__starts_at"))
-    )
+        co_hosted = (
+            Activity.co_hosts.through.objects.filter(
+                organization_id__in=ctx.branch_ids, activity__status=Activity.Status.HELD
+            )
+            .order_by()
+            .values_list("organization_id")
+            .annotate(last=Max("activity__starts_at"))
+        )
+        return list(hosted), list(co_hosted)
+
+    hosted, co_hosted = cached_by_version(("alerts-activity", ctx.ids_key), read, version=ctx.version(Activity))
+    last = {}
+    for host_id, when in hosted:
+        branch = ctx.counted_for.get(host_id)
+        if branch is not None:
+            last[branch] = max(last.get(branch, when), when)
     for org_id, when in co_hosted:
         last[org_id] = max(last.get(org_id, when), when)
     cutoff = ctx.today - datetime.timedelta(days=INACTIVE_DAYS)
@@ -574,8 +587,10 @@ def _pipeline_deadlines(ctx):
         if (start, stop) not in loaded:
             if ctx.first_asked and (start, stop) == (0, ctx.first):
                 key = ("alerts-pipeline", ctx.ids_key, ctx.today, start, stop)
-                counts, keys = cached_by_members_version(
-                    key, lambda: pipeline_deadline_keys(members, start, stop), version=ctx.version
+                counts, keys = cached_by_version(
+                    key,
+                    lambda: pipeline_deadline_keys(members, start, stop),
+                    version=ctx.version(Member, StageChange, ApplicationTalk),
                 )
             else:
                 counts, keys = pipeline_deadline_keys(members, start, stop)

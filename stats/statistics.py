@@ -181,11 +181,10 @@ def data_version(*models) -> tuple:
         return tuple(value or 0 for value in cursor.fetchone())
 
 
-def cached_by_members_version(key_parts, compute, *, version=None):
-    """``compute()`` (which reads the member table only), kept in the cache under ``key_parts``
-    and the members' version: read once per change of the members, not once per view.
-    ``version``: a ``data_version`` the caller has read already (of the members' data and of
-    whatever else ``compute`` reads)."""
+def cached_by_version(key_parts, compute, *, version: tuple):
+    """``compute()``, kept in the cache under ``key_parts`` and ``version``: the ``data_version``
+    of every model ``compute`` reads (read by the caller, at once for several aggregates). The
+    data is read once per change of it, not once per view."""
     return _cached(key_parts, compute, live=False, version=version)
 
 
