@@ -303,6 +303,11 @@ class ServiceRequest(models.Model):
             models.Index(fields=["requester", "status"]),
             # The lists' order (newest first): a page is read from the index, not sorted from all.
             models.Index(fields=["-created_at", "-id"], name="servicerequest_newest"),
+            # The overdue requests (overdue_q) oldest due first, as the dashboard's alert lists
+            # them: the first rows and the count are read from the open requests' index.
+            models.Index(
+                fields=["due_on", "id"], condition=Q(status__in=OPEN_STATUSES), name="servicerequest_open_due"
+            ),
         ]
         constraints = [
             text_constraint("reject_reason", TEXT_NOTE),

@@ -258,6 +258,30 @@ def test_overdue_service_requests(world):
     assert subjects(world, "request_overdue") == [f"#{late.pk} 逾期诉求"]
 
 
+@pytest.mark.postgres
+def test_overdue_requests_are_read_from_the_open_requests_index(world):
+    """The overdue requests' count and first rows can be read from the index of open requests by
+    due date (``servicerequest_open_due``): its condition is implied by ``overdue_q``, so the
+    alert does not sort every request of the district to show ten."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    late = ServiceRequestFactory(enterprise=world.enterprise_a1, requester=world.member_user)
+    ServiceRequest.objects.filter(pk=late.pk).update(due_on=TODAY - datetime.timedelta(days=1))
+    with CaptureQueriesContext(connection) as captured:
+        rows = alerts.alerts_of_kind(world.official, StatScope.of(world.district_a), "request_overdue", today=TODAY)
+        assert len(rows) == 1
+        assert [a.subject for a in rows[0:10]] == [str(late)]
+    reads = [q["sql"] for q in captured if ServiceRequest._meta.db_table in q["sql"]]
+    assert len(reads) == 2  # the count, the first rows
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: show the index can serve
+        for sql in reads:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "servicerequest_open_due" in plan, plan
+
+
 def registered_on(day, *members):
     Member.objects.filter(pk__in=[m.pk for m in members]).update(created_at=moment(day))
 
