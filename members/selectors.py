@@ -619,6 +619,11 @@ class LapseFindings:
             self._by_organization[ground] = dict(rows)
         return self._by_organization[ground]
 
+    def remember(self, ground, counts: dict) -> None:
+        """Takes ``by_organization(ground)`` as already counted (a cached count of the same data):
+        ``risks`` then pages by it without counting again."""
+        self._by_organization[ground] = counts
+
     def counts(self) -> dict:
         """{LapseGround: how many members}: one query each."""
         return {ground: sum(self.by_organization(ground).values()) for ground in self.holds}

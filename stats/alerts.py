@@ -47,12 +47,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from activities.models import Activity
+from activities.models import Activity, Attendance
 from core.periods import day_start
 from elections.rules import COMMITTEE_REQUIRED_FULL_MEMBERS
 from elections.selectors import committee_organization_ids
 from members.actions import may_act_for
-from members.models import ApplicationTalk, Member, Stage, StageChange, Transfer
+from members.models import ApplicationTalk, DuesPayment, Member, MemberLeave, Stage, StageChange, Transfer
 from members.rules import LapseGround
 from members.selectors import (
     lapse_risk_findings,
@@ -346,8 +346,9 @@ class _Context:
         self._counts = None
 
     #: The data the cached aggregates read: the members; for the pipeline's deadlines the talks
-    #: with applicants and the extensions of probation; for the inactive branches the activities.
-    VERSIONED = (Member, StageChange, ApplicationTalk, Activity)
+    #: with applicants and the extensions of probation; for the inactive branches the activities;
+    #: for the lapse counts also the leaves, the dues and the attendance (``LAPSE_VERSIONED``).
+    VERSIONED = (Member, StageChange, ApplicationTalk, Activity, MemberLeave, DuesPayment, Attendance)
 
     @cached_property
     def _versions(self) -> dict:
@@ -662,25 +663,45 @@ def _requests_overdue(ctx):
     return [Found("request_overdue", requests.count(), build)]
 
 
+#: The data the lapse counts read: the members (their joining events are written with a save of
+#: the member), their leaves and dues, their attendance and the activities attended.
+LAPSE_VERSIONED = (Member, MemberLeave, DuesPayment, Attendance, Activity)
+
+
 def _lapse(ctx):
     """One alert per member and ground of lapse risk (members.selectors.lapse_risk_findings: the
-    grounds in SQL): each ground counted by one query (per organisation, when first read), its
-    rows asked for by one more."""
+    grounds in SQL). Each ground is counted per organisation by one query, kept for the day per
+    version of the data it reads (``LAPSE_VERSIONED``) under the organisations' ids; the findings'
+    leave check (one or two queries) and the rows asked for (one more) are read when rows are."""
     organizations = [(org.pk, org.name) for org in ctx.organizations]  # by name, then pk
-    findings = lapse_risk_findings(ctx.ids, today=ctx.today, organizations=organizations)
+    version = ctx.version(*LAPSE_VERSIONED)
+    made = []
+
+    def findings():
+        if not made:
+            made.append(lapse_risk_findings(ctx.ids, today=ctx.today, organizations=organizations))
+        return made[0]
 
     def found_ground(ground):
         code, message = LAPSE_ALERTS[ground]
+        counted = []
+
+        def by_organization():
+            if not counted:
+                key = ("alerts-lapse", ground.value, ctx.ids_key, ctx.today)
+                counted.append(cached_by_version(key, lambda: findings().by_organization(ground), version=version))
+            return counted[0]
 
         def build(start, stop):
             rows = []
-            for risk in findings.risks(ground, start, stop):
+            findings().remember(ground, by_organization())
+            for risk in findings().risks(ground, start, stop):
                 member, since = risk.member, risk.grounds[ground]
                 detail = message % {"date": since.isoformat(), "month": f"{since:%Y-%m}"}
                 rows.append(Alert(code, member.name, detail, member_url(ctx.user, member), member.organization.name))
             return rows
 
-        return Found(code, lambda: sum(findings.by_organization(ground).values()), build)
+        return Found(code, lambda: sum(by_organization().values()), build)
 
     return [found_ground(ground) for ground in LAPSE_ALERTS]
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from activities.models import Activity
@@ -283,7 +284,10 @@ def test_overdue_requests_are_read_from_the_open_requests_index(world):
 
 
 def registered_on(day, *members):
+    """Moves the members' registration (never changed in the portal). An ``update()`` leaves no
+    history row, which the cached alert counts rely on (stats.statistics.data_version): cleared."""
     Member.objects.filter(pk__in=[m.pk for m in members]).update(created_at=moment(day))
+    cache.clear()
 
 
 def test_lapse_risk_one_alert_per_ground_with_since_when(world):
@@ -314,6 +318,91 @@ def test_lapse_risk_one_alert_per_ground_with_since_when(world):
     # Registered five months before: no ground yet.
     registered_on(TODAY - datetime.timedelta(days=150), *everyone)
     assert subjects(world, "lapse_no_life") == subjects(world, "lapse_no_dues") == []
+
+
+def test_the_cached_lapse_counts_follow_every_change_of_their_data(world):
+    """The lapse counts are cached between two writes to what they read: attendance recorded,
+    changed and deleted, its activity cancelled, dues settled and unsettled, a leave approved and
+    removed, a member moved to another branch, and another day are each seen by the next view,
+    whose counts and rows agree with the branch dues page (the Python rule)."""
+    from members.actions import membership_changed
+    from members.models import MemberLeave
+    from members.selectors import branch_dues
+
+    everyone = [world.member_a1, world.member_a1_other, world.member_group, world.member_a2]
+    registered_on(TODAY - datetime.timedelta(days=730), *everyone)
+    scope = StatScope.of(world.district_a)
+    ids = [world.branch_a1.pk, world.group_a1.pk, world.branch_a2.pk]
+
+    def flagged(today=TODAY):
+        """{lapse kind: the members the section counts}, checked against the rows and the rule."""
+        counted = {g.code: g.count for g in alerts.alerts_for(world.official, scope, today=today)}
+        rows = branch_dues(ids, today=today)
+        rule = {
+            "lapse_no_life": {r.member.name for r in rows if r.no_life_since},
+            "lapse_no_dues": {r.member.name for r in rows if r.no_dues_since},
+        }
+        shown = {code: set(subjects(world, code, today=today)) for code in rule}
+        assert shown == rule
+        assert {code: counted.get(code, 0) for code in rule} == {code: len(names) for code, names in rule.items()}
+        return shown
+
+    def lifeless(today=TODAY):
+        return flagged(today)["lapse_no_life"]
+
+    def unpaid(today=TODAY):
+        return flagged(today)["lapse_no_dues"]
+
+    names = {"成员A1", "成员A1乙", "小组成员", "成员A2"}
+    assert lifeless() == unpaid() == names
+    assert lifeless() == names  # from the cache
+    activity = ActivityFactory(host=world.branch_a1, starts_at=moment(TODAY - datetime.timedelta(days=30)))
+    attended = AttendanceFactory(activity=activity, member=world.member_a1)
+    assert lifeless() == names - {"成员A1"}
+    attended.status = "absent"
+    attended.save()
+    assert lifeless() == names
+    attended.status = "present"
+    attended.save()
+    assert lifeless() == names - {"成员A1"}
+    activity.status = Activity.Status.CANCELLED
+    activity.save()
+    assert lifeless() == names
+    activity.status = Activity.Status.HELD
+    activity.save()
+    assert lifeless() == names - {"成员A1"}
+    attended.delete()
+    assert lifeless() == names
+
+    paid = DuesPayment.objects.create(
+        member=world.member_a2, month=TODAY.replace(day=1), amount_due=10, amount_paid=10, paid_on=TODAY
+    )
+    assert unpaid() == names - {"成员A2"}
+    paid.amount_paid = 5
+    paid.save()
+    assert unpaid() == names
+    paid.amount_paid = 10
+    paid.save()
+    assert unpaid() == names - {"成员A2"}
+    paid.delete()
+    assert unpaid() == names
+
+    abroad = MemberLeave.objects.create(
+        member=world.member_group, kind="abroad", starts_on=TODAY - datetime.timedelta(days=700), arrangement="出国"
+    )
+    assert lifeless() == unpaid() == names - {"小组成员"}
+    abroad.delete()
+    assert lifeless() == unpaid() == names
+
+    moved = Member.objects.get(pk=world.member_a1_other.pk)  # registered two years ago
+    moved.organization = world.branch_a2
+    moved.save()
+    joined = TODAY - datetime.timedelta(days=10)
+    membership_changed(member=moved, before_organization_id=world.branch_a1.pk, before_status=moved.status, on=joined)
+    assert lifeless() == unpaid() == names - {"成员A1乙"}
+    # Another day: six months after joining branch A2, the moved member is flagged again.
+    later = joined + datetime.timedelta(days=240)
+    assert lifeless(later) == unpaid(later) == names
 
 
 def test_alerts_are_grouped_in_order_and_empty_kinds_left_out(world):
@@ -468,17 +557,26 @@ def test_the_alerts_section_costs_the_same_queries_at_two_sizes(world, client):
     client.force_login(world.official)
     url = reverse("dashboard_alerts", args=["district", world.district_a.pk])
 
+    attendance = AttendanceFactory(
+        activity=ActivityFactory(host=world.branch_a1, starts_at=moment(timezone.localdate())),
+        member=world.member_a1,
+    )
+    writes = {
+        "member": lambda: Member.objects.first().save(),  # a new version of the members' data
+        "attendance": lambda: attendance.save(),
+        None: lambda: None,
+    }
+
     def cost():
-        """{after a write to a member, between two writes}: the queries of the section."""
+        """{the write before the view: the queries of the section}."""
         queries = {}
-        for after_a_write in (True, False):
+        for write in writes:
             client.get(url)
-            if after_a_write:
-                Member.objects.first().save()  # a new version of the members' data
+            writes[write]()
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(url)
             assert response.status_code == 200
-            queries[after_a_write] = len(captured)
+            queries[write] = len(captured)
         return queries, response.content.decode()
 
     grow(2)
@@ -487,9 +585,12 @@ def test_the_alerts_section_costs_the_same_queries_at_two_sizes(world, client):
     big, page = cost()
     assert big == small
     # Between two writes the member counts by branch and stage, the full members of each
-    # enterprise and the pipeline's numbered rows come from the cache; the branches' last
-    # activities too, which a write to a member leaves as they are.
-    assert small[True] == small[False] + 3
+    # enterprise, the pipeline's numbered rows and the lapse counts come from the cache; the
+    # branches' last activities too, which a write to a member leaves as they are. After a write
+    # to a member each of the four is read again (the lapse counts: their leave check and one
+    # count per ground); after a write to an attendance, the lapse counts only.
+    assert small["member"] == small[None] + 6
+    assert small["attendance"] == small[None] + 3
     assert page.count("/services/requests/") == alerts.SECTION_ROWS
 
 
