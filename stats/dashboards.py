@@ -397,7 +397,7 @@ def dashboard(user, scope, period, *, today=None) -> dict:
     take seconds, the page itself a fraction of one."""
     today = today or timezone.localdate()
     st = statistics
-    figures = st.figures(scope, period)
+    figures = st.figures(scope, period, compliance=False)  # shown over the year: ``compliance``
     flight = in_flight(user, scope, today=today)
     compliance = metrics.compliance(scope, period, today=today)
     last_day = min(period.end - datetime.timedelta(days=1), today)

@@ -7,6 +7,7 @@ Definitions, and which figures are stock and which flow: docs/statistics.md.
 """
 
 import datetime
+import hashlib
 import statistics as pystats
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -62,10 +63,14 @@ def _float(value):
 # --- figures --------------------------------------------------------------------------------------
 
 
-def figures(scope: StatScope, period: Period, *, live: bool = False, today=None) -> dict:
+def figures(scope: StatScope, period: Period, *, live: bool = False, today=None, compliance: bool = True) -> dict:
     """Every figure of DESIGN §7 for ``scope`` and ``period``. Stock figures (organisations,
     enterprises, member totals and breakdowns) are as at the period's end, or today while the period
-    runs; flow figures (new members, transfers, activities, services) count within the period."""
+    runs; flow figures (new members, transfers, activities, services) count within the period.
+
+    ``compliance=False`` leaves out ``activities.compliance_rate`` (the grid's cells within the
+    period), for a page that shows the compliance over its own period (the dashboards:
+    stats.metrics.compliance, over the year)."""
     today = today or timezone.localdate()
     return {
         "scope": {"kind": scope.kind, "id": scope.id, "name": scope.name()},
@@ -73,7 +78,7 @@ def figures(scope: StatScope, period: Period, *, live: bool = False, today=None)
         "organizations": organization_figures(scope, period),
         "enterprises": enterprise_figures(scope, period, today=today),
         "members": member_figures(scope, period, today=today, live=live),
-        "activities": activity_figures(scope, period, live=live, today=today),
+        "activities": activity_figures(scope, period, live=live, today=today, compliance=compliance),
         "services": service_figures(scope, period, today=today),
     }
 
@@ -179,6 +184,13 @@ def data_version(*models) -> tuple:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(reads))
         return tuple(value or 0 for value in cursor.fetchone())
+
+
+def query_key(queryset) -> str:
+    """A cache key's part standing for ``queryset``'s query: a digest of its SQL and parameters (the
+    user's scope, the filters and dates it holds), for an aggregate cached per ``data_version``."""
+    sql, params = queryset.query.sql_with_params()
+    return hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
 
 
 def cached_by_version(key_parts, compute, *, version: tuple):
@@ -298,9 +310,10 @@ def _activity_rows(scope, period, *, live):
     ]
 
 
-def activity_figures(scope, period, *, live=False, today=None) -> dict:
-    """Held activities hosted in the scope within the period, their attendance, and the 三会一课
-    compliance rate of the scope's branches over the rule periods that lie within the period."""
+def activity_figures(scope, period, *, live=False, today=None, compliance=True) -> dict:
+    """Held activities hosted in the scope within the period, their attendance, and (unless
+    ``compliance=False``) the 三会一课 compliance rate of the scope's branches over the rule periods
+    that lie within the period."""
     by_kind = dict.fromkeys(Kind.values, 0)
     present = absent = leave = 0
     hours = Decimal(0)
@@ -310,15 +323,17 @@ def activity_figures(scope, period, *, live=False, today=None) -> dict:
         absent += values["absent"] or 0
         leave += values["leave"] or 0
         hours += values["volunteer_hours"] or Decimal(0)
-    met, elapsed = compliance_cells(scope, period, live=live, today=today)
-    return {
+    result = {
         "total": sum(by_kind.values()),
         "by_kind": by_kind,
         "attendance_person_times": present,
         "attendance_rate": _rate(present, present + absent + leave),
         "volunteer_hours": _float(hours),
-        "compliance_rate": _rate(met, elapsed),
     }
+    if compliance:
+        met, elapsed = compliance_cells(scope, period, live=live, today=today)
+        result["compliance_rate"] = _rate(met, elapsed)
+    return result
 
 
 def _cells_within(period, rules, year):

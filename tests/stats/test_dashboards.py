@@ -171,7 +171,7 @@ def test_the_figures_shown_are_those_of_the_statistics_module(client, world, per
     response = client.get(url("dashboard", "district", world.district_a, period=label))
     assert response.status_code == 200
     scope = statistics.StatScope.of(world.district_a)
-    expected = statistics.figures(scope, response.context["period"])
+    expected = statistics.figures(scope, response.context["period"], compliance=False)  # compliance: over the year
     assert response.context["figures"] == expected
     page = response.content.decode()
     shown = dict(re.findall(r'data-stat="(\w+)">([^<]+)<', page))
@@ -229,6 +229,57 @@ def test_district_lists_its_parks_and_park_its_branches(client, world):
     response = client.get(url("dashboard_compliance", "park", world.park_a1))
     assert response.context["children_kind"] == "branches"
     assert [row.name for row in response.context["children"]] == ["支部A1"]
+
+
+def test_the_cached_members_of_each_park_follow_every_change_of_their_data(client, world):
+    """The district's parks table counts each park's members once per version of the members and
+    organisations (stats.metrics.per_park): a member added, moved to another park's branch, gone
+    inactive, a branch moved to another park and another period are each seen by the next view,
+    and each park's figure is the count of its own drill-down."""
+    from stats import metrics
+
+    client.force_login(world.official)
+
+    def members_by_park(period=None):
+        response = client.get(url("dashboard_compliance", "district", world.district_a, period=period))
+        table = {row.name: row.figures["members"] for row in response.context["children"]}
+        shown = response.context["period"]
+        for park in (world.park_a1, world.park_a2):
+            rows = metrics.METRICS["members"].build(
+                world.official, statistics.StatScope.of(park), shown, timezone.localdate()
+            )
+            assert table[park.name] == rows.count()
+        return [table["园区A1"], table["园区A2"]]
+
+    a1, a2 = members_by_park()
+    assert a2 > 0
+    assert members_by_park() == [a1, a2]  # from the cache
+    MemberFactory(organization=world.branch_a1)
+    assert members_by_park() == [a1 + 1, a2]
+    moved = Member.objects.get(pk=world.member_a1.pk)
+    moved.organization = world.branch_a2
+    moved.save()
+    assert members_by_park() == [a1, a2 + 1]
+    moved.status = Member.Status.TRANSFERRED_OUT
+    moved.save()
+    assert members_by_park() == [a1, a2]
+    branch = world.branch_a2
+    branch.park = world.park_a1
+    branch.save()
+    assert members_by_park() == [a1 + a2, 0]
+    today = timezone.localdate()
+    last_year = str(today.year - 1)
+    MemberFactory(
+        organization=world.branch_a1,
+        stage=Stage.APPLICANT,
+        applied_on=today,
+        activist_on=None,
+        candidate_on=None,
+        probationary_on=None,
+        full_on=None,
+    )
+    assert members_by_park() == [a1 + a2 + 1, 0]
+    assert members_by_park(last_year) == [a1 + a2, 0]  # no applicant yet at the end of last year
 
 
 def test_in_flight_counts_open_and_overdue_transfers_and_requests(client, world):

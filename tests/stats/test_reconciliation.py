@@ -8,6 +8,7 @@ member in the current month. The pages run on the real clock, so the periods are
 (the current month and year) and from the world's data (2026, 2026-Q2, 2026-05).
 """
 
+import copy
 import datetime
 import re
 
@@ -204,6 +205,14 @@ def test_the_home_cards_show_the_dashboards_figures_of_today(client, r):
     assert shown_stats(home.content.decode())["members"] == str(head["members"]["value"])
 
 
+def over_the_period_but_compliance(figures):
+    """The figures a dashboard page holds: all of the period's, but the compliance within it (the
+    page shows the compliance of the period's year, its own tile, checked against the year's)."""
+    page = copy.deepcopy(figures)
+    del page["activities"]["compliance_rate"]
+    return page
+
+
 def test_the_api_gives_the_dashboards_figures(client, r):
     client.force_login(r.official)
     for target in ("d", "p1", "b1"):
@@ -213,7 +222,7 @@ def test_the_api_gives_the_dashboards_figures(client, r):
             page = dashboard(client, kind, obj, period)
             api = client.get(reverse("api:statistics-figures", args=[kind, obj.pk]) + f"?period={period.label}")
             assert api.status_code == 200
-            assert api.json() == page.context["figures"]
+            assert page.context["figures"] == over_the_period_but_compliance(api.json())
             for key, tile in tiles(page).items():
                 metric = metrics.get(key)
                 if metric.path:
@@ -244,7 +253,7 @@ def test_the_yearly_report_shows_the_dashboards_figures_of_the_year(client, r):
         report = build_report(scope=scope, period=year)
         client.force_login(r.official)
         page = dashboard(client, scope.kind, obj, year)
-        assert report.data == page.context["figures"]
+        assert page.context["figures"] == over_the_period_but_compliance(report.data)
         shown = tiles(page)
         for key, tile in shown.items():
             metric = metrics.get(key)
