@@ -27,6 +27,14 @@ class CoreConfig(AppConfig):
         logs.connect_celery_signals()
         taskmetrics.connect_celery_signals()
 
+        # Each commit that writes history rows is counted per model (core.history.history_written):
+        # a part of the versions the cached figures are kept under.
+        from simple_history.signals import post_create_historical_record
+
+        from .history import _history_row_written
+
+        post_create_historical_record.connect(_history_row_written, dispatch_uid="core.history_written")
+
         from . import cards
 
         # The superuser's count of full-ID-number reads (core.audit).

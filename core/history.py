@@ -15,6 +15,7 @@ rows both write.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
@@ -39,6 +40,59 @@ def _copied_columns(model, history_model):
     return pairs
 
 
+# --- the commits of each model's history ------------------------------------------------------------
+#
+# A figure cached per version of its data (stats.statistics.data_version) reads the version as the
+# last row of each table's history. That alone misses a transaction which wrote an earlier history
+# row and commits after one that wrote a later row: a figure computed between the two commits would
+# be kept under a version that never changes for it. So each commit that wrote history rows of a
+# model also counts up that model's counter in the shared cache, after the commit: the version is
+# both. (A cache per process, the default without Redis, counts the commits of its own process.)
+
+COMMITS_KEY = "hongfan:history-commits:"
+
+
+class _CountCommit:
+    """The on-commit callback counting one model's commits (one object per model, so that a
+    transaction registers it once whatever the rows it writes)."""
+
+    def __init__(self, label):
+        self.key = COMMITS_KEY + label
+
+    def __call__(self):
+        cache.add(self.key, 0, timeout=None)
+        try:
+            cache.incr(self.key)
+        except ValueError:  # evicted between the two
+            cache.set(self.key, 1, timeout=None)
+
+
+_counters = {}
+
+
+def history_written(model, *, using=None) -> None:
+    """Counts a commit of ``model``'s history once the current transaction commits (at once
+    outside one): every history row written calls it (``post_create_historical_record``, and the
+    bulk writes below)."""
+    label = model._meta.concrete_model._meta.label_lower
+    counter = _counters.get(label) or _counters.setdefault(label, _CountCommit(label))
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and any(entry[1] is counter for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(counter, using=using, robust=True)
+
+
+def history_commits(*models) -> list[int]:
+    """How many commits wrote history rows of each model (as counted in the cache): one read."""
+    keys = [COMMITS_KEY + model._meta.concrete_model._meta.label_lower for model in models]
+    found = cache.get_many(keys)
+    return [found.get(key, 0) for key in keys]
+
+
+def _history_row_written(sender, instance, **kwargs):
+    history_written(type(instance), using=kwargs.get("using"))
+
+
 def create_with_history(objs, model, *, batch_size=None, user=None, reason=None):
     """``bulk_create`` the rows, then their "+" history rows attributed to ``user`` with ``reason``;
     the same rows as ``simple_history.utils.bulk_create_with_history`` writes (one timestamp per
@@ -54,13 +108,16 @@ def create_with_history(objs, model, *, batch_size=None, user=None, reason=None)
         or hasattr(history_model, "history_relation")
         or not connection.features.can_return_rows_from_bulk_insert
     ):
-        return bulk_create_with_history(
-            objs, model, batch_size=batch_size, default_user=user, default_change_reason=reason
-        )
+        with transaction.atomic(using=database, savepoint=False):
+            history_written(model, using=database)
+            return bulk_create_with_history(
+                objs, model, batch_size=batch_size, default_user=user, default_change_reason=reason
+            )
     with transaction.atomic(using=database, savepoint=False):
         created = model._default_manager.using(database).bulk_create(objs, batch_size=batch_size)
         if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
             return created
+        history_written(model, using=database)
         if user is None:
             user = history_model.get_default_history_user(created[0])
         quote = connection.ops.quote_name

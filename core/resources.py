@@ -31,7 +31,7 @@ from import_export import resources
 from core.scope import scope_for
 
 from . import audit, crypto
-from .history import create_with_history
+from .history import create_with_history, history_written
 from .tabular import ImportRefused
 from .validators import mask_id_number, mask_phone, normalize_id_number
 
@@ -477,6 +477,7 @@ class ImportResource(resources.ModelResource):
                     default_user=user,
                     default_change_reason=reason,
                 )
+                history_written(model)
 
     def after_chunk(self, rows, new, changed) -> None:
         """Drop the chunk's instances so memory stays flat as the file grows."""

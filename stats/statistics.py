@@ -23,7 +23,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Sum,
@@ -36,6 +35,7 @@ from django.utils import timezone
 from activities.models import Activity, ComplianceRule, Kind, OrganizationMonth, OrganizationYear
 from activities.selectors import COMPLIANCE_KINDS, compliance, rule_subjects
 from activities.summaries import aggregate, refresh
+from core.history import history_commits
 from core.periods import PeriodKind, day_start, periods_in_year
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
 from members.selectors import members_at
@@ -166,24 +166,27 @@ def _age_band(day):
     )
 
 
-def members_version() -> int:
-    """Changes whenever a member record changes: the last row of the members' history (every save,
-    delete and bulk import through simple_history writes one). One index look-up."""
-    return Member.history.model.objects.aggregate(v=Max("pk"))["v"] or 0
+def members_version() -> str:
+    """Changes whenever a member record changes (``data_version(Member)``)."""
+    return data_version(Member)[0]
 
 
 def data_version(*models) -> tuple:
-    """The version of these models' data: the last row of each one's history (simple_history
-    writes one on every save and delete, and the member import one per member). One query, an
-    index look-up per model; ``members_version()`` is ``data_version(Member)[0]``."""
+    """The version of these models' data, one string each: the last row of each one's history
+    (simple_history writes one on every save and delete, and the imports one per row) and the count
+    of commits that wrote its history (core.history.history_written: a transaction that wrote an
+    earlier row but commits after a later one changes the count, not the last row). One query, an
+    index look-up per model, and one read of the cache."""
     quote = connection.ops.quote_name
     reads = []
     for model in models:
         history = model.history.model._meta
         reads.append(f"(SELECT MAX({quote(history.pk.column)}) FROM {quote(history.db_table)})")
+    commits = history_commits(*models)  # first: a commit counted after this read changes the next
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(reads))
-        return tuple(value or 0 for value in cursor.fetchone())
+        last = cursor.fetchone()
+    return tuple(f"{value or 0}.{count}" for value, count in zip(last, commits, strict=True))
 
 
 def query_key(queryset) -> str:
