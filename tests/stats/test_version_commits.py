@@ -33,9 +33,13 @@ def test_each_commit_that_writes_history_is_counted_once_per_model(world):
     create_with_history([EnterpriseFactory.build(park=world.park_a1) for _i in range(3)], Enterprise)
     assert history_commits(Member, Activity, Enterprise) == [before[0] + 2, before[1] + 1, before[2] + 1]
     # A transaction rolled back is not.
-    with pytest.raises(RuntimeError), transaction.atomic():
-        MemberFactory(organization=world.branch_a1)
-        raise RuntimeError
+    def register_then_fail():
+        with transaction.atomic():
+            MemberFactory(organization=world.branch_a1)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        register_then_fail()
     assert history_commits(Member)[0] == before[0] + 2
 
 
