@@ -32,6 +32,7 @@ def test_each_commit_that_writes_history_is_counted_once_per_model(world):
     # A bulk write with its history rows (the imports) is counted too.
     create_with_history([EnterpriseFactory.build(park=world.park_a1) for _i in range(3)], Enterprise)
     assert history_commits(Member, Activity, Enterprise) == [before[0] + 2, before[1] + 1, before[2] + 1]
+
     # A transaction rolled back is not.
     def register_then_fail():
         with transaction.atomic():
