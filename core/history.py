@@ -52,7 +52,7 @@ def _copied_columns(model, history_model):
 COMMITS_KEY = "hongfan:history-commits:"
 
 
-class _CountCommit:
+class HistoryCommitCounter:
     """The on-commit callback counting one model's commits (one object per model, so that a
     transaction registers it once whatever the rows it writes)."""
 
@@ -75,7 +75,7 @@ def history_written(model, *, using=None) -> None:
     outside one): every history row written calls it (``post_create_historical_record``, and the
     bulk writes below)."""
     label = model._meta.concrete_model._meta.label_lower
-    counter = _counters.get(label) or _counters.setdefault(label, _CountCommit(label))
+    counter = _counters.get(label) or _counters.setdefault(label, HistoryCommitCounter(label))
     connection = transaction.get_connection(using)
     if connection.in_atomic_block and any(entry[1] is counter for entry in connection.run_on_commit):
         return
