@@ -4,8 +4,10 @@
 
 Creates the database if missing, migrates, and generates (once; later runs reuse it) one district
 with 50 parks, 2 000 branches, 5 000 enterprises, 100 000 members, 20 000 activities over twelve
-months, 1 000 000 attendance rows (COPY), 5 000 service requests and 1 000 micro-wishes. Then, in
-one run, it rebuilds the summary and times, over BENCH_RUNS runs each (20 by default):
+months, 1 000 000 attendance rows (COPY), 5 000 service requests and 1 000 micro-wishes, with each
+member's joining event and initial stage record as the portal writes them (one member in twenty
+transferred from another branch; ``ensure_membership_history``). Then, in one run, it rebuilds
+the summary and times, over BENCH_RUNS runs each (20 by default):
 
 * the dashboard figures of the district, ``figures()`` + ``monthly_trend()``, from the summary
   and computed on the fly (``live=True``), for the current month and the current year;
@@ -93,6 +95,7 @@ def generate():
             f"reusing {Member.objects.count()} members, {Activity.objects.count()} activities, "
             f"{Attendance.objects.count()} attendance rows"
         )
+        ensure_membership_history()
         return district, official
     rng = random.Random(2026)
     ensure_default_rules()
@@ -252,10 +255,79 @@ def generate():
              for i in range(WISHES)],
             batch_size=5000,
         )  # fmt: skip
+    ensure_membership_history()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"generated in {time.perf_counter() - started:.0f} s")
     return district, official
+
+
+def ensure_membership_history():
+    """What every member of a real district has beside its row (the portal writes it at each
+    registration, the import included, and migration 0007 backfilled it): a joining event at its
+    organisation and an initial stage record. One member in twenty came from another branch of the
+    district: joined there in 2012, transferred out and in on a day between 2020 and TODAY. Added
+    once, in SQL (also to a database generated before this step existed)."""
+    from django.db import connection, transaction
+
+    from members.models import MembershipEvent
+
+    if MembershipEvent.objects.exists():
+        return
+    started = time.perf_counter()
+    params = {"today": TODAY.isoformat(), "now": f"{TODAY.isoformat()}T09:00:00+08:00"}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The branch before, for the movers: the branch whose id comes before theirs (wrapping).
+        cursor.execute(
+            """
+            CREATE TEMP TABLE bench_movers ON COMMIT DROP AS
+            SELECT m.id AS member_id, m.organization_id AS org_now,
+                   COALESCE((SELECT max(o.id) FROM parks_organization o
+                             WHERE o.kind = 'branch' AND o.id < m.organization_id),
+                            (SELECT max(o.id) FROM parks_organization o WHERE o.kind = 'branch')) AS org_before,
+                   DATE '2020-01-01' + (m.id * 37 %% (%(today)s::date - DATE '2020-01-01' - 30))::int AS moved_on
+            FROM members_member m WHERE m.id %% 20 = 7
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            INSERT INTO members_membershipevent (kind, "on", note, recorded_at, member_id, organization_id)
+            SELECT 'joined', LEAST(m.applied_on, m.activist_on, m.candidate_on, m.probationary_on, m.full_on,
+                                   %(today)s::date),
+                   '', %(now)s::timestamptz, m.id, COALESCE(v.org_before, m.organization_id)
+            FROM members_member m LEFT JOIN bench_movers v ON v.member_id = m.id
+            ORDER BY m.id
+            """,
+            params,
+        )
+        for kind, column in (("transferred_out", "org_before"), ("transferred_in", "org_now")):
+            cursor.execute(
+                f"""
+                INSERT INTO members_membershipevent (kind, "on", note, recorded_at, member_id, organization_id)
+                SELECT %(kind)s, moved_on, '', %(now)s::timestamptz, member_id, {column}
+                FROM bench_movers ORDER BY member_id
+                """,
+                {**params, "kind": kind},
+            )
+        cursor.execute(
+            """
+            INSERT INTO members_stagechange (kind, from_stage, to_stage, effective_on, reason, created_at, member_id)
+            SELECT 'initial', '', m.stage,
+                   COALESCE(CASE m.stage WHEN 'full' THEN m.full_on WHEN 'probationary' THEN m.probationary_on
+                                         WHEN 'candidate' THEN m.candidate_on WHEN 'activist' THEN m.activist_on
+                                         ELSE m.applied_on END, %(today)s::date),
+                   '', %(now)s::timestamptz, m.id
+            FROM members_member m ORDER BY m.id
+            """,
+            params,
+        )
+        cursor.execute("ANALYZE members_membershipevent")
+        cursor.execute("ANALYZE members_stagechange")
+    print(
+        f"  {MembershipEvent.objects.count()} membership events and the initial stage records "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
 
 
 def measure(fn, runs=RUNS):
