@@ -162,6 +162,18 @@ PGBOUNCER = env("HONGFAN_PGBOUNCER", "false").lower() in {"1", "true", "yes", "o
 if PGBOUNCER:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"]["CONN_MAX_AGE"] = int(env("DATABASE_CONN_MAX_AGE", "0"))
+# PostgreSQL's JIT compiles any query its planner costs above jit_above_cost (100 000 by default):
+# the dashboard's grouped counts over a district's members cost that much on paper and run in
+# 40-150 ms, and compiling them took 200-300 ms more (docs/benchmarks.md, "PostgreSQL's JIT").
+# Off for the portal's own connections unless HONGFAN_PG_JIT=true; behind PgBouncer, which does not
+# pass a connection's options, set it on the database instead (docs/deploy.md, "Several hosts").
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and not PGBOUNCER
+    and not env_bool("HONGFAN_PG_JIT", False)
+):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a lock instead of failing at once when the in-process worker and a request write.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

@@ -10,8 +10,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def database_settings(**env):
-    code = (
+def database_settings(_code=None, **env):
+    """What ``_code`` prints of the production settings read in a fresh interpreter (by default the
+    server-side cursors switch and CONN_MAX_AGE), with these environment variables."""
+    code = _code or (
         "import json, django; from django.conf import settings; django.setup(); "
         "d = settings.DATABASES['default']; "
         "print(json.dumps([d.get('DISABLE_SERVER_SIDE_CURSORS', False), d['CONN_MAX_AGE']]))"
