@@ -141,6 +141,9 @@ class Member(models.Model):
             models.Index(fields=["organization", "stage"]),
             models.Index(fields=["organization", "name"]),
             models.Index(fields=["name"]),
+            # The new members of a period (joined the party: became probationary within it), which
+            # every dashboard and report counts: without it, a scan of all members.
+            models.Index(fields=["probationary_on"], name="member_probationary_on"),
         ]
         constraints = [
             BIRTH_DATE.constraint("birth_date"),
