@@ -267,16 +267,25 @@ def ensure_membership_history():
     registration, the import included, and migration 0007 backfilled it): a joining event at its
     organisation and an initial stage record. One member in twenty came from another branch of the
     district: joined there in 2012, transferred out and in on a day between 2020 and TODAY. Added
-    once, in SQL (also to a database generated before this step existed)."""
+    in SQL to the members that have no event yet (also in a database generated before this step
+    existed, or with the demo's bulk-created members beside them: bench/load_data.py)."""
     from django.db import connection, transaction
+    from django.db.models import Exists, OuterRef
 
-    from members.models import MembershipEvent
+    from members.models import Member, MembershipEvent
 
-    if MembershipEvent.objects.exists():
+    if not Member.objects.filter(~Exists(MembershipEvent.objects.filter(member=OuterRef("pk")))).exists():
         return
     started = time.perf_counter()
     params = {"today": TODAY.isoformat(), "now": f"{TODAY.isoformat()}T09:00:00+08:00"}
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE TEMP TABLE bench_without_history ON COMMIT DROP AS
+            SELECT m.* FROM members_member m
+            WHERE NOT EXISTS (SELECT 1 FROM members_membershipevent e WHERE e.member_id = m.id)
+            """
+        )
         # The branch before, for the movers: the branch whose id comes before theirs (wrapping).
         cursor.execute(
             """
@@ -286,7 +295,7 @@ def ensure_membership_history():
                              WHERE o.kind = 'branch' AND o.id < m.organization_id),
                             (SELECT max(o.id) FROM parks_organization o WHERE o.kind = 'branch')) AS org_before,
                    DATE '2020-01-01' + (m.id * 37 %% (%(today)s::date - DATE '2020-01-01' - 30))::int AS moved_on
-            FROM members_member m WHERE m.id %% 20 = 7
+            FROM bench_without_history m WHERE m.id %% 20 = 7
             """,
             params,
         )
@@ -296,7 +305,7 @@ def ensure_membership_history():
             SELECT 'joined', LEAST(m.applied_on, m.activist_on, m.candidate_on, m.probationary_on, m.full_on,
                                    %(today)s::date),
                    '', %(now)s::timestamptz, m.id, COALESCE(v.org_before, m.organization_id)
-            FROM members_member m LEFT JOIN bench_movers v ON v.member_id = m.id
+            FROM bench_without_history m LEFT JOIN bench_movers v ON v.member_id = m.id
             ORDER BY m.id
             """,
             params,
@@ -318,14 +327,14 @@ def ensure_membership_history():
                                          WHEN 'candidate' THEN m.candidate_on WHEN 'activist' THEN m.activist_on
                                          ELSE m.applied_on END, %(today)s::date),
                    '', %(now)s::timestamptz, m.id
-            FROM members_member m ORDER BY m.id
+            FROM bench_without_history m ORDER BY m.id
             """,
             params,
         )
         cursor.execute("ANALYZE members_membershipevent")
         cursor.execute("ANALYZE members_stagechange")
     print(
-        f"  {MembershipEvent.objects.count()} membership events and the initial stage records "
+        f"  {MembershipEvent.objects.count()} membership events and the initial stage records in all "
         f"({time.perf_counter() - started:.0f} s)"
     )
 

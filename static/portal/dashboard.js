@@ -14,6 +14,9 @@
     var el = document.getElementById(id);
     if (!el) { return null; }
     var chart = echarts.init(el, null, { renderer: "canvas" });
+    // Drawn to the end (its animation, if any, finished): what a screenshot should wait for.
+    // Listened to before the first drawing, which may finish at once.
+    chart.on("finished", function () { el.dataset.drawn = "true"; });
     chart.setOption(option);
     if (onClick) { chart.on("click", onClick); }
     charts.push(chart);
@@ -77,7 +80,8 @@
     var heat = JSON.parse(source.textContent);
     var labels = JSON.parse(document.getElementById("heatmap-labels").textContent);
     if (!heat.y.length) { return; }
-    el.style.height = Math.max(180, 100 + heat.y.length * 28) + "px";
+    // A line of 28 px a branch, plus the rules' names under them (rotated: about 90 px).
+    el.style.height = (100 + heat.y.length * 28) + "px";
     function openBranch(index) {
       if (index !== undefined && index !== null && index >= 0 && heat.urls[index]) { window.location = heat.urls[index]; }
     }
@@ -90,7 +94,7 @@
           return heat.y[d[1]] + "<br>" + heat.x[d[0]] + ": " + text;
         }
       },
-      grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
+      grid: { left: 8, right: 8, top: 8, bottom: 4, containLabel: true },
       xAxis: { type: "category", data: heat.x, splitArea: { show: true },
                axisLabel: { interval: 0, rotate: narrow ? 60 : 30, fontSize: 10 } },
       yAxis: { type: "category", data: heat.y, inverse: true, splitArea: { show: true },

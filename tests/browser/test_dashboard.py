@@ -46,7 +46,7 @@ def painted_pixels(page, chart_id):
 
 def assert_charts_render(page):
     for chart_id in CHARTS:
-        page.locator(f"#{chart_id}[data-rendered=true] canvas").wait_for()
+        page.locator(f"#{chart_id}[data-drawn=true] canvas").wait_for()  # its animation finished
         assert painted_pixels(page, chart_id) > 500, chart_id
 
 
