@@ -1,5 +1,7 @@
 """Pages of organisation life. Views parse input, call a selector or an action, and render."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +21,9 @@ from parks.models import Organization
 from . import actions, selectors
 from .forms import ActivityForm, CancelForm, FilterForm, parse_attendance
 from .models import Activity, Attendance, PeriodKind
+
+#: Branches per page of the compliance table.
+COMPLIANCE_ROWS_PER_PAGE = 50
 
 
 def _add_errors(form, exc: ValidationError, extra: list):
@@ -411,6 +416,8 @@ def compliance_table(request):
         raise PermissionDenied
     year = _year(request)
     rows, sort = selectors.compliance_table(request.user, year=year, sort=request.GET.get("sort", "rate"))
+    # A district's 2 000 branches, sorted over all of them, shown a page at a time.
+    page = Paginator(rows, COMPLIANCE_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     columns = [
         ("name", _("Branch")),
         ("park", _("Park")),
@@ -423,7 +430,9 @@ def compliance_table(request):
         request,
         "activities/compliance_table.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "query": urlencode({"year": year, "sort": sort}),
             "sort": sort,
             "year": year,
             "columns": columns,

@@ -231,6 +231,35 @@ def test_compliance_table_is_scoped_and_sortable(client, world):
     assert client.get(reverse("activities:compliance")).status_code == 403
 
 
+def test_compliance_table_pages_what_it_sorted_over_every_branch(client, world, monkeypatch):
+    from activities import views
+
+    ActivityFactory(host=world.branch_a1, kind="themed_day")
+    client.force_login(world.official)
+    client.cookies["django_language"] = "en"
+    everything = client.get(reverse("activities:compliance"), {"sort": "-rate", "year": 2026})
+    assert "compliance-shown" not in everything.content.decode()  # one page: no pager
+    order = [r.organization.name for r in everything.context["rows"]]
+    assert len(order) >= 2
+    monkeypatch.setattr(views, "COMPLIANCE_ROWS_PER_PAGE", 1)
+    seen = []
+    for number in range(1, len(order) + 1):
+        response = client.get(reverse("activities:compliance"), {"sort": "-rate", "year": 2026, "page": number})
+        body = response.content.decode()
+        assert [r.organization.name for r in response.context["rows"]] == [order[number - 1]]
+        seen.append(order[number - 1])
+        assert f"Branches {number}–{number} of {len(order)}" in body
+        if number < len(order):  # the next page keeps the year and the sort
+            assert f'href="?year=2026&amp;sort=-rate&amp;page={number + 1}"' in body
+    assert seen == order
+    # Past the last page: the last page, not an error.
+    beyond = client.get(reverse("activities:compliance"), {"sort": "-rate", "year": 2026, "page": 99})
+    assert [r.organization.name for r in beyond.context["rows"]] == [order[-1]]
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("activities:compliance"), {"sort": "-rate", "year": 2026, "page": 1})
+    assert f"第 1–1 个支部，共 {len(order)} 个" in chinese.content.decode()
+
+
 def test_member_pages(client, world):
     activity = ActivityFactory(host=world.branch_a1, kind="training", title="我的会")
     from activities import actions
