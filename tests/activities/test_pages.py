@@ -231,6 +231,24 @@ def test_compliance_table_is_scoped_and_sortable(client, world):
     assert client.get(reverse("activities:compliance")).status_code == 403
 
 
+def test_compliance_table_counts_each_branchs_active_full_members_and_sorts_by_them(client, world):
+    from members.models import Member
+    from tests.factories import MemberFactory
+
+    def full_members(branch):
+        return Member.objects.filter(organization=branch, stage="full", status="active").count()
+
+    MemberFactory.create_batch(3, organization=world.branch_a2)
+    MemberFactory(organization=world.branch_a2, stage="probationary")  # not yet full
+    MemberFactory(organization=world.branch_a2, status="deceased")  # no longer on the roll
+    client.force_login(world.official)
+    rows = client.get(reverse("activities:compliance"), {"sort": "-members"}).context["rows"]
+    shown = {row.organization.name: row.organization.full_members for row in rows}
+    assert shown == {"支部A1": full_members(world.branch_a1), "支部A2": full_members(world.branch_a2)}
+    assert shown["支部A2"] > shown["支部A1"]
+    assert [row.organization.name for row in rows] == ["支部A2", "支部A1"]
+
+
 def test_compliance_table_pages_what_it_sorted_over_every_branch(client, world, monkeypatch):
     from activities import views
 
