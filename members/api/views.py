@@ -262,6 +262,10 @@ class DuesPaymentViewSet(ActsForOrganizationMixin, ScopedCreateReadViewSet):
 
     def create_object(self, serializer):
         data = dict(serializer.validated_data)
+        # The two the body may leave out take the model's defaults (employed; no pay given), and the
+        # action then says what is missing (an employed member's pay) as a field error: a 400.
+        data.setdefault("category", DuesPayment._meta.get_field("category").default)
+        data.setdefault("monthly_pay", None)
         serializer.instance = call_action(actions.dues_record_payment, by=self.request.user, **data)
 
 

@@ -372,6 +372,21 @@ class TestDuesPayments(
         assert response.status_code == 201, response.content
         assert response.json()["amount_due"] == "40.00"
 
+    def test_category_and_pay_left_out_take_the_models_defaults(self, world, api):
+        """Found by the fuzz: a body without category and monthly pay answered 500. An employed
+        member (the default) without pay is a field error; a reduced category needs no pay."""
+        data = self.create_data(world)
+        del data["category"], data["monthly_pay"]
+        before = DuesPayment.objects.count()
+        response = api(world.secretary).post(self.list_url(), data, format="json")
+        assert response.status_code == 400, response.content
+        assert "monthly_pay" in response.json()
+        assert DuesPayment.objects.count() == before
+        response = api(world.secretary).post(self.list_url(), dict(data, category="reduced"), format="json")
+        assert response.status_code == 201, response.content
+        assert response.json()["amount_due"] == "0.20"
+        assert response.json()["monthly_pay"] is None
+
     def test_future_payment_is_400(self, world, api):
         data = dict(self.create_data(world), paid_on=(TODAY + datetime.timedelta(days=3)).isoformat())
         response = api(world.secretary).post(self.list_url(), data, format="json")
