@@ -90,7 +90,7 @@
         position: "top",
         formatter: function (p) {
           var d = p.value, v = d[2];
-          var text = d[3] === "na" ? labels.not_applicable : (v === "-" ? labels.no_data : v + "%");
+          var text = d[3] === "na" ? labels.not_applicable : (d[3] === "none" ? labels.no_data : v + "%");
           return heat.y[d[1]] + "<br>" + heat.x[d[0]] + ": " + text;
         }
       },
@@ -100,15 +100,23 @@
       yAxis: { type: "category", data: heat.y, inverse: true, splitArea: { show: true },
                axisLabel: { fontSize: 11, width: narrow ? 90 : 200, overflow: "truncate" },
                triggerEvent: true },
-      // The colour scale paints the first series only; "na" cells are the second, grey.
+      // The colour scale paints the first series only; cells with no period ended yet are the
+      // second (light, "–"), "na" cells the third (grey): every cell of the grid is drawn.
       visualMap: { min: 0, max: 100, show: false, seriesIndex: 0,
                    inRange: { color: ["#d73027", "#fee08b", "#1a9850"] } },
       series: [{
         name: labels.compliance, type: "heatmap",
-        data: heat.data.filter(function (d) { return d[3] !== "na"; })
-          .map(function (d) { return [d[0], d[1], d[2] === null ? "-" : d[2]]; }),
-        label: { show: !narrow, fontSize: 10, formatter: function (p) { return p.value[2] === "-" ? "–" : p.value[2]; } },
+        data: heat.data.filter(function (d) { return d[3] !== "na" && d[2] !== null; })
+          .map(function (d) { return [d[0], d[1], d[2]]; }),
+        label: { show: !narrow, fontSize: 10 },
         itemStyle: { borderColor: "#fff", borderWidth: 1 }
+      }, {
+        // No period of the rule has ended yet (a yearly rule early in the year): nothing to rate.
+        name: labels.no_data, type: "heatmap",
+        data: heat.data.filter(function (d) { return d[3] !== "na" && d[2] === null; })
+          .map(function (d) { return [d[0], d[1], 0, "none"]; }),
+        label: { show: !narrow, fontSize: 10, color: "#6c757d", formatter: function () { return "–"; } },
+        itemStyle: { color: "#f8f9fa", borderColor: "#dee2e6", borderWidth: 1 }
       }, {
         // A rule that does not bind the branch (no committee, no party groups): not applicable.
         name: labels.not_applicable, type: "heatmap",

@@ -2,6 +2,7 @@
 branch, and a figure drills down to its rows. On a desktop and on a phone."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
@@ -82,6 +83,16 @@ def test_official_opens_the_dashboard_clicks_a_branch_and_drills_down(new_page, 
     page.locator("#children [data-child]").first.wait_for()
     assert page.locator("#children [data-child]").count() == 2
     screenshot(page, "dashboard-district")
+    # Every cell of the grid is drawn: rated, not applicable, or no period ended yet ("–", the
+    # yearly rules before the year's end), none left blank.
+    series = page.evaluate(
+        """() => echarts.getInstanceByDom(document.getElementById('chart-heatmap')).getOption().series
+                 .map((s) => s.data.map((d) => d[2]))"""
+    )
+    cells = len(json.loads(page.locator("#heatmap-data").text_content())["data"])
+    assert sum(len(values) for values in series) == cells
+    assert all(value != "-" and value is not None for values in series for value in values)
+    assert series[1], "a yearly rule has no period ended before the end of its year"
 
     # The heatmap lists the weakest branch first; the official lands on that branch's dashboard.
     names = page.locator("#heatmap-branches li").all_inner_texts()
