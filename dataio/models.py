@@ -221,6 +221,13 @@ class ExportJob(models.Model):
         _("requested at"), auto_now_add=True, db_index=True, validators=SYSTEM_TIME.validators()
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, validators=SYSTEM_TIME.validators())
+    # The running job's last sign of life, and how many times a worker has taken it up: a job
+    # "being written" silent for HONGFAN_JOB_STALE_SECONDS lost its worker and is queued again
+    # (``dataio.export_jobs.requeue_lost_exports``), until HONGFAN_JOB_MAX_ATTEMPTS.
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"), null=True, blank=True, validators=SYSTEM_TIME.validators()
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     objects = ImportJobQuerySet.as_manager()  # the same rule: the owner's, and a superuser's back office
 
     class Meta:
@@ -231,6 +238,7 @@ class ExportJob(models.Model):
             text_constraint("error", TEXT_LOG),
             SYSTEM_TIME.constraint("created_at", datetime_field=True),
             SYSTEM_TIME.constraint("finished_at", datetime_field=True),
+            SYSTEM_TIME.constraint("heartbeat_at", datetime_field=True),
         ]
 
     def __str__(self):

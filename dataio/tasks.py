@@ -1,10 +1,14 @@
-"""Import jobs in the background. Task names are those of their first home (``portal.tasks``),
-so queued messages and django-celery-beat rows keep working."""
+"""Import and export jobs in the background. The import tasks keep the names of their first home
+(``portal.tasks``), so queued messages and django-celery-beat rows keep working."""
+
+import logging
 
 from celery import shared_task
 from django.db import transaction
 
 from .jobs import forget_stale_files, process_job, requeue_lost_jobs
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="portal.tasks.run_import_job", acks_late=True, reject_on_worker_lost=True)
@@ -31,13 +35,33 @@ def requeue_lost_import_jobs():
     return len(job_ids)
 
 
-@shared_task(name="dataio.tasks.run_export_job", acks_late=True, reject_on_worker_lost=True)
-def run_export_job(job_id):
-    """Write a large export's file (``dataio.export_jobs.run_export``). Idempotent: a job already
-    taken up, written or failed is left as it is."""
+@shared_task(name="dataio.tasks.run_export_job", bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_export_job(self, job_id):
+    """Write a large export's file (``dataio.export_jobs.run_export``). Idempotent: a job written,
+    failed, or being written by a live worker is left as it is; the same message delivered again
+    after its worker process died takes the job up again."""
     from .export_jobs import run_export
 
-    run_export(job_id=job_id)
+    run_export(job_id=job_id, task_id=self.request.id or "")
+
+
+@shared_task(name="dataio.tasks.requeue_lost_export_jobs", ignore_result=True)
+def requeue_lost_export_jobs():
+    """From beat, every 20 seconds: exports whose worker was killed are queued again (or failed)
+    (``dataio.export_jobs.requeue_lost_exports``)."""
+    from .export_jobs import enqueue, requeue_lost_exports
+
+    with transaction.atomic():
+        requeued, failed = requeue_lost_exports()
+        for job in requeued:
+            enqueue(job)
+    if requeued or failed:
+        logger.warning(
+            "export jobs lost with their worker: %s queued again, %s given up",
+            [job.pk for job in requeued],
+            [job.pk for job in failed],
+        )
+    return len(requeued)
 
 
 @shared_task(name="dataio.tasks.forget_expired_exports", ignore_result=True)

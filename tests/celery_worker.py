@@ -9,6 +9,7 @@ before and after each worker ("Acquire on closed pool" otherwise, in the next te
 import contextlib
 import os
 import subprocess
+import time
 
 from kombu import pools as kombu_pools
 
@@ -67,7 +68,8 @@ def broker_only(settings):
 def worker_process(*, slow_seconds: float = 0, **settings_env) -> subprocess.Popen:
     """Start ``tests/worker_process.py`` on the test database (which must be PostgreSQL: an
     in-memory SQLite database is not shared) and the test broker. ``slow_seconds`` makes every
-    statistics build and every import wait that long first, so a test can kill it mid-run."""
+    statistics build, every import and every export's file wait that long first, so a test can
+    kill it mid-run."""
     import sys
     from pathlib import Path
     from urllib.parse import quote
@@ -87,3 +89,17 @@ def worker_process(*, slow_seconds: float = 0, **settings_env) -> subprocess.Pop
     return subprocess.Popen(  # noqa: S603 - our own script
         [sys.executable, str(root / "tests" / "worker_process.py")], cwd=root, env=env
     )
+
+
+def until(row, predicate, *, what: str, seconds: float = 60, tick=None):
+    """``row`` once ``predicate(row)`` holds, read again every second for up to ``seconds``;
+    ``tick()`` runs before each read (a test playing beat sends the sweep there)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if tick:
+            tick()
+        row.refresh_from_db()
+        if predicate(row):
+            return row
+        time.sleep(1)
+    raise AssertionError(f"waited {seconds} s for {what}: {row.status}, {getattr(row, 'error', '')}")

@@ -1,8 +1,8 @@
 """A Celery worker in a process of its own, started by ``tests.celery_worker.worker_process`` for
 the tests that kill a worker outright (SIGKILL) in the middle of a job.
 
-With ``HONGFAN_TEST_SLOW_SECONDS`` set, every statistics build and every import waits that long
-before it starts, so that the test can kill the worker while the job runs.
+With ``HONGFAN_TEST_SLOW_SECONDS`` set, every statistics build, every import and every export's
+file waits that long before it starts, so that the test can kill the worker while the job runs.
 """
 
 import os
@@ -19,7 +19,7 @@ django.setup()
 
 SLOW = float(os.environ.get("HONGFAN_TEST_SLOW_SECONDS") or 0)
 if SLOW:
-    from core import importing
+    from core import importing, streaming
     from stats import statistics
 
     def slowly(work):
@@ -31,6 +31,7 @@ if SLOW:
 
     statistics.figures = slowly(statistics.figures)
     importing.run_import = slowly(importing.run_import)
+    streaming.write_export = slowly(streaming.write_export)
 
 from portal.celery import app  # noqa: E402
 

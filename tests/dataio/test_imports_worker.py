@@ -68,7 +68,7 @@ def test_a_write_whose_worker_is_killed_is_done_once_by_the_next_worker(client, 
     import signal
 
     from dataio.tasks import requeue_lost_import_jobs
-    from tests.celery_worker import broker_only, worker_process
+    from tests.celery_worker import broker_only, until, worker_process
     from tests.scenario import build_world
 
     world = build_world()
@@ -82,17 +82,6 @@ def test_a_write_whose_worker_is_killed_is_done_once_by_the_next_worker(client, 
     def start(**options):
         workers.append(worker_process(**media, **options))
         return workers[-1]
-
-    def until(job, predicate, *, what, seconds=60, sweep=False):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if sweep:  # the test plays beat
-                requeue_lost_import_jobs.delay()
-            job.refresh_from_db()
-            if predicate(job):
-                return job
-            time.sleep(1)
-        raise AssertionError(f"waited {seconds} s for {what}: {job.status}, {job.error}")
 
     with broker_only(settings):
         try:
@@ -113,7 +102,12 @@ def test_a_write_whose_worker_is_killed_is_done_once_by_the_next_worker(client, 
             assert Member.objects.count() == before  # its transaction died with it
 
             start()
-            job = until(job, lambda job: job.status in ("committed", "failed"), what="the second writer", sweep=True)
+            job = until(
+                job,
+                lambda job: job.status in ("committed", "failed"),
+                what="the second writer",
+                tick=requeue_lost_import_jobs.delay,
+            )
         finally:
             for process in workers:
                 if process.poll() is None:
