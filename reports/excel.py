@@ -117,6 +117,7 @@ class Row:
     metric: str = ""  # the key of the named metric (stats.metrics) the figure is
     caption: str = ""  # its period and basis in this report
     definition: str = ""  # what it counts
+    previous_caption: str = ""  # its period and basis in the report of the period before
 
     @property
     def change(self):
@@ -172,14 +173,21 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
     before = previous.data if previous else {}
     period = statistics.Period(kind=report.period_kind, start=report.period_start)
     built_on = timezone.localdate(report.generated_at) if report.generated_at else None
+    before_period = before_built_on = None
+    if previous is not None and previous.period_start:
+        before_period = statistics.Period(kind=previous.period_kind, start=previous.period_start)
+        before_built_on = timezone.localdate(previous.generated_at) if previous.generated_at else None
 
     def described(row, *path):
-        """The row with its metric: key, caption (period and basis) and definition."""
+        """The row with its metric: key, caption (period and basis, in this report and the one
+        before) and definition."""
         metric = metrics.for_path(*path)
         if metric is not None:
             row.metric = metric.key
             row.caption = str(metrics.caption(metric, period, built_on))
             row.definition = str(metric.definition)
+            if before_period is not None:
+                row.previous_caption = str(metrics.caption(metric, before_period, before_built_on))
         return row
 
     sections = []
@@ -198,19 +206,30 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
             value = current[name]
             label = str(LABELS.get(name, name))
             if isinstance(value, dict):
-                rows.append(described(Row(f"{key}.{name}", label, None, None, is_heading=True), key, name))
+                heading = described(Row(f"{key}.{name}", label, None, None, is_heading=True), key, name)
+                rows.append(heading)
                 names = choices.get((key, name), {})
                 prior_sub = prior.get(name) if isinstance(prior.get(name), dict) else {}
-                for code in _ordered(value, list(names)):
-                    rows.append(
+                lines = [
+                    described(
                         Row(
                             f"{key}.{name}.{code}",
                             str(names.get(code) or BREAKDOWN_LABELS.get(code, code)),
                             value[code],
                             prior_sub.get(code),
                             level=1,
-                        )
+                        ),
+                        key,
+                        name,
+                        code,
                     )
+                    for code in _ordered(value, list(names))
+                ]
+                # A breakdown's lines share one period and basis: the heading shows it once.
+                captions = {(line.caption, line.previous_caption) for line in lines}
+                if not heading.caption and len(captions) == 1:
+                    heading.caption, heading.previous_caption = captions.pop()
+                rows.extend(lines)
             else:
                 row = Row(f"{key}.{name}", label, value, prior.get(name), is_rate=name in RATES)
                 rows.append(described(row, key, name))
@@ -220,7 +239,7 @@ def comparison(report: StatReport, previous: StatReport | None) -> list[dict]:
 
 # -- Excel -------------------------------------------------------------------------------------
 
-HEADERS = ["指标", "本期", "上期", "变化"]
+HEADERS = ["指标", "本期", "上期", "变化", "本期期间与口径", "上期期间与口径", "定义"]
 INFO_SHEET = "报表信息"
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -245,8 +264,10 @@ def report_filename(report: StatReport) -> str:
 
 def report_excel(report: StatReport, previous: StatReport | None = None) -> bytes:
     """The report as an .xlsx workbook: an information sheet, then one sheet per section with the
-    columns 指标 / 本期 / 上期 / 变化. Headers and sheet names are Chinese whatever the reader's
-    language; numbers stay numbers (rates formatted as percentages); text cannot become a formula.
+    columns 指标 / 本期 / 上期 / 变化, then each line's period and basis in this report and the one
+    before, and its definition (each line of a breakdown too). Headers and sheet names
+    are Chinese whatever the reader's language; numbers stay numbers (rates formatted as
+    percentages); text cannot become a formula.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -281,9 +302,19 @@ def report_excel(report: StatReport, previous: StatReport | None = None) -> byte
             for cell in sheet[1]:
                 cell.font = bold
             for row in section["rows"]:
-                sheet.append([_safe_text(row.label), _cell(row.current), _cell(row.previous), _cell(row.change)])
+                sheet.append(
+                    [
+                        _safe_text(row.label),
+                        _cell(row.current),
+                        _cell(row.previous),
+                        _cell(row.change),
+                        _safe_text(row.caption),
+                        _safe_text(row.previous_caption if previous else "—"),
+                        _safe_text(row.definition),
+                    ]
+                )
                 if row.is_rate:
-                    for cell in sheet[sheet.max_row][1:]:
+                    for cell in sheet[sheet.max_row][1:4]:
                         cell.number_format = "0.00%"
                 if row.is_heading:
                     sheet.cell(sheet.max_row, 1).font = bold
@@ -291,6 +322,9 @@ def report_excel(report: StatReport, previous: StatReport | None = None) -> byte
             sheet.column_dimensions["A"].width = 36
             for column in "BCD":
                 sheet.column_dimensions[column].width = 14
+            for column in "EF":
+                sheet.column_dimensions[column].width = 34
+            sheet.column_dimensions["G"].width = 60
             sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

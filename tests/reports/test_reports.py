@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -345,6 +346,12 @@ def test_the_report_page_shows_the_figures_beside_the_previous_period(
     assert 'id="rebuild-now"' in body
     assert "2026-03" in body
     assert 'data-figure="members.total"' in body
+    # A breakdown shows its period and basis once, on its heading, not under each line.
+    heading = re.search(r'data-figure="members.by_stage">(.*?)</tr>', body, re.S).group(1)
+    assert "As at 2026-04-30" in heading
+    line = re.search(r'data-figure="members.by_stage.full">(.*?)</tr>', body, re.S).group(1)
+    assert "data-caption" not in line
+    assert 'data-metric="members_full"' in line
     assert "Previous period" in body
     assert "Change" in body
 
@@ -387,11 +394,20 @@ def test_the_excel_download_has_chinese_headers_and_numeric_cells(client, world,
     assert info["上期"] == "2026-03"
     assert info["范围"] == "南湖区"
     sheet = book["党员"]
-    assert [c.value for c in sheet[1]] == ["指标", "本期", "上期", "变化"]
+    assert [c.value for c in sheet[1]] == ["指标", "本期", "上期", "变化", "本期期间与口径", "上期期间与口径", "定义"]
     values = list(sheet.iter_rows(min_row=2, values_only=True))
     total = values[0]
-    assert total[1:] == (5, 4, 1)
-    assert all(isinstance(v, int) for v in total[1:])
+    assert total[1:4] == (5, 4, 1)
+    assert all(isinstance(v, int) for v in total[1:4])
+    # Each line says over what and as at when its figure counts, in this report and the one before.
+    assert total[4:6] == ("截至2026-04-30", "截至2026-03-31")
+    assert total[6]  # and what it counts
+    lines = {row[0]: row for row in values}
+    assert lines["新发展党员"][4:6] == ("2026-04-01至2026-04-30", "2026-03-01至2026-03-31")
+    # Each line of a breakdown too.
+    by_stage = [row for row in values if row[0] in ("正式党员", "预备党员")]
+    assert len(by_stage) == 2
+    assert all(row[4] == "截至2026-04-30" and row[6] for row in by_stage)
     # A rate stays a number, formatted as a percentage.
     enterprise = book["企业"]
     for row in enterprise.iter_rows(min_row=2):
