@@ -13,7 +13,9 @@ Every ``ModelAdmin`` of every app subclasses ``ScopedAdmin`` (and every inline `
   ``park_admin_permissions``, and may write only rows whose park (``scope_park_path``) is one of
   their parks — checked on the object and again in the form, so a park chosen by a crafted POST
   gives a form error instead of a save; nobody else gets into the admin;
-* ``show_full_result_count = False`` and ``EstimatedCountPaginator`` (see there).
+* ``show_full_result_count = False`` and ``EstimatedCountPaginator`` (see there);
+* every add form carries a token and adds once however often it is sent (``add_view``,
+  ``core.idempotency``), like the portal's create forms.
 """
 
 from django.contrib import admin
@@ -26,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import pagination
+from core.idempotency import idempotent_form
 from core.scope import scope_for
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
@@ -167,6 +170,13 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
+    # The add form carries a token so that a double submit adds once (``add_view``).
+    change_form_template = "admin/idempotent_change_form.html"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Django's add view, once per form token (``core.idempotency.idempotent_form``): a second
+        POST of the same form (a double click, "send again") goes where the first one went."""
+        return idempotent_form(super().add_view)(request, form_url, extra_context)
 
     def has_module_permission(self, request):
         return any(self.role_allows(request, action) for action in ALL_PERMISSIONS)
