@@ -34,6 +34,7 @@ from demo import elections as demo_elections
 from demo import members as demo_members
 from demo import services as demo_services
 from demo.plan import build_plan
+from members.actions import members_registered
 from members.models import Member, Stage, StageChange
 from parks.models import District, Enterprise, Organization, Park, Room
 from reports import building as report_building
@@ -213,6 +214,9 @@ def _ensure_members(plan, orgs, enterprises, result):
         for spec in missing
     ]
     result.created["members"] += _create(Member, new_members)
+    # Each one joined their organisation (the membership history every registration writes, from
+    # which the figures read the roll of a past day): on the earliest stage date known.
+    members_registered(members=new_members)
     # The development history is itself a log: no history of it is kept.
     result.created["stage changes"] += len(
         StageChange.objects.bulk_create(

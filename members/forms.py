@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from core.validators import TEXT_DESCRIPTION
 from parks.models import Organization
 
+from . import actions
 from .actions import LETTER_DEFAULT_MONTHS, LETTER_MAX_MONTHS
-from .models import STAGE_ORDER, DuesPayment, Transfer
+from .models import STAGE_ORDER, DuesPayment, Member, MembershipEvent, Transfer
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 MONTH = forms.DateInput(attrs={"type": "month", "class": "form-control"}, format="%Y-%m")
@@ -203,3 +204,27 @@ class DuesForm(forms.Form):
         if data.get("category") != DuesPayment.Category.REDUCED and data.get("monthly_pay") is None:
             self.add_error("monthly_pay", _("Give the monthly pay after tax."))
         return data
+
+
+class StatusForm(forms.Form):
+    """A change of the member's status, on the day it happened (``actions.member_status_change``)."""
+
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[(status.value, status.label) for status in actions.STATUS_STEPS],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    on = forms.DateField(label=_("Effective on"), widget=DATE, initial=datetime.date.today)
+    note = forms.CharField(
+        label=_("Grounds"),
+        required=False,
+        max_length=MembershipEvent._meta.get_field("note").max_length,
+        help_text=_("Required to remove a member or bring one back on the roll: the decision, its date and number."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+    def offer_for(self, member: Member) -> "StatusForm":
+        """Offer only the statuses the member can move to (not the one they have)."""
+        field = self.fields["status"]
+        field.choices = [(value, label) for value, label in field.choices if value != member.status]
+        return self

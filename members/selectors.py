@@ -850,6 +850,22 @@ def members_at(organizations, day: datetime.date):
     return Member.objects.filter(Q(pk__in=latest_on_roll.values("member_id")) | no_history)
 
 
+def off_the_roll(organization_ids):
+    """The members of these organisations who are off the roll by their status (flowing, deceased,
+    removed), newest change first, with the day of their last membership event (``changed_on``):
+    for the branch page, which lists those on the roll in its other tables."""
+    last_event = MembershipEvent.objects.filter(member=OuterRef("pk")).order_by("-on", "-pk").values("on")[:1]
+    return (
+        Member.objects.filter(
+            organization__in=organization_ids,
+            status__in=[Member.Status.FLOWING, Member.Status.DECEASED, Member.Status.REMOVED],
+        )
+        .annotate(changed_on=Subquery(last_event, output_field=DateField()))
+        .order_by(F("changed_on").desc(nulls_last=True), "name", "pk")
+        .only("pk", "name", "status", "stage")
+    )
+
+
 def membership_history(member) -> list:
     """The member's membership events, oldest first, with their organisation."""
     return list(member.membership_events.select_related("organization", "recorded_by").order_by("on", "pk"))

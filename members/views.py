@@ -24,6 +24,7 @@ from .forms import (
     ExtendForm,
     LetterVerifyForm,
     ReasonForm,
+    StatusForm,
     TalkForm,
     TransferInForm,
     TransferRequestForm,
@@ -346,6 +347,7 @@ def branch(request, org_pk):
             "org": org,
             **_paged(request, "pipeline", selectors.pipeline_board(ids)),
             **_paged(request, "dues", selectors.branch_dues(ids)),
+            **_paged(request, "off_roll", selectors.off_the_roll(ids)),
             "other_orgs": selectors.acting_organizations(request.user).exclude(pk=org.pk).order_by("name")[:50],
         },
     )
@@ -357,6 +359,7 @@ MEMBER_FORMS = {
     "extend": ExtendForm,
     "correct": CorrectForm,
     "dues": DuesForm,
+    "status": StatusForm,
 }
 
 
@@ -367,11 +370,14 @@ def member_lifecycle(request, pk, step=None):
     """One member's stage history, the pipeline steps and the dues ledger, for their branch."""
     member = selectors.managed_member(request.user, pk)
     forms = {name: cls(prefix=name) for name, cls in MEMBER_FORMS.items()}
+    forms["status"].offer_for(member)
     status, errors = 200, []
     if request.method == "POST":
         if step not in MEMBER_FORMS:
             raise Http404
         form = forms[step] = MEMBER_FORMS[step](request.POST, prefix=step)
+        if step == "status":
+            form.offer_for(member)
         if form.is_valid():
             data = form.cleaned_data
             call = {
@@ -380,6 +386,7 @@ def member_lifecycle(request, pk, step=None):
                 "extend": lambda: actions.probation_extend(member=member, by=request.user, **data),
                 "correct": lambda: actions.stage_correct(member=member, by=request.user, **data),
                 "dues": lambda: actions.dues_record_payment(member=member, by=request.user, **data),
+                "status": lambda: actions.member_status_change(member=member, by=request.user, **data),
             }[step]
             try:
                 call()
@@ -397,6 +404,7 @@ def member_lifecycle(request, pk, step=None):
             "member": member,
             "changes": member.stage_changes.select_related("changed_by").order_by("-created_at", "-pk"),
             "dues": selectors.member_dues(member),
+            "history": selectors.membership_history(member),
             "probation_ends": actions.probation_ends_on(member),
             "forms": forms,
             "errors": errors,

@@ -12,8 +12,10 @@ Everything is importable from ``members.actions``, whatever module of the packag
 from .common import add_months, first_of_month, is_member_themself, lock_member, may_act_for, secretaries_of, today
 from .dues import CENT, DUES_BRACKETS, REDUCED_DUES, dues_amount, dues_record_payment
 from .membership import (
+    STATUS_STEPS,
     default_joined_on,
     member_registered,
+    member_status_change,
     members_registered,
     membership_changed,
     record_membership_event,
@@ -45,6 +47,8 @@ from .transfers import (
 )
 
 __all__ = [
+    "STATUS_STEPS",
+    "member_status_change",
     "ACTIVIST_TRAINING_YEARS",
     "ADULT_AGE",
     "CENT",

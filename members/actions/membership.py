@@ -10,12 +10,13 @@ transfer steps (``transfer_accept``).
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from ..models import STAGE_DATE_FIELD, Member, MembershipEvent, validate_membership_day
-from .common import today
+from ..models import STAGE_DATE_FIELD, Member, MembershipEvent, Transfer, validate_membership_day
+from .common import lock_member, may_act_for, today
 
 Kind = MembershipEvent.Kind
 
@@ -116,6 +117,12 @@ def membership_changed(
     on = on or today()
     events = []
     moved = before_organization_id and member.organization_id != before_organization_id
+    if not moved and member.status == before_status:
+        return []
+    if before_status == Member.Status.ACTIVE and not MembershipEvent.objects.filter(member=member).exists():
+        # A member with no history yet (a row written outside the actions) was on the roll as the
+        # record said: the joining comes first, so that the days before this change keep them.
+        events.append(_event(member, Kind.JOINED, min(default_joined_on(member), on), before_organization_id, by, ""))
     if moved:
         events.append(_event(member, Kind.TRANSFERRED_OUT, on, before_organization_id, by, note))
         events.append(_event(member, Kind.TRANSFERRED_IN, on, member.organization_id, by, note))
@@ -126,3 +133,57 @@ def membership_changed(
         if not (moved and kind == Kind.TRANSFERRED_IN):
             events.append(_event(member, kind, on, member.organization_id, by, note))
     return MembershipEvent.objects.bulk_create(events) if events else []
+
+
+# The statuses the member's branch records on the member's page (a transfer out is a transfer's
+# step, not a status set by hand), and those that need their grounds written down.
+STATUS_STEPS = (Member.Status.ACTIVE, Member.Status.FLOWING, Member.Status.DECEASED, Member.Status.REMOVED)
+STATUS_NEEDS_NOTE = (Member.Status.ACTIVE, Member.Status.REMOVED)
+
+
+@transaction.atomic
+def member_status_change(*, member: Member, by, status: str, on: datetime.date, note: str = "") -> Member:
+    """The member's branch (or park administrator) records a change of the member's status on the
+    day it happened: gone flowing (流动), deceased, removed from the party, or back on the roll.
+    The member's record and the membership history (``membership_changed``, dated ``on``) change
+    together, so the stock of every day before ``on`` stays as it was.
+
+    Refused with a field error: a status the branch does not set here or the member already has; a
+    member transferred out coming back (that is a transfer in); an open transfer; a day in the
+    future, before 1921-07-01 or before the member's last recorded change (the history is read in
+    date order); no grounds for a removal or a return to the roll."""
+    note = (note or "").strip()
+    member = lock_member(member)
+    if not may_act_for(by, member.organization):
+        raise PermissionDenied(gettext("Only the member's branch or park administrator records their status."))
+    if status not in STATUS_STEPS:
+        raise ValidationError({"status": gettext("This status is not recorded here.")})
+    if status == member.status:
+        raise ValidationError(
+            {
+                "status": gettext("The member's status is already “%(status)s”.")
+                % {"status": member.get_status_display()}
+            }
+        )
+    if member.status == Member.Status.TRANSFERRED_OUT:
+        raise ValidationError(
+            {"status": gettext("A member transferred out comes back through a transfer in, not a change of status.")}
+        )
+    if Transfer.objects.filter(member=member).open().exists():
+        raise ValidationError({"status": gettext("This member has an open transfer: finish or cancel it first.")})
+    on = _checked_day(on)
+    last = MembershipEvent.objects.filter(member=member).order_by("-on", "-pk").values_list("on", flat=True).first()
+    if last and on < last:
+        raise ValidationError(
+            {"on": gettext("On or after %(day)s, the member's last recorded change.") % {"day": last.isoformat()}}
+        )
+    if status in STATUS_NEEDS_NOTE and not note:
+        raise ValidationError({"note": gettext("Give the grounds (a decision, its date and number).")})
+    before = member.status
+    member.status = status
+    member._history_user = by
+    member.save(update_fields=["status"])
+    membership_changed(
+        member=member, before_organization_id=member.organization_id, before_status=before, by=by, on=on, note=note
+    )
+    return member

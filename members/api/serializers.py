@@ -4,8 +4,17 @@ from rest_framework import serializers
 from core import audit
 from core.api import ActionSerializer, ModelCleanSerializer, ModelSerializer
 from core.validators import TEXT_NOTE
-from members.actions import may_act_for
-from members.models import ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer, TransferEvent
+from members.actions import STATUS_STEPS, may_act_for
+from members.models import (
+    ApplicationTalk,
+    DuesPayment,
+    Member,
+    MembershipEvent,
+    Stage,
+    StageChange,
+    Transfer,
+    TransferEvent,
+)
 from members.selectors import can_view_full_id_number
 from parks.models import Organization
 
@@ -127,6 +136,14 @@ class CorrectStageSerializer(ActionSerializer):
     to_stage = serializers.ChoiceField(choices=Stage.choices)
     effective_on = serializers.DateField()
     reason = serializers.CharField(allow_blank=True, max_length=TEXT_NOTE)
+
+
+class StatusChangeSerializer(ActionSerializer):
+    status = serializers.ChoiceField(choices=[(status.value, status.label) for status in STATUS_STEPS])
+    on = serializers.DateField()
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MembershipEvent._meta.get_field("note").max_length
+    )
 
 
 class TransferSerializer(ModelSerializer):

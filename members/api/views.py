@@ -107,6 +107,20 @@ class MemberViewSet(ActsForOrganizationMixin, ScopedModelViewSet):
     def correct_stage(self, request, pk=None):
         return self._step(actions.stage_correct, serializers.CorrectStageSerializer)
 
+    @extend_schema(
+        summary=_("Record a change of status"),
+        description=_(
+            "members.actions.member_status_change: gone flowing, deceased, removed, or back on the roll, on the "
+            "day it happened (not before the member's last recorded change); grounds required to remove a member "
+            "or bring one back. Refused while a transfer is open."
+        ),
+        request=serializers.StatusChangeSerializer,
+        responses={200: serializers.MemberSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="change-status")
+    def change_status(self, request, pk=None):
+        return self._step(actions.member_status_change, serializers.StatusChangeSerializer)
+
 
 class StageChangeViewSet(ScopedReadOnlyModelViewSet):
     """The development history: written by the member steps (advance, extend-probation, correct-stage)."""

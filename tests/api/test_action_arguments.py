@@ -80,6 +80,7 @@ CALLS = [
     call(MEMBERS + "MemberViewSet.advance", M.stage_advance, MS.AdvanceSerializer, ON_MEMBER),
     call(MEMBERS + "MemberViewSet.extend_probation", M.probation_extend, MS.ExtendProbationSerializer, ON_MEMBER),
     call(MEMBERS + "MemberViewSet.correct_stage", M.stage_correct, MS.CorrectStageSerializer, ON_MEMBER),
+    call(MEMBERS + "MemberViewSet.change_status", M.member_status_change, MS.StatusChangeSerializer, ON_MEMBER),
     call(MEMBERS + "TransferViewSet.create", M.transfer_request, MS.TransferRequestSerializer, ["by"]),
     call(MEMBERS + "TransferViewSet.approve", M.transfer_approve, MS.TransferApproveSerializer, ON_TRANSFER),
     call(MEMBERS + "TransferViewSet.accept", M.transfer_accept, None, ON_TRANSFER),

@@ -140,6 +140,26 @@ class TestMembers(APIViewTestCases.Full):
         assert response.status_code == 400
         assert "reason" in response.json()
 
+    def test_change_status_step_records_the_day(self, world, api):
+        member = world.member_a1_other
+        actions.member_registered(member=member, joined_on=datetime.date(2020, 1, 1))
+        url = self.detail_url(member) + "change-status/"
+        died = TODAY - datetime.timedelta(days=3)
+        future = api(world.secretary).post(url, {"status": "deceased", "on": "2999-01-01"}, format="json")
+        assert future.status_code == 400
+        assert "on" in future.json()
+        assert api(world.official).post(url, {"status": "deceased", "on": died.isoformat()}).status_code == 403
+        assert api(world.secretary_b).post(url, {"status": "deceased", "on": died.isoformat()}).status_code == 404
+        member.refresh_from_db()
+        assert member.status == "active"
+        response = api(world.secretary).post(url, {"status": "deceased", "on": died.isoformat()}, format="json")
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "deceased"
+        assert member.membership_events.latest("pk").on == died
+        again = api(world.secretary).post(url, {"status": "active", "on": TODAY.isoformat()}, format="json")
+        assert again.status_code == 400
+        assert "note" in again.json()
+
     def test_filters(self, world, api):
         client = api(world.official)
         assert self.ids(client.get(self.list_url(organization=world.branch_a2.pk))) == {world.member_a2.pk}

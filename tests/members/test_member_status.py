@@ -1,0 +1,189 @@
+"""A member's branch records a change of status on the member's page, on the day it happened
+(members.actions.member_status_change): gone flowing, deceased, removed, back on the roll. The
+roll of every day before stays as it was; the figures follow from that day on."""
+
+import datetime
+import re
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from members import actions, selectors
+from members.models import Member, MembershipEvent
+from stats.basis import StatScope
+from stats.statistics import Period, member_figures
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+D = datetime.timedelta
+JOINED = datetime.date(2020, 1, 1)
+
+
+@pytest.fixture
+def member(world):
+    actions.member_registered(member=world.member_a1, joined_on=JOINED)
+    return world.member_a1
+
+
+def on_roll(org, day):
+    return set(selectors.members_at([org.pk], day).values_list("pk", flat=True))
+
+
+def page(client, member):
+    return reverse("members:member_lifecycle", args=[member.pk])
+
+
+def post(client, member, **data):
+    url = reverse("members:member_act", args=[member.pk, "status"])
+    html = client.get(page(client, member)).content.decode()
+    token = re.search(r'id="form-status".*?name="idempotency_token" value="(\w+)"', html, re.S).group(1)
+    return client.post(url, {f"status-{k}": v for k, v in data.items()} | {"idempotency_token": token})
+
+
+def test_a_death_on_a_past_day_leaves_the_roll_of_the_days_before(client, world, member):
+    died = TODAY - D(days=40)
+    client.force_login(world.secretary)
+    response = post(client, member, status="deceased", on=died.isoformat(), note="")
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.status == Member.Status.DECEASED
+    event = MembershipEvent.objects.filter(member=member).latest("pk")
+    assert (event.kind, event.on, event.recorded_by) == ("deceased", died, world.secretary)
+    # The day before, of and after: on the roll, then not.
+    assert member.pk in on_roll(world.branch_a1, died - D(days=1))
+    assert member.pk not in on_roll(world.branch_a1, died)
+    assert member.pk not in on_roll(world.branch_a1, died + D(days=1))
+    # The figures of a month ended before the death count them; this month's do not.
+    scope = StatScope.of(world.branch_a1)
+    before = Period("month", (died - D(days=35)).replace(day=1))
+    now = Period("month", TODAY.replace(day=1))
+    assert member_figures(scope, before, live=True)["total"] - member_figures(scope, now, live=True)["total"] == 1
+    shown = client.get(page(client, member)).content.decode()
+    assert 'id="member-status"' in shown
+    history = re.search(r'id="membership-history">(.*?)</ul>', shown, re.S).group(1)
+    assert f"{died:%Y-%m-%d} · deceased · {world.branch_a1.name}" in history
+    assert f"{JOINED:%Y-%m-%d} · joined" in history
+
+
+def test_the_page_offers_the_step_with_the_other_statuses_only(client, world, member):
+    client.force_login(world.secretary)
+    html = client.get(page(client, member)).content.decode()
+    form = re.search(r'id="form-status".*?</form>', html, re.S).group(0)
+    assert re.findall(r'<option value="(\w+)"', form) == ["flowing", "deceased", "removed"]
+    with translation.override("zh-hans"):
+        client.cookies["django_language"] = "zh-hans"
+        html = client.get(page(client, member), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "记录状态变更" in html
+    assert "组织关系记录" in html
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"status": "flowing", "on": (TODAY + D(days=1)).isoformat()}, "on", "future"),
+        ({"status": "flowing", "on": (JOINED - D(days=1)).isoformat()}, "on", "2020-01-01"),
+        ({"status": "removed", "on": TODAY.isoformat(), "note": "  "}, "note", "grounds"),
+        ({"status": "active", "on": TODAY.isoformat(), "note": "x"}, "status", "valid choice"),
+        ({"status": "transferred_out", "on": TODAY.isoformat()}, "status", "valid choice"),
+    ],
+)
+def test_a_refused_change_says_why_and_changes_nothing(client, world, member, data, field, message):
+    client.force_login(world.secretary)
+    events = MembershipEvent.objects.count()
+    response = post(client, member, **data)
+    assert response.status_code == 400
+    errors = re.search(r'id="form-status".*?</form>', response.content.decode(), re.S).group(0)
+    assert message in errors
+    member.refresh_from_db()
+    assert member.status == Member.Status.ACTIVE
+    assert MembershipEvent.objects.count() == events
+
+
+def test_back_on_the_roll_with_grounds_and_the_history_in_order(world, member):
+    gone = TODAY - D(days=100)
+    actions.member_status_change(member=member, by=world.secretary, status="flowing", on=gone)
+    with pytest.raises(ValidationError) as refused:
+        actions.member_status_change(member=member, by=world.secretary, status="active", on=TODAY)
+    assert "note" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:  # before the last recorded change
+        actions.member_status_change(member=member, by=world.secretary, status="active", on=gone - D(days=1), note="x")
+    assert refused.value.message_dict["on"] == [f"On or after {gone:%Y-%m-%d}, the member's last recorded change."]
+    actions.member_status_change(member=member, by=world.secretary, status="active", on=gone, note="回流，支部决定")
+    member.refresh_from_db()
+    assert member.status == Member.Status.ACTIVE
+    assert [e.kind for e in selectors.membership_history(member)] == ["joined", "flowing", "restored"]
+    assert member.pk in on_roll(world.branch_a1, gone)  # flowing and back the same day: on the roll
+    assert member.pk in on_roll(world.branch_a1, gone - D(days=1))
+    with pytest.raises(ValidationError) as refused:
+        actions.member_status_change(member=member, by=world.secretary, status="active", on=TODAY, note="x")
+    assert refused.value.message_dict["status"] == ["The member's status is already “active”."]
+
+
+def test_only_the_members_branch_or_park_records_it(world, member):
+    with pytest.raises(PermissionDenied):
+        actions.member_status_change(member=member, by=world.secretary_b, status="flowing", on=TODAY)
+    with pytest.raises(PermissionDenied):
+        actions.member_status_change(member=member, by=world.member_user, status="flowing", on=TODAY)
+    actions.member_status_change(member=member, by=world.park_admin, status="flowing", on=TODAY)
+    member.refresh_from_db()
+    assert member.status == Member.Status.FLOWING
+
+
+def test_another_branch_does_not_reach_the_page(client, world, member):
+    client.force_login(world.secretary_b)
+    assert client.get(page(client, member)).status_code == 404
+    response = client.post(reverse("members:member_act", args=[member.pk, "status"]), {"status-status": "deceased"})
+    assert response.status_code == 404
+    member.refresh_from_db()
+    assert member.status == Member.Status.ACTIVE
+
+
+def test_not_with_an_open_transfer_nor_for_a_member_transferred_out(world, member):
+    transfer = actions.transfer_request(
+        member=member, by=world.secretary, reason="工作调动", to_organization=world.branch_a2
+    )
+    with pytest.raises(ValidationError) as refused:
+        actions.member_status_change(member=member, by=world.secretary, status="deceased", on=TODAY)
+    assert refused.value.message_dict["status"] == ["This member has an open transfer: finish or cancel it first."]
+    actions.transfer_cancel(transfer=transfer, by=world.secretary, note="撤回")
+    Member.objects.filter(pk=member.pk).update(status=Member.Status.TRANSFERRED_OUT)
+    with pytest.raises(ValidationError) as refused:
+        actions.member_status_change(member=member, by=world.secretary, status="active", on=TODAY, note="x")
+    assert "transfer in" in refused.value.message_dict["status"][0]
+
+
+def test_the_same_form_sent_twice_records_once(client, world, member):
+    client.force_login(world.secretary)
+    url = reverse("members:member_act", args=[member.pk, "status"])
+    html = client.get(page(client, member)).content.decode()
+    token = re.search(r'id="form-status".*?name="idempotency_token" value="(\w+)"', html, re.S).group(1)
+    data = {"status-status": "flowing", "status-on": TODAY.isoformat(), "idempotency_token": token}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert MembershipEvent.objects.filter(member=member, kind="flowing").count() == 1
+
+
+def test_the_branch_page_lists_those_off_the_roll_with_the_day(client, world, member):
+    gone = TODAY - D(days=5)
+    actions.member_status_change(member=member, by=world.secretary, status="flowing", on=gone)
+    client.force_login(world.secretary)
+    html = client.get(reverse("members:branch", args=[world.branch_a1.pk])).content.decode()
+    table = re.search(r'id="off-roll">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'data-status="(\w+)"', table) == ["flowing"]
+    assert member.name in table
+    assert f"{gone:%Y-%m-%d}" in table
+    assert reverse("members:member_lifecycle", args=[member.pk]) in table
+
+
+def test_a_member_without_history_keeps_the_days_before_the_change(world):
+    # Rows written outside the actions (an old database, a bulk load) have no history at all.
+    member = world.member_a1_other
+    assert not MembershipEvent.objects.filter(member=member).exists()
+    gone = TODAY - D(days=30)
+    assert member.pk in on_roll(world.branch_a1, gone - D(days=1))
+    actions.member_status_change(member=member, by=world.secretary, status="deceased", on=gone)
+    assert [e.kind for e in selectors.membership_history(member)] == ["joined", "deceased"]
+    assert member.pk in on_roll(world.branch_a1, gone - D(days=1))
+    assert member.pk not in on_roll(world.branch_a1, gone)
