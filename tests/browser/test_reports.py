@@ -67,7 +67,18 @@ def test_official_reads_rebuilds_and_downloads_a_report(new_page, district):
     assert download.suggested_filename.endswith("2026-10.xlsx")
     with open(download.path(), "rb") as handle:
         book = load_workbook(io.BytesIO(handle.read()))
-    assert [c.value for c in book["党员"][1]] == ["指标", "本期", "上期", "变化"]
+    assert [c.value for c in book["党员"][1]] == [
+        "指标",
+        "本期",
+        "上期",
+        "变化",
+        "本期期间与口径",
+        "上期期间与口径",
+        "定义",
+    ]
+    total = [c.value for c in book["党员"][2]]
+    assert total[4] == "截至2026-10-31"
+    assert total[5] == "截至2026-09-30"  # the report before, September
 
 
 def test_report_page_on_a_phone(new_page, district):
