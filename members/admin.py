@@ -8,7 +8,6 @@ never shown. A full ID number typed into the search box is found through the dig
 import re
 
 from django.contrib import admin
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -44,12 +43,24 @@ class MaskedHistoryHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+@admin.display(description=_("reason"))
+def reason_shown(obj):
+    """A stage change's reason, in the reader's language when the system wrote it."""
+    return obj.reason_display
+
+
+@admin.display(description=_("note"))
+def note_shown(obj):
+    """A membership event's note, in the reader's language when the system wrote it."""
+    return obj.note_display
+
+
 class StageChangeInline(ReadOnlyMixin, ScopedInline):
     """The member's stage history, read-only: a stage changes through members.actions (stage_advance,
     probation_extend, stage_correct: their pages and API), which check the rules and record who did it."""
 
     model = StageChange
-    fields = ("kind", "from_stage", "to_stage", "effective_on", "reason", "changed_by", "created_at")
+    fields = ("kind", "from_stage", "to_stage", "effective_on", reason_shown, "changed_by", "created_at")
     readonly_fields = fields
     ordering = ("effective_on", "pk")
 
@@ -62,7 +73,7 @@ class MembershipEventInline(ReadOnlyMixin, ScopedInline):
     member (members.actions.membership), including this form's own save."""
 
     model = MembershipEvent
-    fields = ("on", "kind", "organization", "note", "recorded_by", "recorded_at")
+    fields = ("on", "kind", "organization", note_shown, "recorded_by", "recorded_at")
     readonly_fields = fields
     ordering = ("on", "pk")
 
@@ -178,7 +189,7 @@ class MemberAdmin(ResourceAdminMixin, ScopedAdmin):
                 before_organization_id=before[0],
                 before_status=before[1],
                 by=request.user,
-                note=gettext("changed in the back office"),
+                note=MembershipEvent.CHANGED_IN_BACK_OFFICE,
             )
 
     def save_formset(self, request, form, formset, change):
@@ -216,7 +227,7 @@ class StageChangeAdmin(ReadOnlyAdmin):
         "from_stage",
         "to_stage",
         "effective_on",
-        "reason",
+        reason_shown,
         "changed_by",
         "created_at",
     )
@@ -232,7 +243,7 @@ class StageChangeAdmin(ReadOnlyAdmin):
 class MembershipEventAdmin(ReadOnlyAdmin):
     """The membership history, written only by members.actions (as the inline above): read-only."""
 
-    list_display = ("member", "kind", "organization", "on", "note", "recorded_by", "recorded_at")
+    list_display = ("member", "kind", "organization", "on", note_shown, "recorded_by", "recorded_at")
     list_select_related = ("member", "organization", "recorded_by")
     list_filter = ("kind", ("organization__park", ScopedRelatedFieldListFilter))
     search_fields = ("member__name",)

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core import crypto
@@ -205,6 +205,19 @@ class Member(models.Model):
             raise ValidationError(errors)
 
 
+# Notes and reasons the system writes, not a person (an import, a change in the back office):
+# stored as their message key (the English msgid) and shown in the reader's language
+# (``shown_note``); what a person wrote is shown as written.
+IMPORTED_NOTE = gettext_noop("Imported from a spreadsheet.")
+BACK_OFFICE_NOTE = gettext_noop("changed in the back office")
+SYSTEM_NOTES = frozenset({IMPORTED_NOTE, BACK_OFFICE_NOTE})
+
+
+def shown_note(text: str) -> str:
+    """A stored note or reason for the reader: translated when the system wrote it."""
+    return gettext(text) if text in SYSTEM_NOTES else text
+
+
 class StageChangeQuerySet(ScopedQuerySet):
     def scope_filter(self, scope, action=VIEW):
         if action == CHANGE:
@@ -256,6 +269,10 @@ class StageChange(models.Model):
 
     def __str__(self):
         return f"{self.member}: {self.get_from_stage_display() or '—'} → {self.get_to_stage_display()}"
+
+    @property
+    def reason_display(self) -> str:
+        return shown_note(self.reason)
 
 
 # --- Lifecycle: organisation-relation transfers, the development pipeline, dues ---------------
@@ -614,6 +631,8 @@ class MembershipEvent(models.Model):
     ON_ROLL = (Kind.JOINED, Kind.TRANSFERRED_IN, Kind.RESTORED)
     # The events that start a member's time in an organisation ("joined the branch").
     JOINING = (Kind.JOINED, Kind.TRANSFERRED_IN)
+    IMPORTED = IMPORTED_NOTE
+    CHANGED_IN_BACK_OFFICE = BACK_OFFICE_NOTE
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="membership_events", verbose_name=_("member"))
     organization = models.ForeignKey(
@@ -652,6 +671,10 @@ class MembershipEvent(models.Model):
     @property
     def puts_on_roll(self) -> bool:
         return self.kind in self.ON_ROLL
+
+    @property
+    def note_display(self) -> str:
+        return shown_note(self.note)
 
 
 class MemberLeaveQuerySet(ScopedQuerySet):

@@ -46,6 +46,7 @@ from parks.models import Enterprise
 
 from .actions import add_months, dues_amount, first_of_month, members_registered, today
 from .models import (
+    IMPORTED_NOTE,
     STAGE_DATE_FIELD,
     STAGE_ORDER,
     DuesPayment,
@@ -372,7 +373,7 @@ class MemberResource(ImportResource):
                 members=new,
                 by=by,
                 joined_on={member.pk: member._joined_on for member in new if getattr(member, "_joined_on", None)},
-                note=gettext("Imported from a spreadsheet."),
+                note=MembershipEvent.IMPORTED,
             )
         corrected = []
         for member in changed:
@@ -392,7 +393,7 @@ class MemberResource(ImportResource):
                         from_stage="",
                         to_stage=member.stage,
                         effective_on=member.stage_date() or today,
-                        reason=gettext("Imported from a spreadsheet."),
+                        reason=IMPORTED_NOTE,
                         changed_by=self.user if getattr(self.user, "pk", None) else None,
                     )
                     for member in new

@@ -104,6 +104,8 @@ class StageChangeSerializer(ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     # Blank for the initial record: declared so that the schema allows "".
     from_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
+    # In the reader's language when the system wrote it (an import).
+    reason = serializers.CharField(source="reason_display", read_only=True)
 
     class Meta:
         model = StageChange
