@@ -429,7 +429,7 @@ def _member_name(resource, payment):
 
 
 class DuesPaymentResource(ImportResource):
-    """A month of a member's dues. The amount due is computed by ``members.actions.dues_amount`` from
+    """A month of a member's dues. The amount due is computed by ``members.rules.dues_amount`` from
     the category and the monthly pay, as on the page; the column in exports is for reading only."""
 
     secretary_may_import = True

@@ -15,7 +15,9 @@ at the edges, on SQLite and PostgreSQL.
 import calendar
 import datetime
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, models
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -25,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from core.periods import day_start
 from core.transitions import Step
 
-from .models import STAGE_ORDER, Stage, StageChange, Transfer
+from .models import STAGE_ORDER, DuesPayment, Stage, StageChange, Transfer
 
 _T = Transfer.Status
 
@@ -215,6 +217,40 @@ def probation_ends_on_sql():
 # computed by the functions above).
 SHORTEST_MONTH_DAYS = 28
 SHORTEST_YEAR_DAYS = 365
+
+
+# --- Dues brackets (党费标准, docs/rules.md "Dues brackets") ----------------------------------------
+# Source: 《关于中国共产党党费收缴、使用和管理的规定》(中组发〔2008〕3号), 党费的收缴; 党章 第八条.
+# The whole pay after tax at the rate of its bracket (not marginal); each bound is in the bracket
+# below it; students, the unemployed and low-income members pay 0.20 yuan.
+
+CENT = Decimal("0.01")
+REDUCED_DUES = Decimal("0.20")
+# (upper bound of monthly pay after tax, rate); None = no upper bound.
+DUES_BRACKETS = {
+    DuesPayment.Category.EMPLOYED: [
+        (Decimal(3000), Decimal("0.005")),
+        (Decimal(5000), Decimal("0.01")),
+        (Decimal(10000), Decimal("0.015")),
+        (None, Decimal("0.02")),
+    ],
+    DuesPayment.Category.RETIRED: [(Decimal(5000), Decimal("0.005")), (None, Decimal("0.01"))],
+}
+
+
+def dues_amount(*, category: str, monthly_pay: Decimal | None) -> Decimal:
+    """The monthly dues from the official brackets (DESIGN §3, the source above): the whole pay at
+    its bracket's rate; students, the unemployed and low-income members pay 0.20 yuan."""
+    if category == DuesPayment.Category.REDUCED:
+        return REDUCED_DUES
+    if category not in DUES_BRACKETS:
+        raise ValidationError({"category": _("Unknown dues category.")})
+    if monthly_pay is None or monthly_pay < 0:
+        raise ValidationError({"monthly_pay": _("Give the monthly pay after tax.")})
+    for upper, rate in DUES_BRACKETS[category]:
+        if upper is None or monthly_pay <= upper:
+            return (monthly_pay * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # --- Dues ledger: the month dues are paid up to, and the months owed (DESIGN §3) ------------------

@@ -1,7 +1,8 @@
-"""Dues: the amount from the official brackets, and the secretary's record of a month's payment."""
+"""Dues: the secretary's record of a month's payment, its amount from the official brackets
+(``members.rules.dues_amount``)."""
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,35 +13,8 @@ from core.texts import Text
 from notifications.actions import notify
 
 from ..models import DuesPayment, Member, Stage
+from ..rules import CENT, DUES_BRACKETS, REDUCED_DUES, dues_amount  # noqa: F401 (re-exported by members.actions)
 from .common import add_months, first_of_month, lock_member, may_act_for, today
-
-CENT = Decimal("0.01")
-REDUCED_DUES = Decimal("0.20")
-# (upper bound of monthly pay after tax, rate); None = no upper bound.
-DUES_BRACKETS = {
-    DuesPayment.Category.EMPLOYED: [
-        (Decimal(3000), Decimal("0.005")),
-        (Decimal(5000), Decimal("0.01")),
-        (Decimal(10000), Decimal("0.015")),
-        (None, Decimal("0.02")),
-    ],
-    DuesPayment.Category.RETIRED: [(Decimal(5000), Decimal("0.005")), (None, Decimal("0.01"))],
-}
-
-
-def dues_amount(*, category: str, monthly_pay: Decimal | None) -> Decimal:
-    """The monthly dues from the official brackets (DESIGN §3): the whole pay at its bracket's rate;
-    students, the unemployed and low-income members pay 0.20 yuan."""
-    if category == DuesPayment.Category.REDUCED:
-        return REDUCED_DUES
-    if category not in DUES_BRACKETS:
-        raise ValidationError({"category": _("Unknown dues category.")})
-    if monthly_pay is None or monthly_pay < 0:
-        raise ValidationError({"monthly_pay": _("Give the monthly pay after tax.")})
-    for upper, rate in DUES_BRACKETS[category]:
-        if upper is None or monthly_pay <= upper:
-            return (monthly_pay * rate).quantize(CENT, rounding=ROUND_HALF_UP)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @transaction.atomic

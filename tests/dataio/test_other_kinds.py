@@ -89,7 +89,7 @@ def test_dues_computed_amount_and_update(world):
     assert report.committed, report.rows
     payment = DuesPayment.objects.get(member=member)
     assert payment.month == datetime.date(2026, 1, 1)
-    assert payment.amount_due == Decimal("90.00")  # 1.5 % of 6000: the rule of members.actions.dues_amount
+    assert payment.amount_due == Decimal("90.00")  # 1.5 % of 6000: the rule of members.rules.dues_amount
     assert run("dues", world.secretary, xlsx(headers, rows)).counts["unchanged"] == 1
     rows[0][5] = "30"
     assert run("dues", world.secretary, xlsx(headers, rows)).counts["update"] == 1
