@@ -89,6 +89,13 @@ def _party_members_now(user, scope, period, today):
     return Member.objects.visible_to(user).filter(where, status=Member.Status.ACTIVE, stage__in=statistics.PARTY_STAGES)
 
 
+def _members_now(user, scope, period, today):
+    """Active members today at their current stage, applicants to full members: of the
+    organisation itself for an organisation, of every organisation of a park or district."""
+    where = Q(organization_id=scope.id) if scope.kind == "organization" else scope.organizations_q("organization__")
+    return Member.objects.visible_to(user).filter(where, status=Member.Status.ACTIVE)
+
+
 def _coverage(kind):
     """As ``enterprises``: present at the period's end; own / joint / uncovered as the figures."""
 
@@ -416,6 +423,17 @@ METRICS_LIST = [
         NOW,
         "members",
         _party_members_now,
+    ),
+    M(
+        "members_now",
+        _("Members now"),
+        _(
+            "Active members today at their current stage, applicants, activists and candidates included: of the "
+            "organisation itself on an organisation's line, of every organisation in a park or district."
+        ),
+        NOW,
+        "members",
+        _members_now,
     ),
     # activities
     M(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from members.models import STAGE_ORDER, Member, Stage
 from parks.models import District, Enterprise, Organization, Park, Room
-from stats import metrics
+from stats import metrics, statistics
 from stats.basis import StatScope
 
 ACTIVE = Member.Status.ACTIVE
@@ -124,7 +124,8 @@ def park_summaries(user, park_ids, *, today=None) -> list[dict]:
 
 
 def organization_summaries(user, org_ids, today=None) -> list[dict]:
-    """The secretary's organisations (with sub-units): members by stage and the term status."""
+    """The secretary's organisations (with sub-units): members by stage and the term status. The
+    count is the metric ``members_now`` (active members today, of the organisation itself)."""
     stage_counts = {
         stage: Count("members", filter=Q(members__status=ACTIVE, members__stage=stage)) for stage in STAGE_ORDER
     }
@@ -135,6 +136,9 @@ def organization_summaries(user, org_ids, today=None) -> list[dict]:
         .annotate(**{f"n_{stage}": count for stage, count in stage_counts.items()})
         .order_by("code")
     )
+    today = today or timezone.localdate()
+    counted = metrics.get("members_now")  # what the card counts: its period and basis, its definition
+    caption = metrics.caption(counted, statistics.Period.current("month", today), today)
     result = []
     for org in organizations:
         stages = [
@@ -146,6 +150,8 @@ def organization_summaries(user, org_ids, today=None) -> list[dict]:
                 "stages": stages,
                 "members": sum(row["count"] for row in stages),
                 "term_status": org.term_status(today),
+                "caption": caption,
+                "definition": counted.definition,
             }
         )
     return result

@@ -227,7 +227,19 @@ def test_home_for_secretary_shows_members_by_stage_and_term(client, world):
     assert stages[Stage.APPLICANT] == 1
     assert rows["支部A1"]["term_status"] == "expired"
     assert rows["党小组A1"]["members"] == 1
+    # Each count is the metric members_now (its drill-down's rows), shown with its period and basis.
+    from django.utils import timezone
+
+    from stats import metrics
+    from stats.basis import StatScope
+
+    today = timezone.localdate()
+    for name, row in rows.items():
+        drilled = metrics.METRICS["members_now"].build(world.secretary, StatScope.of(row["organization"]), None, today)
+        assert row["members"] == drilled.count(), name
     html = response.content.decode()
+    assert html.count('data-caption="members_now" title="Active members today') == 2
+    assert f"Now ({today:%Y-%m-%d})" in html
     assert 'data-term="expired"' in html
     for foreign in ("支部A2", "支部B", "成员A2"):
         assert foreign not in html
