@@ -5,10 +5,12 @@ Who needs it: superusers and park administrators when ``HONGFAN_REQUIRE_2FA`` is
 production; off in the embedded/demo mode so that ``make run`` logins keep working). Anyone else may
 turn it on on their security page; once they have a device, they verify like the others.
 
-``TwoFactorMiddleware`` guards the back office (``/admin/``): a user who must have a device and has
-none is sent to the set-up page; a user with a device whose session is not verified is sent to the
-verification page. The login itself, the API with tokens (scripts have no second factor) and the
-portal's pages are not affected.
+``TwoFactorMiddleware`` guards the back office (``/admin/``) and the portal pages that would
+otherwise get round it (``GUARDED_PAGES``): the spreadsheet imports and exports (personal data in
+and out in bulk) and the API token page (a token is a login without a second factor). A user who
+must have a device and has none is sent to the set-up page; a user with a device whose session is
+not verified is sent to the verification page. The login itself, the API with tokens (scripts have
+no second factor) and the portal's other pages are not affected.
 """
 
 import base64
@@ -81,8 +83,27 @@ def is_verified(user) -> bool:
     return bool(getattr(user, "is_verified", None) and user.is_verified())
 
 
+# The portal's pages guarded like the back office, by URL name: every page of the spreadsheet
+# imports and exports (dataio.urls), and the page that makes API tokens.
+GUARDED_PAGES = frozenset(
+    {
+        "imports",
+        "import_template",
+        "import_job",
+        "import_job_progress",
+        "import_confirm",
+        "export",
+        "export_job",
+        "export_job_progress",
+        "export_job_download",
+        "api_tokens",
+    }
+)
+
+
 class TwoFactorMiddleware:
-    """Sends a back-office visitor to set up or verify their second factor (after OTPMiddleware)."""
+    """Sends a visitor of the back office or of a guarded page (``GUARDED_PAGES``) to set up or
+    verify their second factor (after OTPMiddleware)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -91,12 +112,22 @@ class TwoFactorMiddleware:
         redirect_to = self.redirect_for(request)
         return redirect_to or self.get_response(request)
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.namespace or match.url_name not in GUARDED_PAGES:
+            return None
+        return self.second_factor_redirect(request)
+
     def redirect_for(self, request):
         admin_prefix = reverse("admin:index")
         if not request.path.startswith(admin_prefix):
             return None
         if request.path in (reverse("admin:login"), reverse("admin:logout")):
             return None
+        return self.second_factor_redirect(request)
+
+    def second_factor_redirect(self, request):
+        """Where a signed-in user without a verified second factor goes first, or None."""
         user = request.user
         if not user.is_authenticated or is_verified(user):
             return None

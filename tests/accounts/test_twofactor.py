@@ -147,3 +147,54 @@ def test_the_status_page(world):
     page = client.get(reverse("twofactor_status")).content.decode()
     assert "Two-factor authentication is off." in page
     assert 'href="/accounts/2fa/"' in client.get("/").content.decode()
+
+
+# -- the portal pages that would otherwise get round it ---------------------------------------------
+
+GUARDED = [
+    ("api_tokens", ()),
+    ("imports", ()),
+    ("export", ("members",)),
+    ("import_template", ("members", "xlsx")),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), GUARDED)
+def test_imports_exports_and_tokens_need_the_second_factor_too(required, world, name, args):
+    url = reverse(name, args=args)
+    client = logged_in(world.park_admin)  # must have one, has none
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('twofactor_setup')}?next={url.replace('/', '%2F')}"
+    device = with_device(world.park_admin)  # has one, this session not verified
+    response = client.get(url)
+    assert response["Location"].startswith(f"{reverse('twofactor_verify')}?next=")
+    client.post(reverse("twofactor_verify"), {"code": code_of(device), "next": url})
+    assert client.get(url).status_code == 200
+
+
+def test_an_export_is_not_written_nor_a_token_made_before_the_second_factor(required, world):
+
+    from accounts.models import ApiToken
+    from dataio.models import ExportJob
+
+    with_device(world.park_admin)
+    client = logged_in(world.park_admin)
+    response = client.get(reverse("export", args=["members"]), {"format": "csv"})
+    assert response.status_code == 302
+    assert not getattr(response, "streaming", False)
+    assert client.post(reverse("export", args=["members"]), {"format": "csv"}).status_code == 302
+    assert not ExportJob.objects.exists()
+    tokens = ApiToken.objects.count()
+    assert client.post(reverse("api_tokens")).status_code == 302
+    assert ApiToken.objects.count() == tokens
+
+
+def test_the_other_pages_and_users_without_a_device_are_not_affected(required, world):
+    with_device(world.park_admin)
+    client = logged_in(world.park_admin)
+    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("members:branch_home")).status_code in (200, 302)
+    assert "twofactor" not in client.get(reverse("members:branch_home")).get("Location", "")
+    # A secretary need not have one, and has none: the imports open as before.
+    assert logged_in(world.secretary).get(reverse("imports")).status_code == 200
