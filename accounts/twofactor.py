@@ -24,6 +24,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import crypto
 from core.scope import scope_for
 
 RECOVERY_CODES = 10
@@ -61,13 +62,35 @@ def secret_text(device: TOTPDevice) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
+def recovery_digest(code: str) -> str:
+    """What is stored of a recovery code: its keyed digest (HMAC-SHA256 under HONGFAN_HASH_KEY,
+    ``core.crypto.digest``), cut to the 16 characters of django-otp's token column (64 bits: with the
+    key kept outside the database, a stolen table gives no code)."""
+    return crypto.digest("recovery-code:" + code.strip().lower())[:16]
+
+
 def new_recovery_codes(user) -> list[str]:
-    """Replace the user's recovery codes with RECOVERY_CODES new single-use ones (shown once)."""
+    """Replace the user's recovery codes with RECOVERY_CODES new single-use ones: shown once, stored
+    only as their digest (``recovery_digest``), like a password."""
     device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE, defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=recovery_digest(code)) for code in codes])
     return codes
+
+
+def match(user, code: str):
+    """The device ``code`` verifies for ``user`` (a code of the app, or a recovery code, used up),
+    or None. An app code (its digits) is checked by the authenticator, anything else as a recovery
+    code by its digest; each device counts its own failures (django-otp's throttling)."""
+    code = "".join(code.split())
+    app = totp_device(user)
+    if app is not None and code.isdigit() and len(code) == app.digits:
+        return app if app.verify_token(code) else None
+    recovery = StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE, confirmed=True).first()
+    if recovery is not None and recovery.verify_token(recovery_digest(code)):
+        return recovery
+    return None
 
 
 def remaining_recovery_codes(user) -> int:

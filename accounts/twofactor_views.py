@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 
 from . import twofactor
 
@@ -92,7 +92,7 @@ def verify(request):
         return redirect("twofactor_setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["code"])
+        device = twofactor.match(user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
             if device.name == twofactor.RECOVERY_DEVICE:

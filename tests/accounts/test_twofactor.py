@@ -99,6 +99,42 @@ def test_a_recovery_code_works_once(required, world):
     assert StaticToken.objects.filter(device__user=world.superuser).count() == 9
 
 
+def test_recovery_codes_are_stored_as_digests_and_work_typed_loosely(required, world):
+    codes = twofactor.new_recovery_codes(world.superuser)
+    stored = set(StaticToken.objects.filter(device__user=world.superuser).values_list("token", flat=True))
+    assert not stored & set(codes)  # what the table holds is no code
+    assert stored == {twofactor.recovery_digest(code) for code in codes}
+    assert all(len(token) == 16 for token in stored)
+    client = logged_in(world.superuser)
+    response = client.post(reverse("twofactor_verify"), {"code": f" {codes[1].upper()[:4]} {codes[1].upper()[4:]} "})
+    assert response.status_code == 302  # spaces and capitals as a person types them
+    assert StaticToken.objects.filter(device__user=world.superuser).count() == 9
+
+
+def test_a_wrong_recovery_code_does_not_slow_down_the_app_code(required, world):
+    device = with_device(world.superuser)
+    twofactor.new_recovery_codes(world.superuser)
+    client = logged_in(world.superuser)
+    client.post(reverse("twofactor_verify"), {"code": "notacode"})
+    response = client.post(reverse("twofactor_verify"), {"code": code_of(device), "next": "/admin/"})
+    assert response["Location"] == "/admin/"
+
+
+def test_the_migration_hashes_the_codes_issued_before(required, world):
+    import importlib
+
+    from django.apps import apps
+
+    twofactor.new_recovery_codes(world.superuser)
+    device = StaticToken.objects.filter(device__user=world.superuser).first().device
+    device.token_set.all().delete()
+    StaticToken.objects.create(device=device, token="abcd2345")  # as django-otp stored it
+    importlib.import_module("accounts.migrations.0004_recovery_codes_hashed").hash_codes(apps, None)
+    assert StaticToken.objects.get(device=device).token == twofactor.recovery_digest("abcd2345")
+    client = logged_in(world.superuser)
+    assert client.post(reverse("twofactor_verify"), {"code": "abcd2345"}).status_code == 302
+
+
 def test_new_recovery_codes_replace_the_old_ones_in_a_verified_session(required, world):
     device = with_device(world.superuser)
     old = twofactor.new_recovery_codes(world.superuser)
