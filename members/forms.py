@@ -1,8 +1,8 @@
 """Forms of the members app's lifecycle pages. They validate input; the rules live in actions."""
 
-import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import TEXT_DESCRIPTION
@@ -197,7 +197,7 @@ class DuesForm(forms.Form):
         decimal_places=2,
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
     )
-    paid_on = forms.DateField(label=_("Paid on"), widget=DATE, initial=datetime.date.today)
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE, initial=timezone.localdate)
 
     def clean(self):
         data = super().clean()
@@ -214,7 +214,7 @@ class StatusForm(forms.Form):
         choices=[(status.value, status.label) for status in actions.STATUS_STEPS],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    on = forms.DateField(label=_("Effective on"), widget=DATE, initial=datetime.date.today)
+    on = forms.DateField(label=_("Effective on"), widget=DATE, initial=timezone.localdate)
     note = forms.CharField(
         label=_("Grounds"),
         required=False,

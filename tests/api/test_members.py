@@ -1,23 +1,20 @@
 import datetime
 
-from django.utils import timezone
-
 from core.codes import make_id_number
 from members import actions
 from members.models import ApplicationTalk, DuesPayment, Member, Stage, StageChange, Transfer, TransferEvent
 from notifications.models import Notification
+from tests.clock import today
 from tests.factories import MemberFactory
 
 from .base import APIViewTestCases
-
-TODAY = timezone.localdate()
 
 
 def applicant(org, **extra):
     values = {
         "organization": org,
         "stage": Stage.APPLICANT,
-        "applied_on": TODAY - datetime.timedelta(days=10),
+        "applied_on": today() - datetime.timedelta(days=10),
         "activist_on": None,
         "candidate_on": None,
         "probationary_on": None,
@@ -119,19 +116,19 @@ class TestMembers(APIViewTestCases.Full):
         )
 
     def test_advance_step_calls_the_action(self, world, api):
-        member = applicant(world.branch_a1, applied_on=TODAY - datetime.timedelta(days=400))
-        ApplicationTalk.objects.create(member=member, held_on=TODAY - datetime.timedelta(days=390))
+        member = applicant(world.branch_a1, applied_on=today() - datetime.timedelta(days=400))
+        ApplicationTalk.objects.create(member=member, held_on=today() - datetime.timedelta(days=390))
         url = self.detail_url(member) + "advance/"
-        response = api(world.secretary).post(url, {"effective_on": TODAY.isoformat()}, format="json")
+        response = api(world.secretary).post(url, {"effective_on": today().isoformat()}, format="json")
         assert response.status_code == 200, response.content
         assert response.json()["stage"] == "activist"
         assert StageChange.objects.filter(member=member, to_stage="activist").exists()
         # The next one is refused by the pipeline's rule: a 400 with the reason, nothing recorded.
-        response = api(world.secretary).post(url, {"effective_on": TODAY.isoformat()}, format="json")
+        response = api(world.secretary).post(url, {"effective_on": today().isoformat()}, format="json")
         assert response.status_code == 400
         assert StageChange.objects.filter(member=member).count() == 1
-        assert api(world.official).post(url, {"effective_on": TODAY.isoformat()}).status_code == 403
-        assert api(world.secretary_b).post(url, {"effective_on": TODAY.isoformat()}).status_code == 404
+        assert api(world.official).post(url, {"effective_on": today().isoformat()}).status_code == 403
+        assert api(world.secretary_b).post(url, {"effective_on": today().isoformat()}).status_code == 404
 
     def test_correct_stage_needs_reason(self, world, api):
         url = self.detail_url(world.member_a1_other) + "correct-stage/"
@@ -144,7 +141,7 @@ class TestMembers(APIViewTestCases.Full):
         member = world.member_a1_other
         actions.member_registered(member=member, joined_on=datetime.date(2020, 1, 1))
         url = self.detail_url(member) + "change-status/"
-        died = TODAY - datetime.timedelta(days=3)
+        died = today() - datetime.timedelta(days=3)
         future = api(world.secretary).post(url, {"status": "deceased", "on": "2999-01-01"}, format="json")
         assert future.status_code == 400
         assert "on" in future.json()
@@ -156,7 +153,7 @@ class TestMembers(APIViewTestCases.Full):
         assert response.status_code == 200, response.content
         assert response.json()["status"] == "deceased"
         assert member.membership_events.latest("pk").on == died
-        again = api(world.secretary).post(url, {"status": "active", "on": TODAY.isoformat()}, format="json")
+        again = api(world.secretary).post(url, {"status": "active", "on": today().isoformat()}, format="json")
         assert again.status_code == 400
         assert "note" in again.json()
 
@@ -323,24 +320,24 @@ class TestApplicationTalks(
     def visible(self, w):
         member = getattr(w, "_applicant", None) or applicant(w.branch_a1)
         w._applicant = member
-        return ApplicationTalk.objects.get_or_create(member=member, defaults={"held_on": TODAY})[0]
+        return ApplicationTalk.objects.get_or_create(member=member, defaults={"held_on": today()})[0]
 
     def hidden(self, w):
-        return ApplicationTalk.objects.create(member=applicant(w.branch_b), held_on=TODAY)
+        return ApplicationTalk.objects.create(member=applicant(w.branch_b), held_on=today())
 
     def create_data(self, w):
-        return {"member": applicant(w.branch_a1).pk, "held_on": TODAY.isoformat(), "held_by": "王书记"}
+        return {"member": applicant(w.branch_a1).pk, "held_on": today().isoformat(), "held_by": "王书记"}
 
     def make_rows(self, w, n):
         for _ in range(n):
-            ApplicationTalk.objects.create(member=applicant(w.branch_a1), held_on=TODAY)
+            ApplicationTalk.objects.create(member=applicant(w.branch_a1), held_on=today())
 
     def test_talk_for_full_member_refused(self, world, api):
-        body = {"member": world.member_a1_other.pk, "held_on": TODAY.isoformat()}
+        body = {"member": world.member_a1_other.pk, "held_on": today().isoformat()}
         assert api(world.secretary).post(self.list_url(), body, format="json").status_code == 400
 
     def test_talk_for_other_branch_is_400(self, world, api):
-        body = {"member": applicant(world.branch_b).pk, "held_on": TODAY.isoformat()}
+        body = {"member": applicant(world.branch_b).pk, "held_on": today().isoformat()}
         response = api(world.secretary).post(self.list_url(), body, format="json")
         assert response.status_code == 400
         assert "member" in response.json()
@@ -363,7 +360,11 @@ class TestDuesPayments(
 
     def _pay(self, member, month=None):
         return DuesPayment.objects.create(
-            member=member, month=month or TODAY.replace(day=1), amount_due="10.00", amount_paid="10.00", paid_on=TODAY
+            member=member,
+            month=month or today().replace(day=1),
+            amount_due="10.00",
+            amount_paid="10.00",
+            paid_on=today(),
         )
 
     def visible(self, w):
@@ -375,11 +376,11 @@ class TestDuesPayments(
     def create_data(self, w):
         return {
             "member": w.member_a1.pk,
-            "month": TODAY.replace(day=1).isoformat(),
+            "month": today().replace(day=1).isoformat(),
             "category": "employed",
             "monthly_pay": "4000.00",
             "amount_paid": "40.00",
-            "paid_on": TODAY.isoformat(),
+            "paid_on": today().isoformat(),
         }
 
     def make_rows(self, w, n):
@@ -408,7 +409,7 @@ class TestDuesPayments(
         assert response.json()["monthly_pay"] is None
 
     def test_future_payment_is_400(self, world, api):
-        data = dict(self.create_data(world), paid_on=(TODAY + datetime.timedelta(days=3)).isoformat())
+        data = dict(self.create_data(world), paid_on=(today() + datetime.timedelta(days=3)).isoformat())
         response = api(world.secretary).post(self.list_url(), data, format="json")
         assert response.status_code == 400
         assert "paid_on" in response.json()

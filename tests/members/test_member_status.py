@@ -8,15 +8,15 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from members import actions, selectors
 from members.models import Member, MembershipEvent
 from stats.basis import StatScope
 from stats.statistics import Period, member_figures
+from tests.clock import today
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 D = datetime.timedelta
 JOINED = datetime.date(2020, 1, 1)
 
@@ -43,7 +43,7 @@ def post(client, member, **data):
 
 
 def test_a_death_on_a_past_day_leaves_the_roll_of_the_days_before(client, world, member):
-    died = TODAY - D(days=40)
+    died = today() - D(days=40)
     client.force_login(world.secretary)
     response = post(client, member, status="deceased", on=died.isoformat(), note="")
     assert response.status_code == 302
@@ -58,7 +58,7 @@ def test_a_death_on_a_past_day_leaves_the_roll_of_the_days_before(client, world,
     # The figures of a month ended before the death count them; this month's do not.
     scope = StatScope.of(world.branch_a1)
     before = Period("month", (died - D(days=35)).replace(day=1))
-    now = Period("month", TODAY.replace(day=1))
+    now = Period("month", today().replace(day=1))
     assert member_figures(scope, before, live=True)["total"] - member_figures(scope, now, live=True)["total"] == 1
     shown = client.get(page(client, member)).content.decode()
     assert 'id="member-status"' in shown
@@ -81,15 +81,17 @@ def test_the_page_offers_the_step_with_the_other_statuses_only(client, world, me
 
 @pytest.mark.parametrize(
     ("data", "field", "message"),
-    [
-        ({"status": "flowing", "on": (TODAY + D(days=1)).isoformat()}, "on", "future"),
-        ({"status": "flowing", "on": (JOINED - D(days=1)).isoformat()}, "on", "2020-01-01"),
-        ({"status": "removed", "on": TODAY.isoformat(), "note": "  "}, "note", "grounds"),
-        ({"status": "active", "on": TODAY.isoformat(), "note": "x"}, "status", "valid choice"),
-        ({"status": "transferred_out", "on": TODAY.isoformat()}, "status", "valid choice"),
+    [  # "on" as days from today (read when the test runs), or a date
+        ({"status": "flowing", "on": 1}, "on", "future"),
+        ({"status": "flowing", "on": JOINED - D(days=1)}, "on", "2020-01-01"),
+        ({"status": "removed", "on": 0, "note": "  "}, "note", "grounds"),
+        ({"status": "active", "on": 0, "note": "x"}, "status", "valid choice"),
+        ({"status": "transferred_out", "on": 0}, "status", "valid choice"),
     ],
 )
 def test_a_refused_change_says_why_and_changes_nothing(client, world, member, data, field, message):
+    on = data["on"]
+    data = data | {"on": (today() + D(days=on) if isinstance(on, int) else on).isoformat()}
     client.force_login(world.secretary)
     events = MembershipEvent.objects.count()
     response = post(client, member, **data)
@@ -102,10 +104,10 @@ def test_a_refused_change_says_why_and_changes_nothing(client, world, member, da
 
 
 def test_back_on_the_roll_with_grounds_and_the_history_in_order(world, member):
-    gone = TODAY - D(days=100)
+    gone = today() - D(days=100)
     actions.member_status_change(member=member, by=world.secretary, status="flowing", on=gone)
     with pytest.raises(ValidationError) as refused:
-        actions.member_status_change(member=member, by=world.secretary, status="active", on=TODAY)
+        actions.member_status_change(member=member, by=world.secretary, status="active", on=today())
     assert "note" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:  # before the last recorded change
         actions.member_status_change(member=member, by=world.secretary, status="active", on=gone - D(days=1), note="x")
@@ -117,16 +119,16 @@ def test_back_on_the_roll_with_grounds_and_the_history_in_order(world, member):
     assert member.pk in on_roll(world.branch_a1, gone)  # flowing and back the same day: on the roll
     assert member.pk in on_roll(world.branch_a1, gone - D(days=1))
     with pytest.raises(ValidationError) as refused:
-        actions.member_status_change(member=member, by=world.secretary, status="active", on=TODAY, note="x")
+        actions.member_status_change(member=member, by=world.secretary, status="active", on=today(), note="x")
     assert refused.value.message_dict["status"] == ["The member's status is already “active”."]
 
 
 def test_only_the_members_branch_or_park_records_it(world, member):
     with pytest.raises(PermissionDenied):
-        actions.member_status_change(member=member, by=world.secretary_b, status="flowing", on=TODAY)
+        actions.member_status_change(member=member, by=world.secretary_b, status="flowing", on=today())
     with pytest.raises(PermissionDenied):
-        actions.member_status_change(member=member, by=world.member_user, status="flowing", on=TODAY)
-    actions.member_status_change(member=member, by=world.park_admin, status="flowing", on=TODAY)
+        actions.member_status_change(member=member, by=world.member_user, status="flowing", on=today())
+    actions.member_status_change(member=member, by=world.park_admin, status="flowing", on=today())
     member.refresh_from_db()
     assert member.status == Member.Status.FLOWING
 
@@ -145,12 +147,12 @@ def test_not_with_an_open_transfer_nor_for_a_member_transferred_out(world, membe
         member=member, by=world.secretary, reason="工作调动", to_organization=world.branch_a2
     )
     with pytest.raises(ValidationError) as refused:
-        actions.member_status_change(member=member, by=world.secretary, status="deceased", on=TODAY)
+        actions.member_status_change(member=member, by=world.secretary, status="deceased", on=today())
     assert refused.value.message_dict["status"] == ["This member has an open transfer: finish or cancel it first."]
     actions.transfer_cancel(transfer=transfer, by=world.secretary, note="撤回")
     Member.objects.filter(pk=member.pk).update(status=Member.Status.TRANSFERRED_OUT)
     with pytest.raises(ValidationError) as refused:
-        actions.member_status_change(member=member, by=world.secretary, status="active", on=TODAY, note="x")
+        actions.member_status_change(member=member, by=world.secretary, status="active", on=today(), note="x")
     assert "transfer in" in refused.value.message_dict["status"][0]
 
 
@@ -159,14 +161,14 @@ def test_the_same_form_sent_twice_records_once(client, world, member):
     url = reverse("members:member_act", args=[member.pk, "status"])
     html = client.get(page(client, member)).content.decode()
     token = re.search(r'id="form-status".*?name="idempotency_token" value="(\w+)"', html, re.S).group(1)
-    data = {"status-status": "flowing", "status-on": TODAY.isoformat(), "idempotency_token": token}
+    data = {"status-status": "flowing", "status-on": today().isoformat(), "idempotency_token": token}
     assert client.post(url, data).status_code == 302
     assert client.post(url, data).status_code == 302
     assert MembershipEvent.objects.filter(member=member, kind="flowing").count() == 1
 
 
 def test_the_branch_page_lists_those_off_the_roll_with_the_day(client, world, member):
-    gone = TODAY - D(days=5)
+    gone = today() - D(days=5)
     actions.member_status_change(member=member, by=world.secretary, status="flowing", on=gone)
     client.force_login(world.secretary)
     html = client.get(reverse("members:branch", args=[world.branch_a1.pk])).content.decode()
@@ -181,9 +183,22 @@ def test_a_member_without_history_keeps_the_days_before_the_change(world):
     # Rows written outside the actions (an old database, a bulk load) have no history at all.
     member = world.member_a1_other
     assert not MembershipEvent.objects.filter(member=member).exists()
-    gone = TODAY - D(days=30)
+    gone = today() - D(days=30)
     assert member.pk in on_roll(world.branch_a1, gone - D(days=1))
     actions.member_status_change(member=member, by=world.secretary, status="deceased", on=gone)
     assert [e.kind for e in selectors.membership_history(member)] == ["joined", "deceased"]
     assert member.pk in on_roll(world.branch_a1, gone - D(days=1))
     assert member.pk not in on_roll(world.branch_a1, gone)
+
+
+def test_the_dates_offered_are_the_portals_today_after_utc_midnight_differs(client, world, member, monkeypatch):
+    """At 17:00 UTC it is already tomorrow in Asia/Shanghai: the status and dues forms offer the
+    day of the portal's clock (timezone.localdate), the one the actions check "not in the future"
+    against, not the process's local date."""
+    evening = datetime.datetime(2031, 3, 1, 17, 0, tzinfo=datetime.UTC)  # 2031-03-02 01:00 in Shanghai
+    monkeypatch.setattr("django.utils.timezone.now", lambda: evening)
+    client.force_login(world.secretary)
+    html = client.get(page(client, member)).content.decode()
+    for form in ("status", "dues"):
+        fields = re.search(rf'id="form-{form}".*?</form>', html, re.S).group(0)
+        assert re.findall(r'type="date" name="[\w-]+" value="([\d-]+)"', fields) == ["2031-03-02"], form

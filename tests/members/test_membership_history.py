@@ -12,21 +12,18 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.codes import make_id_number
-from core.periods import Period
 from members import actions, selectors
 from members.models import Member, MemberLeave, MembershipEvent, Stage, Transfer
 from members.rules import LapseGround
 from reports.building import build_report
 from stats.basis import StatScope
 from stats.statistics import member_figures
+from tests.clock import last_month, this_month, today
 from tests.dataio.helpers import run, xlsx
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 D = datetime.timedelta
-THIS_MONTH = Period("month", TODAY.replace(day=1))
-LAST_MONTH = Period("month", (TODAY.replace(day=1) - D(days=1)).replace(day=1))
 
 
 def kinds(member):
@@ -53,10 +50,10 @@ def test_transfer_writes_out_and_in(world, approved):
         ("transferred_out", world.branch_a1.pk),
         ("transferred_in", world.branch_b.pk),
     ]
-    assert all(e.on == TODAY for e in selectors.membership_history(member)[1:])
-    assert member.pk in on_roll(world.branch_b, TODAY)
-    assert member.pk not in on_roll(world.branch_a1, TODAY)
-    assert member.pk in on_roll(world.branch_a1, TODAY - D(days=1))
+    assert all(e.on == today() for e in selectors.membership_history(member)[1:])
+    assert member.pk in on_roll(world.branch_b, today())
+    assert member.pk not in on_roll(world.branch_a1, today())
+    assert member.pk in on_roll(world.branch_a1, today() - D(days=1))
 
 
 def test_transfer_out_of_the_portal_takes_the_member_off_the_roll(world):
@@ -68,7 +65,7 @@ def test_transfer_out_of_the_portal_takes_the_member_off_the_roll(world):
     transfer = actions.transfer_approve(transfer=transfer, by=world.secretary, valid_months=1)
     actions.transfer_accept(transfer=transfer, by=world.secretary)
     assert kinds(member)[-1] == ("transferred_out", world.branch_a1.pk)
-    assert member.pk not in on_roll(world.branch_a1, TODAY)
+    assert member.pk not in on_roll(world.branch_a1, today())
 
 
 def test_registration_is_idempotent_and_bounded(world):
@@ -78,7 +75,7 @@ def test_registration_is_idempotent_and_bounded(world):
     assert [e.on for e in member.membership_events.all()] == [datetime.date(2019, 5, 1)]
     other = world.member_b
     with pytest.raises(ValidationError):
-        joined(other, TODAY + D(days=1))
+        joined(other, today() + D(days=1))
     with pytest.raises(ValidationError):
         joined(other, datetime.date(1920, 12, 31))
     # Without a date: the registration day, or the earliest stage date if earlier.
@@ -124,7 +121,7 @@ def test_a_superusers_edit_of_status_in_the_back_office_is_recorded(client, worl
     response = client.post(change_url(member), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert kinds(member)[-1] == ("deceased", world.branch_a2.pk)
-    assert member.pk not in on_roll(world.branch_a2, TODAY)
+    assert member.pk not in on_roll(world.branch_a2, today())
 
 
 IMPORT_HEADERS = [
@@ -161,7 +158,7 @@ def test_the_import_sets_the_history(world):
     again = run("members", world.secretary, xlsx(IMPORT_HEADERS, rows))
     assert again.counts["update"] == 1, again.rows
     assert first.membership_events.get().on == datetime.date(2012, 5, 6)
-    for bad in ((TODAY + D(days=1)).isoformat(), "1900-01-01"):
+    for bad in ((today() + D(days=1)).isoformat(), "1900-01-01"):
         rows[0][-1] = bad
         refused = run("members", world.secretary, xlsx(IMPORT_HEADERS, rows))
         assert not refused.committed
@@ -176,32 +173,32 @@ def test_a_member_transferred_out_last_month_counts_in_last_months_stock_only(wo
     for member in Member.objects.all():
         joined(member, datetime.date(2020, 1, 1))
     member = world.member_a1_other
-    left_on = THIS_MONTH.start  # the first day of this month: last month ended with them on the roll
+    left_on = this_month().start  # the first day of this month: last month ended with them on the roll
     MembershipEvent.objects.create(
         member=member, organization=world.branch_a1, kind=MembershipEvent.Kind.TRANSFERRED_OUT, on=left_on
     )
     Member.objects.filter(pk=member.pk).update(status=Member.Status.TRANSFERRED_OUT)
     scope = StatScope.of(world.district_a)
-    last = member_figures(scope, LAST_MONTH, today=TODAY, live=True)
-    now = member_figures(scope, THIS_MONTH, today=TODAY, live=True)
+    last = member_figures(scope, last_month(), today=today(), live=True)
+    now = member_figures(scope, this_month(), today=today(), live=True)
     assert last["total"] == now["total"] + 1
-    assert member.pk in on_roll(world.branch_a1, LAST_MONTH.end - D(days=1))
-    assert member.pk not in on_roll(world.branch_a1, TODAY)
+    assert member.pk in on_roll(world.branch_a1, last_month().end - D(days=1))
+    assert member.pk not in on_roll(world.branch_a1, today())
 
 
 def test_a_past_periods_report_stock_equals_the_history(world):
     for member in Member.objects.all():
         joined(member, datetime.date(2020, 1, 1))
     late = MemberFactory(organization=world.branch_a2)
-    joined(late, THIS_MONTH.start)  # joined this month: not in last month's stock
+    joined(late, this_month().start)  # joined this month: not in last month's stock
     gone = world.member_a2
     MembershipEvent.objects.create(
-        member=gone, organization=world.branch_a2, kind=MembershipEvent.Kind.REMOVED, on=THIS_MONTH.start
+        member=gone, organization=world.branch_a2, kind=MembershipEvent.Kind.REMOVED, on=this_month().start
     )
     Member.objects.filter(pk=gone.pk).update(status=Member.Status.REMOVED)
     scope = StatScope.of(world.district_a)
-    report = build_report(scope=scope, period=LAST_MONTH)
-    day = LAST_MONTH.end - D(days=1)
+    report = build_report(scope=scope, period=last_month())
+    day = last_month().end - D(days=1)
     expected = selectors.members_at(scope.organizations().values("pk"), day)
     assert report.data["members"]["total"] == expected.count()
     assert gone.pk in set(expected.values_list("pk", flat=True))
@@ -214,7 +211,7 @@ def test_members_without_history_count_as_their_record_says(world):
     # Bulk-created rows (the demo seed) have no events: today's record stands for every day.
     assert on_roll(world.branch_a1, datetime.date(2021, 1, 1)) == {world.member_a1.pk, world.member_a1_other.pk}
     Member.objects.filter(pk=world.member_a1.pk).update(status=Member.Status.FLOWING)
-    assert on_roll(world.branch_a1, TODAY) == {world.member_a1_other.pk}
+    assert on_roll(world.branch_a1, today()) == {world.member_a1_other.pk}
 
 
 def test_the_backfill_gives_todays_roll(world, approved):
@@ -231,7 +228,7 @@ def test_the_backfill_gives_todays_roll(world, approved):
     assert kinds(world.member_a2)[-1] == ("flowing", world.branch_a2.pk)
     for org in (world.branch_a1, world.branch_a2, world.branch_b, world.group_a1):
         active = set(Member.objects.filter(organization=org, status="active").values_list("pk", flat=True))
-        assert on_roll(org, TODAY) == active
+        assert on_roll(org, today()) == active
     migration.backfill(apps, None)  # again: nothing more
     assert MembershipEvent.objects.filter(member=member).count() == 3
 
@@ -267,10 +264,10 @@ def test_leave_excludes_months_and_a_flowing_member_without_one_is_flagged(world
     risks = {r.member.pk: r.grounds for r in selectors.lapse_risks([world.branch_a1.pk])}
     assert set(risks[member.pk]) == {LapseGround.NO_LIFE, LapseGround.NO_DUES}
     MemberLeave.objects.create(
-        member=member, kind=MemberLeave.Kind.ABROAD, starts_on=TODAY - D(days=300), arrangement="出国留学，支部批准"
+        member=member, kind=MemberLeave.Kind.ABROAD, starts_on=today() - D(days=300), arrangement="出国留学，支部批准"
     )
     assert member.pk not in {r.member.pk for r in selectors.lapse_risks([world.branch_a1.pk])}
-    leave = MemberLeave(member=member, kind="flowing", starts_on=TODAY, ends_on=TODAY - D(days=1), arrangement=" ")
+    leave = MemberLeave(member=member, kind="flowing", starts_on=today(), ends_on=today() - D(days=1), arrangement=" ")
     with pytest.raises(ValidationError) as error:
         leave.full_clean()
     assert {"arrangement", "ends_on"} <= set(error.value.message_dict)
@@ -281,7 +278,7 @@ def test_lapse_risks_run_two_queries_whatever_the_members(world, django_assert_n
     for member in members:
         registered(member, 400)
         joined(member, datetime.date(2020, 1, 1))
-    MemberLeave.objects.create(member=members[0], kind="abroad", starts_on=TODAY - D(days=399), arrangement="出国")
+    MemberLeave.objects.create(member=members[0], kind="abroad", starts_on=today() - D(days=399), arrangement="出国")
     with django_assert_num_queries(2):
         risks = selectors.lapse_risks([world.branch_a1.pk, world.group_a1.pk])
     flagged = {r.member.pk for r in risks}
@@ -297,7 +294,7 @@ def test_the_branch_page_shows_the_grounds(client, world):
     registered(member, 400)
     client.force_login(world.secretary)
     page = client.get(reverse("members:branch", args=[world.branch_a1.pk])).content.decode()
-    since = (TODAY - D(days=400)).isoformat()
+    since = (today() - D(days=400)).isoformat()
     assert f"no organisation life since {since}" in page
     assert "dues not covered since" in page
     assert Transfer.objects.count() == 0
@@ -312,7 +309,7 @@ def test_back_office_lists_the_history_and_records_leave_within_the_park(client,
     assert world.member_a1.name in events.content.decode()
     assert world.member_b.name not in events.content.decode()
     add = reverse("admin:members_memberleave_add")
-    data = {"kind": "abroad", "starts_on": (TODAY - D(days=10)).isoformat(), "arrangement": "赴外学习，支部批准"}
+    data = {"kind": "abroad", "starts_on": (today() - D(days=10)).isoformat(), "arrangement": "赴外学习，支部批准"}
     refused = client.post(add, {**data, "member": world.member_b.pk})
     assert refused.status_code == 200  # not a choice: another district's member
     assert not MemberLeave.objects.exists()

@@ -9,10 +9,10 @@ from django.utils import timezone
 from members import actions, selectors
 from members.models import DuesPayment, Member, Stage, StageChange
 from members.rules import LapseGround
+from tests.clock import today
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 D = datetime.timedelta
 
 
@@ -20,7 +20,7 @@ def applicant(world, **kw):
     values = dict(
         organization=world.branch_a1,
         stage=Stage.APPLICANT,
-        applied_on=TODAY - D(40),
+        applied_on=today() - D(40),
         activist_on=None,
         candidate_on=None,
         probationary_on=None,
@@ -38,30 +38,30 @@ def fresh(member):
 def test_no_activist_without_the_talk_and_never_under_18(world):
     m = applicant(world)
     with pytest.raises(ValidationError, match="talk"):
-        actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
-    actions.record_application_talk(member=m, by=world.secretary, held_on=TODAY - D(20))
-    change = actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+        actions.stage_advance(member=m, by=world.secretary, effective_on=today())
+    actions.record_application_talk(member=m, by=world.secretary, held_on=today() - D(20))
+    change = actions.stage_advance(member=m, by=world.secretary, effective_on=today())
     assert (change.from_stage, change.to_stage, change.kind) == ("applicant", "activist", "advance")
     assert fresh(m).stage == Stage.ACTIVIST
-    assert fresh(m).activist_on == TODAY
-    young = applicant(world, birth_date=TODAY.replace(year=TODAY.year - 17))
-    actions.record_application_talk(member=young, by=world.secretary, held_on=TODAY)
+    assert fresh(m).activist_on == today()
+    young = applicant(world, birth_date=today().replace(year=today().year - 17))
+    actions.record_application_talk(member=young, by=world.secretary, held_on=today())
     with pytest.raises(ValidationError, match="18"):
-        actions.stage_advance(member=young, by=world.secretary, effective_on=TODAY)
+        actions.stage_advance(member=young, by=world.secretary, effective_on=today())
 
 
 def test_activist_needs_one_year_and_no_stage_is_skipped(world):
-    m = applicant(world, stage=Stage.ACTIVIST, activist_on=TODAY - D(300))
+    m = applicant(world, stage=Stage.ACTIVIST, activist_on=today() - D(300))
     with pytest.raises(ValidationError, match="one year"):
-        actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+        actions.stage_advance(member=m, by=world.secretary, effective_on=today())
     assert fresh(m).stage == Stage.ACTIVIST
     assert not StageChange.objects.filter(member=m).exists()
-    m = applicant(world, stage=Stage.ACTIVIST, activist_on=actions.add_months(TODAY, -13))
-    assert actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY).to_stage == Stage.CANDIDATE
+    m = applicant(world, stage=Stage.ACTIVIST, activist_on=actions.add_months(today(), -13))
+    assert actions.stage_advance(member=m, by=world.secretary, effective_on=today()).to_stage == Stage.CANDIDATE
 
 
 def test_probation_one_year_extension_at_most_one_year(world):
-    start = actions.add_months(TODAY, -12)
+    start = actions.add_months(today(), -12)
     m = applicant(
         world,
         stage=Stage.PROBATIONARY,
@@ -70,7 +70,7 @@ def test_probation_one_year_extension_at_most_one_year(world):
         probationary_on=start + D(1),
     )
     with pytest.raises(ValidationError, match="Probation"):
-        actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+        actions.stage_advance(member=m, by=world.secretary, effective_on=today())
     normal_end = actions.add_months(m.probationary_on, 12)
     with pytest.raises(ValidationError, match="one year at most"):
         actions.probation_extend(member=m, by=world.secretary, until=actions.add_months(normal_end, 13), reason="x")
@@ -86,15 +86,15 @@ def test_confirmation_after_probation(world):
     m = applicant(
         world,
         stage=Stage.PROBATIONARY,
-        activist_on=TODAY - D(900),
-        candidate_on=TODAY - D(500),
-        probationary_on=actions.add_months(TODAY, -12),
+        activist_on=today() - D(900),
+        candidate_on=today() - D(500),
+        probationary_on=actions.add_months(today(), -12),
     )
-    change = actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+    change = actions.stage_advance(member=m, by=world.secretary, effective_on=today())
     assert change.to_stage == Stage.FULL
-    assert fresh(m).full_on == TODAY
+    assert fresh(m).full_on == today()
     with pytest.raises(ValidationError, match="no further stage"):
-        actions.stage_advance(member=m, by=world.secretary, effective_on=TODAY)
+        actions.stage_advance(member=m, by=world.secretary, effective_on=today())
 
 
 def test_correction_needs_a_reason_and_clears_later_dates(world):
@@ -124,12 +124,12 @@ def test_only_the_branch_changes_stages(world):
     m = applicant(world)
     for user in (world.secretary_b, world.official, world.member_user, world.outsider):
         with pytest.raises(ValidationError, match="branch"):
-            actions.record_application_talk(member=m, by=user, held_on=TODAY)
+            actions.record_application_talk(member=m, by=user, held_on=today())
 
 
 def test_pipeline_board_overdue_first(world):
-    late = applicant(world, name="迟谈话", applied_on=TODAY - D(45))
-    soon = applicant(world, name="新申请", applied_on=TODAY - D(3))
+    late = applicant(world, name="迟谈话", applied_on=today() - D(45))
+    soon = applicant(world, name="新申请", applied_on=today() - D(3))
     rows = selectors.pipeline_board([world.branch_a1.pk])
     names = [r.member.name for r in rows]
     assert names.index("迟谈话") < names.index("新申请")
@@ -166,7 +166,7 @@ def test_dues_amount_needs_pay():
 
 def test_recording_dues_and_arrears(world):
     m = world.member_a1
-    this_month = TODAY.replace(day=1)
+    this_month = today().replace(day=1)
     three_ago = actions.add_months(this_month, -3)
     p = actions.dues_record_payment(
         member=m,
@@ -175,7 +175,7 @@ def test_recording_dues_and_arrears(world):
         category="employed",
         monthly_pay=Decimal("8000"),
         amount_paid=Decimal("120"),
-        paid_on=TODAY,
+        paid_on=today(),
     )
     assert p.month == three_ago
     assert p.amount_due == Decimal("120.00")
@@ -187,7 +187,7 @@ def test_recording_dues_and_arrears(world):
         category="employed",
         monthly_pay=Decimal("8000"),
         amount_paid=Decimal("100"),
-        paid_on=TODAY,
+        paid_on=today(),
     )
     assert DuesPayment.objects.filter(member=m).count() == 1
     with pytest.raises(ValidationError):
@@ -198,7 +198,7 @@ def test_recording_dues_and_arrears(world):
             category="employed",
             monthly_pay=Decimal("8000"),
             amount_paid=Decimal("1"),
-            paid_on=TODAY,
+            paid_on=today(),
         )
     # Registered in the portal a year ago; the only month recorded is short, so nothing is settled
     # since registration (earlier months were settled on paper).
@@ -213,7 +213,7 @@ def test_recording_dues_and_arrears(world):
         category="employed",
         monthly_pay=Decimal("8000"),
         amount_paid=Decimal("120"),
-        paid_on=TODAY,
+        paid_on=today(),
     )
     row = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}[m.pk]
     assert row.paid_through == three_ago
@@ -221,7 +221,7 @@ def test_recording_dues_and_arrears(world):
     # Dues are covered up to three months ago: that ground does not hold; a year registered with
     # no organisation life recorded, the other one does, since the registration.
     assert row.no_dues_since is None
-    assert row.no_life_since == TODAY - D(366)
+    assert row.no_life_since == today() - D(366)
 
 
 def test_a_member_registered_this_month_owes_nothing_yet(world):
@@ -265,11 +265,11 @@ def test_dues_ground_for_a_full_member_with_no_dues_covered_for_six_months(world
     actions.dues_record_payment(
         member=m,
         by=world.secretary,
-        month=TODAY,
+        month=today(),
         category="reduced",
         monthly_pay=None,
         amount_paid=Decimal("0.20"),
-        paid_on=TODAY - D(10),
+        paid_on=today() - D(10),
     )
     rows = {r.member.pk: r for r in selectors.branch_dues([world.branch_a1.pk])}
     assert rows[m.pk].no_dues_since is None
@@ -286,15 +286,17 @@ def test_branch_page_and_member_pages(client, world, django_assert_max_num_queri
     assert client.get(reverse("members:branch", args=[world.branch_b.pk])).status_code == 404
     m = applicant(world, name="谈话对象")
     url = reverse("members:member_act", args=[m.pk, "advance"])
-    response = client.post(url, {"advance-effective_on": TODAY.isoformat()})
+    response = client.post(url, {"advance-effective_on": today().isoformat()})
     assert response.status_code == 400
     assert "talk" in response.content.decode()
     assert (
-        client.post(reverse("members:member_act", args=[m.pk, "talk"]), {"talk-held_on": TODAY.isoformat()}).status_code
+        client.post(
+            reverse("members:member_act", args=[m.pk, "talk"]), {"talk-held_on": today().isoformat()}
+        ).status_code
         == 302
     )
     assert client.post(url, {"advance-effective_on": "garbage"}).status_code == 400
-    assert client.post(url, {"advance-effective_on": TODAY.isoformat()}).status_code == 302
+    assert client.post(url, {"advance-effective_on": today().isoformat()}).status_code == 302
     assert fresh(m).stage == Stage.ACTIVIST
     dues = reverse("members:member_act", args=[world.member_a1.pk, "dues"])
     assert (
@@ -304,7 +306,7 @@ def test_branch_page_and_member_pages(client, world, django_assert_max_num_queri
                 "dues-month": "2026-01",
                 "dues-category": "employed",
                 "dues-amount_paid": "1",
-                "dues-paid_on": TODAY.isoformat(),
+                "dues-paid_on": today().isoformat(),
             },
         ).status_code
         == 400
@@ -317,7 +319,7 @@ def test_branch_page_and_member_pages(client, world, django_assert_max_num_queri
                 "dues-category": "employed",
                 "dues-monthly_pay": "4000",
                 "dues-amount_paid": "40",
-                "dues-paid_on": TODAY.isoformat(),
+                "dues-paid_on": today().isoformat(),
             },
         ).status_code
         == 302
