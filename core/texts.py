@@ -12,6 +12,10 @@ translation). Parameters are kept as they are (what users wrote: names, titles) 
 translations and nested ``Text``, which are translated too when the text is shown (a status label,
 for example). ``render`` shows a stored value in the active language; a plain string (rows stored
 before this existed) is shown as it is.
+
+A sentence with a count is given as ``ngettext_lazy(singular, plural, "n")``, naming the parameter
+that holds the count (an int): the form is chosen when the text is shown, by the plural rule of the
+reader's language. It is stored as ``{"t": singular, "pl": plural, "n": "n", "p": {...}}``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import datetime
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 
 def _msgid(message) -> tuple[str, str]:
@@ -33,6 +37,21 @@ def _msgid(message) -> tuple[str, str]:
             return args[0], args[1]
         return "", str(message)  # an unknown kind of promise: its text now
     return "", str(message)
+
+
+def _plural(message) -> tuple[str, str, str] | None:
+    """(singular, plural, name of the count parameter) of ``ngettext_lazy(s, p, "name")``, else None."""
+    kwargs = getattr(message, "_kw", None) or {}
+    if not isinstance(message, Promise) or not {"singular", "plural"} <= kwargs.keys():
+        return None
+    # Django keeps the name of the count parameter only in the proxy's pickling recipe.
+    reduce = getattr(message, "__reduce__", None)
+    recipe = reduce() if callable(reduce) else None
+    try:
+        number = recipe[1][2]
+    except (TypeError, IndexError, KeyError):
+        return None
+    return (kwargs["singular"], kwargs["plural"], number) if isinstance(number, str) else None
 
 
 def _param(value) -> Any:
@@ -52,11 +71,19 @@ class Text:
     """A message key with its parameters, translated only when shown."""
 
     def __init__(self, message, **params):
-        self.context, self.msgid = _msgid(message)
+        self.plural = _plural(message)
+        if self.plural is not None:
+            self.context, self.msgid = "", self.plural[0]
+            if not isinstance(params.get(self.plural[2]), int):
+                raise TypeError(f"The count {self.plural[2]!r} of a plural text must be given as an int.")
+        else:
+            self.context, self.msgid = _msgid(message)
         self.params = {name: _param(value) for name, value in params.items()}
 
     def as_json(self) -> dict:
         data = {"t": self.msgid}
+        if self.plural is not None:
+            data["pl"], data["n"] = self.plural[1], self.plural[2]
         if self.context:
             data["c"] = self.context
         if self.params:
@@ -93,8 +120,17 @@ def render(value) -> str:
         return str(value)
     msgid = str(value.get("t", ""))
     context = value.get("c")
-    text = pgettext(context, msgid) if context else gettext(msgid)
     params = value.get("p")
+    if "pl" in value:  # a sentence with a count: the reader's language chooses the form
+        count = (params or {}).get(value.get("n"))
+        plural = str(value["pl"])
+        if isinstance(count, int):
+            text = ngettext(msgid, plural, count)
+            msgid = msgid if count == 1 else plural  # the English form, should the translation fail
+        else:
+            text = msgid
+    else:
+        text = pgettext(context, msgid) if context else gettext(msgid)
     if not params:
         return text
     try:

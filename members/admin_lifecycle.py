@@ -2,6 +2,7 @@
 (the pages), which checks the rules, writes the timeline and notifies the next actor."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ReadOnlyMixin, ScopedInline
 
@@ -11,8 +12,12 @@ from .models import ApplicationTalk, DuesPayment, Transfer, TransferEvent
 class TransferEventInline(ReadOnlyMixin, ScopedInline):
     model = TransferEvent
     extra = 0
-    fields = ("at", "action", "from_status", "to_status", "actor", "note")
+    fields = ("at", "action", "from_status", "to_status", "actor", "note", "detail_shown")
     readonly_fields = fields
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, event):
+        return event.detail_display
 
 
 @admin.register(Transfer)

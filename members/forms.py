@@ -1,6 +1,5 @@
 """Forms of the members app's lifecycle pages. They validate input; the rules live in actions."""
 
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -212,6 +211,7 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(
         label=_("New status"),
         choices=[(status.value, status.label) for status in actions.STATUS_STEPS],
+        help_text=_("Deceased or removed: the member's own login no longer opens a member's pages."),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     on = forms.DateField(label=_("Effective on"), widget=DATE, initial=timezone.localdate)

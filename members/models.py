@@ -6,7 +6,7 @@ from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core import crypto
+from core import crypto, texts
 from core.fields import DigestField, EncryptedCharField
 from core.querysets import CHANGE, VIEW, ScopedQuerySet
 from core.validators import (
@@ -465,6 +465,9 @@ class TransferEvent(models.Model):
     )
     at = models.DateTimeField(_("at"), auto_now_add=True, validators=SYSTEM_TIME.validators())
     note = models.TextField(_("note"), max_length=TEXT_NOTE, blank=True)
+    # What the portal itself says of the step (the months owed at an approval), stored as a message
+    # key with its parameters (core.texts) so that each reader sees it in their language.
+    detail = models.JSONField(_("detail"), default=dict, blank=True, editable=False)
     objects = TransferEventQuerySet.as_manager()
 
     class Meta:
@@ -478,6 +481,11 @@ class TransferEvent(models.Model):
 
     def __str__(self):
         return f"{self.transfer_id}: {self.get_action_display()}"
+
+    @property
+    def detail_display(self) -> str:
+        """The portal's note on the step in the active language ("" when there is none)."""
+        return texts.render(self.detail) if self.detail else ""
 
 
 class LetterSequence(models.Model):
@@ -748,15 +756,32 @@ class MemberLeave(models.Model):
             raise ValidationError(errors)
 
 
+# A login linked to a member record opens the member's pages (their branch's activities, their
+# dues, their transfer, requests as a member) while the record is on or near the roll: active,
+# flowing (流动党员 stay members of their branch), or transferred out (they follow their letter). A
+# member who died, or was removed from the party (除名, 党章 Art. 9: no longer a member), is off it:
+# their login keeps no member's scope from the day their branch records the change, on every door
+# (pages, API, exports read the same scope), and has it again if they are brought back on the roll.
+LOGIN_CLOSED_STATUSES = (Member.Status.DECEASED, Member.Status.REMOVED)
+
+
+def member_of_login(user):
+    """The member records whose login is ``user`` and still opens their pages (at most one)."""
+    return Member.objects.filter(user=user).exclude(status__in=LOGIN_CLOSED_STATUSES)
+
+
 def member_scope(user, fields: dict) -> dict:
-    """Scope builder (``core.scope``): the user's own member record, its organisation, park and employer."""
+    """Scope builder (``core.scope``): the user's own member record, its organisation, park and
+    employer, unless the record is off the roll (``LOGIN_CLOSED_STATUSES``)."""
     own = (
         Member.objects.filter(user=user)
-        .values_list("pk", "organization_id", "organization__park_id", "employer_id", "name")
+        .values_list("pk", "organization_id", "organization__park_id", "employer_id", "name", "status")
         .first()
     )
-    member_id, org_id, park_id, employer_id, name = own if own else (None, None, None, None, "")
+    member_id, org_id, park_id, employer_id, name, status = own if own else (None, None, None, None, "", None)
     user._hongfan_member_name = name  # read by member_name below: no second query for the same login
+    if status in LOGIN_CLOSED_STATUSES:
+        member_id = org_id = park_id = employer_id = None
     return {
         "member_id": member_id,
         "member_org_id": org_id,

@@ -32,6 +32,7 @@ from .models import (
     Stage,
     StageChange,
     Transfer,
+    member_of_login,
 )
 from .rules import LAPSE_MONTHS, LapseGround, LeaveSpan, add_months, lapse_grounds, months_between
 
@@ -897,8 +898,9 @@ def stage_dates(member: Member) -> list[dict]:
 
 
 def own_member(user):
-    """The user's own member record, with its organisation and park."""
-    return Member.objects.filter(user=user).select_related("organization", "organization__park").first()
+    """The user's own member record, with its organisation and park; none once the record is off
+    the roll (``members.models.LOGIN_CLOSED_STATUSES``)."""
+    return member_of_login(user).select_related("organization", "organization__park").first()
 
 
 def acting_organizations(user):

@@ -10,6 +10,7 @@ from django.views.i18n import set_language as django_set_language
 
 from core import cards
 from core.scope import scope_for
+from members.models import LOGIN_CLOSED_STATUSES, Member
 from notifications.actions import language_preference_set
 
 
@@ -17,7 +18,10 @@ from notifications.actions import language_preference_set
 def home(request):
     scope = scope_for(request.user)
     if not scope.has_any_role:
-        return render(request, "portal/no_role.html", status=200)
+        # A login whose member record is off the roll (deceased, removed) keeps no member's scope:
+        # say so, rather than "no role yet".
+        closed = Member.objects.filter(user=request.user, status__in=LOGIN_CLOSED_STATUSES).first()
+        return render(request, "portal/no_role.html", {"closed_member": closed}, status=200)
     return render(request, "portal/home.html", {"cards": cards.cards_for(request, scope)})
 
 

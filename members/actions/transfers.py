@@ -10,9 +10,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
-from core.texts import Text
+from core.texts import Text, stored
 from core.transitions import begin, transition
 from notifications.actions import notify
 from parks.models import Organization
@@ -31,8 +31,10 @@ def _transfers():
     return Transfer.objects.select_related("member", "member__user", "from_organization", "to_organization")
 
 
-def _record(action, *, by, note=""):
-    """The timeline entry of a step; ``note`` may be a callable of the transfer after the step."""
+def _record(action, *, by, note="", detail=None):
+    """The timeline entry of a step; ``note`` may be a callable of the transfer after the step;
+    ``detail``, the portal's own note (a ``core.texts.Text``, shown in the reader's language, or a
+    callable returning one or None)."""
 
     def record(transfer, from_status):
         return TransferEvent.objects.create(
@@ -42,6 +44,7 @@ def _record(action, *, by, note=""):
             to_status=transfer.status,
             actor=by,
             note=note(transfer) if callable(note) else note,
+            detail=stored(text) if (text := detail(transfer) if callable(detail) else detail) is not None else {},
         )
 
     return record
@@ -252,15 +255,22 @@ def transfer_approve(
         }
 
     def note(locked):
-        text = f"{locked.letter_number} → {locked.letter_valid_until.isoformat()}"
-        if ledger["owed"]:
-            owed = ledger["owed"]
-            text += "\n" + ngettext(
+        return f"{locked.letter_number} → {locked.letter_valid_until.isoformat()}"
+
+    def detail(locked):
+        owed = ledger["owed"]
+        if not owed:
+            return None
+        return Text(
+            ngettext_lazy(
                 "Approved with dues owed for %(n)d month (%(months)s): %(reason)s",
                 "Approved with dues owed for %(n)d months (%(months)s): %(reason)s",
-                len(owed),
-            ) % {"n": len(owed), "months": describe_months(owed), "reason": arrears_reason}
-        return text
+                "n",
+            ),
+            n=len(owed),
+            months=describe_months(owed),
+            reason=arrears_reason,
+        )
 
     def notify_next(locked, _from_status):
         if locked.kind == Transfer.Kind.INTERNAL:
@@ -288,7 +298,7 @@ def transfer_approve(
         guard=sending_side,
         check=check,
         changes=letter,
-        record=_record(TransferEvent.Action.APPROVE, by=by, note=note),
+        record=_record(TransferEvent.Action.APPROVE, by=by, note=note, detail=detail),
         notify=notify_next,
     )
     return done.obj

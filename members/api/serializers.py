@@ -254,10 +254,15 @@ class TransferCancelSerializer(ActionSerializer):
 class TransferEventSerializer(ModelSerializer):
     # Blank for the request, the first step: declared so that the schema allows "".
     from_status = serializers.ChoiceField(choices=Transfer.Status.choices, allow_blank=True, read_only=True)
+    detail = serializers.CharField(
+        source="detail_display",
+        read_only=True,
+        help_text=_("The portal's own note on the step (the months owed at an approval), in the request's language."),
+    )
 
     class Meta:
         model = TransferEvent
-        fields = ["id", "transfer", "action", "from_status", "to_status", "actor", "at", "note"]
+        fields = ["id", "transfer", "action", "from_status", "to_status", "actor", "at", "note", "detail"]
         read_only_fields = fields
 
 

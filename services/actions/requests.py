@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.texts import Text
 from core.transitions import transition
-from members.models import Member
+from members.models import member_of_login
 from notifications.actions import notify
 from parks.models import Enterprise
 
@@ -86,7 +86,7 @@ def request_submit(
         errors["urgency"] = _("Choose an urgency.")
     if not category.is_active:
         errors["category"] = _("This service is not offered at the moment.")
-    member = Member.objects.filter(user=by).select_related("organization").first() if by.is_authenticated else None
+    member = member_of_login(by).select_related("organization").first() if by.is_authenticated else None
     if enterprise is not None:
         allowed = rules.is_contact(by, enterprise.pk) or (member is not None and member.employer_id == enterprise.pk)
         if not allowed:

@@ -202,3 +202,33 @@ def test_the_dates_offered_are_the_portals_today_after_utc_midnight_differs(clie
     for form in ("status", "dues"):
         fields = re.search(rf'id="form-{form}".*?</form>', html, re.S).group(0)
         assert re.findall(r'type="date" name="[\w-]+" value="([\d-]+)"', fields) == ["2031-03-02"], form
+
+
+@pytest.mark.parametrize("status", ["deceased", "removed"])
+def test_a_login_off_the_roll_opens_no_members_page_until_brought_back(client, world, member, status):
+    """The member's own login (world.member_user) loses the member's scope on every door the day
+    the branch records the death or the removal, and has it again when the member is back."""
+    from core.scope import scope_for
+    from tests.api.conftest import token_client
+
+    def doors():
+        user = type(world.member_user).objects.get(pk=world.member_user.pk)  # a fresh request's user
+        client.force_login(user)
+        own = token_client(user).get(reverse("api:member-detail", args=[member.pk]))
+        return {
+            "member": scope_for(user).is_member,
+            "home": "member-off-roll" in client.get(reverse("home")).content.decode(),
+            "dues": client.get(reverse("members:my_dues")).status_code,
+            "api": own.status_code,
+        }
+
+    opened = {"member": True, "home": False, "dues": 200, "api": 200}
+    assert doors() == opened
+    actions.member_status_change(member=member, by=world.secretary, status="flowing", on=today() - D(days=10))
+    assert doors() == opened  # a flowing member is still a member of their branch
+    actions.member_status_change(member=member, by=world.secretary, status=status, on=today(), note="支部决定")
+    assert doors() == {"member": False, "home": True, "dues": 403, "api": 404}
+    client.force_login(world.member_user)
+    assert str(Member.Status(status).label) in client.get(reverse("home")).content.decode()
+    actions.member_status_change(member=member, by=world.secretary, status="active", on=today(), note="复议恢复")
+    assert doors() == opened

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from members import actions
@@ -107,10 +107,10 @@ def test_reason_goes_on_the_timeline_and_the_month_on_the_letter(client, world, 
     )
     assert approved.status == Transfer.Status.APPROVED
     assert approved.dues_paid_until == month(-4)
-    note = approve_event(approved).note
-    assert "本人已承诺调入后补交" in note
-    assert f"{month(-3):%Y-%m}, {month(-2):%Y-%m}, {month(-1):%Y-%m}" in note
-    assert note.startswith(approved.letter_number)
+    event = approve_event(approved)
+    assert event.note == f"{approved.letter_number} → {approved.letter_valid_until.isoformat()}"
+    owed = f"{month(-3):%Y-%m}, {month(-2):%Y-%m}, {month(-1):%Y-%m}"
+    assert event.detail_display == f"Approved with dues owed for 3 months ({owed}): 本人已承诺调入后补交"
 
     client.force_login(world.member_user)
     letter = client.get(reverse("members:transfer_letter", args=[approved.pk])).content.decode()
@@ -187,7 +187,33 @@ def test_page_warns_of_arrears_and_requires_the_reason(client, world, owing):
     assert response.status_code == 302
     approved = reload(owing)
     assert approved.dues_paid_until == month(-4)  # a typed month is ignored: the ledger's stands
-    assert "已约定补交" in approve_event(approved).note
+    assert "已约定补交" in approve_event(approved).detail_display
+
+
+@pytest.mark.parametrize("owed_months", [1, 2])
+def test_the_months_owed_are_read_in_the_readers_language(client, world, requested, owed_months):
+    """The approver works in Chinese; a reader in English sees the approval's note in English, in
+    the form its count needs (1 month, 2 months), and a reader in Chinese in Chinese."""
+    registered = datetime.datetime.combine(
+        month(-owed_months), datetime.time(12), tzinfo=timezone.get_current_timezone()
+    )
+    Member.objects.filter(pk=world.member_a1.pk).update(created_at=registered)  # the ledger opens that month
+    with translation.override("zh-hans"):
+        approved = actions.transfer_approve(transfer=requested, by=world.secretary, arrears_reason="已约定补交")
+    owed = ", ".join(f"{month(offset):%Y-%m}" for offset in range(-owed_months, 0))
+    english = f"Approved with dues owed for {owed_months} month{'s' if owed_months > 1 else ''} ({owed}): 已约定补交"
+    chinese = f"欠缴党费{owed_months}个月（{owed}）仍予审批，理由：已约定补交"
+    client.force_login(world.secretary_b)  # the receiving side reads the timeline
+    url = reverse("members:transfer_detail", args=[approved.pk])
+    page = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert english in page
+    assert "欠缴党费" not in page
+    client.cookies["django_language"] = "zh-hans"
+    assert chinese in client.get(url, headers={"accept-language": "zh-hans"}).content.decode()
+    rows = token_client(world.secretary_b).get(
+        "/api/v1/transfer-events/", {"transfer": approved.pk}, headers={"accept-language": "en"}
+    )
+    assert [row["detail"] for row in rows.json()["results"] if row["action"] == "approve"] == [english]
 
 
 def test_page_without_arrears_asks_no_reason(client, world, requested):
@@ -226,3 +252,42 @@ def test_api_refuses_a_typed_month(world, requested):
     assert response.status_code == 400
     assert "dues_paid_until" in response.json()
     assert reload(requested).status == Transfer.Status.REQUESTED
+
+
+def test_the_migration_moves_the_sentences_stored_before_into_the_detail(world, approved, requested):
+    """Approvals written before ``detail`` kept the sentence after the letter's line, in the
+    approver's language (English or Chinese): the migration moves it into ``detail``, read in each
+    reader's language; a person's text that merely looks alike stays in the note."""
+    import importlib
+
+    from django.apps import apps
+
+    line = f"{approved.letter_number} → {approved.letter_valid_until.isoformat()}"
+    event = approve_event(approved)
+    other = TransferEvent.objects.create(
+        transfer=approved, action="approve", to_status="approved", note=f"{line}\nApproved, more or less: fine"
+    )
+    written = {
+        event.pk: f"{line}\n欠缴党费2个月（2026-09, 2026-10）仍予审批，理由：已约定\n补交",
+        other.pk: other.note,
+    }
+    english = TransferEvent.objects.create(
+        transfer=approved,
+        action="approve",
+        to_status="approved",
+        note=f"{line}\nApproved with dues owed for 1 month (2026-10): ok",
+    )
+    for pk, note in written.items():
+        TransferEvent.objects.filter(pk=pk).update(note=note, detail={})
+    migration = importlib.import_module("members.migrations.0013_transfer_event_detail")
+    migration.sentences_to_detail(apps, None)
+    moved, kept, moved_en = (TransferEvent.objects.get(pk=e.pk) for e in (event, other, english))
+    assert (moved.note, moved_en.note, kept.note) == (line, line, written[other.pk])
+    assert kept.detail == {}
+    with translation.override("en"):
+        assert moved.detail_display == "Approved with dues owed for 2 months (2026-09, 2026-10): 已约定\n补交"
+        assert moved_en.detail_display == "Approved with dues owed for 1 month (2026-10): ok"
+    with translation.override("zh-hans"):
+        assert moved_en.detail_display == "欠缴党费1个月（2026-10）仍予审批，理由：ok"
+    migration.detail_to_sentences(apps, None)  # and back
+    assert TransferEvent.objects.get(pk=english.pk).note == english.note

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from core.texts import Text, render, stored
 from notifications.actions import notify
@@ -33,6 +34,34 @@ def test_lazy_parameters_are_translated_too_and_plain_text_stays_as_written():
     with translation.override("zh-hans"):
         assert render(value) == "您的发展阶段已变更：入党积极分子"
     assert render(stored("会后请交材料")) == "会后请交材料"
+
+
+OWED = ngettext_lazy(
+    "Approved with dues owed for %(n)d month (%(months)s): %(reason)s",
+    "Approved with dues owed for %(n)d months (%(months)s): %(reason)s",
+    "n",
+)
+
+
+@pytest.mark.parametrize(("n", "english"), [(1, "1 month"), (2, "2 months"), (0, "0 months")])
+def test_a_sentence_with_a_count_takes_the_form_of_the_readers_language(n, english):
+    with translation.override("zh-hans"):  # written by someone working in Chinese
+        value = stored(Text(OWED, n=n, months="2026-10", reason="补交"))
+    assert value["t"] == OWED._kw["singular"]
+    assert (value["pl"], value["n"], value["p"]["n"]) == (OWED._kw["plural"], "n", n)
+    with translation.override("en"):
+        assert render(value) == f"Approved with dues owed for {english} (2026-10): 补交"
+    with translation.override("zh-hans"):
+        assert render(value) == f"欠缴党费{n}个月（2026-10）仍予审批，理由：补交"
+
+
+def test_a_count_must_be_a_number_and_a_stored_one_lost_shows_the_key():
+    with pytest.raises(TypeError, match="'n'"):
+        Text(OWED, n="2", months="2026-10", reason="x")
+    value = stored(Text(OWED, n=2, months="2026-10", reason="x"))
+    del value["p"]["n"]
+    with translation.override("en"):
+        assert render(value) == OWED._kw["singular"]
 
 
 @pytest.mark.zh_default
