@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity, Attendance
@@ -32,6 +32,10 @@ from parks.models import Organization
 from services.models import OPEN_STATUSES, ServiceRequest
 from stats import alerts, statistics
 from stats.alerts import scope_enterprises, scope_organizations, scope_requests
+
+# The label of the count of everyone on the roll, applicants to full members: "Members" in English,
+# 在册人员 in Chinese, where 党员 would say probationary and full members only.
+ON_THE_ROLL = pgettext_lazy("figure: everyone on the roll, applicants to full members", "Members")
 
 # --- bases ----------------------------------------------------------------------------------------
 
@@ -347,7 +351,7 @@ METRICS_LIST = [
     # members
     M(
         "members",
-        _("Members"),
+        ON_THE_ROLL,
         _(
             "Active members of the scope's organisations (applicants to full members), at their stage as at "
             "the period's end; a member who had not applied by then is not counted."
@@ -360,7 +364,7 @@ METRICS_LIST = [
     *[
         M(
             f"members_{stage}",
-            format_lazy("{}: {}", _("Members"), label),
+            format_lazy("{}: {}", ON_THE_ROLL, label),
             format_lazy("{} {}", _("The members above whose stage at the period's end was:"), label),
             STOCK,
             "members",

@@ -187,6 +187,19 @@ def test_home_for_district_official(client, world):
 
 
 @pytest.mark.django_db
+@pytest.mark.zh_default
+@pytest.mark.parametrize("login", ["official", "park_admin", "superuser"])
+def test_the_count_of_everyone_on_the_roll_is_not_called_party_members_in_chinese(client, world, login):
+    """The cards count applicants to full members: in Chinese 在册人员, not 党员 (which means
+    probationary and full members only), with the stages beside them."""
+    client.force_login(getattr(world, login))
+    html = client.get(reverse("home")).content.decode()
+    labels = re.findall(r'data-stat="members">\d+</span><span class="hf-stat-label">([^<]+)<', html)
+    assert labels
+    assert {label.strip() for label in labels} == {"在册人员"}
+
+
+@pytest.mark.django_db
 def test_home_for_park_admin_links_to_filtered_back_office(client, world):
     client.force_login(world.park_admin)
     response = client.get(reverse("home"))
