@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import Case, F, Sum, Value, When
 from django.utils import timezone
@@ -78,7 +79,7 @@ def activity_period(kind: str, starts_at: datetime.datetime):
 def require_reason_if_closed(activity, reason, *, new_kind=None, new_starts_at=None):
     """A held activity whose period has closed changes only with a reason (kept in history, at
     most ``CHANGE_REASON_MAX_LENGTH`` characters)."""
-    check_reason_length(reason)
+    check_reason(reason)
     if activity.status != Activity.Status.HELD:
         return ""
     today = timezone.localdate()
@@ -251,8 +252,12 @@ def _update_quorum(activity) -> None:
     activity.quorum_met = congress_quorum_met(len(present), len(full))
 
 
-def check_reason_length(reason, field="reason") -> None:
-    """Refuse a reason for a change longer than the history keeps (never cut it)."""
+def check_reason(reason, field="reason") -> None:
+    """Refuse a reason for a change longer than the history keeps (never cut it), or holding a NUL
+    character (PostgreSQL cannot store one). Every door reaches it: the attendance page reads the
+    reason from the POST as it came, not through a form field."""
+    if "\x00" in (reason or ""):
+        raise ValidationError({field: ProhibitNullCharactersValidator.message}, code="null_characters_not_allowed")
     if len((reason or "").strip()) > CHANGE_REASON_MAX_LENGTH:
         raise ValidationError(
             {field: _("Give the reason in at most %(limit)d characters.") % {"limit": CHANGE_REASON_MAX_LENGTH}},

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from activities.models import Activity, ActivityFile, Attendance
+from activities.models import CHANGE_REASON_MAX_LENGTH, Activity, ActivityFile, Attendance
 
 from .factories import ActivityFactory, AttendanceFactory, earlier_today
 
@@ -323,3 +323,37 @@ def test_home_card_shows_what_the_rules_still_require(secretary_client, world):
     body = secretary_client.get(reverse("home")).content.decode()
     assert 'id="card-branch-requirements"' in body
     assert "支部A1" in body
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("更正\x00考勤", "Null characters are not allowed."),
+        ("x" * (CHANGE_REASON_MAX_LENGTH + 1), f"at most {CHANGE_REASON_MAX_LENGTH} characters"),
+        ("", "give a reason"),
+    ],
+)
+def test_a_late_change_of_attendance_refuses_a_reason_it_cannot_keep(secretary_client, world, reason, message):
+    """A held party lecture of a quarter that has closed (on any day the suite runs): the checklist
+    page asks the reason for the change, read from the POST as it came. A NUL (PostgreSQL cannot
+    store one), a reason longer than the history keeps, or none: 400 with the error, nothing written."""
+    from activities import actions
+
+    activity = actions.activity_log(
+        by=world.secretary,
+        host=world.branch_a1,
+        kind="party_lecture",
+        title="上季度党课",
+        starts_at=timezone.now() - datetime.timedelta(days=200),
+    )
+    url = reverse("activities:attendance", args=[activity.pk])
+    page = secretary_client.get(url).content.decode()
+    assert 'name="reason"' in page
+    before = (list(Attendance.objects.values_list("pk", "status")), activity.history.count())
+    response = secretary_client.post(url, {f"att-{world.member_a1.pk}": "absent", "reason": reason})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert (list(Attendance.objects.values_list("pk", "status")), activity.history.count()) == before
+    response = secretary_client.post(url, {f"att-{world.member_a1.pk}": "absent", "reason": "更正考勤"})
+    assert response.status_code == 302
+    assert Attendance.objects.get(activity=activity, member=world.member_a1).status == "absent"

@@ -44,7 +44,7 @@ def test_no_activist_without_the_talk_and_never_under_18(world):
     assert (change.from_stage, change.to_stage, change.kind) == ("applicant", "activist", "advance")
     assert fresh(m).stage == Stage.ACTIVIST
     assert fresh(m).activist_on == today()
-    young = applicant(world, birth_date=today().replace(year=today().year - 17))
+    young = applicant(world, birth_date=actions.add_months(today(), -12 * 17))  # 17 today (29 Feb: born 28 Feb)
     actions.record_application_talk(member=young, by=world.secretary, held_on=today())
     with pytest.raises(ValidationError, match="18"):
         actions.stage_advance(member=young, by=world.secretary, effective_on=today())
