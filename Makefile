@@ -77,6 +77,19 @@ test-postgres: install
 test-browser: install
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
+# The suite (browser and worker tests aside) with the clock set to the edges of the portal's
+# calendar in Asia/Shanghai, through libfaketime (apt-get install faketime): a run crossing the
+# year's end, the first minutes of a quarter, a leap day and the day after. Each run starts the
+# clock at DATES' moment and lets it run. Not part of CI (it takes a run of the suite per date).
+TEST_DATES ?= 2026-12-31T23:58:30 2027-01-01T00:10:00 2027-06-30T23:59:00 2028-02-29T10:00:00 2028-03-01T00:05:00
+test-dates: install
+	@command -v faketime >/dev/null || { echo "test-dates needs libfaketime: apt-get install faketime"; exit 1; }
+	@rc=0; for when in $(TEST_DATES); do \
+		echo "== the suite at $$when (Asia/Shanghai)"; \
+		TZ=Asia/Shanghai faketime -f "@$$(echo $$when | tr T ' ')" $(PY) -m pytest -q -p no:cacheprovider \
+			-m "not browser and not celery_worker and not real_clock" $(PYTEST_ARGS) || rc=1; \
+	done; exit $$rc
+
 # Tests marked celery_worker, against a real worker and Redis; "no tests" (exit code 5) is no failure.
 test-celery: install
 	@rc=0; CELERY_TEST_BROKER=$(CELERY_TEST_BROKER) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} \

@@ -161,6 +161,7 @@ def test_the_sweep_is_scheduled_every_twenty_seconds():
 # -- the heartbeat -------------------------------------------------------------------------------
 
 
+@pytest.mark.real_clock
 def test_beating_calls_the_beat_while_the_block_runs_and_stops_after():
     beats = []
     with heartbeat.beating(lambda: beats.append(time.monotonic()), every=0.05):
@@ -172,6 +173,7 @@ def test_beating_calls_the_beat_while_the_block_runs_and_stops_after():
     assert not any(thread.name == "hongfan-heartbeat" for thread in threading.enumerate())
 
 
+@pytest.mark.real_clock
 def test_a_failing_beat_does_not_stop_the_job():
     beats = []
 
@@ -184,6 +186,7 @@ def test_a_failing_beat_does_not_stop_the_job():
     assert len(beats) >= 2
 
 
+@pytest.mark.real_clock
 @pytest.mark.django_db(transaction=True)
 def test_a_long_build_refreshes_its_runs_heartbeat(settings, monkeypatch):
     from tests.scenario import build_world
