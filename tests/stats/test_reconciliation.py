@@ -288,11 +288,18 @@ def test_activity_and_attendance_tiles_count_held_activities_and_present_rows(cl
 # --- captions --------------------------------------------------------------------------------------
 
 
+def caption_texts(html):
+    """Each ``data-caption`` of a page and its text (a caption's dates are kept on one line, a
+    span each)."""
+    found = re.findall(r'data-caption="(\w+)">((?:[^<]|<span class="text-nowrap">[^<]*</span>)+)', html)
+    return {key: re.sub(r"<[^>]+>", "", text) for key, text in found}
+
+
 def test_every_figure_on_the_dashboard_carries_its_period_and_basis(client, r):
     client.force_login(r.official)
     month = Period.current("month", today=r.today)
     page = dashboard(client, "district", r.d, month).content.decode()
-    captions = dict(re.findall(r'data-caption="(\w+)">([^<]+)<', page))
+    captions = caption_texts(page)
     for tile in tiles(dashboard(client, "district", r.d, month)).values():
         assert tile["key"] in captions, tile["key"]
     assert captions["members"] == f"As at {statistics.reference_day(month):%Y-%m-%d}"
@@ -300,7 +307,7 @@ def test_every_figure_on_the_dashboard_carries_its_period_and_basis(client, r):
     assert captions["compliance_rate"].startswith(f"{year.label} to ")
     assert captions["transfers_open"] == f"Now ({r.today:%Y-%m-%d})"
     section = client.get(reverse("dashboard_compliance", args=["district", r.d.pk])).content.decode()
-    columns = dict(re.findall(r'data-caption="(\w+)">([^<]+)<', section))
+    columns = caption_texts(section)
     # The parks table's compliance column is on the same period and basis as the tile.
     assert captions["compliance_rate"].startswith(columns["compliance"] + " · ")
     assert columns["members"] == captions["members"]
