@@ -15,7 +15,10 @@ machine). The machine's load average is printed first: record it with the number
 
 The figures are cached per version of their data (docs/statistics.md): each timing after the first
 reads the cache, as a dashboard does between two writes. BENCH_COLD=1 clears the cache before each
-request instead (the first view after a write).
+request instead (the first view after a write). BENCH_WARMED=1 clears it too, then runs the refill
+job a worker runs after a write (stats.warming) before each request: the first view after a write
+once the job has run; the job's own time is printed after the table (what a worker spends per
+burst of writes).
 """
 
 import os
@@ -32,6 +35,7 @@ os.environ["DJANGO_DEBUG"] = "false"
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 COLD = os.environ.get("BENCH_COLD") == "1"
+WARMED = os.environ.get("BENCH_WARMED") == "1"
 GOAL_MS = 150
 
 
@@ -85,16 +89,29 @@ def main():
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(official)
 
-    def get(url):
-        if COLD:
+    from stats import warming
+
+    job_ms = []
+
+    def prepare():
+        """Before each timed request: as after a write (cold), and the refill job run (warmed)."""
+        if COLD or WARMED:
             cache.clear()
+        if WARMED:
+            started = time.perf_counter()
+            warming.warm()
+            job_ms.append((time.perf_counter() - started) * 1000)
+
+    def get(url):
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{url}: {response.status_code} {response.content[:300]!r}")
         return response
 
     def timed(url):
+        prepare()
         get(url)  # the first read fills the caches
+        prepare()
         connection.force_debug_cursor = True
         before = len(connection.queries_log)
         get(url)
@@ -102,6 +119,7 @@ def main():
         connection.force_debug_cursor = False
         timings = []
         for _ in range(RUNS):
+            prepare()
             started = time.perf_counter()
             get(url)
             timings.append((time.perf_counter() - started) * 1000)
@@ -121,8 +139,9 @@ def main():
         ("drill-down: lapse risk (dues)", f"{base}rows/alert-lapse_no_dues/"),
     ]
     load = os.getloadavg()
+    state = "cleared, then the refill job run, before each" if WARMED else "cleared before each" if COLD else "warm"
     print(
-        f"PostgreSQL {connection.pg_version}; {RUNS} runs each; cache {'cleared before each' if COLD else 'warm'}; "
+        f"PostgreSQL {connection.pg_version}; {RUNS} runs each; cache {state}; "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
     print(f"{'page':34} {'url':44} {'median':>8} {'p95':>8} {'queries':>7} {'× anchor':>8}  goal")
@@ -132,6 +151,12 @@ def main():
         anchor = anchor or median
         verdict = "" if url == "/bench-anchor/" else f"p95 < {GOAL_MS} ms {'ok' if p95 < GOAL_MS else 'over'}"
         print(f"{label:34} {url:44} {median:6.1f}ms {p95:6.1f}ms {queries:7d} {median / anchor:7.1f}×  {verdict}")
+    if job_ms:
+        job_ms.sort()
+        print(
+            f"the refill job (stats.warming.warm, {len(job_ms)} runs): median {statistics.median(job_ms):.1f} ms, "
+            f"p95 {job_ms[max(0, int(len(job_ms) * 0.95) - 1)]:.1f} ms"
+        )
     load = os.getloadavg()
     print(f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

@@ -17,6 +17,7 @@ rows both write.
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
@@ -51,6 +52,11 @@ def _copied_columns(model, history_model):
 
 COMMITS_KEY = "hongfan:history-commits:"
 
+# Sent once a commit that wrote history rows of a model is counted, with ``label`` (the model's
+# ``app_label.model_name``): the versions read by ``data_version`` have changed. The statistics
+# app listens to refill the dashboards' caches in the background (stats.warming).
+history_committed = Signal()
+
 
 class HistoryCommitCounter:
     """The on-commit callback counting one model's commits (one object per model, so that a
@@ -58,6 +64,7 @@ class HistoryCommitCounter:
 
     def __init__(self, label):
         self.key = COMMITS_KEY + label
+        self.label = label
 
     def __call__(self):
         cache.add(self.key, 0, timeout=None)
@@ -65,6 +72,7 @@ class HistoryCommitCounter:
             cache.incr(self.key)
         except ValueError:  # evicted between the two
             cache.set(self.key, 1, timeout=None)
+        history_committed.send_robust(sender=HistoryCommitCounter, label=self.label)
 
 
 _counters = {}

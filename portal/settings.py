@@ -348,6 +348,11 @@ if _shared_cache_url:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# After a write, a job refills the district dashboards' caches (stats/warming.py): only with a
+# worker (a broker) and a cache every process shares, where it helps.
+HONGFAN_WARM_DASHBOARDS = env_bool("HONGFAN_WARM_DASHBOARDS", bool(CELERY_BROKER_URL and _shared_cache_url))
+HONGFAN_WARM_DELAY = float(env("HONGFAN_WARM_DELAY", "2"))  # seconds after the write that queues it
+HONGFAN_WARM_INTERVAL = float(env("HONGFAN_WARM_INTERVAL", "10"))  # at most one job per this many seconds
 _progress_cache_url = env("HONGFAN_PROGRESS_CACHE_URL", "") or _broker_redis
 if _progress_cache_url:
     CACHES["progress"] = {

@@ -1,0 +1,157 @@
+"""After a write, a job refills the district dashboards' caches (stats.warming): the official's next
+view reads the figures the job computed, which are the figures a view computes itself."""
+
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.periods import Period
+from stats import statistics, warming
+from stats.basis import StatScope
+from tests.clock import today
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def warm_on(settings):
+    settings.HONGFAN_WARM_DASHBOARDS = True
+    settings.HONGFAN_WARM_DELAY = 0
+    settings.HONGFAN_WARM_INTERVAL = 0
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY])
+    yield
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY])
+
+
+def pages(world):
+    district = world.district_a.pk
+    return {
+        "page": reverse("dashboard", args=["district", district]),
+        "alerts": reverse("dashboard_alerts", args=["district", district]),
+        "compliance": reverse("dashboard_compliance", args=["district", district]),
+        "year": reverse("dashboard", args=["district", district]) + f"?period={today().year}",
+    }
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response
+
+
+def register_a_member(world):
+    """A member registered by a transaction that commits (Celery in-process: the job runs at the
+    commit, as a worker would two seconds later)."""
+    with transaction.atomic():
+        return MemberFactory(organization=world.branch_a1, name="新登记党员")
+
+
+def members_tile(response) -> int:
+    found = re.search(r'data-stat="members">([\d,]+)<', response.content.decode())
+    return int(found.group(1).replace(",", ""))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("section", ["page", "alerts", "compliance", "year"])
+def test_the_first_view_after_a_write_costs_what_a_view_between_two_writes_costs(client, world, warm_on, section):
+    client.force_login(world.official)
+    url = pages(world)[section]
+    client.get(url)
+    between_writes, _ = queries_of(client, url)
+
+    register_a_member(world)
+    after_write, _ = queries_of(client, url)
+    assert after_write == between_writes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_job_the_first_view_after_a_write_computes_the_figures(client, world, settings):
+    """The measure above can fail: with the job off, the view after a write reads the data."""
+    settings.HONGFAN_WARM_DASHBOARDS = False
+    client.force_login(world.official)
+    url = pages(world)["page"]
+    client.get(url)
+    between_writes, _ = queries_of(client, url)
+    register_a_member(world)
+    after_write, _ = queries_of(client, url)
+    assert after_write > between_writes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_after_the_job_shows_the_write(client, world, warm_on):
+    client.force_login(world.official)
+    url = pages(world)["page"]
+    before = members_tile(client.get(url))
+    register_a_member(world)
+    shown = members_tile(client.get(url))
+    assert shown == before + 1
+    live = statistics.member_figures(StatScope.of(world.district_a), Period.current("month"), live=True)["total"]
+    assert shown == live
+
+
+def test_one_job_is_pending_at_a_time_and_a_burst_is_one_job(world, settings, monkeypatch):
+    settings.HONGFAN_WARM_DASHBOARDS = True
+    settings.HONGFAN_WARM_DELAY = 2
+    settings.HONGFAN_WARM_INTERVAL = 10
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY])
+    queued = []
+    from stats import tasks
+
+    monkeypatch.setattr(tasks.warm_dashboards, "apply_async", lambda countdown: queued.append(countdown))
+    assert warming.schedule() is True
+    assert warming.schedule() is False  # pending: the write is in the job's reading
+    assert queued == [2.0]
+
+    # The job starts: a write from then on queues the next one, no sooner than the interval.
+    monkeypatch.setattr(warming, "officials", lambda: [])
+    assert warming.warm() == []
+    assert warming.schedule() is True
+    assert len(queued) == 2
+    assert 9.0 < queued[1] <= 10.0
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY])
+
+
+def test_a_broker_that_refuses_the_job_leaves_nothing_pending(world, settings, monkeypatch):
+    settings.HONGFAN_WARM_DASHBOARDS = True
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY])
+    from stats import tasks
+
+    def refuse(countdown):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.warm_dashboards, "apply_async", refuse)
+    assert warming.schedule() is False
+    assert cache.get(warming.PENDING_KEY) is None  # the next write tries again
+
+
+def test_each_district_is_computed_as_one_of_its_officials(world, warm_on):
+    done = warming.warm()
+    assert done == sorted([world.district_a.pk, world.district_b.pk])
+    assert cache.get(warming.LAST_KEY) == pytest.approx(time.time(), abs=60)
+
+
+def test_a_district_that_fails_does_not_stop_the_others(world, warm_on, monkeypatch):
+    from stats import dashboards
+
+    real = dashboards.dashboard
+
+    def fails_for_a(user, scope, period, **kwargs):
+        if scope.id == world.district_a.pk:
+            raise RuntimeError("boom")
+        return real(user, scope, period, **kwargs)
+
+    monkeypatch.setattr(dashboards, "dashboard", fails_for_a)
+    assert warming.warm() == [world.district_b.pk]
+
+
+def test_the_job_is_off_by_default_without_a_worker_and_a_shared_cache(settings):
+    # The suite runs Celery in-process with a cache per process: the default is off here.
+    assert settings.CELERY_TASK_ALWAYS_EAGER
+    assert settings.HONGFAN_WARM_DASHBOARDS is False
