@@ -33,7 +33,8 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 PENDING_KEY = "hongfan:stats:warm-pending"
-LAST_KEY = "hongfan:stats:warm-last"
+LAST_KEY = "hongfan:stats:warm-last"  # when the last job started
+DONE_KEY = "hongfan:stats:warm-done"  # when the last job finished, and the districts it did
 # A job lost before it starts (a worker killed with it prefetched) frees the key after this long
 # beyond its countdown, so the writes after it queue another.
 PENDING_GRACE_SECONDS = 300
@@ -106,4 +107,5 @@ def warm() -> list[int]:
             logger.exception("Refilling the dashboard of district %s failed; its next view computes it.", district_id)
             continue
         done.append(district_id)
+    cache.set(DONE_KEY, (time.time(), done), timeout=24 * 3600)
     return done
