@@ -353,6 +353,9 @@ else:
 HONGFAN_WARM_DASHBOARDS = env_bool("HONGFAN_WARM_DASHBOARDS", bool(CELERY_BROKER_URL and _shared_cache_url))
 HONGFAN_WARM_DELAY = float(env("HONGFAN_WARM_DELAY", "2"))  # seconds after the write that queues it
 HONGFAN_WARM_INTERVAL = float(env("HONGFAN_WARM_INTERVAL", "10"))  # at most one job per this many seconds
+# The job also refills the dashboards opened within this many seconds, for at most this long.
+HONGFAN_WARM_RECENT_SECONDS = float(env("HONGFAN_WARM_RECENT_SECONDS", "3600"))
+HONGFAN_WARM_BUDGET_SECONDS = float(env("HONGFAN_WARM_BUDGET_SECONDS", "5"))
 _progress_cache_url = env("HONGFAN_PROGRESS_CACHE_URL", "") or _broker_redis
 if _progress_cache_url:
     CACHES["progress"] = {

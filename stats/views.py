@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from members.actions import may_act_for
-from stats import alerts, dashboards
+from stats import alerts, dashboards, warming
 
 ROWS_PER_PAGE = 50
 
@@ -44,6 +44,7 @@ def dashboard_home(request):
 def dashboard(request, kind, pk):
     scope, period, error = _scope_and_period(request, kind, pk)
     context = dashboards.dashboard(request.user, scope, period)
+    warming.viewed(request.user, scope, period)  # refilled after the next write (stats.warming)
     context["period_error"] = error
     # The charts link to the drill-down: FIGURE is replaced by the figure's name in dashboard.js.
     context["charts"]["rows_base"] = reverse("dashboard_rows", args=[scope.kind, scope.id, "FIGURE"])

@@ -24,9 +24,9 @@ def warm_on(settings):
     settings.HONGFAN_WARM_DASHBOARDS = True
     settings.HONGFAN_WARM_DELAY = 0
     settings.HONGFAN_WARM_INTERVAL = 0
-    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY])
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY, warming.VIEWED_KEY])
     yield
-    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY])
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY, warming.VIEWED_KEY])
 
 
 def pages(world):
@@ -100,7 +100,7 @@ def test_one_job_is_pending_at_a_time_and_a_burst_is_one_job(world, settings, mo
     settings.HONGFAN_WARM_DASHBOARDS = True
     settings.HONGFAN_WARM_DELAY = 2
     settings.HONGFAN_WARM_INTERVAL = 10
-    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY])
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY, warming.VIEWED_KEY])
     queued = []
     from stats import tasks
 
@@ -115,12 +115,12 @@ def test_one_job_is_pending_at_a_time_and_a_burst_is_one_job(world, settings, mo
     assert warming.schedule() is True
     assert len(queued) == 2
     assert 9.0 < queued[1] <= 10.0
-    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY])
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY, warming.VIEWED_KEY])
 
 
 def test_a_broker_that_refuses_the_job_leaves_nothing_pending(world, settings, monkeypatch):
     settings.HONGFAN_WARM_DASHBOARDS = True
-    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY])
+    cache.delete_many([warming.PENDING_KEY, warming.LAST_KEY, warming.DONE_KEY, warming.VIEWED_KEY])
     from stats import tasks
 
     def refuse(countdown):
@@ -159,3 +159,69 @@ def test_the_job_is_off_by_default_without_a_worker_and_a_shared_cache(settings)
     # The suite runs Celery in-process with a cache per process: the default is off here.
     assert settings.CELERY_TASK_ALWAYS_EAGER
     assert settings.HONGFAN_WARM_DASHBOARDS is False
+
+
+# --- the dashboards opened recently -----------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("period", ["", f"?period={2026}-Q1"])
+def test_a_park_dashboard_opened_recently_is_refilled_as_its_viewer(client, world, warm_on, period):
+    client.force_login(world.park_admin)
+    base = reverse("dashboard", args=["park", world.park_a1.pk])
+    section = reverse("dashboard_alerts", args=["park", world.park_a1.pk])
+    client.get(base + period)  # opened: remembered
+    client.get(section)
+    between_writes = [queries_of(client, url)[0] for url in (base + period, section)]
+
+    register_a_member(world)
+    assert [queries_of(client, url)[0] for url in (base + period, section)] == between_writes
+    label = period.removeprefix("?period=") or Period.current("month").label
+    assert ("park", world.park_a1.pk, label, world.park_admin.pk) in cache.get(warming.DONE_KEY)[2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_budget_the_recent_dashboards_wait_for_their_next_view(client, world, warm_on, settings):
+    settings.HONGFAN_WARM_BUDGET_SECONDS = 0
+    client.force_login(world.park_admin)
+    url = reverse("dashboard", args=["park", world.park_a1.pk])
+    client.get(url)
+    between_writes, _ = queries_of(client, url)
+    register_a_member(world)
+    assert cache.get(warming.DONE_KEY)[2] == []
+    after_write, _ = queries_of(client, url)
+    assert after_write > between_writes
+
+
+def test_only_the_recent_window_is_remembered_newest_first(world, warm_on, settings, monkeypatch):
+    from stats.basis import StatScope
+
+    settings.HONGFAN_WARM_RECENT_SECONDS = 3600
+    clock = [1_000_000.0]
+    monkeypatch.setattr(warming.time, "time", lambda: clock[0])
+    month = Period.current("month")
+    warming.viewed(world.official, StatScope.of(world.district_a), month)
+    clock[0] += 60
+    warming.viewed(world.park_admin, StatScope.of(world.park_a1), month)
+    assert warming.recently_viewed() == [
+        ("park", world.park_a1.pk, month.label, world.park_admin.pk),
+        ("district", world.district_a.pk, month.label, world.official.pk),
+    ]
+    clock[0] += 3590  # the official's view is now 3 650 s old
+    assert warming.recently_viewed() == [("park", world.park_a1.pk, month.label, world.park_admin.pk)]
+    for n in range(warming.VIEWED_MAX + 5):
+        warming.viewed(
+            world.official, StatScope.of(world.district_a), Period.parse(f"{2000 + n % 20}-{n // 20 + 1:02d}")
+        )
+    assert len(cache.get(warming.VIEWED_KEY)) == warming.VIEWED_MAX
+    cache.delete(warming.VIEWED_KEY)
+
+
+def test_a_viewer_who_lost_the_dashboard_is_not_refilled(world, warm_on):
+    from accounts.models import RoleAssignment
+    from stats.basis import StatScope
+
+    warming.viewed(world.park_admin, StatScope.of(world.park_a1), Period.current("month"))
+    RoleAssignment.objects.filter(user=world.park_admin).delete()
+    assert warming.warm_recent(time.monotonic() + 60) == []
+    cache.delete(warming.VIEWED_KEY)
