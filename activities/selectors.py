@@ -1,15 +1,18 @@
 """Reads of the activities app: scoped, with a number of queries that does not grow with the rows."""
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from core.history import data_version, versioned_cache
 from core.periods import Period, day_start, local_day, periods_in_year
 from core.querysets import CHANGE
 from core.scope import scope_for
+from elections.models import Election
 from elections.selectors import committee_member_ids, committee_organization_ids_on
 from members.models import Member, Stage
 from parks.models import Organization
@@ -484,29 +487,78 @@ SORT_KEYS = {
 }
 
 
+@dataclass(frozen=True)
+class TableRow:
+    """One branch of the compliance table: its organisation (with ``full_members``) and the
+    counts of its year's grid (``BranchCompliance``'s, without the cells)."""
+
+    organization: Organization
+    met: int
+    elapsed: int
+    below_quorum: int
+
+    @property
+    def missing(self):
+        return self.elapsed - self.met
+
+    @property
+    def rate(self):
+        return None if not self.elapsed else self.met / self.elapsed
+
+
+# What the compliance table reads: the held activities (and their co-hosts), the members (full
+# members, party groups with members), the organisations (groups, founding days), the elections
+# (committees; a committee's seats are written with their election) and the rules.
+TABLE_VERSIONED = (Activity, Member, Organization, Election, ComplianceRule)
+
+
 def compliance_table(user, *, year: int, sort: str = "rate", today=None):
     """Compliance per branch the user may see, sorted by ``sort`` ('-rate' for descending).
 
     Returns (rows, sort actually applied). An unknown sort key falls back to ascending rate, so
-    the weakest branches come first.
+    the weakest branches come first. The counts of every branch's grid (2 000 branches: a quarter
+    of a second to build) are kept in the cache for the day, under the branches' ids and the
+    version of the data they read (``TABLE_VERSIONED``): any write to it is seen by the next view.
     """
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key not in SORT_KEYS:
         key, descending = "rate", False
+    today = today or timezone.localdate()
     scope = compliance_organizations(user)
     organizations = list(scope.select_related("park", "district"))
-    # The full members of each, counted apart: as an annotation, the organisations joined to every
-    # member and were grouped by all their columns (90 against 40 ms at 100 000 members).
-    full = dict(
-        Member.objects.filter(organization__in=scope.values("pk"), stage=Stage.FULL, status=Member.Status.ACTIVE)
-        .order_by()
-        .values_list("organization")
-        .annotate(n=Count("*"))
+
+    def counts():
+        # The full members of each, counted apart: as an annotation, the organisations joined to
+        # every member and were grouped by all their columns (90 against 40 ms at 100 000 members).
+        full = dict(
+            Member.objects.filter(organization__in=scope.values("pk"), stage=Stage.FULL, status=Member.Status.ACTIVE)
+            .order_by()
+            .values_list("organization")
+            .annotate(n=Count("*"))
+        )
+        return {
+            branch.organization.pk: (
+                full.get(branch.organization.pk, 0),
+                branch.met,
+                branch.elapsed,
+                branch.below_quorum,
+            )
+            for branch in compliance(organizations, year=year, today=today)
+        }
+
+    ids = hashlib.sha256(",".join(str(org.pk) for org in sorted(organizations, key=lambda o: o.pk)).encode())
+    found = versioned_cache(
+        ("activities", "compliance-table", ids.hexdigest()[:32], year, today),
+        counts,
+        version=data_version(*TABLE_VERSIONED),
     )
+    rows = []
     for organization in organizations:
-        organization.full_members = full.get(organization.pk, 0)
-    rows = compliance(organizations, year=year, today=today)
+        # A branch added since the counts were kept changes the ids, so every one is found.
+        full_members, met, elapsed, below_quorum = found[organization.pk]
+        organization.full_members = full_members
+        rows.append(TableRow(organization, met, elapsed, below_quorum))
     rows.sort(key=SORT_KEYS[key], reverse=descending)
     return rows, ("-" if descending else "") + key
 

@@ -16,7 +16,7 @@ rows both write.
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import connection, connections, router, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
@@ -156,3 +156,41 @@ def create_with_history(objs, model, *, batch_size=None, user=None, reason=None)
                     [*fixed, *batch],
                 )
     return created
+
+
+# --- aggregates cached per version of their data ----------------------------------------------------
+
+
+def data_version(*models) -> tuple:
+    """The version of these models' data, one string each: the last row of each one's history
+    (simple_history writes one on every save and delete, and the imports one per row) and the count
+    of commits that wrote its history (``history_written``: a transaction that wrote an earlier row
+    but commits after a later one changes the count, not the last row). One query, an index
+    look-up per model, and one read of the cache."""
+    quote = connection.ops.quote_name
+    reads = []
+    for model in models:
+        history = model.history.model._meta
+        reads.append(f"(SELECT MAX({quote(history.pk.column)}) FROM {quote(history.db_table)})")
+    commits = history_commits(*models)  # first: a commit counted after this read changes the next
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(reads))
+        last = cursor.fetchone()
+    return tuple(f"{value or 0}.{count}" for value, count in zip(last, commits, strict=True))
+
+
+VERSIONED_CACHE_SECONDS = 6 * 3600  # a safety net: the key changes with the data anyway
+
+
+def versioned_cache(key_parts, compute, *, version, seconds=VERSIONED_CACHE_SECONDS):
+    """``compute()``, kept in the cache under ``key_parts`` and ``version`` (a ``data_version`` of
+    every model ``compute`` reads, or a string made of them): the data is read once per change of
+    it, not once per view."""
+    if isinstance(version, tuple):
+        version = "-".join(str(part) for part in version)
+    key = "hongfan:" + ":".join(str(part) for part in (*key_parts, version))
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value

@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
@@ -35,7 +34,7 @@ from django.utils import timezone
 from activities.models import Activity, ComplianceRule, Kind, OrganizationMonth, OrganizationYear
 from activities.selectors import COMPLIANCE_KINDS, compliance, rule_subjects
 from activities.summaries import aggregate, refresh
-from core.history import history_commits
+from core.history import data_version, versioned_cache
 from core.periods import PeriodKind, day_start, periods_in_year
 from members.models import STAGE_DATE_FIELD, STAGE_ORDER, Member, Stage, Transfer
 from members.selectors import members_at
@@ -171,24 +170,6 @@ def members_version() -> str:
     return data_version(Member)[0]
 
 
-def data_version(*models) -> tuple:
-    """The version of these models' data, one string each: the last row of each one's history
-    (simple_history writes one on every save and delete, and the imports one per row) and the count
-    of commits that wrote its history (core.history.history_written: a transaction that wrote an
-    earlier row but commits after a later one changes the count, not the last row). One query, an
-    index look-up per model, and one read of the cache."""
-    quote = connection.ops.quote_name
-    reads = []
-    for model in models:
-        history = model.history.model._meta
-        reads.append(f"(SELECT MAX({quote(history.pk.column)}) FROM {quote(history.db_table)})")
-    commits = history_commits(*models)  # first: a commit counted after this read changes the next
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(reads))
-        last = cursor.fetchone()
-    return tuple(f"{value or 0}.{count}" for value, count in zip(last, commits, strict=True))
-
-
 def query_key(queryset) -> str:
     """A cache key's part standing for ``queryset``'s query: a digest of its SQL and parameters (the
     user's scope, the filters and dates it holds), for an aggregate cached per ``data_version``."""
@@ -212,12 +193,7 @@ def _cached(key_parts, compute, *, live, version=None):
         version = members_version()
     elif isinstance(version, tuple):
         version = "-".join(str(part) for part in version)
-    key = "hongfan:stats:" + ":".join(str(part) for part in (*key_parts, version))
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, MEMBER_CACHE_SECONDS)
-    return value
+    return versioned_cache(("stats", *key_parts), compute, version=version, seconds=MEMBER_CACHE_SECONDS)
 
 
 def member_figures(scope, period, *, today=None, live=False) -> dict:

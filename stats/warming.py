@@ -156,9 +156,11 @@ def warm_recent(deadline: float) -> list[tuple[str, int, str, int]]:
 
 def warm() -> list[int]:
     """Computes each district's dashboard of the current month as one of its officials opens it
-    (page, alerts section, compliance section) and the year's page, then the dashboards opened
+    (page, alerts section, compliance section), the year's page and the compliance table, then the dashboards opened
     recently (``warm_recent``) within the budget, filling the caches the views read. Returns the
     districts done. A dashboard that fails is logged and skipped: its next view computes itself."""
+    from activities.selectors import compliance_table
+
     from . import alerts, dashboards
 
     # From here on a write queues the next job: it will read what this one may have missed.
@@ -177,6 +179,8 @@ def warm() -> list[int]:
             dashboards.compliance_section(user, scope, month)
             # The year's page (its compliance section is the month's: both show the year's).
             dashboards.dashboard(user, scope, dashboards.parse_period(str(month.start.year)))
+            # The section's "Full table": every branch of the district, the year's counts.
+            compliance_table(user, year=month.start.year)
         except Exception:
             logger.exception("Refilling the dashboard of district %s failed; its next view computes it.", district_id)
             continue

@@ -278,6 +278,68 @@ def test_compliance_table_pages_what_it_sorted_over_every_branch(client, world, 
     assert f"第 1–1 个支部，共 {len(order)} 个" in chinese.content.decode()
 
 
+def test_compliance_table_counts_are_kept_per_version_and_follow_every_write(client, world):
+    """The counts of every branch's grid are read once per change of their data: a second view
+    reads them from the cache, and a held activity, a full member or a committee elected since is
+    in the next view, as the grid computed afresh says."""
+    from django.core.cache import cache
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from activities.selectors import compliance
+    from elections.models import CommitteeSeat, Election
+    from tests.factories import MemberFactory
+
+    client.force_login(world.official)
+    url = reverse("activities:compliance")
+
+    def shown():
+        rows = client.get(url, {"sort": "name"}).context["rows"]
+        return {r.organization.name: (r.organization.full_members, r.met, r.elapsed, r.below_quorum) for r in rows}
+
+    def computed():
+        branches = compliance([world.branch_a1, world.branch_a2], year=timezone.localdate().year)
+        return {b.organization.name: (b.met, b.elapsed, b.below_quorum) for b in branches}
+
+    def agrees():
+        table = shown()
+        assert {name: counts[1:] for name, counts in table.items()} == computed()
+        return table
+
+    first = agrees()
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    assert len(warm) < len(cold), (len(warm), len(cold))
+
+    ActivityFactory(host=world.branch_a1, kind="themed_day")
+    after_activity = agrees()
+    assert after_activity["支部A1"][1] == first["支部A1"][1] + 1
+
+    MemberFactory(organization=world.branch_a2)
+    assert agrees()["支部A2"][0] == first["支部A2"][0] + 1
+
+    # A committee (three seats or more) elected in branch A2: the committee rule binds it now.
+    members = MemberFactory.create_batch(3, organization=world.branch_a2)
+    with transaction.atomic():
+        election = Election.objects.create(
+            organization=world.branch_a2,
+            held_on=timezone.localdate().replace(month=1, day=1),
+            eligible_voters=10,
+            votes_cast=10,
+            status=Election.Status.APPROVED,
+        )
+        CommitteeSeat.objects.bulk_create(
+            [
+                CommitteeSeat(election=election, member=member, post=post, votes=10)
+                for member, post in zip(members, ["secretary", "member", "member"], strict=True)
+            ]
+        )
+    assert agrees()["支部A2"][2] > after_activity["支部A2"][2]
+
+
 def test_member_pages(client, world):
     activity = ActivityFactory(host=world.branch_a1, kind="training", title="我的会")
     from activities import actions

@@ -36,6 +36,7 @@ def pages(world):
         "alerts": reverse("dashboard_alerts", args=["district", district]),
         "compliance": reverse("dashboard_compliance", args=["district", district]),
         "year": reverse("dashboard", args=["district", district]) + f"?period={today().year}",
+        "table": reverse("activities:compliance"),
     }
 
 
@@ -59,7 +60,7 @@ def members_tile(response) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("section", ["page", "alerts", "compliance", "year"])
+@pytest.mark.parametrize("section", ["page", "alerts", "compliance", "year", "table"])
 def test_the_first_view_after_a_write_costs_what_a_view_between_two_writes_costs(client, world, warm_on, section):
     client.force_login(world.official)
     url = pages(world)[section]
